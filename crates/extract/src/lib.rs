@@ -1,1 +1,331 @@
-//! placeholder
+//! lapis-extract: the text of a council performance report → lapis events.
+//!
+//! One generic engine reads every layout. It does not know "the Derbyshire 2024 layout"; it knows
+//! what report parts look like and what column headers mean:
+//! - tab-separated tables whose columns are mapped by header meaning ([`header`]), with rows split
+//!   by page breaks joined back, section rows ("Delivery Plan measures") and mixed tables;
+//! - prose deliverables anchored on `Rating:` lines, and icon-marked deliverables;
+//! - chart blocks (`2021-2022\t373` … `Target` … `Performance`) tied to the key measure whose
+//!   current value and target they repeat;
+//! - trend tables and sentences that count what the report rates (claims).
+//!
+//! Whatever it cannot map becomes a [`ParseIssue`] with its line and the reason: nothing is dropped
+//! silently. The crate is pure: no I/O, no clock, no async. Input bytes are checked by [`decode`]
+//! first, so PDFs, HTML error pages, binary junk and oversized files are refused with a clear error.
+
+mod charts;
+mod claims;
+pub mod header;
+mod meta;
+mod prose;
+mod tables;
+pub mod text;
+
+use lapis_model::{ClaimEvent, Extraction, ObjectiveUpdate, Observation, ParseIssue, Period, ReportMeta, Severity};
+
+pub use meta::detect_period;
+
+/// Extractor version, recorded in `reports.extractor`.
+pub const EXTRACTOR_VERSION: &str = concat!("lapis-extract/", env!("CARGO_PKG_VERSION"));
+
+/// Default upper bound on a report's size: real reports are well under 1 MB of text.
+pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// Why a document could not be read as a report.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ExtractError {
+    #[error("the document is empty")]
+    Empty,
+    #[error("the document is a PDF; lapis reads the text extracted from a report (for example with pdftotext)")]
+    Pdf,
+    #[error("the document is an HTML page, not report text (an error page or a link to the report?)")]
+    Html,
+    #[error("the document is binary data, not text (NUL or control bytes at offset {offset})")]
+    Binary { offset: usize },
+    #[error("the document is not valid UTF-8 (first bad byte at offset {offset})")]
+    InvalidUtf8 { offset: usize },
+    #[error("the document is {bytes} bytes, over the limit of {limit} bytes")]
+    TooLarge { bytes: usize, limit: usize },
+    #[error("no report was recognised: {reason} ({issues} lines could not be mapped)")]
+    NotAReport { reason: String, issues: usize },
+    #[error("unknown layout {0:?}; the only layout is \"auto\" (detection)")]
+    UnknownLayout(String),
+}
+
+/// What the caller knows about a report that the text may not say.
+#[derive(Debug, Clone)]
+pub struct ReportContext<'a> {
+    /// GSS code of the council (from the job or the command line).
+    pub council_code: &'a str,
+    /// Council name; when absent, the name printed in the report is used.
+    pub council_name: Option<&'a str>,
+    /// SHA-256 of the document, hex; the report id and event ids derive from it.
+    pub document_sha256: &'a str,
+    /// Layout name; `"auto"` detects.
+    pub layout: &'a str,
+}
+
+/// Checks that bytes are report text and returns it.
+pub fn decode(bytes: &[u8], max_bytes: usize) -> Result<&str, ExtractError> {
+    if bytes.len() > max_bytes {
+        return Err(ExtractError::TooLarge { bytes: bytes.len(), limit: max_bytes });
+    }
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.starts_with(b"%PDF") {
+        return Err(ExtractError::Pdf);
+    }
+    let head_lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let head_trim = head_lower.trim_start_matches('\u{feff}').trim_start();
+    if head_trim.starts_with("<!doctype html") || head_trim.starts_with("<html") || head_lower.contains("<html") && head_lower.contains("<head") {
+        return Err(ExtractError::Html);
+    }
+    if let Some(offset) = bytes.iter().position(|b| *b == 0 || (*b < 0x09) || (*b > 0x0d && *b < 0x20 && *b != 0x1b)) {
+        return Err(ExtractError::Binary { offset });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| ExtractError::InvalidUtf8 { offset: e.valid_up_to() })?;
+    if text.trim().is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    Ok(text.trim_start_matches('\u{feff}'))
+}
+
+/// Extracts every fact of a report.
+///
+/// Fails only when nothing in the text looks like a report (no period and no facts); otherwise
+/// what could not be read is returned as parse issues beside what could.
+pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, ExtractError> {
+    if ctx.layout != "auto" {
+        return Err(ExtractError::UnknownLayout(ctx.layout.to_string()));
+    }
+    if text.trim().is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let lines = text::lines(text);
+    let meta = meta::read_meta(&lines);
+    let Some(period) = meta.period.clone() else {
+        let issues = lines.iter().filter(|l| !l.is_blank()).count();
+        return Err(ExtractError::NotAReport {
+            reason: "no reporting period (such as \"Quarter 1 2024-25\" or \"2019/20\") near the top".into(),
+            issues,
+        });
+    };
+    let mut engine = Engine::new(ctx, lines, period);
+    engine.themes = meta::themes(&engine.lines);
+    engine.read_tables();
+    engine.read_trend_tables();
+    let has_rating_lines = engine.read_prose_deliverables();
+    engine.read_charts();
+    if !has_rating_lines {
+        engine.read_icon_deliverables();
+    }
+    engine.read_claims();
+    engine.report_leftovers();
+    let features = engine.features.join("+");
+    if engine.observations.is_empty() && engine.objectives.is_empty() {
+        return Err(ExtractError::NotAReport {
+            reason: "no measure table, objective table or rated deliverable was found".into(),
+            issues: engine.issues.len(),
+        });
+    }
+    let council_name = ctx
+        .council_name
+        .map(str::to_string)
+        .or(meta.council_name)
+        .unwrap_or_default();
+    let report = ReportMeta {
+        report_id: format!("r-{}", &ctx.document_sha256[..ctx.document_sha256.len().min(16)]),
+        council_code: ctx.council_code.to_string(),
+        council_name,
+        title: meta.title,
+        period: engine.period.clone(),
+        published_at: meta.published_at,
+        extractor: format!("{EXTRACTOR_VERSION}:{features}"),
+    };
+    Ok(Extraction {
+        report,
+        observations: engine.observations,
+        objective_updates: engine.objectives,
+        claims: engine.claims,
+        parse_issues: engine.issues,
+    })
+}
+
+/// The state of one extraction.
+pub(crate) struct Engine<'a> {
+    pub ctx: &'a ReportContext<'a>,
+    pub lines: Vec<text::Line>,
+    /// The report's own period.
+    pub period: Period,
+    /// Theme (priority, outcome) in force at each line.
+    pub themes: Vec<Option<String>>,
+    /// Lines already accounted for by a reader.
+    pub used: Vec<bool>,
+    pub observations: Vec<Observation>,
+    pub objectives: Vec<ObjectiveUpdate>,
+    pub claims: Vec<ClaimEvent>,
+    pub issues: Vec<ParseIssue>,
+    pub features: Vec<&'static str>,
+}
+
+impl<'a> Engine<'a> {
+    fn new(ctx: &'a ReportContext<'a>, lines: Vec<text::Line>, period: Period) -> Self {
+        let n = lines.len();
+        Engine {
+            ctx,
+            lines,
+            period,
+            themes: vec![None; n],
+            used: vec![false; n],
+            observations: Vec::new(),
+            objectives: Vec::new(),
+            claims: Vec::new(),
+            issues: Vec::new(),
+            features: Vec::new(),
+        }
+    }
+
+    pub fn feature(&mut self, name: &'static str) {
+        if !self.features.contains(&name) {
+            self.features.push(name);
+        }
+    }
+
+    pub fn issue(&mut self, idx: usize, severity: Severity, reason: impl Into<String>) {
+        let line = &self.lines[idx];
+        self.issues.push(ParseIssue { source_line: line.no, severity, reason: reason.into(), raw_text: line.raw.clone() });
+        self.used[idx] = true;
+    }
+
+    /// Adds an observation, merging it with an earlier assertion of the same measure and period
+    /// in this report (reports repeat a measure in several tables).
+    pub fn push_observation(&mut self, obs: Observation, idx: usize) {
+        if let Some(existing) = self.observations.iter_mut().find(|o| o.measure_id == obs.measure_id && o.period == obs.period) {
+            let conflict = match (existing.value, obs.value) {
+                (Some(a), Some(b)) => (a - b).abs() > 1e-9,
+                _ => false,
+            };
+            if conflict {
+                let reason = format!(
+                    "the report prints two values for {:?} in {}: {} (line {}) and {}; the first is kept",
+                    obs.measure_name,
+                    obs.period.label,
+                    existing.value_text.clone().unwrap_or_default(),
+                    existing.source_line,
+                    obs.value_text.clone().unwrap_or_default()
+                );
+                self.issue(idx, Severity::Warning, reason);
+                return;
+            }
+            merge_observation(existing, obs);
+            return;
+        }
+        self.observations.push(obs);
+    }
+
+    /// Tab-separated lines no reader took.
+    fn report_leftovers(&mut self) {
+        for idx in 0..self.lines.len() {
+            if self.used[idx] || !self.lines[idx].is_tabular() {
+                continue;
+            }
+            let cells = &self.lines[idx].cells;
+            if cells.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            let first = cells.iter().find(|c| !c.is_empty()).cloned().unwrap_or_default();
+            let is_key = lapis_model::Rating::from_word(lapis_model::rating::strip_icons(&first)).is_some()
+                || matches!(first.to_lowercase().as_str(), "rating" | "colour" | "category" | "blank" | "performance against target" | "key");
+            let is_contents = cells.len() == 2 && cells[1].chars().all(|c| c.is_ascii_digit()) && !cells[1].is_empty();
+            if is_key {
+                self.issue(idx, Severity::Info, "rating key or legend row; not a fact");
+            } else if is_contents {
+                self.issue(idx, Severity::Info, "table of contents row; not a fact");
+            } else {
+                self.issue(idx, Severity::Warning, "table row in no table whose headers lapis understands");
+            }
+        }
+    }
+}
+
+fn merge_observation(into: &mut Observation, from: Observation) {
+    macro_rules! fill {
+        ($($f:ident),*) => { $( if into.$f.is_none() { into.$f = from.$f; } )* };
+    }
+    fill!(measure_ref, objective_ref, theme, value, value_text, unit, target, target_text, rating, rating_text, previous_rating, benchmark, benchmark_text, benchmark_group, direction_text, frequency);
+}
+
+/// One line per event, for golden files and for reading an extraction by eye.
+pub fn render(x: &Extraction) -> String {
+    use std::fmt::Write;
+    fn o<T: std::fmt::Display>(v: &Option<T>) -> String {
+        v.as_ref().map_or_else(|| "-".to_string(), |v| v.to_string())
+    }
+    fn num(v: Option<f64>) -> String {
+        v.map_or_else(|| "-".into(), |v| format!("{v}"))
+    }
+    let r = &x.report;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "report | {} | {} | {} | {} | published {}",
+        r.council_code,
+        r.council_name,
+        r.period.label,
+        r.title,
+        o(&r.published_at)
+    );
+    for ob in &x.observations {
+        let _ = writeln!(
+            s,
+            "obs L{} | {} | ref {} | so {} | {} | {} {} | value {} [{}] unit {} | target {} [{}] | rating {} prev {} [{}] | bench {} [{}] {} | dot {} | freq {} | theme {}",
+            ob.source_line,
+            ob.measure_name,
+            o(&ob.measure_ref),
+            o(&ob.objective_ref),
+            ob.period.label,
+            ob.period.kind.as_str(),
+            ob.period.end,
+            num(ob.value),
+            o(&ob.value_text),
+            o(&ob.unit),
+            num(ob.target),
+            o(&ob.target_text),
+            o(&ob.rating.map(|r| r.as_str())),
+            o(&ob.previous_rating.map(|r| r.as_str())),
+            o(&ob.rating_text),
+            num(ob.benchmark),
+            o(&ob.benchmark_text),
+            o(&ob.benchmark_group),
+            o(&ob.direction_text),
+            o(&ob.frequency),
+            o(&ob.theme),
+        );
+    }
+    for u in &x.objective_updates {
+        let comment = u.comment.as_deref().map(|c| c.chars().take(60).collect::<String>());
+        let _ = writeln!(
+            s,
+            "objective L{} | {} | {} | {} | due {} | rating {} prev {} [{}] | status {} | risk {} | theme {} | comment {}",
+            u.source_line,
+            u.kind.as_str(),
+            o(&u.objective_ref),
+            u.title,
+            o(&u.expected_completion),
+            o(&u.rating.map(|r| r.as_str())),
+            o(&u.previous_rating.map(|r| r.as_str())),
+            o(&u.rating_text),
+            o(&u.status_text),
+            o(&u.risk_score),
+            o(&u.theme),
+            o(&comment),
+        );
+    }
+    for c in &x.claims {
+        let _ = writeln!(s, "claim L{} | {} | scope {} | rating {} | {} | {}", c.source_line, c.subject, o(&c.scope), o(&c.rating), c.count, c.period_label);
+    }
+    for i in &x.parse_issues {
+        let raw: String = i.raw_text.chars().take(80).collect();
+        let _ = writeln!(s, "issue L{} | {} | {} | {}", i.source_line, i.severity.as_str(), i.reason, raw.replace('\t', " ⇥ "));
+    }
+    s
+}

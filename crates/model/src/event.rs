@@ -99,7 +99,11 @@ pub struct ObjectiveUpdate {
 /// A count the report states about itself ("19 show good progress").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimEvent {
+    /// What is counted: `deliverables`, `strategic objectives`, `measures`, `performance measures`,
+    /// `delivery plan actions`, `priority projects`, `strategic risks`.
     pub subject: String,
+    /// The part of the report the count is about (a theme or priority), if not the whole report.
+    pub scope: Option<String>,
     pub rating: Option<String>,
     pub count: i64,
     pub period_label: String,

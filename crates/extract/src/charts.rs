@@ -1,0 +1,204 @@
+//! Chart blocks: the data behind a printed chart, one `label\tvalue` line each.
+//!
+//! ```text
+//! 2021-2022	373
+//! 2022-2023	611
+//! <b>2023-2024</b>	<b>762</b>
+//! Target	550
+//! Performance	★ Strong
+//! ```
+//! A block names no measure. It belongs to the key measure whose current value and target it
+//! repeats (the bold row), and its earlier rows are that measure's whole-year values for earlier
+//! years: facts the report asserts again.
+
+use lapis_model::period::find_financial_year;
+use lapis_model::rating::parse_rating;
+use lapis_model::value::parse_value;
+use lapis_model::{normalise_name, Observation, Period, PeriodKind, Severity};
+
+use crate::prose::tile_at;
+use crate::text::title_text;
+use crate::Engine;
+
+#[derive(Debug)]
+struct ChartRow {
+    idx: usize,
+    label: String,
+    value: String,
+    year: Option<i32>,
+    bold: bool,
+}
+
+fn year_label(label: &str) -> Option<i32> {
+    let (y, start, end) = find_financial_year(label)?;
+    (start == 0 && end == label.len()).then_some(y)
+}
+
+fn same_number(a: &str, b: &str) -> Option<bool> {
+    let (pa, pb) = (parse_value(a)?, parse_value(b)?);
+    match (pa.number, pb.number) {
+        (Some(x), Some(y)) => Some((x - y).abs() < 1e-9 && pa.unit == pb.unit),
+        (None, None) => {
+            let (la, lb) = (a.to_lowercase(), b.to_lowercase());
+            Some(la == lb || (la.contains("due in") && lb.contains("due in")) || (la.contains("not set") && lb.contains("not set")))
+        }
+        _ => Some(false),
+    }
+}
+
+fn word_overlap(a: &str, b: &str) -> f64 {
+    let wa: Vec<String> = normalise_name(a).split('-').filter(|w| w.len() > 2).map(str::to_string).collect();
+    let wb: Vec<String> = normalise_name(b).split('-').filter(|w| w.len() > 2).map(str::to_string).collect();
+    if wa.is_empty() || wb.is_empty() {
+        return 0.0;
+    }
+    let common = wa.iter().filter(|w| wb.contains(w)).count();
+    common as f64 / wa.len().min(wb.len()) as f64
+}
+
+impl Engine<'_> {
+    pub(crate) fn read_charts(&mut self) {
+        let mut matched: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while i < self.lines.len() {
+            let starts_block = !self.used[i]
+                && self.lines[i].is_tabular()
+                && self.lines[i].cells.iter().filter(|c| !c.is_empty()).count() == 2
+                && year_label(&self.lines[i].cells[0]).is_some();
+            if !starts_block {
+                i += 1;
+                continue;
+            }
+            let mut rows = Vec::new();
+            let mut j = i;
+            while j < self.lines.len() && self.lines[j].is_tabular() && !self.used[j] {
+                let cells: Vec<&String> = self.lines[j].cells.iter().filter(|c| !c.is_empty()).collect();
+                if cells.len() != 2 {
+                    break;
+                }
+                rows.push(ChartRow {
+                    idx: j,
+                    label: cells[0].clone(),
+                    value: cells[1].clone(),
+                    year: year_label(cells[0]),
+                    bold: self.lines[j].raw.contains("<b>"),
+                });
+                j += 1;
+            }
+            self.feature("charts");
+            let caption = self.chart_caption(i);
+            self.read_chart(&rows, caption.as_deref(), &mut matched);
+            i = j;
+        }
+    }
+
+    /// The name printed above a chart: a tile's name line, or a bold or heading line close above.
+    fn chart_caption(&mut self, start: usize) -> Option<String> {
+        let from = start.saturating_sub(8);
+        for k in (from..start).rev() {
+            if self.lines[k].is_tabular() {
+                return None;
+            }
+            if let Some((v, n, d)) = tile_at(&self.lines, k) {
+                let name = self.lines[n].text.trim().to_string();
+                let reason = format!("headline tile {:?} ({name}) as at {}; the chart below carries the figures", self.lines[v].text.trim(), self.lines[d].text.trim());
+                self.issue(v, Severity::Info, reason);
+                self.used[n] = true;
+                self.used[d] = true;
+                return Some(name);
+            }
+        }
+        None
+    }
+
+    fn read_chart(&mut self, rows: &[ChartRow], caption: Option<&str>, matched: &mut Vec<usize>) {
+        let current = rows.iter().rposition(|r| r.bold).or_else(|| rows.iter().rposition(|r| r.year.is_some()));
+        let Some(current) = current else { return };
+        let cur = &rows[current];
+        let find = |label: &str| rows.iter().find(|r| r.label.to_lowercase().starts_with(label));
+        let target = find("target");
+        let performance = find("performance");
+        let mut best: Option<(usize, i32)> = None;
+        for (k, obs) in self.observations.iter().enumerate() {
+            if obs.target_text.is_none() && obs.rating_text.is_none() {
+                continue;
+            }
+            let value_match = obs.value_text.as_deref().and_then(|v| same_number(v, &cur.value)).unwrap_or(false);
+            let target_match = match (target, obs.target_text.as_deref()) {
+                (Some(t), Some(ot)) => same_number(&t.value, ot).unwrap_or(false),
+                (None, _) => false,
+                _ => false,
+            };
+            let rating_match = performance.is_some_and(|p| parse_rating(&p.value).rating.is_some() && parse_rating(&p.value).rating == obs.rating);
+            let caption_match = caption.is_some_and(|c| word_overlap(c, &obs.measure_name) >= 0.5);
+            if !value_match && !(target_match && caption_match) {
+                continue;
+            }
+            let mut score = 3 * value_match as i32 + 2 * target_match as i32 + rating_match as i32 + 2 * caption_match as i32;
+            if target.is_some() && !target_match {
+                score -= 2;
+            }
+            if matched.contains(&k) {
+                score -= 1;
+            }
+            if best.is_none_or(|(_, s)| score > s) {
+                best = Some((k, score));
+            }
+        }
+        let Some((k, score)) = best.filter(|(_, s)| *s >= 3) else {
+            for r in rows {
+                self.issue(r.idx, Severity::Warning, "chart block whose current value and target match no key measure of this report");
+            }
+            return;
+        };
+        let _ = score;
+        matched.push(k);
+        let key = self.observations[k].clone();
+        let academic = key.period.kind == PeriodKind::AcademicYear;
+        for (n, r) in rows.iter().enumerate() {
+            self.used[r.idx] = true;
+            let label = r.label.to_lowercase();
+            if n == current {
+                continue;
+            }
+            if let Some(y) = r.year {
+                if y == cur.year.unwrap_or(i32::MIN) {
+                    continue;
+                }
+                let period = if academic { Period::academic_year(y) } else { Period::financial_year(y) };
+                let parsed = parse_value(&r.value);
+                let obs = Observation {
+                    period,
+                    value: parsed.as_ref().and_then(|p| p.number),
+                    value_text: Some(r.value.clone()),
+                    unit: parsed.and_then(|p| p.unit).or(key.unit.clone()),
+                    target: None,
+                    target_text: None,
+                    rating: None,
+                    rating_text: None,
+                    previous_rating: None,
+                    benchmark: None,
+                    benchmark_text: None,
+                    benchmark_group: None,
+                    direction_text: None,
+                    source_line: self.lines[r.idx].no,
+                    ..key.clone()
+                };
+                self.push_observation(obs, r.idx);
+            } else if label.contains("benchmark") {
+                let p = parse_value(&r.value);
+                let o = &mut self.observations[k];
+                if o.benchmark_text.is_none() {
+                    o.benchmark = p.and_then(|p| p.number);
+                    o.benchmark_text = Some(r.value.clone());
+                    o.benchmark_group = Some(title_text(&r.label));
+                }
+            } else if label.starts_with("target") || label.starts_with("performance") {
+                // Repeats the key measure's target and rating.
+            } else {
+                let reason = format!("chart row {:?} has no meaning lapis knows; the chart is for {:?}", r.label, key.measure_name);
+                self.issue(r.idx, Severity::Warning, reason);
+            }
+        }
+    }
+}

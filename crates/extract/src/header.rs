@@ -1,0 +1,243 @@
+//! The vocabulary of column headers: what each printed header means, whatever its wording or
+//! position. Layout drift (renamed, reordered, added or missing columns) is absorbed here.
+
+use lapis_model::period::{find_financial_year, parse_month_year};
+
+/// Which period a value column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueColumn {
+    /// The report's own period ("Latest data (YTD)", "Latest Quarter 2025-26 (YTD)", "Quarter 2").
+    Current,
+    /// The same quarter of an earlier financial year ("Same quarter 2022-2023 (YTD)").
+    SameQuarter(i32),
+    /// A whole financial year ("2022-2023 Year End", "2017/2018").
+    Year(i32),
+    /// "2023 24 actual": the year's figure at the report's quarter (Derby City).
+    YearActual(i32),
+    /// "2024 25 Q4 actual".
+    YearQuarter(i32, u8),
+    /// "Actual" with the period in a separate "Date" column.
+    Dated,
+}
+
+/// What a column means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Ref,
+    /// "Strategic Objective" in a table that also has a measure column: the objective's ref.
+    ObjectiveRef,
+    /// A measure's or objective's name ("Measure", "Description", "Strategic Objective").
+    Name,
+    Completion,
+    Progress,
+    Comment,
+    Value(ValueColumn),
+    /// A target, for the current period or (with a year) for a whole financial year.
+    Target(Option<i32>),
+    Rating,
+    AsAt,
+    Benchmark,
+    BenchmarkGroup,
+    Frequency,
+    Direction,
+    Theme,
+    Date,
+    Unknown,
+}
+
+impl Role {
+    pub fn is_value_like(self) -> bool {
+        matches!(
+            self,
+            Role::Value(_) | Role::Target(_) | Role::Rating | Role::Benchmark | Role::Completion | Role::Progress | Role::Date
+        )
+    }
+}
+
+fn quarter_in(h: &str) -> Option<u8> {
+    let b = h.as_bytes();
+    (0..b.len().saturating_sub(1)).find_map(|i| {
+        let prev_ok = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let next_ok = i + 2 >= b.len() || !b[i + 2].is_ascii_alphanumeric();
+        (b[i] == b'q' && (b'1'..=b'4').contains(&b[i + 1]) && prev_ok && next_ok).then(|| b[i + 1] - b'0')
+    })
+}
+
+/// Reads one header cell. `has_measure_column` disambiguates "Strategic Objective".
+pub fn role_of(header: &str, has_measure_column: bool) -> Role {
+    let h = header.trim().to_lowercase();
+    let h = h.trim_end_matches(':').trim();
+    let year = find_financial_year(h).map(|(y, _, _)| y);
+    let words = |w: &str| h.contains(w);
+    if h.is_empty() {
+        return Role::Unknown;
+    }
+    if words("benchmark group") || words("comparator group") || words("benchmark type") {
+        return Role::BenchmarkGroup;
+    }
+    if words("benchmark") || words("comparator") || h == "national average" {
+        return Role::Benchmark;
+    }
+    if words("as at") {
+        return Role::AsAt;
+    }
+    if words("frequency") {
+        return Role::Frequency;
+    }
+    if words("performance against") || words("status") || words("rag") || h == "performance" || h == "rating" {
+        return Role::Rating;
+    }
+    if words("target") {
+        return match (words("quarter") || words("ytd"), year) {
+            (false, Some(y)) => Role::Target(Some(y)),
+            _ => Role::Target(None),
+        };
+    }
+    if h == "dot" || words("direction") || h == "trend" {
+        return Role::Direction;
+    }
+    if words("theme") || h == "outcome" || h == "priority" || h == "portfolio" {
+        return Role::Theme;
+    }
+    if words("completion") || h == "due date" || h == "deadline" {
+        return Role::Completion;
+    }
+    if h == "progress" || h == "progress rating" || h == "overall progress" {
+        return Role::Progress;
+    }
+    if words("comment") || h == "update" || h == "commentary" {
+        return Role::Comment;
+    }
+    if matches!(h, "number" | "ref" | "ref." | "reference" | "no" | "no." | "id" | "code") {
+        return Role::Ref;
+    }
+    if words("same quarter") || words("same period") {
+        return year.map_or(Role::Unknown, |y| Role::Value(ValueColumn::SameQuarter(y)));
+    }
+    if words("latest") || words("current") || words("this quarter") {
+        return Role::Value(ValueColumn::Current);
+    }
+    if let Some(y) = year {
+        if let Some(q) = quarter_in(h) {
+            return Role::Value(ValueColumn::YearQuarter(y, q));
+        }
+        if words("actual") || words("outturn") || words("result") {
+            return Role::Value(ValueColumn::YearActual(y));
+        }
+        return Role::Value(ValueColumn::Year(y));
+    }
+    if h.starts_with("quarter ") || quarter_in(h).is_some() && h.len() <= 3 {
+        return Role::Value(ValueColumn::Current);
+    }
+    if matches!(h, "actual" | "value" | "result" | "latest value") {
+        return Role::Value(ValueColumn::Dated);
+    }
+    if matches!(h, "date" | "period" | "data period") {
+        return Role::Date;
+    }
+    if words("measure") || words("indicator") || h == "kpi" {
+        return Role::Name;
+    }
+    if words("strategic objective") || words("objective") {
+        return if has_measure_column { Role::ObjectiveRef } else { Role::Name };
+    }
+    if matches!(h, "description" | "title" | "deliverable" | "action" | "project" | "name") {
+        return Role::Name;
+    }
+    Role::Unknown
+}
+
+/// The roles of a header row, or `None` if the row is not a header we understand.
+///
+/// A header must name something (a name column, or an empty first cell before period columns)
+/// and say at least one thing about it.
+pub fn header_roles(cells: &[String]) -> Option<Vec<Role>> {
+    let has_measure = cells.iter().any(|c| {
+        let l = c.to_lowercase();
+        l.contains("measure") || l.contains("indicator")
+    });
+    let mut roles: Vec<Role> = cells.iter().map(|c| role_of(c, has_measure)).collect();
+    // A table whose first header cell is empty and whose other headers are periods: the first
+    // column holds names (the 2019/20 summary tables, "Quarter 2 / Target / Performance").
+    if cells.first().is_some_and(|c| c.is_empty())
+        && roles.iter().skip(1).filter(|r| matches!(r, Role::Value(_) | Role::Target(_) | Role::Rating)).count() >= 2
+    {
+        roles[0] = Role::Name;
+    }
+    let substantive = roles.iter().any(|r| {
+        matches!(r, Role::Ref | Role::ObjectiveRef | Role::Value(_) | Role::Target(_) | Role::Completion)
+    });
+    let filled = cells.iter().filter(|c| !c.is_empty()).count();
+    let sentence = cells.iter().any(|c| c.split_whitespace().count() > 8);
+    if filled < 3 || sentence {
+        return None;
+    }
+    let names = roles.iter().filter(|r| **r == Role::Name).count();
+    let known = roles.iter().filter(|r| !matches!(r, Role::Unknown | Role::Name)).count();
+    if substantive && names == 1 && known >= 1 && known + names >= cells.iter().filter(|c| !c.is_empty()).count().saturating_sub(1) {
+        Some(roles)
+    } else {
+        None
+    }
+}
+
+/// Whether a header row is a quarter-by-quarter trend table (`\tJun 2023\tSep 2023\t…`).
+pub fn trend_months(cells: &[String]) -> Option<Vec<Option<(i32, u32)>>> {
+    if !cells.first().is_some_and(|c| c.is_empty()) {
+        return None;
+    }
+    let months: Vec<Option<(i32, u32)>> =
+        cells.iter().skip(1).map(|c| parse_month_year(c).map(|(y, m, _)| (y, m))).collect();
+    (months.iter().filter(|m| m.is_some()).count() >= 2).then_some(months)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles(h: &str) -> Option<Vec<Role>> {
+        header_roles(&h.split('\t').map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn derbyshire_quarterly_headers() {
+        let r = roles("Strategic Objective\tMeasure\tSame quarter 2022-2023 (YTD)\tSame quarter 2023-2024 (YTD)\tLatest data (YTD)\tTarget for quarter (YTD)\tPerformance against target (YTD)\tLatest data as at\tLatest Benchmark (YTD)\tBenchmark Group\tReporting Frequency").unwrap();
+        assert_eq!(r[0], Role::ObjectiveRef);
+        assert_eq!(r[1], Role::Name);
+        assert_eq!(r[2], Role::Value(ValueColumn::SameQuarter(2022)));
+        assert_eq!(r[4], Role::Value(ValueColumn::Current));
+        assert_eq!(r[5], Role::Target(None));
+        assert_eq!(r[6], Role::Rating);
+        assert_eq!(r[7], Role::AsAt);
+        assert_eq!(r[8], Role::Benchmark);
+        assert_eq!(r[9], Role::BenchmarkGroup);
+        assert_eq!(r[10], Role::Frequency);
+        let r = roles("Strategic Objective\tMeasure\t2022-2023 Year End\t2023-2024 Year End\t2024-2025 Target\tBenchmark\tBenchmark Group\tReporting Frequency").unwrap();
+        assert_eq!(r[2], Role::Value(ValueColumn::Year(2022)));
+        assert_eq!(r[4], Role::Target(Some(2024)));
+        let r = roles("Number\tStrategic Objective\tExpected Completion\tProgress\tComments").unwrap();
+        assert_eq!(r, vec![Role::Ref, Role::Name, Role::Completion, Role::Progress, Role::Comment]);
+        // Drifted wording.
+        let r = roles("Measure\tLatest Quarter 2025-26 (YTD)\tTarget\tRAG rating").unwrap();
+        assert_eq!(r[1], Role::Value(ValueColumn::Current));
+    }
+
+    #[test]
+    fn derby_city_and_other_headers() {
+        let r = roles("Ref\tDescription\t2023 24 actual\t2024 25 Q4 actual\tQ4 status\tTarget\tDoT\tCouncil Plan theme").unwrap();
+        assert_eq!(r[2], Role::Value(ValueColumn::YearActual(2023)));
+        assert_eq!(r[3], Role::Value(ValueColumn::YearQuarter(2024, 4)));
+        assert_eq!(r[4], Role::Rating);
+        assert_eq!(r[6], Role::Direction);
+        assert_eq!(r[7], Role::Theme);
+        let r = roles("\t2017/2018\t2018/2019\t2019/2020\tTarget\tPerformance").unwrap();
+        assert_eq!(r[0], Role::Name);
+        assert_eq!(r[3], Role::Value(ValueColumn::Year(2019)));
+        let r = roles("Key Measure\tDate\tActual\tTarget\tPerformance").unwrap();
+        assert_eq!(r[1], Role::Date);
+        assert_eq!(r[2], Role::Value(ValueColumn::Dated));
+        assert!(roles("Introduction\t3").is_none());
+        assert!(roles("Rating\tStrategic Objective").is_none());
+        assert!(trend_months(&["".into(), "Jun 2023".into(), "Sep 2023".into()]).is_some());
+    }
+}

@@ -1,0 +1,426 @@
+//! Tab-separated tables: measure tables, objective tables and mixed tables (Derby City's single
+//! table with section rows for actions, measures, and projects and risks).
+//!
+//! A table starts at a header row the vocabulary understands and runs over the following tab
+//! rows. A row whose leading cells are empty and that carries no values continues the row above
+//! (a page break split it), even across a repeated header.
+
+use lapis_model::period::{parse_date, parse_month_year};
+use lapis_model::rating::parse_rating;
+use lapis_model::value::{parse_value, ValueNote};
+use lapis_model::{measure_id, ObjectiveKind, ObjectiveUpdate, Observation, Period, PeriodKind, Severity};
+
+use crate::header::{header_roles, Role, ValueColumn};
+use crate::Engine;
+
+/// A data row, with its continuation lines joined.
+#[derive(Debug, Clone)]
+struct Row {
+    idx: usize,
+    roles: Vec<Role>,
+    cells: Vec<String>,
+    section: Option<Section>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Actions,
+    Measures,
+    ProjectsAndRisks,
+}
+
+fn section_of(text: &str) -> Option<Section> {
+    let l = text.to_lowercase();
+    if l.contains("project") || l.contains("risk") {
+        Some(Section::ProjectsAndRisks)
+    } else if l.contains("measure") || l.contains("indicator") {
+        Some(Section::Measures)
+    } else if l.contains("action") || l.contains("deliverable") {
+        Some(Section::Actions)
+    } else {
+        None
+    }
+}
+
+impl Row {
+    fn get(&self, role: Role) -> Option<&str> {
+        self.roles
+            .iter()
+            .zip(&self.cells)
+            .find(|(r, c)| **r == role && !c.is_empty())
+            .map(|(_, c)| c.as_str())
+    }
+    fn any(&self, pred: impl Fn(Role) -> bool) -> bool {
+        self.roles.iter().zip(&self.cells).any(|(r, c)| pred(*r) && !c.is_empty())
+    }
+}
+
+/// `SO15`, `So-12`, `SO09`, `SO-1` → `SO-15`, `SO-12`, `SO-09`, `SO-01`; other refs have their
+/// whitespace collapsed (`SR46_ CR46` → `SR46_CR46`).
+pub fn normalise_ref(r: &str) -> String {
+    let t = r.trim();
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("so") {
+        let digits = rest.trim_start_matches(['-', ' ']);
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            if let Ok(n) = digits.parse::<u32>() {
+                return format!("SO-{n:02}");
+            }
+        }
+    }
+    let collapsed = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed.replace("_ ", "_").replace(" _", "_")
+}
+
+/// The period kind a measure's name implies for quarterly values.
+fn kind_from_name(name: &str, default: PeriodKind) -> PeriodKind {
+    let l = name.to_lowercase();
+    if l.contains("rolling 12") || l.contains("rolling twelve") {
+        PeriodKind::Rolling12m
+    } else if l.contains("snapshot") {
+        PeriodKind::Snapshot
+    } else {
+        default
+    }
+}
+
+fn non_numeric_marker(t: &str) -> bool {
+    let l = t.trim().to_lowercase();
+    l.is_empty() || matches!(l.as_str(), "n/a" | "na" | "-" | "n/r")
+}
+
+impl Engine<'_> {
+    pub(crate) fn read_tables(&mut self) {
+        let mut rows: Vec<Row> = Vec::new();
+        let mut idx = 0;
+        while idx < self.lines.len() {
+            let line = &self.lines[idx];
+            let Some(roles) = line.is_tabular().then(|| header_roles(&line.cells)).flatten() else {
+                idx += 1;
+                continue;
+            };
+            self.used[idx] = true;
+            self.feature("tables");
+            let mut section = None;
+            let mut j = idx + 1;
+            while j < self.lines.len() && self.lines[j].is_tabular() {
+                let cells = self.lines[j].cells.clone();
+                if header_roles(&cells).is_some_and(|r| r == roles) {
+                    // A header repeated mid-table (after a page break).
+                    self.used[j] = true;
+                    j += 1;
+                    continue;
+                }
+                self.used[j] = true;
+                let filled: Vec<usize> = (0..cells.len()).filter(|i| !cells[*i].is_empty()).collect();
+                if filled.is_empty() {
+                    j += 1;
+                    continue;
+                }
+                if filled.len() == 1 && filled[0] == 0 && roles.len() > 2 {
+                    // A section row: "Delivery Plan measures", or a portfolio heading.
+                    match section_of(&cells[0]) {
+                        Some(s) => section = Some(s),
+                        None => section = None,
+                    }
+                    j += 1;
+                    continue;
+                }
+                let row = Row { idx: j, roles: roles.clone(), cells, section };
+                let key_empty = !row.any(|r| matches!(r, Role::Ref | Role::ObjectiveRef));
+                let continues = key_empty
+                    && filled[0] > 0
+                    && !row.any(Role::is_value_like)
+                    && rows.last().is_some_and(|prev| prev.roles == row.roles);
+                if continues {
+                    if let Some(prev) = rows.last_mut() {
+                        for (i, cell) in row.cells.iter().enumerate() {
+                            if !cell.is_empty() && i < prev.cells.len() {
+                                if !prev.cells[i].is_empty() {
+                                    prev.cells[i].push(' ');
+                                }
+                                prev.cells[i].push_str(cell);
+                            }
+                        }
+                    }
+                } else {
+                    rows.push(row);
+                }
+                j += 1;
+            }
+            idx = j;
+        }
+        for row in rows {
+            self.read_row(&row);
+        }
+    }
+
+    fn read_row(&mut self, row: &Row) {
+        let mut cells = row.cells.clone();
+        cells.resize(row.roles.len(), String::new());
+        let row = Row { cells, ..row.clone() };
+        let Some(name) = row.get(Role::Name).map(str::to_string) else {
+            self.issue(row.idx, Severity::Warning, "table row without a measure or objective name");
+            return;
+        };
+        let is_measure_table = row.roles.iter().any(|r| matches!(r, Role::Value(_) | Role::Target(_)));
+        let target_text = row.get(Role::Target(None)).unwrap_or("").to_lowercase();
+        let rating_text = row.get(Role::Rating).unwrap_or("").to_lowercase();
+        let kind = match row.section {
+            Some(Section::Actions) => Some(ObjectiveKind::Action),
+            Some(Section::ProjectsAndRisks) => Some(
+                if rating_text.starts_with("risk score") || target_text.contains("risk") {
+                    ObjectiveKind::StrategicRisk
+                } else {
+                    ObjectiveKind::PriorityProject
+                },
+            ),
+            Some(Section::Measures) => None,
+            None if target_text.starts_with("n/a") && target_text.contains("action") => Some(ObjectiveKind::Action),
+            None if target_text.starts_with("n/a") && target_text.contains("project") => Some(ObjectiveKind::PriorityProject),
+            None if rating_text.starts_with("risk score") || target_text.starts_with("n/a") && target_text.contains("risk") => {
+                Some(ObjectiveKind::StrategicRisk)
+            }
+            None if !is_measure_table => Some(ObjectiveKind::StrategicObjective),
+            None => None,
+        };
+        match kind {
+            Some(kind) => self.objective_row(&row, &name, kind),
+            None => self.measure_row(&row, &name),
+        }
+    }
+
+    fn objective_row(&mut self, row: &Row, name: &str, kind: ObjectiveKind) {
+        let rating_cell = row.get(Role::Progress).or_else(|| row.get(Role::Rating)).unwrap_or("");
+        let rating = parse_rating(rating_cell);
+        // Derby City prints an action's status words in the value column ("On track").
+        let status_text = row
+            .roles
+            .iter()
+            .zip(&row.cells)
+            .find(|(r, c)| matches!(r, Role::Value(_)) && !c.is_empty() && !non_numeric_marker(c))
+            .map(|(_, c)| c.clone());
+        let theme = row.get(Role::Theme).map(str::to_string).or_else(|| self.themes[row.idx].clone());
+        self.objectives.push(ObjectiveUpdate {
+            objective_ref: row.get(Role::Ref).map(normalise_ref),
+            kind,
+            title: name.to_string(),
+            theme,
+            expected_completion: row.get(Role::Completion).and_then(parse_date),
+            rating: rating.rating,
+            rating_text: (!rating.text.is_empty()).then(|| rating.text.clone()),
+            previous_rating: rating.previous,
+            status_text,
+            risk_score: rating.risk_score,
+            comment: row.get(Role::Comment).map(str::to_string),
+            source_line: self.lines[row.idx].no,
+        });
+    }
+
+    /// The period of the report's own quarter for a measure of `kind`, moved to the month of an
+    /// "as at" date when one is printed.
+    fn current_period(&self, kind: PeriodKind, as_at: Option<&str>) -> Period {
+        if let Some((y, m, _)) = as_at.and_then(parse_month_year) {
+            let p = Period::month(kind, y, m);
+            let quarter_end = lapis_model::period::quarter_end(p.year, p.quarter.unwrap_or(4));
+            return if p.end == quarter_end { Period::quarter(kind, p.year, p.quarter.unwrap_or(4)) } else { p };
+        }
+        Period::quarter(kind, self.period.year, self.period.quarter.unwrap_or(4))
+    }
+
+    /// The period a "Date" cell names: `Sep-2023`, `Aug-2023 (Annual Measure)`, empty.
+    fn dated_period(&self, kind: PeriodKind, date: Option<&str>) -> Period {
+        let Some(d) = date else { return Period::financial_year(self.period.year) };
+        let annual = d.to_lowercase().contains("annual");
+        let d = d.split('(').next().unwrap_or(d).trim();
+        match parse_month_year(d) {
+            Some((y, m, _)) if annual => {
+                // A whole year ending that month: August ends an academic year.
+                let (fy, _) = lapis_model::period::financial_quarter_of_month(y, m);
+                if m == 8 { Period::academic_year(y - 1) } else { Period::financial_year(if m <= 3 { fy } else { y - 1 }) }
+            }
+            Some((y, m, _)) => {
+                let p = Period::month(kind, y, m);
+                let quarter_end = lapis_model::period::quarter_end(p.year, p.quarter.unwrap_or(4));
+                if p.end == quarter_end { Period::quarter(kind, p.year, p.quarter.unwrap_or(4)) } else { p }
+            }
+            None => Period::financial_year(self.period.year),
+        }
+    }
+
+    fn measure_row(&mut self, row: &Row, name: &str) {
+        let council = self.ctx.council_code;
+        let measure_ref = row.get(Role::Ref).map(normalise_ref);
+        let objective_ref = row.get(Role::ObjectiveRef).map(normalise_ref);
+        let theme = row.get(Role::Theme).map(str::to_string).or_else(|| self.themes[row.idx].clone());
+        let mid = measure_id(council, measure_ref.as_deref(), name);
+        let report_year = self.period.year;
+        let report_q = self.period.quarter.unwrap_or(4);
+        let derby_style = row.roles.iter().any(|r| matches!(r, Role::Value(ValueColumn::YearActual(_) | ValueColumn::YearQuarter(..))));
+        let quarter_kind = kind_from_name(name, if derby_style { PeriodKind::Quarter } else { PeriodKind::QuarterYtd });
+        let as_at = row.get(Role::AsAt);
+        // One unit for the row: the first printed one (a rate's later cells often drop it).
+        let row_unit = row
+            .roles
+            .iter()
+            .zip(&row.cells)
+            .filter(|(r, _)| matches!(r, Role::Value(_) | Role::Target(_)))
+            .find_map(|(_, c)| parse_value(c).and_then(|v| v.unit));
+        let base = Observation {
+            measure_id: mid,
+            measure_ref,
+            measure_name: name.to_string(),
+            objective_ref,
+            theme,
+            period: self.period.clone(),
+            value: None,
+            value_text: None,
+            unit: None,
+            target: None,
+            target_text: None,
+            rating: None,
+            rating_text: None,
+            previous_rating: None,
+            benchmark: None,
+            benchmark_text: None,
+            benchmark_group: row.get(Role::BenchmarkGroup).map(str::to_string),
+            direction_text: None,
+            frequency: row.get(Role::Frequency).map(str::to_string),
+            source_line: self.lines[row.idx].no,
+        };
+        let mut made: Vec<(Observation, bool)> = Vec::new();
+        let mut has_current_column = false;
+        for (role, cell) in row.roles.iter().zip(&row.cells) {
+            let Role::Value(vc) = role else { continue };
+            let (period, is_current) = match *vc {
+                ValueColumn::Current => (self.current_period(quarter_kind, as_at), true),
+                ValueColumn::SameQuarter(y) => (Period::quarter(quarter_kind, y, report_q), false),
+                ValueColumn::Year(y) => (Period::financial_year(y), y == report_year),
+                ValueColumn::YearActual(y) => (Period::quarter(quarter_kind, y, report_q), y == report_year),
+                ValueColumn::YearQuarter(y, q) => (Period::quarter(quarter_kind, y, q), y == report_year && q == report_q),
+                ValueColumn::Dated => (self.dated_period(quarter_kind, row.get(Role::Date)), true),
+            };
+            has_current_column |= is_current;
+            if cell.is_empty() {
+                continue;
+            }
+            let parsed = parse_value(cell);
+            let period = match parsed.as_ref().and_then(|p| p.note) {
+                Some(ValueNote::Quarter(q)) => Period::quarter(period.kind, period.year, q),
+                Some(ValueNote::QuarterOfYear(q, y)) => Period::quarter(period.kind, y, q),
+                Some(ValueNote::CalendarYear(y)) => Period::calendar_year(y),
+                _ => period,
+            };
+            let number = parsed.as_ref().and_then(|p| p.number);
+            let unit = parsed.and_then(|p| p.unit).or_else(|| number.and(row_unit.clone()));
+            let obs = Observation { period, value: number, value_text: Some(cell.clone()), unit, ..base.clone() };
+            made.push((obs, is_current));
+        }
+        // Target, rating and benchmark belong to the report's own period.
+        let target_cell = row.get(Role::Target(None));
+        let rating_cell = row.get(Role::Rating);
+        let bench_cell = row.get(Role::Benchmark);
+        let needs_current = target_cell.is_some() || rating_cell.is_some() || row.get(Role::Direction).is_some();
+        if needs_current && has_current_column && !made.iter().any(|(_, c)| *c) {
+            let period = row
+                .roles
+                .iter()
+                .find_map(|r| match r {
+                    Role::Value(ValueColumn::Current) => Some(self.current_period(quarter_kind, as_at)),
+                    Role::Value(ValueColumn::Dated) => Some(self.dated_period(quarter_kind, row.get(Role::Date))),
+                    Role::Value(ValueColumn::YearQuarter(y, q)) if *y == report_year => Some(Period::quarter(quarter_kind, *y, *q)),
+                    Role::Value(ValueColumn::Year(y) | ValueColumn::YearActual(y)) if *y == report_year => {
+                        Some(Period::financial_year(*y))
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| self.current_period(quarter_kind, as_at));
+            made.push((Observation { period, ..base.clone() }, true));
+        }
+        if let Some((obs, _)) = made.iter_mut().find(|(_, c)| *c) {
+            if let Some(t) = target_cell {
+                let p = parse_value(t);
+                obs.target = p.as_ref().and_then(|p| p.number);
+                obs.target_text = Some(t.to_string());
+                if obs.unit.is_none() && obs.value.is_some() {
+                    obs.unit = p.and_then(|p| p.unit);
+                }
+            }
+            if let Some(r) = rating_cell {
+                let pr = parse_rating(r);
+                obs.rating = pr.rating;
+                obs.previous_rating = pr.previous;
+                obs.rating_text = Some(pr.text);
+            }
+            obs.direction_text = row.get(Role::Direction).map(str::to_string);
+        } else if let Some(r) = rating_cell {
+            // A rating with no period to hang it on.
+            let _ = r;
+        }
+        // "2024-2025 Target" with no value for that year: the year's target, value not yet known.
+        for (role, cell) in row.roles.iter().zip(&row.cells) {
+            if let (Role::Target(Some(y)), false) = (role, cell.is_empty()) {
+                let period = Period::financial_year(*y);
+                let p = parse_value(cell);
+                match made.iter_mut().find(|(o, _)| o.period == period) {
+                    Some((o, _)) => {
+                        o.target = p.as_ref().and_then(|p| p.number);
+                        o.target_text = Some(cell.clone());
+                    }
+                    None => made.push((
+                        Observation {
+                            period,
+                            target: p.as_ref().and_then(|p| p.number),
+                            target_text: Some(cell.clone()),
+                            ..base.clone()
+                        },
+                        false,
+                    )),
+                }
+            }
+        }
+        if let Some(b) = bench_cell {
+            let p = parse_value(b);
+            // The benchmark sits beside the current value, else beside the latest value printed.
+            let target = match made.iter().position(|(_, c)| *c) {
+                Some(i) => Some(i),
+                None => made
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (o, _))| o.value_text.is_some())
+                    .max_by_key(|(_, (o, _))| o.period.end)
+                    .map(|(i, _)| i),
+            };
+            match target {
+                Some(i) => {
+                    made[i].0.benchmark = p.and_then(|p| p.number);
+                    made[i].0.benchmark_text = Some(b.to_string());
+                }
+                None => self.issue(row.idx, Severity::Warning, "benchmark printed for a measure with no value to compare"),
+            }
+        }
+        if made.is_empty() {
+            self.issue(row.idx, Severity::Warning, format!("measure {name:?} has no value, target or rating in this row"));
+            return;
+        }
+        for (obs, _) in made {
+            self.push_observation(obs, row.idx);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs() {
+        assert_eq!(normalise_ref("SO15"), "SO-15");
+        assert_eq!(normalise_ref("So-12"), "SO-12");
+        assert_eq!(normalise_ref("SO09"), "SO-09");
+        assert_eq!(normalise_ref("SO-01"), "SO-01");
+        assert_eq!(normalise_ref("GW 03"), "GW 03");
+        assert_eq!(normalise_ref("SR46_ CR46"), "SR46_CR46");
+        assert_eq!(normalise_ref("Overarching Measure"), "Overarching Measure");
+    }
+}

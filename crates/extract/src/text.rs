@@ -1,0 +1,150 @@
+//! Line cleaning: HTML remnants, markdown emphasis and headings, non-breaking spaces.
+//!
+//! Every later reader works on `Line`s, which keep their 1-based line number in the source so
+//! that each event and parse issue can point back at the text it came from.
+
+/// One line of a report, cleaned.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// 1-based line number in the source text.
+    pub no: u32,
+    /// The line as printed (without the newline).
+    pub raw: String,
+    /// Cleaned text: tags and emphasis removed, whitespace collapsed; tabs kept.
+    pub text: String,
+    /// Markdown heading level (`#` = 1), if the line is a heading.
+    pub heading: Option<u8>,
+    /// Whether the printed line was bold (`**…**` or `<b>…</b>`) as a whole.
+    pub bold: bool,
+    /// Tab-separated cells, each cleaned and trimmed; empty for lines without tabs.
+    pub cells: Vec<String>,
+}
+
+impl Line {
+    pub fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+    pub fn is_tabular(&self) -> bool {
+        self.cells.len() >= 2
+    }
+}
+
+/// Removes `<b>`, `</p>`, `<sub>` and similar tags, keeping their text.
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('>');
+        let is_tag = close.is_some_and(|c| {
+            let name = after[..c].trim_start_matches('/').trim();
+            c <= 12 && !name.is_empty() && name.chars().all(|ch| ch.is_ascii_alphanumeric())
+        });
+        match (is_tag, close) {
+            (true, Some(c)) => rest = &after[c + 1..],
+            _ => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Cleans one cell or line of text: tags, `**`, markdown links, NBSP, repeated spaces.
+pub fn clean(s: &str) -> String {
+    let s = strip_tags(s).replace('\u{a0}', " ").replace("**", "");
+    let s = strip_links(&s);
+    s.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// `[text](target)` → `text`.
+fn strip_links(s: &str) -> String {
+    if !s.contains("](") {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        match after.find("](") {
+            Some(mid) if !after[..mid].contains('[') => match after[mid + 2..].find(')') {
+                Some(end) => {
+                    out.push_str(&rest[..open]);
+                    out.push_str(&after[..mid]);
+                    rest = &after[mid + 2 + end + 1..];
+                }
+                None => break,
+            },
+            _ => {
+                out.push_str(&rest[..=open]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn lines(text: &str) -> Vec<Line> {
+    text.lines()
+        .enumerate()
+        .map(|(i, raw)| {
+            let raw = raw.trim_end_matches('\r');
+            let trimmed = raw.trim();
+            let hashes = trimmed.bytes().take_while(|b| *b == b'#').count();
+            let heading = (hashes > 0 && hashes <= 6 && trimmed[hashes..].starts_with(' ')).then_some(hashes as u8);
+            let body = if heading.is_some() { &trimmed[hashes..] } else { trimmed };
+            let stripped = strip_tags(body).replace('\u{a0}', " ");
+            let stripped = stripped.trim().trim_start_matches("- ").trim();
+            let bold = (stripped.starts_with("**") && stripped.ends_with("**") && stripped.len() > 4)
+                || (body.trim().starts_with("<b>") && body.trim().ends_with("</b>"));
+            let cells: Vec<String> =
+                if raw.contains('\t') { raw.split('\t').map(|c| clean(c).trim().to_string()).collect() } else { Vec::new() };
+            let text = if cells.is_empty() { clean(body).trim().to_string() } else { cells.join("\t") };
+            Line { no: i as u32 + 1, raw: raw.to_string(), text, heading, bold, cells }
+        })
+        .collect()
+}
+
+/// Strips a leading bullet, icons and the markdown emphasis from a title line.
+pub fn title_text(s: &str) -> String {
+    let t = s.trim().trim_start_matches('-').trim();
+    let t = lapis_model::rating::strip_icons(t);
+    let t = t.trim_start_matches('-').trim();
+    lapis_model::rating::strip_icons(t).trim().to_string()
+}
+
+/// The leading icon of a line, if it starts with one (`✔`, `★`, `🚩`, `🟡`).
+pub fn leading_icon(s: &str) -> Option<String> {
+    let t = s.trim().trim_start_matches('-').trim().trim_start_matches('*').trim();
+    let icon: String = t
+        .chars()
+        .take_while(|c| !c.is_alphanumeric() && !c.is_whitespace() && !c.is_ascii_punctuation() && *c != '£' && *c != '“' && *c != '‘')
+        .collect();
+    (!icon.is_empty()).then_some(icon)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleaning() {
+        assert_eq!(clean("<b>2023-2024</b>"), "2023-2024");
+        assert_eq!(clean("CO<sub>2</sub>e"), "CO2e");
+        assert_eq!(clean("**Rating: Good**"), "Rating: Good");
+        assert_eq!(clean("a < b and c > d"), "a < b and c > d");
+        assert_eq!(clean("see [Go to 'x' section](#) now"), "see Go to 'x' section now");
+        let ls = lines("## Heading\n<b>Number</b>\t<b>Title</b>\n**✔ Bold title**");
+        assert_eq!(ls[0].heading, Some(2));
+        assert_eq!(ls[0].text, "Heading");
+        assert_eq!(ls[1].cells, vec!["Number", "Title"]);
+        assert!(ls[2].bold);
+        assert_eq!(title_text(&ls[2].text), "Bold title");
+        assert_eq!(leading_icon("- ✔ **x**").as_deref(), Some("✔"));
+        assert_eq!(leading_icon("Plain"), None);
+    }
+}
