@@ -144,8 +144,13 @@ pub async fn register_views(ctx: &SessionContext, dir: &Path) -> SqlResult<Vec<S
 /// Runs one SQL statement and collects its rows. Only queries are accepted.
 pub async fn query(ctx: &SessionContext, sql: &str) -> SqlResult<(Arc<datafusion::arrow::datatypes::Schema>, Vec<RecordBatch>)> {
     let opts = datafusion::execution::context::SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
-    let df = ctx.sql_with_options(sql, opts).await.map_err(|e| SqlError::Query(e.to_string()))?;
+    let df = ctx.sql_with_options(sql, opts).await.map_err(|e| SqlError::Query(one_line(&e.to_string())))?;
     let schema = Arc::new(df.schema().as_arrow().clone());
-    let batches = df.collect().await.map_err(|e| SqlError::Query(e.to_string()))?;
+    let batches = df.collect().await.map_err(|e| SqlError::Query(one_line(&e.to_string())))?;
     Ok((schema, batches))
+}
+
+/// DataFusion errors can span lines; a person reads one.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
