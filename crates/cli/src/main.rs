@@ -10,10 +10,19 @@ use datafusion::arrow::array::RecordBatch;
 use lapis_store::{IngestOutcome, IngestRequest, SystemClock, Warehouse};
 
 #[derive(Parser, Debug)]
-#[command(name = "lapis", version, about = "Local Authority Performance Information Store")]
+#[command(
+    name = "lapis",
+    version,
+    about = "Local Authority Performance Information Store"
+)]
 struct Cli {
     /// Warehouse directory (or object-store URL).
-    #[arg(long, global = true, env = "LAPIS_WAREHOUSE", default_value = "./warehouse")]
+    #[arg(
+        long,
+        global = true,
+        env = "LAPIS_WAREHOUSE",
+        default_value = "./warehouse"
+    )]
     warehouse: String,
     /// Directory of view files (*.sql).
     #[arg(long, global = true, env = "LAPIS_QUERIES")]
@@ -72,7 +81,13 @@ fn parse_as_of(text: &str) -> Result<DateTime<Utc>> {
     bail!("--as-of {text:?} is not a date (2025-03-01) or an RFC 3339 time (2025-03-01T12:00:00Z)")
 }
 
-async fn ingest(wh: &Warehouse, files: &[PathBuf], council: &str, council_name: Option<&str>, layout: &str) -> Result<bool> {
+async fn ingest(
+    wh: &Warehouse,
+    files: &[PathBuf],
+    council: &str,
+    council_name: Option<&str>,
+    layout: &str,
+) -> Result<bool> {
     let mut ok = true;
     for file in files {
         let bytes = match std::fs::read(file) {
@@ -83,7 +98,9 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], council: &str, council_name: 
                 continue;
             }
         };
-        let source_uri = std::path::absolute(file).map(|p| format!("file://{}", p.display())).unwrap_or_else(|_| file.display().to_string());
+        let source_uri = std::path::absolute(file)
+            .map(|p| format!("file://{}", p.display()))
+            .unwrap_or_else(|_| file.display().to_string());
         let req = IngestRequest {
             bytes: &bytes,
             source_uri,
@@ -98,10 +115,21 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], council: &str, council_name: 
         };
         match wh.ingest(&req).await {
             Ok(IngestOutcome::AlreadyIngested { report_id, .. }) => {
-                println!("{}: already in the warehouse as {report_id}; nothing appended", file.display());
+                println!(
+                    "{}: already in the warehouse as {report_id}; nothing appended",
+                    file.display()
+                );
             }
-            Ok(IngestOutcome::Ingested { report_id, period_label, extractor, appended, parse_issues, .. }) => {
-                let counts: Vec<String> = appended.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            Ok(IngestOutcome::Ingested {
+                report_id,
+                period_label,
+                extractor,
+                appended,
+                parse_issues,
+                ..
+            }) => {
+                let counts: Vec<String> =
+                    appended.iter().map(|(t, n)| format!("{t} {n}")).collect();
                 println!("{}: report {report_id} ({period_label}, {extractor}); appended {}; {parse_issues} parse issues", file.display(), counts.join(", "));
             }
             Err(e) => {
@@ -113,22 +141,43 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], council: &str, council_name: 
     Ok(ok)
 }
 
-fn write_output(schema: &datafusion::arrow::datatypes::Schema, batches: &[RecordBatch], format: Format, out: Option<&PathBuf>) -> Result<()> {
+fn write_output(
+    schema: &datafusion::arrow::datatypes::Schema,
+    batches: &[RecordBatch],
+    format: Format,
+    out: Option<&PathBuf>,
+) -> Result<()> {
     let mut buf: Vec<u8> = Vec::new();
     match format {
         Format::Table => {
             let text = datafusion::arrow::util::pretty::pretty_format_batches(batches)?;
-            buf.extend_from_slice(format!("{text}\n({} rows)\n", batches.iter().map(|b| b.num_rows()).sum::<usize>()).as_bytes());
+            buf.extend_from_slice(
+                format!(
+                    "{text}\n({} rows)\n",
+                    batches.iter().map(|b| b.num_rows()).sum::<usize>()
+                )
+                .as_bytes(),
+            );
         }
         Format::Csv => {
             {
-                let mut w = datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(&mut buf);
+                let mut w = datafusion::arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(&mut buf);
                 for b in batches {
                     w.write(b)?;
                 }
             }
             if batches.iter().all(|b| b.num_rows() == 0) && buf.is_empty() {
-                buf.extend_from_slice(schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(",").as_bytes());
+                buf.extend_from_slice(
+                    schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                        .as_bytes(),
+                );
                 buf.push(b'\n');
             }
         }
@@ -144,9 +193,16 @@ fn write_output(schema: &datafusion::arrow::datatypes::Schema, batches: &[Record
             buf.push(b'\n');
         }
         Format::Parquet => {
-            let Some(path) = out else { bail!("--format parquet needs --out FILE") };
-            let file = std::fs::File::create(path).with_context(|| format!("{}", path.display()))?;
-            let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(file, std::sync::Arc::new(schema.clone()), None)?;
+            let Some(path) = out else {
+                bail!("--format parquet needs --out FILE")
+            };
+            let file =
+                std::fs::File::create(path).with_context(|| format!("{}", path.display()))?;
+            let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(
+                file,
+                std::sync::Arc::new(schema.clone()),
+                None,
+            )?;
             for b in batches {
                 w.write(b)?;
             }
@@ -165,16 +221,36 @@ fn write_output(schema: &datafusion::arrow::datatypes::Schema, batches: &[Record
 }
 
 async fn run(cli: Cli) -> Result<bool> {
-    let queries = cli.queries.clone().unwrap_or_else(lapis_sql::default_queries_dir);
+    let queries = cli
+        .queries
+        .clone()
+        .unwrap_or_else(lapis_sql::default_queries_dir);
     match &cli.command {
-        Command::Ingest { files, council, council_name, layout } => {
+        Command::Ingest {
+            files,
+            council,
+            council_name,
+            layout,
+        } => {
             let wh = Warehouse::open(&cli.warehouse, Box::new(SystemClock)).await?;
             ingest(&wh, files, council, council_name.as_deref(), layout).await
         }
-        Command::Query { sql, format, out, as_of } => {
+        Command::Query {
+            sql,
+            format,
+            out,
+            as_of,
+        } => {
             let as_of = as_of.as_deref().map(parse_as_of).transpose()?;
-            if !cli.warehouse.contains("://") && !std::path::Path::new(&cli.warehouse).join("_lapis.json").exists() {
-                bail!("no warehouse at {} (ingest a report first, or pass --warehouse)", cli.warehouse);
+            if !cli.warehouse.contains("://")
+                && !std::path::Path::new(&cli.warehouse)
+                    .join("_lapis.json")
+                    .exists()
+            {
+                bail!(
+                    "no warehouse at {} (ingest a report first, or pass --warehouse)",
+                    cli.warehouse
+                );
             }
             let wh = Warehouse::open(&cli.warehouse, Box::new(SystemClock)).await?;
             let ctx = lapis_sql::session(&wh, &queries, as_of).await?;
@@ -186,9 +262,19 @@ async fn run(cli: Cli) -> Result<bool> {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LAPIS_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,buoyant_kernel=off"))).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LAPIS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,buoyant_kernel=off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("lapis: cannot start: {e}");

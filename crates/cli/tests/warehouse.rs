@@ -21,19 +21,39 @@ fn lapis(wh: &Path, args: &[&str]) -> Output {
 
 fn ingest_all(wh: &Path) -> Vec<Output> {
     let r = reports_dir();
-    let derbyshire: Vec<String> = ["derbyshire-county-2024-25-q1.txt", "derbyshire-county-2023-24-q2.txt", "derbyshire-county-2019-20-annual.txt"]
-        .iter()
-        .map(|f| r.join(f).display().to_string())
-        .collect();
-    let mut args = vec!["ingest", "--council", "E10000007", "--council-name", "Derbyshire County Council"];
+    let derbyshire: Vec<String> = [
+        "derbyshire-county-2024-25-q1.txt",
+        "derbyshire-county-2023-24-q2.txt",
+        "derbyshire-county-2019-20-annual.txt",
+    ]
+    .iter()
+    .map(|f| r.join(f).display().to_string())
+    .collect();
+    let mut args = vec![
+        "ingest",
+        "--council",
+        "E10000007",
+        "--council-name",
+        "Derbyshire County Council",
+    ];
     args.extend(derbyshire.iter().map(String::as_str));
-    let city = r.join("derby-city-2024-25-annual.txt").display().to_string();
-    vec![lapis(wh, &args), lapis(wh, &["ingest", "--council", "E06000015", &city])]
+    let city = r
+        .join("derby-city-2024-25-annual.txt")
+        .display()
+        .to_string();
+    vec![
+        lapis(wh, &args),
+        lapis(wh, &["ingest", "--council", "E06000015", &city]),
+    ]
 }
 
 fn csv(wh: &Path, sql: &str) -> String {
     let out = lapis(wh, &["query", "--format", "csv", sql]);
-    assert!(out.status.success(), "query failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "query failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
@@ -44,22 +64,36 @@ fn ingest_all_four_reports_then_again_adds_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let wh = dir.path().join("wh");
     for out in ingest_all(&wh) {
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let first = csv(&wh, COUNTS);
-    assert_eq!(first.lines().nth(1), Some("4,4,455,228,108,83"), "counts after the first ingest:\n{first}");
+    assert_eq!(
+        first.lines().nth(1),
+        Some("4,4,455,228,108,83"),
+        "counts after the first ingest:\n{first}"
+    );
     let again = ingest_all(&wh);
     for out in &again {
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.lines().all(|l| l.contains("already in the warehouse")), "{text}");
+        assert!(
+            text.lines().all(|l| l.contains("already in the warehouse")),
+            "{text}"
+        );
     }
     assert_eq!(csv(&wh, COUNTS), first);
     // Facts a user would check.
     let sickness = csv(&wh, "select period_label, value, target, rating from observations where measure_name = 'Sickness Hours as a % of Working Hours Available' order by period_end");
     assert_eq!(sickness, "period_label,value,target,rating\n2022-23 Q1,5.31,,\n2023-24 Q1,4.58,,\n2024-25 Q1,4.71,4.9,good\n");
     let suspensions = csv(&wh, "select period_label, value, direction_text from observations where measure_ref = 'LS PM01' order by period_end");
-    assert_eq!(suspensions, "period_label,value,direction_text\n2023-24 Q4,5199.0,\n2024-25 Q4,3487.0,Improving\n");
+    assert_eq!(
+        suspensions,
+        "period_label,value,direction_text\n2023-24 Q4,5199.0,\n2024-25 Q4,3487.0,Improving\n"
+    );
 }
 
 #[test]
@@ -67,14 +101,45 @@ fn every_table_is_append_only_and_refuses_deletes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let wh = dir.path().join("wh");
     let r = reports_dir().join("derbyshire-county-2024-25-q1.txt");
-    assert!(lapis(&wh, &["ingest", "--council", "E10000007", r.to_str().expect("path")]).status.success());
-    for table in ["documents", "reports", "observations", "objective_updates", "report_claims", "parse_issues", "job_runs"] {
-        let log = std::fs::read_to_string(wh.join(table).join("_delta_log").join("00000000000000000000.json")).expect("first commit");
-        assert!(log.contains("\"delta.appendOnly\":\"true\""), "{table}: {log}");
+    assert!(lapis(
+        &wh,
+        &[
+            "ingest",
+            "--council",
+            "E10000007",
+            r.to_str().expect("path")
+        ]
+    )
+    .status
+    .success());
+    for table in [
+        "documents",
+        "reports",
+        "observations",
+        "objective_updates",
+        "report_claims",
+        "parse_issues",
+        "job_runs",
+    ] {
+        let log = std::fs::read_to_string(
+            wh.join(table)
+                .join("_delta_log")
+                .join("00000000000000000000.json"),
+        )
+        .expect("first commit");
+        assert!(
+            log.contains("\"delta.appendOnly\":\"true\""),
+            "{table}: {log}"
+        );
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let wh = lapis_store::Warehouse::open(wh.to_str().expect("path"), Box::new(lapis_store::SystemClock)).await.expect("open");
+        let wh = lapis_store::Warehouse::open(
+            wh.to_str().expect("path"),
+            Box::new(lapis_store::SystemClock),
+        )
+        .await
+        .expect("open");
         let table = wh.table("observations").await.expect("table");
         let err = table.delete().await.expect_err("a delete must be refused");
         assert!(err.to_string().to_lowercase().contains("append"), "{err}");
@@ -87,48 +152,111 @@ fn a_crash_between_table_commits_shows_nothing_and_a_retry_completes() {
     let wh = dir.path().join("wh");
     let r = reports_dir().join("derbyshire-county-2024-25-q1.txt");
     let file = r.to_str().expect("path");
-    for failpoint in ["crash-after:observations", "error-after:parse_issues", "crash-after:documents"] {
+    for failpoint in [
+        "crash-after:observations",
+        "error-after:parse_issues",
+        "crash-after:documents",
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_lapis"))
-            .args(["--warehouse", wh.to_str().expect("path"), "ingest", "--council", "E10000007", file])
+            .args([
+                "--warehouse",
+                wh.to_str().expect("path"),
+                "ingest",
+                "--council",
+                "E10000007",
+                file,
+            ])
             .env("LAPIS_FAILPOINT", failpoint)
             .output()
             .expect("run");
         assert!(!out.status.success(), "{failpoint} should fail");
-        assert_eq!(csv(&wh, COUNTS).lines().nth(1), Some("0,0,0,0,0,0"), "after {failpoint}, the views show none of the document");
+        assert_eq!(
+            csv(&wh, COUNTS).lines().nth(1),
+            Some("0,0,0,0,0,0"),
+            "after {failpoint}, the views show none of the document"
+        );
     }
     let out = lapis(&wh, &["ingest", "--council", "E10000007", file]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(csv(&wh, COUNTS).lines().nth(1), Some("1,1,89,33,5,12"));
     // No duplicates in the raw tables either: the interrupted commits were completed, not repeated.
-    assert_eq!(csv(&wh, "select count(*) n, count(distinct event_id) d from raw_observations").lines().nth(1), Some("89,89"));
+    assert_eq!(
+        csv(
+            &wh,
+            "select count(*) n, count(distinct event_id) d from raw_observations"
+        )
+        .lines()
+        .nth(1),
+        Some("89,89")
+    );
 }
 
 #[test]
 fn errors_a_person_can_act_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let wh = dir.path().join("wh");
-    let missing = lapis(&wh, &["ingest", "--council", "E10000007", "/nonexistent/report.txt"]);
+    let missing = lapis(
+        &wh,
+        &[
+            "ingest",
+            "--council",
+            "E10000007",
+            "/nonexistent/report.txt",
+        ],
+    );
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
     for (name, bytes, expect) in [
         ("empty.txt", b"".to_vec(), "empty"),
         ("report.pdf", b"%PDF-1.7\n...".to_vec(), "PDF"),
-        ("error.html", b"<!DOCTYPE html><html><head><title>404</title></head></html>".to_vec(), "HTML"),
+        (
+            "error.html",
+            b"<!DOCTYPE html><html><head><title>404</title></head></html>".to_vec(),
+            "HTML",
+        ),
         ("junk.bin", vec![0u8, 159, 146, 150, 1, 2, 3], "binary"),
-        ("latin1.txt", b"Council Plan Performance Report 2019/20\n\xa3100".to_vec(), "UTF-8"),
-        ("notes.txt", b"shopping list\neggs\tmilk\n".to_vec(), "no report"),
+        (
+            "latin1.txt",
+            b"Council Plan Performance Report 2019/20\n\xa3100".to_vec(),
+            "UTF-8",
+        ),
+        (
+            "notes.txt",
+            b"shopping list\neggs\tmilk\n".to_vec(),
+            "no report",
+        ),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).expect("write");
-        let out = lapis(&wh, &["ingest", "--council", "E10000007", path.to_str().expect("path")]);
+        let out = lapis(
+            &wh,
+            &[
+                "ingest",
+                "--council",
+                "E10000007",
+                path.to_str().expect("path"),
+            ],
+        );
         assert!(!out.status.success(), "{name}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expect), "{name}: {err}");
     }
-    assert_eq!(csv(&wh, COUNTS).lines().nth(1), Some("0,0,0,0,0,0"), "bad input leaves the warehouse unchanged");
+    assert_eq!(
+        csv(&wh, COUNTS).lines().nth(1),
+        Some("0,0,0,0,0,0"),
+        "bad input leaves the warehouse unchanged"
+    );
     let typo = lapis(&wh, &["query", "select nonsense from observations"]);
     assert!(!typo.status.success());
-    assert_eq!(String::from_utf8_lossy(&typo.stderr).lines().count(), 1, "one clear line");
+    assert_eq!(
+        String::from_utf8_lossy(&typo.stderr).lines().count(),
+        1,
+        "one clear line"
+    );
     let write = lapis(&wh, &["query", "drop table reports"]);
     assert!(!write.status.success(), "the query command is read-only");
     std::fs::write(wh.join("_lapis.json"), "{\"format\": 99}\n").expect("write");

@@ -9,8 +9,15 @@ fn main() {
         eprintln!("{path}: {e}");
         std::process::exit(1)
     });
-    let ctx = lapis_extract::ReportContext { council_code: code, council_name: None, document_sha256: "0000000000000000", layout: "auto" };
-    match lapis_extract::decode(&bytes, lapis_extract::DEFAULT_MAX_BYTES).and_then(|t| lapis_extract::extract(t, &ctx)) {
+    let ctx = lapis_extract::ReportContext {
+        council_code: code,
+        council_name: None,
+        document_sha256: "0000000000000000",
+        layout: "auto",
+    };
+    match lapis_extract::decode(&bytes, lapis_extract::DEFAULT_MAX_BYTES)
+        .and_then(|t| lapis_extract::extract(t, &ctx))
+    {
         Ok(x) => print!("{}", lapis_extract::render(&x)),
         Err(e) => {
             eprintln!("{path}: {e}");

@@ -40,15 +40,27 @@ fn same_number(a: &str, b: &str) -> Option<bool> {
         (Some(x), Some(y)) => Some((x - y).abs() < 1e-9 && pa.unit == pb.unit),
         (None, None) => {
             let (la, lb) = (a.to_lowercase(), b.to_lowercase());
-            Some(la == lb || (la.contains("due in") && lb.contains("due in")) || (la.contains("not set") && lb.contains("not set")))
+            Some(
+                la == lb
+                    || (la.contains("due in") && lb.contains("due in"))
+                    || (la.contains("not set") && lb.contains("not set")),
+            )
         }
         _ => Some(false),
     }
 }
 
 fn word_overlap(a: &str, b: &str) -> f64 {
-    let wa: Vec<String> = normalise_name(a).split('-').filter(|w| w.len() > 2).map(str::to_string).collect();
-    let wb: Vec<String> = normalise_name(b).split('-').filter(|w| w.len() > 2).map(str::to_string).collect();
+    let wa: Vec<String> = normalise_name(a)
+        .split('-')
+        .filter(|w| w.len() > 2)
+        .map(str::to_string)
+        .collect();
+    let wb: Vec<String> = normalise_name(b)
+        .split('-')
+        .filter(|w| w.len() > 2)
+        .map(str::to_string)
+        .collect();
     if wa.is_empty() || wb.is_empty() {
         return 0.0;
     }
@@ -72,7 +84,11 @@ impl Engine<'_> {
             let mut rows = Vec::new();
             let mut j = i;
             while j < self.lines.len() && self.lines[j].is_tabular() && !self.used[j] {
-                let cells: Vec<&String> = self.lines[j].cells.iter().filter(|c| !c.is_empty()).collect();
+                let cells: Vec<&String> = self.lines[j]
+                    .cells
+                    .iter()
+                    .filter(|c| !c.is_empty())
+                    .collect();
                 if cells.len() != 2 {
                     break;
                 }
@@ -101,7 +117,11 @@ impl Engine<'_> {
             }
             if let Some((v, n, d)) = tile_at(&self.lines, k) {
                 let name = self.lines[n].text.trim().to_string();
-                let reason = format!("headline tile {:?} ({name}) as at {}; the chart below carries the figures", self.lines[v].text.trim(), self.lines[d].text.trim());
+                let reason = format!(
+                    "headline tile {:?} ({name}) as at {}; the chart below carries the figures",
+                    self.lines[v].text.trim(),
+                    self.lines[d].text.trim()
+                );
                 self.issue(v, Severity::Info, reason);
                 self.used[n] = true;
                 self.used[d] = true;
@@ -112,10 +132,16 @@ impl Engine<'_> {
     }
 
     fn read_chart(&mut self, rows: &[ChartRow], caption: Option<&str>, matched: &mut Vec<usize>) {
-        let current = rows.iter().rposition(|r| r.bold).or_else(|| rows.iter().rposition(|r| r.year.is_some()));
+        let current = rows
+            .iter()
+            .rposition(|r| r.bold)
+            .or_else(|| rows.iter().rposition(|r| r.year.is_some()));
         let Some(current) = current else { return };
         let cur = &rows[current];
-        let find = |label: &str| rows.iter().find(|r| r.label.to_lowercase().starts_with(label));
+        let find = |label: &str| {
+            rows.iter()
+                .find(|r| r.label.to_lowercase().starts_with(label))
+        };
         let target = find("target");
         let performance = find("performance");
         let mut best: Option<(usize, i32)> = None;
@@ -123,18 +149,28 @@ impl Engine<'_> {
             if obs.target_text.is_none() && obs.rating_text.is_none() {
                 continue;
             }
-            let value_match = obs.value_text.as_deref().and_then(|v| same_number(v, &cur.value)).unwrap_or(false);
+            let value_match = obs
+                .value_text
+                .as_deref()
+                .and_then(|v| same_number(v, &cur.value))
+                .unwrap_or(false);
             let target_match = match (target, obs.target_text.as_deref()) {
                 (Some(t), Some(ot)) => same_number(&t.value, ot).unwrap_or(false),
                 (None, _) => false,
                 _ => false,
             };
-            let rating_match = performance.is_some_and(|p| parse_rating(&p.value).rating.is_some() && parse_rating(&p.value).rating == obs.rating);
+            let rating_match = performance.is_some_and(|p| {
+                parse_rating(&p.value).rating.is_some()
+                    && parse_rating(&p.value).rating == obs.rating
+            });
             let caption_match = caption.is_some_and(|c| word_overlap(c, &obs.measure_name) >= 0.5);
             if !value_match && !(target_match && caption_match) {
                 continue;
             }
-            let mut score = 3 * value_match as i32 + 2 * target_match as i32 + rating_match as i32 + 2 * caption_match as i32;
+            let mut score = 3 * value_match as i32
+                + 2 * target_match as i32
+                + rating_match as i32
+                + 2 * caption_match as i32;
             if target.is_some() && !target_match {
                 score -= 2;
             }
@@ -165,7 +201,11 @@ impl Engine<'_> {
                 if y == cur.year.unwrap_or(i32::MIN) {
                     continue;
                 }
-                let period = if academic { Period::academic_year(y) } else { Period::financial_year(y) };
+                let period = if academic {
+                    Period::academic_year(y)
+                } else {
+                    Period::financial_year(y)
+                };
                 let parsed = parse_value(&r.value);
                 let obs = Observation {
                     period,
@@ -196,7 +236,10 @@ impl Engine<'_> {
             } else if label.starts_with("target") || label.starts_with("performance") {
                 // Repeats the key measure's target and rating.
             } else {
-                let reason = format!("chart row {:?} has no meaning lapis knows; the chart is for {:?}", r.label, key.measure_name);
+                let reason = format!(
+                    "chart row {:?} has no meaning lapis knows; the chart is for {:?}",
+                    r.label, key.measure_name
+                );
                 self.issue(r.idx, Severity::Warning, reason);
             }
         }

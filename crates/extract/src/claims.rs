@@ -14,8 +14,14 @@ use crate::Engine;
 
 fn number_word(w: &str) -> Option<i64> {
     let w = w.to_lowercase();
-    const WORDS: [&str; 11] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
-    WORDS.iter().position(|x| *x == w).map(|i| i as i64).or_else(|| w.parse().ok())
+    const WORDS: [&str; 11] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    WORDS
+        .iter()
+        .position(|x| *x == w)
+        .map(|i| i as i64)
+        .or_else(|| w.parse().ok())
 }
 
 fn subject_of(word: &str, line: &str) -> String {
@@ -66,8 +72,23 @@ fn patterns() -> &'static Patterns {
 }
 
 impl Engine<'_> {
-    fn claim(&mut self, idx: usize, subject: String, scope: Option<String>, rating: Option<String>, count: i64, period_label: String) {
-        self.claims.push(ClaimEvent { subject, scope, rating, count, period_label, source_line: self.lines[idx].no });
+    fn claim(
+        &mut self,
+        idx: usize,
+        subject: String,
+        scope: Option<String>,
+        rating: Option<String>,
+        count: i64,
+        period_label: String,
+    ) {
+        self.claims.push(ClaimEvent {
+            subject,
+            scope,
+            rating,
+            count,
+            period_label,
+            source_line: self.lines[idx].no,
+        });
         self.used[idx] = true;
     }
 
@@ -76,7 +97,9 @@ impl Engine<'_> {
             if self.used[i] || !self.lines[i].is_tabular() {
                 continue;
             }
-            let Some(months) = trend_months(&self.lines[i].cells) else { continue };
+            let Some(months) = trend_months(&self.lines[i].cells) else {
+                continue;
+            };
             self.used[i] = true;
             self.feature("trends");
             let heading = (0..i)
@@ -96,7 +119,9 @@ impl Engine<'_> {
                 if label.is_empty() {
                     // "\tDeliverables\tDeliverables…": what the columns count.
                     if let Some(s) = cells.iter().find(|c| !c.is_empty()) {
-                        if !heading.contains(&s.to_lowercase()) && subject_of("", &heading) == heading {
+                        if !heading.contains(&s.to_lowercase())
+                            && subject_of("", &heading) == heading
+                        {
                             subject = subject_of("", s);
                         }
                     }
@@ -105,10 +130,14 @@ impl Engine<'_> {
                     continue;
                 }
                 let word = strip_icons(label);
-                let rating = Rating::from_word(word).map(|r| r.as_str().to_string()).unwrap_or_else(|| word.to_lowercase());
+                let rating = Rating::from_word(word)
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_else(|| word.to_lowercase());
                 let mut any = false;
                 for (c, month) in cells.iter().skip(1).zip(&months) {
-                    let (Some((y, m)), Ok(count)) = (month, c.trim().parse::<i64>()) else { continue };
+                    let (Some((y, m)), Ok(count)) = (month, c.trim().parse::<i64>()) else {
+                        continue;
+                    };
                     let (fy, q) = financial_quarter_of_month(*y, *m);
                     let label = Period::quarter(PeriodKind::QuarterYtd, fy, q).label;
                     self.claim(j, subject.clone(), None, Some(rating.clone()), count, label);
@@ -132,9 +161,16 @@ impl Engine<'_> {
                     continue;
                 }
                 let cells = self.lines[i].cells.clone();
-                let counts: Vec<_> = cells.iter().flat_map(|c| p.derby.captures_iter(c)).collect();
+                let counts: Vec<_> = cells
+                    .iter()
+                    .flat_map(|c| p.derby.captures_iter(c))
+                    .collect();
                 if counts.len() >= 2 {
-                    let scope = cells.iter().skip(1).find(|c| !c.is_empty() && !p.derby.is_match(c)).cloned();
+                    let scope = cells
+                        .iter()
+                        .skip(1)
+                        .find(|c| !c.is_empty() && !p.derby.is_match(c))
+                        .cloned();
                     for cap in counts {
                         let n: i64 = cap[1].parse().unwrap_or(0);
                         let mut subject = cap[2].to_lowercase();
@@ -144,31 +180,63 @@ impl Engine<'_> {
                         self.claim(i, subject, scope.clone(), None, n, period_label.clone());
                     }
                     self.feature("claims");
-                } else if cells.iter().any(|c| c.starts_with('%') || c.contains("% priority")) {
-                    self.issue(i, Severity::Info, "percentage summary; lapis records counts, not percentages, as claims");
+                } else if cells
+                    .iter()
+                    .any(|c| c.starts_with('%') || c.contains("% priority"))
+                {
+                    self.issue(
+                        i,
+                        Severity::Info,
+                        "percentage summary; lapis records counts, not percentages, as claims",
+                    );
                 }
                 continue;
             }
             let lower = line.to_lowercase();
-            if !(lower.contains("deliverable") || lower.contains("strategic objective") || lower.contains("measure")) {
+            if !(lower.contains("deliverable")
+                || lower.contains("strategic objective")
+                || lower.contains("measure"))
+            {
                 continue;
             }
-            let scope = if lower.contains("this priority") { self.themes[i].clone() } else { None };
+            let scope = if lower.contains("this priority") {
+                self.themes[i].clone()
+            } else {
+                None
+            };
             let mut found = false;
             for cap in p.total.captures_iter(&line) {
                 let n: i64 = cap[1].parse().unwrap_or(0);
-                self.claim(i, subject_of(&cap[2], &line), scope.clone(), None, n, period_label.clone());
+                self.claim(
+                    i,
+                    subject_of(&cap[2], &line),
+                    scope.clone(),
+                    None,
+                    n,
+                    period_label.clone(),
+                );
                 found = true;
             }
             for cap in p.rated.captures_iter(&line) {
-                let Some(n) = number_word(&cap[1]) else { continue };
+                let Some(n) = number_word(&cap[1]) else {
+                    continue;
+                };
                 let subject = subject_of(cap.get(2).map_or("", |m| m.as_str()), &line);
                 let rating = cap[3].to_lowercase();
-                self.claim(i, subject, scope.clone(), Some(rating), n, period_label.clone());
+                self.claim(
+                    i,
+                    subject,
+                    scope.clone(),
+                    Some(rating),
+                    n,
+                    period_label.clone(),
+                );
                 found = true;
             }
             for cap in p.progress.captures_iter(&line) {
-                let Some(n) = number_word(&cap[1]) else { continue };
+                let Some(n) = number_word(&cap[1]) else {
+                    continue;
+                };
                 let rating = match cap[2].to_lowercase().as_str() {
                     "completed" => "complete",
                     "good progress" => "good",
@@ -176,12 +244,26 @@ impl Engine<'_> {
                     "action" => "action",
                     _ => "blank",
                 };
-                self.claim(i, subject_of("", &line), scope.clone(), Some(rating.into()), n, period_label.clone());
+                self.claim(
+                    i,
+                    subject_of("", &line),
+                    scope.clone(),
+                    Some(rating.into()),
+                    n,
+                    period_label.clone(),
+                );
                 found = true;
             }
             for cap in p.based_on.captures_iter(&line) {
                 let n: i64 = cap[1].parse().unwrap_or(0);
-                self.claim(i, format!("rated {}", cap[2].to_lowercase()), scope.clone(), None, n, period_label.clone());
+                self.claim(
+                    i,
+                    format!("rated {}", cap[2].to_lowercase()),
+                    scope.clone(),
+                    None,
+                    n,
+                    period_label.clone(),
+                );
                 found = true;
             }
             if found {

@@ -49,7 +49,13 @@ impl Role {
     pub fn is_value_like(self) -> bool {
         matches!(
             self,
-            Role::Value(_) | Role::Target(_) | Role::Rating | Role::Benchmark | Role::Completion | Role::Progress | Role::Date
+            Role::Value(_)
+                | Role::Target(_)
+                | Role::Rating
+                | Role::Benchmark
+                | Role::Completion
+                | Role::Progress
+                | Role::Date
         )
     }
 }
@@ -59,7 +65,8 @@ fn quarter_in(h: &str) -> Option<u8> {
     (0..b.len().saturating_sub(1)).find_map(|i| {
         let prev_ok = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         let next_ok = i + 2 >= b.len() || !b[i + 2].is_ascii_alphanumeric();
-        (b[i] == b'q' && (b'1'..=b'4').contains(&b[i + 1]) && prev_ok && next_ok).then(|| b[i + 1] - b'0')
+        (b[i] == b'q' && (b'1'..=b'4').contains(&b[i + 1]) && prev_ok && next_ok)
+            .then(|| b[i + 1] - b'0')
     })
 }
 
@@ -84,7 +91,12 @@ pub fn role_of(header: &str, has_measure_column: bool) -> Role {
     if words("frequency") {
         return Role::Frequency;
     }
-    if words("performance against") || words("status") || words("rag") || h == "performance" || h == "rating" {
+    if words("performance against")
+        || words("status")
+        || words("rag")
+        || h == "performance"
+        || h == "rating"
+    {
         return Role::Rating;
     }
     if words("target") {
@@ -108,7 +120,10 @@ pub fn role_of(header: &str, has_measure_column: bool) -> Role {
     if words("comment") || h == "update" || h == "commentary" {
         return Role::Comment;
     }
-    if matches!(h, "number" | "ref" | "ref." | "reference" | "no" | "no." | "id" | "code") {
+    if matches!(
+        h,
+        "number" | "ref" | "ref." | "reference" | "no" | "no." | "id" | "code"
+    ) {
         return Role::Ref;
     }
     if words("same quarter") || words("same period") {
@@ -139,9 +154,16 @@ pub fn role_of(header: &str, has_measure_column: bool) -> Role {
         return Role::Name;
     }
     if words("strategic objective") || words("objective") {
-        return if has_measure_column { Role::ObjectiveRef } else { Role::Name };
+        return if has_measure_column {
+            Role::ObjectiveRef
+        } else {
+            Role::Name
+        };
     }
-    if matches!(h, "description" | "title" | "deliverable" | "action" | "project" | "name") {
+    if matches!(
+        h,
+        "description" | "title" | "deliverable" | "action" | "project" | "name"
+    ) {
         return Role::Name;
     }
     Role::Unknown
@@ -160,12 +182,20 @@ pub fn header_roles(cells: &[String]) -> Option<Vec<Role>> {
     // A table whose first header cell is empty and whose other headers are periods: the first
     // column holds names (the 2019/20 summary tables, "Quarter 2 / Target / Performance").
     if cells.first().is_some_and(|c| c.is_empty())
-        && roles.iter().skip(1).filter(|r| matches!(r, Role::Value(_) | Role::Target(_) | Role::Rating)).count() >= 2
+        && roles
+            .iter()
+            .skip(1)
+            .filter(|r| matches!(r, Role::Value(_) | Role::Target(_) | Role::Rating))
+            .count()
+            >= 2
     {
         roles[0] = Role::Name;
     }
     let substantive = roles.iter().any(|r| {
-        matches!(r, Role::Ref | Role::ObjectiveRef | Role::Value(_) | Role::Target(_) | Role::Completion)
+        matches!(
+            r,
+            Role::Ref | Role::ObjectiveRef | Role::Value(_) | Role::Target(_) | Role::Completion
+        )
     });
     let filled = cells.iter().filter(|c| !c.is_empty()).count();
     let sentence = cells.iter().any(|c| c.split_whitespace().count() > 8);
@@ -173,8 +203,20 @@ pub fn header_roles(cells: &[String]) -> Option<Vec<Role>> {
         return None;
     }
     let names = roles.iter().filter(|r| **r == Role::Name).count();
-    let known = roles.iter().filter(|r| !matches!(r, Role::Unknown | Role::Name)).count();
-    if substantive && names == 1 && known >= 1 && known + names >= cells.iter().filter(|c| !c.is_empty()).count().saturating_sub(1) {
+    let known = roles
+        .iter()
+        .filter(|r| !matches!(r, Role::Unknown | Role::Name))
+        .count();
+    if substantive
+        && names == 1
+        && known >= 1
+        && known + names
+            >= cells
+                .iter()
+                .filter(|c| !c.is_empty())
+                .count()
+                .saturating_sub(1)
+    {
         Some(roles)
     } else {
         None
@@ -186,8 +228,11 @@ pub fn trend_months(cells: &[String]) -> Option<Vec<Option<(i32, u32)>>> {
     if !cells.first().is_some_and(|c| c.is_empty()) {
         return None;
     }
-    let months: Vec<Option<(i32, u32)>> =
-        cells.iter().skip(1).map(|c| parse_month_year(c).map(|(y, m, _)| (y, m))).collect();
+    let months: Vec<Option<(i32, u32)>> = cells
+        .iter()
+        .skip(1)
+        .map(|c| parse_month_year(c).map(|(y, m, _)| (y, m)))
+        .collect();
     (months.iter().filter(|m| m.is_some()).count() >= 2).then_some(months)
 }
 
@@ -215,8 +260,18 @@ mod tests {
         let r = roles("Strategic Objective\tMeasure\t2022-2023 Year End\t2023-2024 Year End\t2024-2025 Target\tBenchmark\tBenchmark Group\tReporting Frequency").unwrap();
         assert_eq!(r[2], Role::Value(ValueColumn::Year(2022)));
         assert_eq!(r[4], Role::Target(Some(2024)));
-        let r = roles("Number\tStrategic Objective\tExpected Completion\tProgress\tComments").unwrap();
-        assert_eq!(r, vec![Role::Ref, Role::Name, Role::Completion, Role::Progress, Role::Comment]);
+        let r =
+            roles("Number\tStrategic Objective\tExpected Completion\tProgress\tComments").unwrap();
+        assert_eq!(
+            r,
+            vec![
+                Role::Ref,
+                Role::Name,
+                Role::Completion,
+                Role::Progress,
+                Role::Comment
+            ]
+        );
         // Drifted wording.
         let r = roles("Measure\tLatest Quarter 2025-26 (YTD)\tTarget\tRAG rating").unwrap();
         assert_eq!(r[1], Role::Value(ValueColumn::Current));

@@ -21,7 +21,9 @@ mod prose;
 mod tables;
 pub mod text;
 
-use lapis_model::{ClaimEvent, Extraction, ObjectiveUpdate, Observation, ParseIssue, Period, ReportMeta, Severity};
+use lapis_model::{
+    ClaimEvent, Extraction, ObjectiveUpdate, Observation, ParseIssue, Period, ReportMeta, Severity,
+};
 
 pub use meta::detect_period;
 
@@ -38,7 +40,9 @@ pub enum ExtractError {
     Empty,
     #[error("the document is a PDF; lapis reads the text extracted from a report (for example with pdftotext)")]
     Pdf,
-    #[error("the document is an HTML page, not report text (an error page or a link to the report?)")]
+    #[error(
+        "the document is an HTML page, not report text (an error page or a link to the report?)"
+    )]
     Html,
     #[error("the document is binary data, not text (NUL or control bytes at offset {offset})")]
     Binary { offset: usize },
@@ -68,7 +72,10 @@ pub struct ReportContext<'a> {
 /// Checks that bytes are report text and returns it.
 pub fn decode(bytes: &[u8], max_bytes: usize) -> Result<&str, ExtractError> {
     if bytes.len() > max_bytes {
-        return Err(ExtractError::TooLarge { bytes: bytes.len(), limit: max_bytes });
+        return Err(ExtractError::TooLarge {
+            bytes: bytes.len(),
+            limit: max_bytes,
+        });
     }
     let head = &bytes[..bytes.len().min(1024)];
     if head.starts_with(b"%PDF") {
@@ -76,13 +83,21 @@ pub fn decode(bytes: &[u8], max_bytes: usize) -> Result<&str, ExtractError> {
     }
     let head_lower = String::from_utf8_lossy(head).to_ascii_lowercase();
     let head_trim = head_lower.trim_start_matches('\u{feff}').trim_start();
-    if head_trim.starts_with("<!doctype html") || head_trim.starts_with("<html") || head_lower.contains("<html") && head_lower.contains("<head") {
+    if head_trim.starts_with("<!doctype html")
+        || head_trim.starts_with("<html")
+        || head_lower.contains("<html") && head_lower.contains("<head")
+    {
         return Err(ExtractError::Html);
     }
-    if let Some(offset) = bytes.iter().position(|b| *b == 0 || (*b < 0x09) || (*b > 0x0d && *b < 0x20 && *b != 0x1b)) {
+    if let Some(offset) = bytes
+        .iter()
+        .position(|b| *b == 0 || (*b < 0x09) || (*b > 0x0d && *b < 0x20 && *b != 0x1b))
+    {
         return Err(ExtractError::Binary { offset });
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| ExtractError::InvalidUtf8 { offset: e.valid_up_to() })?;
+    let text = std::str::from_utf8(bytes).map_err(|e| ExtractError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -105,7 +120,9 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
     let Some(period) = meta.period.clone() else {
         let issues = lines.iter().filter(|l| !l.is_blank()).count();
         return Err(ExtractError::NotAReport {
-            reason: "no reporting period (such as \"Quarter 1 2024-25\" or \"2019/20\") near the top".into(),
+            reason:
+                "no reporting period (such as \"Quarter 1 2024-25\" or \"2019/20\") near the top"
+                    .into(),
             issues,
         });
     };
@@ -133,7 +150,10 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
         .or(meta.council_name)
         .unwrap_or_default();
     let report = ReportMeta {
-        report_id: format!("r-{}", &ctx.document_sha256[..ctx.document_sha256.len().min(16)]),
+        report_id: format!(
+            "r-{}",
+            &ctx.document_sha256[..ctx.document_sha256.len().min(16)]
+        ),
         council_code: ctx.council_code.to_string(),
         council_name,
         title: meta.title,
@@ -192,14 +212,23 @@ impl<'a> Engine<'a> {
 
     pub fn issue(&mut self, idx: usize, severity: Severity, reason: impl Into<String>) {
         let line = &self.lines[idx];
-        self.issues.push(ParseIssue { source_line: line.no, severity, reason: reason.into(), raw_text: line.raw.clone() });
+        self.issues.push(ParseIssue {
+            source_line: line.no,
+            severity,
+            reason: reason.into(),
+            raw_text: line.raw.clone(),
+        });
         self.used[idx] = true;
     }
 
     /// Adds an observation, merging it with an earlier assertion of the same measure and period
     /// in this report (reports repeat a measure in several tables).
     pub fn push_observation(&mut self, obs: Observation, idx: usize) {
-        if let Some(existing) = self.observations.iter_mut().find(|o| o.measure_id == obs.measure_id && o.period == obs.period) {
+        if let Some(existing) = self
+            .observations
+            .iter_mut()
+            .find(|o| o.measure_id == obs.measure_id && o.period == obs.period)
+        {
             let conflict = match (existing.value, obs.value) {
                 (Some(a), Some(b)) => (a - b).abs() > 1e-9,
                 _ => false,
@@ -232,16 +261,35 @@ impl<'a> Engine<'a> {
             if cells.iter().all(|c| c.is_empty()) {
                 continue;
             }
-            let first = cells.iter().find(|c| !c.is_empty()).cloned().unwrap_or_default();
-            let is_key = lapis_model::Rating::from_word(lapis_model::rating::strip_icons(&first)).is_some()
-                || matches!(first.to_lowercase().as_str(), "rating" | "colour" | "category" | "blank" | "performance against target" | "key");
-            let is_contents = cells.len() == 2 && cells[1].chars().all(|c| c.is_ascii_digit()) && !cells[1].is_empty();
+            let first = cells
+                .iter()
+                .find(|c| !c.is_empty())
+                .cloned()
+                .unwrap_or_default();
+            let is_key = lapis_model::Rating::from_word(lapis_model::rating::strip_icons(&first))
+                .is_some()
+                || matches!(
+                    first.to_lowercase().as_str(),
+                    "rating"
+                        | "colour"
+                        | "category"
+                        | "blank"
+                        | "performance against target"
+                        | "key"
+                );
+            let is_contents = cells.len() == 2
+                && cells[1].chars().all(|c| c.is_ascii_digit())
+                && !cells[1].is_empty();
             if is_key {
                 self.issue(idx, Severity::Info, "rating key or legend row; not a fact");
             } else if is_contents {
                 self.issue(idx, Severity::Info, "table of contents row; not a fact");
             } else {
-                self.issue(idx, Severity::Warning, "table row in no table whose headers lapis understands");
+                self.issue(
+                    idx,
+                    Severity::Warning,
+                    "table row in no table whose headers lapis understands",
+                );
             }
         }
     }
@@ -251,14 +299,32 @@ fn merge_observation(into: &mut Observation, from: Observation) {
     macro_rules! fill {
         ($($f:ident),*) => { $( if into.$f.is_none() { into.$f = from.$f; } )* };
     }
-    fill!(measure_ref, objective_ref, theme, value, value_text, unit, target, target_text, rating, rating_text, previous_rating, benchmark, benchmark_text, benchmark_group, direction_text, frequency);
+    fill!(
+        measure_ref,
+        objective_ref,
+        theme,
+        value,
+        value_text,
+        unit,
+        target,
+        target_text,
+        rating,
+        rating_text,
+        previous_rating,
+        benchmark,
+        benchmark_text,
+        benchmark_group,
+        direction_text,
+        frequency
+    );
 }
 
 /// One line per event, for golden files and for reading an extraction by eye.
 pub fn render(x: &Extraction) -> String {
     use std::fmt::Write;
     fn o<T: std::fmt::Display>(v: &Option<T>) -> String {
-        v.as_ref().map_or_else(|| "-".to_string(), |v| v.to_string())
+        v.as_ref()
+            .map_or_else(|| "-".to_string(), |v| v.to_string())
     }
     fn num(v: Option<f64>) -> String {
         v.map_or_else(|| "-".into(), |v| format!("{v}"))
@@ -302,7 +368,10 @@ pub fn render(x: &Extraction) -> String {
         );
     }
     for u in &x.objective_updates {
-        let comment = u.comment.as_deref().map(|c| c.chars().take(60).collect::<String>());
+        let comment = u
+            .comment
+            .as_deref()
+            .map(|c| c.chars().take(60).collect::<String>());
         let _ = writeln!(
             s,
             "objective L{} | {} | {} | {} | due {} | rating {} prev {} [{}] | status {} | risk {} | theme {} | comment {}",
@@ -321,11 +390,27 @@ pub fn render(x: &Extraction) -> String {
         );
     }
     for c in &x.claims {
-        let _ = writeln!(s, "claim L{} | {} | scope {} | rating {} | {} | {}", c.source_line, c.subject, o(&c.scope), o(&c.rating), c.count, c.period_label);
+        let _ = writeln!(
+            s,
+            "claim L{} | {} | scope {} | rating {} | {} | {}",
+            c.source_line,
+            c.subject,
+            o(&c.scope),
+            o(&c.rating),
+            c.count,
+            c.period_label
+        );
     }
     for i in &x.parse_issues {
         let raw: String = i.raw_text.chars().take(80).collect();
-        let _ = writeln!(s, "issue L{} | {} | {} | {}", i.source_line, i.severity.as_str(), i.reason, raw.replace('\t', " ⇥ "));
+        let _ = writeln!(
+            s,
+            "issue L{} | {} | {} | {}",
+            i.source_line,
+            i.severity.as_str(),
+            i.reason,
+            raw.replace('\t', " ⇥ ")
+        );
     }
     s
 }

@@ -26,7 +26,8 @@ fn quarter_of(text: &str) -> Option<u8> {
     (0..b.len().saturating_sub(1)).find_map(|i| {
         let prev_ok = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         let next_ok = i + 2 >= b.len() || !b[i + 2].is_ascii_alphanumeric();
-        (b[i] == b'q' && (b'1'..=b'4').contains(&b[i + 1]) && prev_ok && next_ok).then(|| b[i + 1] - b'0')
+        (b[i] == b'q' && (b'1'..=b'4').contains(&b[i + 1]) && prev_ok && next_ok)
+            .then(|| b[i + 1] - b'0')
     })
 }
 
@@ -34,10 +35,17 @@ fn quarter_of(text: &str) -> Option<u8> {
 /// `Quarter 2 2023-24`, `Annual Performance Results 2024/25`, `Council Plan Performance Report 2019/20`.
 /// An annual or year-end report is quarter 4 of its year.
 pub fn detect_period(lines: &[Line]) -> Option<Period> {
-    let head: Vec<&Line> = lines.iter().filter(|l| !l.is_blank() && !l.is_tabular()).take(30).collect();
+    let head: Vec<&Line> = lines
+        .iter()
+        .filter(|l| !l.is_blank() && !l.is_tabular())
+        .take(30)
+        .collect();
     let is_title = |t: &str| {
         let l = t.to_lowercase();
-        (l.contains("report") || l.contains("quarter") || l.contains("results") || l.contains("performance"))
+        (l.contains("report")
+            || l.contains("quarter")
+            || l.contains("results")
+            || l.contains("performance"))
             && l.len() < 120
     };
     let mut year = None;
@@ -68,16 +76,31 @@ pub fn detect_period(lines: &[Line]) -> Option<Period> {
         }
     }
     let year = year?;
-    Some(Period::quarter(PeriodKind::QuarterYtd, year, quarter.unwrap_or(4)))
+    Some(Period::quarter(
+        PeriodKind::QuarterYtd,
+        year,
+        quarter.unwrap_or(4),
+    ))
 }
 
 pub fn read_meta(lines: &[Line]) -> Meta {
     let period = detect_period(lines);
-    let head: Vec<&Line> = lines.iter().filter(|l| !l.is_blank() && !l.is_tabular()).take(12).collect();
+    let head: Vec<&Line> = lines
+        .iter()
+        .filter(|l| !l.is_blank() && !l.is_tabular())
+        .take(12)
+        .collect();
     let council_name = head.iter().find_map(|l| {
         let t = l.text.trim();
         let lower = t.to_lowercase();
-        (t.len() < 60 && ["county council", "city council", "borough council", "district council", "council"]
+        (t.len() < 60
+            && [
+                "county council",
+                "city council",
+                "borough council",
+                "district council",
+                "council",
+            ]
             .iter()
             .any(|s| lower.ends_with(s)))
         .then(|| t.to_string())
@@ -86,7 +109,10 @@ pub fn read_meta(lines: &[Line]) -> Meta {
         .iter()
         .filter(|l| {
             let lower = l.text.to_lowercase();
-            l.text.len() < 120 && (lower.contains("report") || lower.contains("results") || lower.contains("council plan"))
+            l.text.len() < 120
+                && (lower.contains("report")
+                    || lower.contains("results")
+                    || lower.contains("council plan"))
         })
         .map(|l| l.text.trim().to_string())
         .take(3)
@@ -100,14 +126,38 @@ pub fn read_meta(lines: &[Line]) -> Meta {
         let year: i32 = parts.next()?.parse().ok()?;
         NaiveDate::from_ymd_opt(year, month, 1)
     });
-    Meta { period, title, council_name, published_at }
+    Meta {
+        period,
+        title,
+        council_name,
+        published_at,
+    }
 }
 
 const SECTION_SUFFIXES: [&str; 5] = ["progress", "measure", "latest", "awaiting", "objective"];
 const GENERIC: [&str; 22] = [
-    "introduction", "achievements", "key to", "contents", "summary", "overview", "key measure", "progress on",
-    "deliverable progress", "key measures", "comments", "notes", "key", "reporting performance", "performance",
-    "trend", "measures", "deliverables", "key areas", "council plan", "council", "additional data",
+    "introduction",
+    "achievements",
+    "key to",
+    "contents",
+    "summary",
+    "overview",
+    "key measure",
+    "progress on",
+    "deliverable progress",
+    "key measures",
+    "comments",
+    "notes",
+    "key",
+    "reporting performance",
+    "performance",
+    "trend",
+    "measures",
+    "deliverables",
+    "key areas",
+    "council plan",
+    "council",
+    "additional data",
 ];
 
 /// The theme a heading names, if it names one: `Happy, Safe, and Healthy People - Latest Measure
@@ -122,13 +172,19 @@ fn theme_of_heading(text: &str, level: u8) -> Option<String> {
             }
         }
     }
-    for suffix in [" Measures awaiting data", " Latest Measure Data", " Progress for Strategic Objectives"] {
+    for suffix in [
+        " Measures awaiting data",
+        " Latest Measure Data",
+        " Progress for Strategic Objectives",
+    ] {
         if let Some(i) = t.find(suffix) {
             return Some(t[..i].trim().to_string());
         }
     }
     let lower = t.to_lowercase();
-    let generic = GENERIC.iter().any(|g| lower == *g || lower.starts_with(&format!("{g} ")) || lower.ends_with(" council"));
+    let generic = GENERIC
+        .iter()
+        .any(|g| lower == *g || lower.starts_with(&format!("{g} ")) || lower.ends_with(" council"));
     (level == 1 && !generic && t.len() < 100).then(|| t.to_string())
 }
 
@@ -143,7 +199,12 @@ pub fn themes(lines: &[Line]) -> Vec<Option<String>> {
                     current = Some(t);
                 }
             }
-        } else if !line.is_tabular() && line.text.trim().eq_ignore_ascii_case("progress on our deliverables") {
+        } else if !line.is_tabular()
+            && line
+                .text
+                .trim()
+                .eq_ignore_ascii_case("progress on our deliverables")
+        {
             // 2019/20: the priority is the plain line before "Progress on our deliverables".
             if let Some(prev) = lines[..i].iter().rev().find(|l| !l.is_blank()) {
                 current = Some(prev.text.trim().to_string());
@@ -160,23 +221,51 @@ mod tests {
 
     #[test]
     fn periods_from_titles() {
-        let p = detect_period(&crate::text::lines("# Derbyshire County Council\n## Performance Report 2024 -2025 Quarter 1")).unwrap();
+        let p = detect_period(&crate::text::lines(
+            "# Derbyshire County Council\n## Performance Report 2024 -2025 Quarter 1",
+        ))
+        .unwrap();
         assert_eq!(p.label, "2024-25 Q1");
-        let p = detect_period(&crate::text::lines("## Council Plan 2023-25\n\nPerformance Report  \nQuarter 2 2023-24")).unwrap();
+        let p = detect_period(&crate::text::lines(
+            "## Council Plan 2023-25\n\nPerformance Report  \nQuarter 2 2023-24",
+        ))
+        .unwrap();
         assert_eq!(p.label, "2023-24 Q2");
-        let p = detect_period(&crate::text::lines("Derby City Council\n\nAnnual Performance Results 2024/25")).unwrap();
+        let p = detect_period(&crate::text::lines(
+            "Derby City Council\n\nAnnual Performance Results 2024/25",
+        ))
+        .unwrap();
         assert_eq!(p.label, "2024-25 Q4");
-        let p = detect_period(&crate::text::lines("Council Plan Performance Report 2019/20\nDeliverable Progress")).unwrap();
+        let p = detect_period(&crate::text::lines(
+            "Council Plan Performance Report 2019/20\nDeliverable Progress",
+        ))
+        .unwrap();
         assert_eq!(p.label, "2019-20 Q4");
         assert!(detect_period(&crate::text::lines("hello\nworld")).is_none());
     }
 
     #[test]
     fn theme_headings() {
-        assert_eq!(theme_of_heading("Happy, Safe, and Healthy People - Latest Measure Data", 2).as_deref(), Some("Happy, Safe, and Healthy People"));
-        assert_eq!(theme_of_heading("High Quality Public Services- Progress for Strategic Objectives", 2).as_deref(), Some("High Quality Public Services"));
-        assert_eq!(theme_of_heading("Council Plan – Base plan 2024-25", 2), None);
-        assert_eq!(theme_of_heading("Resilient, healthy and safe communities", 1).as_deref(), Some("Resilient, healthy and safe communities"));
+        assert_eq!(
+            theme_of_heading("Happy, Safe, and Healthy People - Latest Measure Data", 2).as_deref(),
+            Some("Happy, Safe, and Healthy People")
+        );
+        assert_eq!(
+            theme_of_heading(
+                "High Quality Public Services- Progress for Strategic Objectives",
+                2
+            )
+            .as_deref(),
+            Some("High Quality Public Services")
+        );
+        assert_eq!(
+            theme_of_heading("Council Plan – Base plan 2024-25", 2),
+            None
+        );
+        assert_eq!(
+            theme_of_heading("Resilient, healthy and safe communities", 1).as_deref(),
+            Some("Resilient, healthy and safe communities")
+        );
         assert_eq!(theme_of_heading("Summary", 1), None);
         assert_eq!(theme_of_heading("Derbyshire County Council", 1), None);
     }

@@ -12,7 +12,9 @@ use crate::text::{leading_icon, title_text, Line};
 use crate::Engine;
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+    s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 fn is_rating_line(line: &Line) -> bool {
@@ -35,7 +37,8 @@ pub fn tile_at(lines: &[Line], i: usize) -> Option<(usize, usize, usize)> {
         return None;
     }
     let t = l.text.trim();
-    let is_value = t.len() <= 20 && (parse_value(t).is_some_and(|v| v.number.is_some()) || starts_with_ci(t, "no data"));
+    let is_value = t.len() <= 20
+        && (parse_value(t).is_some_and(|v| v.number.is_some()) || starts_with_ci(t, "no data"));
     if !is_value {
         return None;
     }
@@ -49,7 +52,11 @@ pub fn tile_at(lines: &[Line], i: usize) -> Option<(usize, usize, usize)> {
 /// the completion part.
 fn split_completion(text: &str) -> (&str, Option<&str>) {
     let lower = text.to_lowercase();
-    for key in ["expected completion date:", "completed:", "completion date:"] {
+    for key in [
+        "expected completion date:",
+        "completed:",
+        "completion date:",
+    ] {
         if let Some(i) = lower.find(key) {
             return (text[..i].trim(), Some(text[i..].trim()));
         }
@@ -60,20 +67,27 @@ fn split_completion(text: &str) -> (&str, Option<&str>) {
 impl Engine<'_> {
     /// Reads `Rating:` deliverables; returns whether the report has any.
     pub(crate) fn read_prose_deliverables(&mut self) -> bool {
-        let anchors: Vec<usize> = (0..self.lines.len()).filter(|i| is_rating_line(&self.lines[*i])).collect();
+        let anchors: Vec<usize> = (0..self.lines.len())
+            .filter(|i| is_rating_line(&self.lines[*i]))
+            .collect();
         if anchors.is_empty() {
             return false;
         }
         self.feature("prose");
         for &r in &anchors {
             let Some(t) = (0..r).rev().find(|j| !self.lines[*j].is_blank()) else {
-                self.issue(r, Severity::Warning, "rating line with no deliverable title before it");
+                self.issue(
+                    r,
+                    Severity::Warning,
+                    "rating line with no deliverable title before it",
+                );
                 continue;
             };
             let title = title_text(&self.lines[t].text);
             let icon = leading_icon(&self.lines[t].text);
             let rating_line = self.lines[r].text.trim();
-            let (rating_part, mut completion_part) = split_completion(&rating_line["rating:".len()..]);
+            let (rating_part, mut completion_part) =
+                split_completion(&rating_line["rating:".len()..]);
             let parsed = parse_rating(rating_part);
             let mut expected = None;
             let mut status = Vec::new();
@@ -97,7 +111,10 @@ impl Engine<'_> {
                     Some(n) if !self.lines[n].is_tabular() => {
                         let text = self.lines[n].text.trim();
                         let lower = text.to_lowercase();
-                        if lower.starts_with("expected completion") || lower.starts_with("completed:") || lower.starts_with("original completion") {
+                        if lower.starts_with("expected completion")
+                            || lower.starts_with("completed:")
+                            || lower.starts_with("original completion")
+                        {
                             completion_part = Some(text);
                             self.used[n] = true;
                             j = n;
@@ -114,10 +131,19 @@ impl Engine<'_> {
             let mut k = end + 1;
             while k < self.lines.len() {
                 let l = &self.lines[k];
-                if l.is_tabular() || l.heading.is_some() || is_deliverable_title(&self.lines, k) || tile_at(&self.lines, k).is_some() {
+                if l.is_tabular()
+                    || l.heading.is_some()
+                    || is_deliverable_title(&self.lines, k)
+                    || tile_at(&self.lines, k).is_some()
+                {
                     break;
                 }
-                if l.bold && !l.is_blank() && k + 1 < self.lines.len() && comment.len() > 0 && l.text.len() < 200 {
+                if l.bold
+                    && !l.is_blank()
+                    && k + 1 < self.lines.len()
+                    && comment.len() > 0
+                    && l.text.len() < 200
+                {
                     break;
                 }
                 if !l.is_blank() {
@@ -166,13 +192,31 @@ impl Engine<'_> {
             }
             if let Some((v, n, d)) = tile_at(&self.lines, i) {
                 let value = self.lines[v].text.trim().to_string();
-                let repeated = self.observations.iter().any(|o| o.value_text.as_deref() == Some(value.as_str()));
+                let repeated = self
+                    .observations
+                    .iter()
+                    .any(|o| o.value_text.as_deref() == Some(value.as_str()));
                 let reason = if repeated {
-                    format!("headline tile {value:?} ({}); the same figure is in a measure table", self.lines[n].text.trim())
+                    format!(
+                        "headline tile {value:?} ({}); the same figure is in a measure table",
+                        self.lines[n].text.trim()
+                    )
                 } else {
-                    format!("headline tile {value:?} ({}) as at {} matches no measure table row", self.lines[n].text.trim(), self.lines[d].text.trim())
+                    format!(
+                        "headline tile {value:?} ({}) as at {} matches no measure table row",
+                        self.lines[n].text.trim(),
+                        self.lines[d].text.trim()
+                    )
                 };
-                self.issue(v, if repeated { Severity::Info } else { Severity::Warning }, reason);
+                self.issue(
+                    v,
+                    if repeated {
+                        Severity::Info
+                    } else {
+                        Severity::Warning
+                    },
+                    reason,
+                );
                 self.used[n] = true;
                 self.used[d] = true;
                 i = d + 1;
@@ -184,10 +228,17 @@ impl Engine<'_> {
             }
             let icon = leading_icon(&line.text);
             let text = line.text.trim();
-            let next_is_paragraph = next_non_blank(&self.lines, i, 3)
-                .is_some_and(|n| !self.lines[n].is_tabular() && tile_at(&self.lines, n).is_none() && self.lines[n].text.len() > 120);
+            let next_is_paragraph = next_non_blank(&self.lines, i, 3).is_some_and(|n| {
+                !self.lines[n].is_tabular()
+                    && tile_at(&self.lines, n).is_none()
+                    && self.lines[n].text.len() > 120
+            });
             let titled = icon.is_some() && text.len() < 300
-                || in_deliverables && text.len() < 200 && !text.ends_with('.') && !text.ends_with(':') && next_is_paragraph;
+                || in_deliverables
+                    && text.len() < 200
+                    && !text.ends_with('.')
+                    && !text.ends_with(':')
+                    && next_is_paragraph;
             if !titled || !next_is_paragraph && icon.is_none() {
                 i += 1;
                 continue;
@@ -198,14 +249,27 @@ impl Engine<'_> {
             let mut k = i + 1;
             while k < self.lines.len() {
                 let l = &self.lines[k];
-                if l.is_tabular() || l.heading.is_some() || tile_at(&self.lines, k).is_some() || leading_icon(&l.text).is_some() {
+                if l.is_tabular()
+                    || l.heading.is_some()
+                    || tile_at(&self.lines, k).is_some()
+                    || leading_icon(&l.text).is_some()
+                {
                     break;
                 }
                 let t = l.text.trim();
-                if !l.is_blank() && t.len() < 200 && !t.ends_with('.') && next_non_blank(&self.lines, k, 3).is_some_and(|n| self.lines[n].text.len() > 120 && !self.lines[n].is_tabular()) && !comment.is_empty() {
+                if !l.is_blank()
+                    && t.len() < 200
+                    && !t.ends_with('.')
+                    && next_non_blank(&self.lines, k, 3).is_some_and(|n| {
+                        self.lines[n].text.len() > 120 && !self.lines[n].is_tabular()
+                    })
+                    && !comment.is_empty()
+                {
                     break;
                 }
-                if t.to_lowercase().starts_with("key measures") || t.eq_ignore_ascii_case("progress on our deliverables") {
+                if t.to_lowercase().starts_with("key measures")
+                    || t.eq_ignore_ascii_case("progress on our deliverables")
+                {
                     break;
                 }
                 if !l.is_blank() {

@@ -8,7 +8,9 @@
 use lapis_model::period::{parse_date, parse_month_year};
 use lapis_model::rating::parse_rating;
 use lapis_model::value::{parse_value, ValueNote};
-use lapis_model::{measure_id, ObjectiveKind, ObjectiveUpdate, Observation, Period, PeriodKind, Severity};
+use lapis_model::{
+    measure_id, ObjectiveKind, ObjectiveUpdate, Observation, Period, PeriodKind, Severity,
+};
 
 use crate::header::{header_roles, Role, ValueColumn};
 use crate::Engine;
@@ -51,7 +53,10 @@ impl Row {
             .map(|(_, c)| c.as_str())
     }
     fn any(&self, pred: impl Fn(Role) -> bool) -> bool {
-        self.roles.iter().zip(&self.cells).any(|(r, c)| pred(*r) && !c.is_empty())
+        self.roles
+            .iter()
+            .zip(&self.cells)
+            .any(|(r, c)| pred(*r) && !c.is_empty())
     }
 }
 
@@ -95,7 +100,11 @@ impl Engine<'_> {
         let mut idx = 0;
         while idx < self.lines.len() {
             let line = &self.lines[idx];
-            let Some(roles) = line.is_tabular().then(|| header_roles(&line.cells)).flatten() else {
+            let Some(roles) = line
+                .is_tabular()
+                .then(|| header_roles(&line.cells))
+                .flatten()
+            else {
                 idx += 1;
                 continue;
             };
@@ -112,7 +121,8 @@ impl Engine<'_> {
                     continue;
                 }
                 self.used[j] = true;
-                let filled: Vec<usize> = (0..cells.len()).filter(|i| !cells[*i].is_empty()).collect();
+                let filled: Vec<usize> =
+                    (0..cells.len()).filter(|i| !cells[*i].is_empty()).collect();
                 if filled.is_empty() {
                     j += 1;
                     continue;
@@ -126,7 +136,12 @@ impl Engine<'_> {
                     j += 1;
                     continue;
                 }
-                let row = Row { idx: j, roles: roles.clone(), cells, section };
+                let row = Row {
+                    idx: j,
+                    roles: roles.clone(),
+                    cells,
+                    section,
+                };
                 let key_empty = !row.any(|r| matches!(r, Role::Ref | Role::ObjectiveRef));
                 let continues = key_empty
                     && filled[0] > 0
@@ -158,12 +173,22 @@ impl Engine<'_> {
     fn read_row(&mut self, row: &Row) {
         let mut cells = row.cells.clone();
         cells.resize(row.roles.len(), String::new());
-        let row = Row { cells, ..row.clone() };
+        let row = Row {
+            cells,
+            ..row.clone()
+        };
         let Some(name) = row.get(Role::Name).map(str::to_string) else {
-            self.issue(row.idx, Severity::Warning, "table row without a measure or objective name");
+            self.issue(
+                row.idx,
+                Severity::Warning,
+                "table row without a measure or objective name",
+            );
             return;
         };
-        let is_measure_table = row.roles.iter().any(|r| matches!(r, Role::Value(_) | Role::Target(_)));
+        let is_measure_table = row
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::Value(_) | Role::Target(_)));
         let target_text = row.get(Role::Target(None)).unwrap_or("").to_lowercase();
         let rating_text = row.get(Role::Rating).unwrap_or("").to_lowercase();
         let kind = match row.section {
@@ -176,9 +201,15 @@ impl Engine<'_> {
                 },
             ),
             Some(Section::Measures) => None,
-            None if target_text.starts_with("n/a") && target_text.contains("action") => Some(ObjectiveKind::Action),
-            None if target_text.starts_with("n/a") && target_text.contains("project") => Some(ObjectiveKind::PriorityProject),
-            None if rating_text.starts_with("risk score") || target_text.starts_with("n/a") && target_text.contains("risk") => {
+            None if target_text.starts_with("n/a") && target_text.contains("action") => {
+                Some(ObjectiveKind::Action)
+            }
+            None if target_text.starts_with("n/a") && target_text.contains("project") => {
+                Some(ObjectiveKind::PriorityProject)
+            }
+            None if rating_text.starts_with("risk score")
+                || target_text.starts_with("n/a") && target_text.contains("risk") =>
+            {
                 Some(ObjectiveKind::StrategicRisk)
             }
             None if !is_measure_table => Some(ObjectiveKind::StrategicObjective),
@@ -191,7 +222,10 @@ impl Engine<'_> {
     }
 
     fn objective_row(&mut self, row: &Row, name: &str, kind: ObjectiveKind) {
-        let rating_cell = row.get(Role::Progress).or_else(|| row.get(Role::Rating)).unwrap_or("");
+        let rating_cell = row
+            .get(Role::Progress)
+            .or_else(|| row.get(Role::Rating))
+            .unwrap_or("");
         let rating = parse_rating(rating_cell);
         // Derby City prints an action's status words in the value column ("On track").
         let status_text = row
@@ -200,7 +234,10 @@ impl Engine<'_> {
             .zip(&row.cells)
             .find(|(r, c)| matches!(r, Role::Value(_)) && !c.is_empty() && !non_numeric_marker(c))
             .map(|(_, c)| c.clone());
-        let theme = row.get(Role::Theme).map(str::to_string).or_else(|| self.themes[row.idx].clone());
+        let theme = row
+            .get(Role::Theme)
+            .map(str::to_string)
+            .or_else(|| self.themes[row.idx].clone());
         self.objectives.push(ObjectiveUpdate {
             objective_ref: row.get(Role::Ref).map(normalise_ref),
             kind,
@@ -223,26 +260,40 @@ impl Engine<'_> {
         if let Some((y, m, _)) = as_at.and_then(parse_month_year) {
             let p = Period::month(kind, y, m);
             let quarter_end = lapis_model::period::quarter_end(p.year, p.quarter.unwrap_or(4));
-            return if p.end == quarter_end { Period::quarter(kind, p.year, p.quarter.unwrap_or(4)) } else { p };
+            return if p.end == quarter_end {
+                Period::quarter(kind, p.year, p.quarter.unwrap_or(4))
+            } else {
+                p
+            };
         }
         Period::quarter(kind, self.period.year, self.period.quarter.unwrap_or(4))
     }
 
     /// The period a "Date" cell names: `Sep-2023`, `Aug-2023 (Annual Measure)`, empty.
     fn dated_period(&self, kind: PeriodKind, date: Option<&str>) -> Period {
-        let Some(d) = date else { return Period::financial_year(self.period.year) };
+        let Some(d) = date else {
+            return Period::financial_year(self.period.year);
+        };
         let annual = d.to_lowercase().contains("annual");
         let d = d.split('(').next().unwrap_or(d).trim();
         match parse_month_year(d) {
             Some((y, m, _)) if annual => {
                 // A whole year ending that month: August ends an academic year.
                 let (fy, _) = lapis_model::period::financial_quarter_of_month(y, m);
-                if m == 8 { Period::academic_year(y - 1) } else { Period::financial_year(if m <= 3 { fy } else { y - 1 }) }
+                if m == 8 {
+                    Period::academic_year(y - 1)
+                } else {
+                    Period::financial_year(if m <= 3 { fy } else { y - 1 })
+                }
             }
             Some((y, m, _)) => {
                 let p = Period::month(kind, y, m);
                 let quarter_end = lapis_model::period::quarter_end(p.year, p.quarter.unwrap_or(4));
-                if p.end == quarter_end { Period::quarter(kind, p.year, p.quarter.unwrap_or(4)) } else { p }
+                if p.end == quarter_end {
+                    Period::quarter(kind, p.year, p.quarter.unwrap_or(4))
+                } else {
+                    p
+                }
             }
             None => Period::financial_year(self.period.year),
         }
@@ -252,12 +303,27 @@ impl Engine<'_> {
         let council = self.ctx.council_code;
         let measure_ref = row.get(Role::Ref).map(normalise_ref);
         let objective_ref = row.get(Role::ObjectiveRef).map(normalise_ref);
-        let theme = row.get(Role::Theme).map(str::to_string).or_else(|| self.themes[row.idx].clone());
+        let theme = row
+            .get(Role::Theme)
+            .map(str::to_string)
+            .or_else(|| self.themes[row.idx].clone());
         let mid = measure_id(council, measure_ref.as_deref(), name);
         let report_year = self.period.year;
         let report_q = self.period.quarter.unwrap_or(4);
-        let derby_style = row.roles.iter().any(|r| matches!(r, Role::Value(ValueColumn::YearActual(_) | ValueColumn::YearQuarter(..))));
-        let quarter_kind = kind_from_name(name, if derby_style { PeriodKind::Quarter } else { PeriodKind::QuarterYtd });
+        let derby_style = row.roles.iter().any(|r| {
+            matches!(
+                r,
+                Role::Value(ValueColumn::YearActual(_) | ValueColumn::YearQuarter(..))
+            )
+        });
+        let quarter_kind = kind_from_name(
+            name,
+            if derby_style {
+                PeriodKind::Quarter
+            } else {
+                PeriodKind::QuarterYtd
+            },
+        );
         let as_at = row.get(Role::AsAt);
         // One unit for the row: the first printed one (a rate's later cells often drop it).
         let row_unit = row
@@ -296,8 +362,13 @@ impl Engine<'_> {
                 ValueColumn::Current => (self.current_period(quarter_kind, as_at), true),
                 ValueColumn::SameQuarter(y) => (Period::quarter(quarter_kind, y, report_q), false),
                 ValueColumn::Year(y) => (Period::financial_year(y), y == report_year),
-                ValueColumn::YearActual(y) => (Period::quarter(quarter_kind, y, report_q), y == report_year),
-                ValueColumn::YearQuarter(y, q) => (Period::quarter(quarter_kind, y, q), y == report_year && q == report_q),
+                ValueColumn::YearActual(y) => {
+                    (Period::quarter(quarter_kind, y, report_q), y == report_year)
+                }
+                ValueColumn::YearQuarter(y, q) => (
+                    Period::quarter(quarter_kind, y, q),
+                    y == report_year && q == report_q,
+                ),
                 ValueColumn::Dated => (self.dated_period(quarter_kind, row.get(Role::Date)), true),
             };
             has_current_column |= is_current;
@@ -312,30 +383,53 @@ impl Engine<'_> {
                 _ => period,
             };
             let number = parsed.as_ref().and_then(|p| p.number);
-            let unit = parsed.and_then(|p| p.unit).or_else(|| number.and(row_unit.clone()));
-            let obs = Observation { period, value: number, value_text: Some(cell.clone()), unit, ..base.clone() };
+            let unit = parsed
+                .and_then(|p| p.unit)
+                .or_else(|| number.and(row_unit.clone()));
+            let obs = Observation {
+                period,
+                value: number,
+                value_text: Some(cell.clone()),
+                unit,
+                ..base.clone()
+            };
             made.push((obs, is_current));
         }
         // Target, rating and benchmark belong to the report's own period.
         let target_cell = row.get(Role::Target(None));
         let rating_cell = row.get(Role::Rating);
         let bench_cell = row.get(Role::Benchmark);
-        let needs_current = target_cell.is_some() || rating_cell.is_some() || row.get(Role::Direction).is_some();
+        let needs_current =
+            target_cell.is_some() || rating_cell.is_some() || row.get(Role::Direction).is_some();
         if needs_current && has_current_column && !made.iter().any(|(_, c)| *c) {
             let period = row
                 .roles
                 .iter()
                 .find_map(|r| match r {
-                    Role::Value(ValueColumn::Current) => Some(self.current_period(quarter_kind, as_at)),
-                    Role::Value(ValueColumn::Dated) => Some(self.dated_period(quarter_kind, row.get(Role::Date))),
-                    Role::Value(ValueColumn::YearQuarter(y, q)) if *y == report_year => Some(Period::quarter(quarter_kind, *y, *q)),
-                    Role::Value(ValueColumn::Year(y) | ValueColumn::YearActual(y)) if *y == report_year => {
+                    Role::Value(ValueColumn::Current) => {
+                        Some(self.current_period(quarter_kind, as_at))
+                    }
+                    Role::Value(ValueColumn::Dated) => {
+                        Some(self.dated_period(quarter_kind, row.get(Role::Date)))
+                    }
+                    Role::Value(ValueColumn::YearQuarter(y, q)) if *y == report_year => {
+                        Some(Period::quarter(quarter_kind, *y, *q))
+                    }
+                    Role::Value(ValueColumn::Year(y) | ValueColumn::YearActual(y))
+                        if *y == report_year =>
+                    {
                         Some(Period::financial_year(*y))
                     }
                     _ => None,
                 })
                 .unwrap_or_else(|| self.current_period(quarter_kind, as_at));
-            made.push((Observation { period, ..base.clone() }, true));
+            made.push((
+                Observation {
+                    period,
+                    ..base.clone()
+                },
+                true,
+            ));
         }
         if let Some((obs, _)) = made.iter_mut().find(|(_, c)| *c) {
             if let Some(t) = target_cell {
@@ -396,11 +490,19 @@ impl Engine<'_> {
                     made[i].0.benchmark = p.and_then(|p| p.number);
                     made[i].0.benchmark_text = Some(b.to_string());
                 }
-                None => self.issue(row.idx, Severity::Warning, "benchmark printed for a measure with no value to compare"),
+                None => self.issue(
+                    row.idx,
+                    Severity::Warning,
+                    "benchmark printed for a measure with no value to compare",
+                ),
             }
         }
         if made.is_empty() {
-            self.issue(row.idx, Severity::Warning, format!("measure {name:?} has no value, target or rating in this row"));
+            self.issue(
+                row.idx,
+                Severity::Warning,
+                format!("measure {name:?} has no value, target or rating in this row"),
+            );
             return;
         }
         for (obs, _) in made {

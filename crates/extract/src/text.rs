@@ -57,7 +57,10 @@ fn strip_tags(s: &str) -> String {
 pub fn clean(s: &str) -> String {
     let s = strip_tags(s).replace('\u{a0}', " ").replace("**", "");
     let s = strip_links(&s);
-    s.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `[text](target)` → `text`.
@@ -95,16 +98,38 @@ pub fn lines(text: &str) -> Vec<Line> {
             let raw = raw.trim_end_matches('\r');
             let trimmed = raw.trim();
             let hashes = trimmed.bytes().take_while(|b| *b == b'#').count();
-            let heading = (hashes > 0 && hashes <= 6 && trimmed[hashes..].starts_with(' ')).then_some(hashes as u8);
-            let body = if heading.is_some() { &trimmed[hashes..] } else { trimmed };
+            let heading = (hashes > 0 && hashes <= 6 && trimmed[hashes..].starts_with(' '))
+                .then_some(hashes as u8);
+            let body = if heading.is_some() {
+                &trimmed[hashes..]
+            } else {
+                trimmed
+            };
             let stripped = strip_tags(body).replace('\u{a0}', " ");
             let stripped = stripped.trim().trim_start_matches("- ").trim();
-            let bold = (stripped.starts_with("**") && stripped.ends_with("**") && stripped.len() > 4)
-                || (body.trim().starts_with("<b>") && body.trim().ends_with("</b>"));
-            let cells: Vec<String> =
-                if raw.contains('\t') { raw.split('\t').map(|c| clean(c).trim().to_string()).collect() } else { Vec::new() };
-            let text = if cells.is_empty() { clean(body).trim().to_string() } else { cells.join("\t") };
-            Line { no: i as u32 + 1, raw: raw.to_string(), text, heading, bold, cells }
+            let bold =
+                (stripped.starts_with("**") && stripped.ends_with("**") && stripped.len() > 4)
+                    || (body.trim().starts_with("<b>") && body.trim().ends_with("</b>"));
+            let cells: Vec<String> = if raw.contains('\t') {
+                raw.split('\t')
+                    .map(|c| clean(c).trim().to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let text = if cells.is_empty() {
+                clean(body).trim().to_string()
+            } else {
+                cells.join("\t")
+            };
+            Line {
+                no: i as u32 + 1,
+                raw: raw.to_string(),
+                text,
+                heading,
+                bold,
+                cells,
+            }
         })
         .collect()
 }
@@ -119,10 +144,22 @@ pub fn title_text(s: &str) -> String {
 
 /// The leading icon of a line, if it starts with one (`✔`, `★`, `🚩`, `🟡`).
 pub fn leading_icon(s: &str) -> Option<String> {
-    let t = s.trim().trim_start_matches('-').trim().trim_start_matches('*').trim();
+    let t = s
+        .trim()
+        .trim_start_matches('-')
+        .trim()
+        .trim_start_matches('*')
+        .trim();
     let icon: String = t
         .chars()
-        .take_while(|c| !c.is_alphanumeric() && !c.is_whitespace() && !c.is_ascii_punctuation() && *c != '£' && *c != '“' && *c != '‘')
+        .take_while(|c| {
+            !c.is_alphanumeric()
+                && !c.is_whitespace()
+                && !c.is_ascii_punctuation()
+                && *c != '£'
+                && *c != '“'
+                && *c != '‘'
+        })
         .collect();
     (!icon.is_empty()).then_some(icon)
 }
@@ -137,7 +174,10 @@ mod tests {
         assert_eq!(clean("CO<sub>2</sub>e"), "CO2e");
         assert_eq!(clean("**Rating: Good**"), "Rating: Good");
         assert_eq!(clean("a < b and c > d"), "a < b and c > d");
-        assert_eq!(clean("see [Go to 'x' section](#) now"), "see Go to 'x' section now");
+        assert_eq!(
+            clean("see [Go to 'x' section](#) now"),
+            "see Go to 'x' section now"
+        );
         let ls = lines("## Heading\n<b>Number</b>\t<b>Title</b>\n**✔ Bold title**");
         assert_eq!(ls[0].heading, Some(2));
         assert_eq!(ls[0].text, "Heading");

@@ -179,7 +179,11 @@ pub fn normalise_name(name: &str) -> String {
 pub fn measure_id(council_code: &str, measure_ref: Option<&str>, name: &str) -> String {
     match measure_ref {
         Some(r) if !r.trim().is_empty() => {
-            let r: String = r.split_whitespace().collect::<Vec<_>>().join("-").to_ascii_lowercase();
+            let r: String = r
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("-")
+                .to_ascii_lowercase();
             format!("{council_code}:ref:{r}")
         }
         _ => format!("{council_code}:{}", normalise_name(name)),
@@ -192,18 +196,34 @@ mod tests {
 
     #[test]
     fn ids_are_deterministic_and_distinct() {
-        assert_eq!(event_id("ab", "observations", 1), event_id("ab", "observations", 1));
-        assert_ne!(event_id("ab", "observations", 1), event_id("ab", "observations", 2));
+        assert_eq!(
+            event_id("ab", "observations", 1),
+            event_id("ab", "observations", 1)
+        );
+        assert_ne!(
+            event_id("ab", "observations", 1),
+            event_id("ab", "observations", 2)
+        );
         assert_eq!(event_id("ab", "t", 0).len(), 32);
     }
 
     #[test]
     fn measure_ids() {
-        assert_eq!(measure_id("E06000015", Some("EHCS PM21"), "x"), "E06000015:ref:ehcs-pm21");
         assert_eq!(
-            measure_id("E10000007", None, "Sickness Hours as a % of Working Hours Available"),
+            measure_id("E06000015", Some("EHCS PM21"), "x"),
+            "E06000015:ref:ehcs-pm21"
+        );
+        assert_eq!(
+            measure_id(
+                "E10000007",
+                None,
+                "Sickness Hours as a % of Working Hours Available"
+            ),
             "E10000007:sickness-hours-as-a-%-of-working-hours-available"
         );
-        assert_eq!(normalise_name("  Health and Wellbeing MOT "), "health-and-wellbeing-mot");
+        assert_eq!(
+            normalise_name("  Health and Wellbeing MOT "),
+            "health-and-wellbeing-mot"
+        );
     }
 }

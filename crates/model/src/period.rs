@@ -64,7 +64,11 @@ pub fn quarter_end(year: i32, q: u8) -> NaiveDate {
 }
 
 fn month_end(year: i32, month: u32) -> NaiveDate {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     date(ny, nm, 1).pred_opt().unwrap_or_default()
 }
 
@@ -80,28 +84,58 @@ pub fn financial_quarter_of_month(year: i32, month: u32) -> (i32, u8) {
 
 impl Period {
     pub fn financial_year(year: i32) -> Period {
-        Period { kind: PeriodKind::FinancialYear, year, quarter: None, end: date(year + 1, 3, 31), label: fy_label(year) }
+        Period {
+            kind: PeriodKind::FinancialYear,
+            year,
+            quarter: None,
+            end: date(year + 1, 3, 31),
+            label: fy_label(year),
+        }
     }
 
     pub fn academic_year(year: i32) -> Period {
-        Period { kind: PeriodKind::AcademicYear, year, quarter: None, end: date(year + 1, 8, 31), label: format!("AY {}", fy_label(year)) }
+        Period {
+            kind: PeriodKind::AcademicYear,
+            year,
+            quarter: None,
+            end: date(year + 1, 8, 31),
+            label: format!("AY {}", fy_label(year)),
+        }
     }
 
     pub fn calendar_year(year: i32) -> Period {
-        Period { kind: PeriodKind::CalendarYear, year, quarter: None, end: date(year, 12, 31), label: year.to_string() }
+        Period {
+            kind: PeriodKind::CalendarYear,
+            year,
+            quarter: None,
+            end: date(year, 12, 31),
+            label: year.to_string(),
+        }
     }
 
     /// A financial quarter of `kind` (`QuarterYtd`, `Quarter`, `Rolling12m` or `Snapshot`).
     pub fn quarter(kind: PeriodKind, year: i32, q: u8) -> Period {
         let q = q.clamp(1, 4);
-        Period { kind, year, quarter: Some(q), end: quarter_end(year, q), label: format!("{} Q{}", fy_label(year), q) }
+        Period {
+            kind,
+            year,
+            quarter: Some(q),
+            end: quarter_end(year, q),
+            label: format!("{} Q{}", fy_label(year), q),
+        }
     }
 
     /// A value as at the end of a calendar month, placed in its financial quarter.
     pub fn month(kind: PeriodKind, year: i32, month: u32) -> Period {
         let (fy, q) = financial_quarter_of_month(year, month);
         let end = month_end(year, month);
-        Period { kind, year: fy, quarter: Some(q), end, label: format!("{} Q{} ({})", fy_label(fy), q, end.format("%b %Y")) }
+        Period {
+            kind,
+            year: fy,
+            quarter: Some(q),
+            end,
+            label: format!("{} Q{} ({})", fy_label(fy), q, end.format("%b %Y")),
+        }
     }
 
     /// The same period one year earlier.
@@ -111,7 +145,9 @@ impl Period {
             PeriodKind::AcademicYear => Period::academic_year(self.year - 1),
             PeriodKind::CalendarYear => Period::calendar_year(self.year - 1),
             kind => match self.quarter {
-                Some(q) if self.end == quarter_end(self.year, q) => Period::quarter(kind, self.year - 1, q),
+                Some(q) if self.end == quarter_end(self.year, q) => {
+                    Period::quarter(kind, self.year - 1, q)
+                }
                 _ => {
                     use chrono::Datelike;
                     Period::month(kind, self.end.year() - 1, self.end.month())
@@ -166,16 +202,24 @@ pub fn find_financial_year(text: &str) -> Option<(i32, usize, usize)> {
 /// Parses a month name or abbreviation (`Jun`, `June`, `SEP`).
 pub fn parse_month(text: &str) -> Option<u32> {
     let t = text.trim().to_ascii_lowercase();
-    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     if t.len() < 3 {
         return None;
     }
-    MONTHS.iter().position(|m| t.starts_with(m)).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| t.starts_with(m))
+        .map(|i| i as u32 + 1)
 }
 
 /// Parses `Jun-24`, `Sep-2023`, `Mar 2025`, `31 Mar 2024`, `31 DEC 22` into (year, month, day?).
 pub fn parse_month_year(text: &str) -> Option<(i32, u32, Option<u32>)> {
-    let parts: Vec<&str> = text.split(|c: char| c == '-' || c == ' ' || c == '/').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = text
+        .split(|c: char| c == '-' || c == ' ' || c == '/')
+        .filter(|p| !p.is_empty())
+        .collect();
     let (day, rest) = match parts.as_slice() {
         [d, m, y] if d.chars().all(|c| c.is_ascii_digit()) => (d.parse().ok(), [*m, *y]),
         [m, y] => (None, [*m, *y]),
@@ -209,7 +253,15 @@ mod tests {
 
     #[test]
     fn financial_year_spellings() {
-        for t in ["2024-25", "2024-2025", "2024/25", "2024 25", "2024 -2025", "2024/2025", "Quarter 1 2024-25"] {
+        for t in [
+            "2024-25",
+            "2024-2025",
+            "2024/25",
+            "2024 25",
+            "2024 -2025",
+            "2024/2025",
+            "Quarter 1 2024-25",
+        ] {
             assert_eq!(parse_financial_year(t), Some(2024), "{t}");
         }
         assert_eq!(parse_financial_year("1999/00"), Some(1999));
@@ -225,7 +277,10 @@ mod tests {
         let q4 = Period::quarter(PeriodKind::Quarter, 2024, 4);
         assert_eq!(q4.end, NaiveDate::from_ymd_opt(2025, 3, 31).unwrap());
         assert_eq!(Period::financial_year(2023).label, "2023-24");
-        assert_eq!(Period::academic_year(2022).end, NaiveDate::from_ymd_opt(2023, 8, 31).unwrap());
+        assert_eq!(
+            Period::academic_year(2022).end,
+            NaiveDate::from_ymd_opt(2023, 8, 31).unwrap()
+        );
     }
 
     #[test]
@@ -236,7 +291,10 @@ mod tests {
         let feb = Period::month(PeriodKind::Snapshot, 2020, 2);
         assert_eq!((feb.year, feb.quarter), (2019, Some(4)));
         assert_eq!(feb.end, NaiveDate::from_ymd_opt(2020, 2, 29).unwrap());
-        assert_eq!(aug.year_before().end, NaiveDate::from_ymd_opt(2022, 8, 31).unwrap());
+        assert_eq!(
+            aug.year_before().end,
+            NaiveDate::from_ymd_opt(2022, 8, 31).unwrap()
+        );
     }
 
     #[test]
@@ -244,7 +302,10 @@ mod tests {
         assert_eq!(parse_month_year("Jun-24"), Some((2024, 6, None)));
         assert_eq!(parse_month_year("Sep-2023"), Some((2023, 9, None)));
         assert_eq!(parse_month_year("31 DEC 22"), Some((2022, 12, Some(31))));
-        assert_eq!(parse_date("31 Mar 2024"), NaiveDate::from_ymd_opt(2024, 3, 31));
+        assert_eq!(
+            parse_date("31 Mar 2024"),
+            NaiveDate::from_ymd_opt(2024, 3, 31)
+        );
         assert_eq!(parse_date("Mar 2025"), NaiveDate::from_ymd_opt(2025, 3, 31));
         assert_eq!(parse_month_year("Good"), None);
     }

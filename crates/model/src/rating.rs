@@ -4,7 +4,6 @@
 //! risk score; `Green/Amber` is one word of Derby City's project scheme. An icon alone is kept as
 //! text and never guessed into a word.
 
-
 /// A council's own rating word, lower-cased in storage (DESIGN §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rating {
@@ -94,7 +93,10 @@ pub fn strip_icons(text: &str) -> &str {
 pub fn parse_rating(text: &str) -> ParsedRating {
     let printed = text.trim().to_string();
     let t = strip_icons(text);
-    let mut out = ParsedRating { text: printed, ..ParsedRating::default() };
+    let mut out = ParsedRating {
+        text: printed,
+        ..ParsedRating::default()
+    };
     let lower = t.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("risk score") {
         out.risk_score = rest.trim().parse().ok();
@@ -122,12 +124,18 @@ mod tests {
     #[test]
     fn ratings_with_icons_and_history() {
         let r = parse_rating("✔ Good (Strong in Q1)");
-        assert_eq!((r.rating, r.previous), (Some(Rating::Good), Some(Rating::Strong)));
+        assert_eq!(
+            (r.rating, r.previous),
+            (Some(Rating::Good), Some(Rating::Strong))
+        );
         assert_eq!(r.text, "✔ Good (Strong in Q1)");
         assert_eq!(parse_rating("★ Strong").rating, Some(Rating::Strong));
         assert_eq!(parse_rating("🚩 Action").rating, Some(Rating::Action));
         let r = parse_rating("Rating: Strong (Good in Q1)");
-        assert_eq!((r.rating, r.previous), (Some(Rating::Strong), Some(Rating::Good)));
+        assert_eq!(
+            (r.rating, r.previous),
+            (Some(Rating::Strong), Some(Rating::Good))
+        );
         assert_eq!(parse_rating("Green/Amber").rating, Some(Rating::GreenAmber));
         assert_eq!(parse_rating("Amber/Red").rating, Some(Rating::AmberRed));
         assert_eq!(parse_rating("Risk score 16").risk_score, Some(16));

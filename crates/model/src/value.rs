@@ -76,7 +76,9 @@ pub fn parse_value(text: &str) -> Option<ParsedValue> {
         end += 1;
     }
     let digits_start = end;
-    while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b',' || bytes[end] == b'.') {
+    while end < bytes.len()
+        && (bytes[end].is_ascii_digit() || bytes[end] == b',' || bytes[end] == b'.')
+    {
         end += 1;
     }
     let num_text: String = s[..end].chars().filter(|c| *c != ',').collect();
@@ -87,10 +89,18 @@ pub fn parse_value(text: &str) -> Option<ParsedValue> {
         groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3))
     });
     if !has_digit || !grouped_ok {
-        return Some(ParsedValue { number: None, unit: None, note });
+        return Some(ParsedValue {
+            number: None,
+            unit: None,
+            note,
+        });
     }
     let Ok(mut number) = num_text.parse::<f64>() else {
-        return Some(ParsedValue { number: None, unit: None, note });
+        return Some(ParsedValue {
+            number: None,
+            unit: None,
+            note,
+        });
     };
     if negative_pound {
         number = -number;
@@ -108,14 +118,24 @@ pub fn parse_value(text: &str) -> Option<ParsedValue> {
             let per = per.split(" (").next().unwrap_or(&per).trim().to_string();
             extra_unit = Some(per);
         }
-        _ => return Some(ParsedValue { number: None, unit: None, note }),
+        _ => {
+            return Some(ParsedValue {
+                number: None,
+                unit: None,
+                note,
+            })
+        }
     }
     let unit = match (unit.is_empty(), extra_unit) {
         (_, Some(per)) => Some(per),
         (true, None) => None,
         (false, None) => Some(unit),
     };
-    Some(ParsedValue { number: Some(number), unit, note })
+    Some(ParsedValue {
+        number: Some(number),
+        unit,
+        note,
+    })
 }
 
 #[cfg(test)]
@@ -134,8 +154,14 @@ mod tests {
         assert_eq!(v("£1,915,500"), (Some(1_915_500.0), Some("£".into())));
         assert_eq!(v("£16.420m"), (Some(16.42), Some("£m".into())));
         assert_eq!(v("30.211"), (Some(30.211), None));
-        assert_eq!(v("110.4 per 10,000 population"), (Some(110.4), Some("per 10,000 population".into())));
-        assert_eq!(v("21.2 per 100k population"), (Some(21.2), Some("per 100,000 population".into())));
+        assert_eq!(
+            v("110.4 per 10,000 population"),
+            (Some(110.4), Some("per 10,000 population".into()))
+        );
+        assert_eq!(
+            v("21.2 per 100k population"),
+            (Some(21.2), Some("per 100,000 population".into()))
+        );
         assert_eq!(v("518kg"), (Some(518.0), Some("kg".into())));
         assert_eq!(v("5.41km"), (Some(5.41), Some("km".into())));
         assert_eq!(v("-1.17"), (Some(-1.17), None));
@@ -152,12 +178,24 @@ mod tests {
     #[test]
     fn annotations_move_periods() {
         let p = parse_value("91.9% (Q3 data)").unwrap();
-        assert_eq!((p.number, p.note), (Some(91.9), Some(ValueNote::Quarter(3))));
+        assert_eq!(
+            (p.number, p.note),
+            (Some(91.9), Some(ValueNote::Quarter(3)))
+        );
         let p = parse_value("5967 (Q3 2023/24)").unwrap();
-        assert_eq!((p.number, p.note), (Some(5967.0), Some(ValueNote::QuarterOfYear(3, 2023))));
+        assert_eq!(
+            (p.number, p.note),
+            (Some(5967.0), Some(ValueNote::QuarterOfYear(3, 2023)))
+        );
         let p = parse_value("28.7% (2022)").unwrap();
-        assert_eq!((p.number, p.note), (Some(28.7), Some(ValueNote::CalendarYear(2022))));
+        assert_eq!(
+            (p.number, p.note),
+            (Some(28.7), Some(ValueNote::CalendarYear(2022)))
+        );
         let p = parse_value("561.3 per 100k population (provisional)").unwrap();
-        assert_eq!((p.number, p.note), (Some(561.3), Some(ValueNote::Provisional)));
+        assert_eq!(
+            (p.number, p.note),
+            (Some(561.3), Some(ValueNote::Provisional))
+        );
     }
 }

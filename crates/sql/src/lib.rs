@@ -22,7 +22,11 @@ pub enum SqlError {
     Query(String),
     /// A view file in queries/ is wrong: our bug or a local edit.
     #[error("view {name} ({path}): {message}")]
-    View { name: String, path: String, message: String },
+    View {
+        name: String,
+        path: String,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] lapis_store::StoreError),
     #[error("{0}")]
@@ -53,7 +57,11 @@ fn ts_literal(t: DateTime<Utc>) -> String {
 }
 
 /// Builds a session over the warehouse with every view registered.
-pub async fn session(wh: &Warehouse, queries: &Path, as_of: Option<DateTime<Utc>>) -> SqlResult<SessionContext> {
+pub async fn session(
+    wh: &Warehouse,
+    queries: &Path,
+    as_of: Option<DateTime<Utc>>,
+) -> SqlResult<SessionContext> {
     let config = SessionConfig::new()
         .with_information_schema(true)
         .with_default_catalog_and_schema("lapis", "public")
@@ -61,23 +69,39 @@ pub async fn session(wh: &Warehouse, queries: &Path, as_of: Option<DateTime<Utc>
     let ctx = SessionContext::new_with_config(config);
     for table in TABLES {
         let t = wh.table(table).await?;
-        t.update_datafusion_session(&ctx.state()).map_err(|e| SqlError::Engine(e.to_string()))?;
-        let provider = t.table_provider().await.map_err(|e| SqlError::Engine(e.to_string()))?;
-        ctx.register_table(format!("raw_{table}"), provider).map_err(|e| SqlError::Engine(e.to_string()))?;
+        t.update_datafusion_session(&ctx.state())
+            .map_err(|e| SqlError::Engine(e.to_string()))?;
+        let provider = t
+            .table_provider()
+            .await
+            .map_err(|e| SqlError::Engine(e.to_string()))?;
+        ctx.register_table(format!("raw_{table}"), provider)
+            .map_err(|e| SqlError::Engine(e.to_string()))?;
     }
     let catalog = catalog_path(queries);
     if catalog.is_file() {
         let opts = CsvReadOptions::new().has_header(true).comment(b'#');
         ctx.register_csv("measure_catalog", catalog.to_string_lossy().as_ref(), opts)
             .await
-            .map_err(|e| SqlError::View { name: "measure_catalog".into(), path: catalog.display().to_string(), message: e.to_string() })?;
+            .map_err(|e| SqlError::View {
+                name: "measure_catalog".into(),
+                path: catalog.display().to_string(),
+                message: e.to_string(),
+            })?;
     } else {
         ctx.sql("CREATE VIEW measure_catalog AS SELECT CAST(NULL AS VARCHAR) AS council_code, CAST(NULL AS VARCHAR) AS measure_id, CAST(NULL AS VARCHAR) AS canonical_id, CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS VARCHAR) AS note WHERE false")
             .await
             .map_err(|e| SqlError::Engine(e.to_string()))?;
     }
-    let recorded = |alias: &str| as_of.map(|t| format!(" AND {alias}.recorded_at <= {}", ts_literal(t))).unwrap_or_default();
-    let mut base = vec![format!("CREATE VIEW reports AS SELECT r.* FROM raw_reports r WHERE true{}", recorded("r"))];
+    let recorded = |alias: &str| {
+        as_of
+            .map(|t| format!(" AND {alias}.recorded_at <= {}", ts_literal(t)))
+            .unwrap_or_default()
+    };
+    let mut base = vec![format!(
+        "CREATE VIEW reports AS SELECT r.* FROM raw_reports r WHERE true{}",
+        recorded("r")
+    )];
     base.push("CREATE VIEW documents AS SELECT d.* FROM raw_documents d WHERE d.sha256 IN (SELECT document_sha256 FROM reports)".into());
     for table in ["objective_updates", "report_claims", "parse_issues"] {
         base.push(format!("CREATE VIEW {table} AS SELECT t.* FROM raw_{table} t WHERE t.report_id IN (SELECT report_id FROM reports)"));
@@ -86,15 +110,26 @@ pub async fn session(wh: &Warehouse, queries: &Path, as_of: Option<DateTime<Utc>
     let cols: Vec<String> = raw_obs
         .fields()
         .iter()
-        .map(|f| if f.name() == "measure_id" { "COALESCE(c.canonical_id, o.measure_id) AS measure_id".to_string() } else { format!("o.{}", f.name()) })
+        .map(|f| {
+            if f.name() == "measure_id" {
+                "COALESCE(c.canonical_id, o.measure_id) AS measure_id".to_string()
+            } else {
+                format!("o.{}", f.name())
+            }
+        })
         .collect();
     base.push(format!(
         "CREATE VIEW observations AS SELECT {} FROM raw_observations o LEFT JOIN (SELECT DISTINCT measure_id, canonical_id FROM measure_catalog WHERE canonical_id IS NOT NULL AND canonical_id <> '') c ON o.measure_id = c.measure_id WHERE o.report_id IN (SELECT report_id FROM reports)",
         cols.join(", ")
     ));
-    base.push(format!("CREATE VIEW job_runs AS SELECT j.* FROM raw_job_runs j WHERE true{}", recorded("j")));
+    base.push(format!(
+        "CREATE VIEW job_runs AS SELECT j.* FROM raw_job_runs j WHERE true{}",
+        recorded("j")
+    ));
     for sql in base {
-        ctx.sql(&sql).await.map_err(|e| SqlError::Engine(format!("{e} in {sql}")))?;
+        ctx.sql(&sql)
+            .await
+            .map_err(|e| SqlError::Engine(format!("{e} in {sql}")))?;
     }
     register_views(&ctx, queries).await?;
     Ok(ctx)
@@ -104,14 +139,20 @@ pub async fn session(wh: &Warehouse, queries: &Path, as_of: Option<DateTime<Utc>
 /// other; they are retried until every one resolves.
 pub async fn register_views(ctx: &SessionContext, dir: &Path) -> SqlResult<Vec<String>> {
     let mut pending: Vec<(String, PathBuf, String)> = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| SqlError::Engine(format!("queries directory {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| SqlError::Engine(format!("queries directory {}: {e}", dir.display())))?;
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().and_then(|e| e.to_str()) != Some("sql") {
             continue;
         }
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        let sql = std::fs::read_to_string(&path).map_err(|e| SqlError::Engine(format!("{}: {e}", path.display())))?;
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let sql = std::fs::read_to_string(&path)
+            .map_err(|e| SqlError::Engine(format!("{}: {e}", path.display())))?;
         pending.push((name, path, sql));
     }
     pending.sort();
@@ -133,7 +174,11 @@ pub async fn register_views(ctx: &SessionContext, dir: &Path) -> SqlResult<Vec<S
         if failed.len() == before {
             // A round without progress: the first failure is a real error, not an ordering one.
             if let Some((name, path, message)) = first_error {
-                return Err(SqlError::View { name, path: path.display().to_string(), message });
+                return Err(SqlError::View {
+                    name,
+                    path: path.display().to_string(),
+                    message,
+                });
             }
         }
         pending = failed;
@@ -142,11 +187,23 @@ pub async fn register_views(ctx: &SessionContext, dir: &Path) -> SqlResult<Vec<S
 }
 
 /// Runs one SQL statement and collects its rows. Only queries are accepted.
-pub async fn query(ctx: &SessionContext, sql: &str) -> SqlResult<(Arc<datafusion::arrow::datatypes::Schema>, Vec<RecordBatch>)> {
-    let opts = datafusion::execution::context::SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
-    let df = ctx.sql_with_options(sql, opts).await.map_err(|e| SqlError::Query(one_line(&e.to_string())))?;
+pub async fn query(
+    ctx: &SessionContext,
+    sql: &str,
+) -> SqlResult<(Arc<datafusion::arrow::datatypes::Schema>, Vec<RecordBatch>)> {
+    let opts = datafusion::execution::context::SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let df = ctx
+        .sql_with_options(sql, opts)
+        .await
+        .map_err(|e| SqlError::Query(one_line(&e.to_string())))?;
     let schema = Arc::new(df.schema().as_arrow().clone());
-    let batches = df.collect().await.map_err(|e| SqlError::Query(one_line(&e.to_string())))?;
+    let batches = df
+        .collect()
+        .await
+        .map_err(|e| SqlError::Query(one_line(&e.to_string())))?;
     Ok((schema, batches))
 }
 

@@ -19,21 +19,36 @@
 pub mod schema;
 mod warehouse;
 
-pub use warehouse::{Clock, FixedClock, IngestOutcome, IngestRequest, SystemClock, Warehouse, WAREHOUSE_FORMAT};
+pub use warehouse::{
+    Clock, FixedClock, IngestOutcome, IngestRequest, SystemClock, Warehouse, WAREHOUSE_FORMAT,
+};
 
 /// Errors of the warehouse. Bad input is kept apart from storage faults.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{source_uri}: {source}")]
-    BadDocument { source_uri: String, source: lapis_extract::ExtractError },
+    BadDocument {
+        source_uri: String,
+        source: lapis_extract::ExtractError,
+    },
     #[error("warehouse {location}: {message}")]
     Warehouse { location: String, message: String },
     #[error("warehouse {location} was written by a newer lapis (format {found}, this lapis reads up to {supported})")]
-    NewerFormat { location: String, found: u32, supported: u32 },
+    NewerFormat {
+        location: String,
+        found: u32,
+        supported: u32,
+    },
     #[error("table {table}: {source}")]
-    Delta { table: String, source: deltalake::DeltaTableError },
+    Delta {
+        table: String,
+        source: deltalake::DeltaTableError,
+    },
     #[error("archive {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("simulated failure after committing {table} (LAPIS_FAILPOINT)")]
     Failpoint { table: String },
 }

@@ -6,13 +6,21 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use deltalake::arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use lapis_model::{event_id, DocumentMeta, Extraction};
 
-pub const TABLES: [&str; 7] = ["documents", "reports", "observations", "objective_updates", "report_claims", "parse_issues", "job_runs"];
+pub const TABLES: [&str; 7] = [
+    "documents",
+    "reports",
+    "observations",
+    "objective_updates",
+    "report_claims",
+    "parse_issues",
+    "job_runs",
+];
 
 fn ts() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
@@ -26,41 +34,111 @@ pub fn schema(table: &str) -> SchemaRef {
     use DataType::*;
     let fields = match table {
         "documents" => vec![
-            Field::new("sha256", Utf8, false), s("source_uri"), s("job"), s("media_type"), Field::new("bytes", Int64, false),
-            Field::new("fetched_at", ts(), true), s("etag"), s("last_modified"), Field::new("recorded_at", ts(), false),
+            Field::new("sha256", Utf8, false),
+            s("source_uri"),
+            s("job"),
+            s("media_type"),
+            Field::new("bytes", Int64, false),
+            Field::new("fetched_at", ts(), true),
+            s("etag"),
+            s("last_modified"),
+            Field::new("recorded_at", ts(), false),
         ],
         "reports" => vec![
-            Field::new("report_id", Utf8, false), Field::new("document_sha256", Utf8, false), s("source_uri"), s("council_code"),
-            s("council_name"), s("title"), s("period_label"), Field::new("period_year", Int32, true), Field::new("period_quarter", Int32, true),
-            Field::new("period_end", Date32, true), Field::new("published_at", Date32, true), s("extractor"),
+            Field::new("report_id", Utf8, false),
+            Field::new("document_sha256", Utf8, false),
+            s("source_uri"),
+            s("council_code"),
+            s("council_name"),
+            s("title"),
+            s("period_label"),
+            Field::new("period_year", Int32, true),
+            Field::new("period_quarter", Int32, true),
+            Field::new("period_end", Date32, true),
+            Field::new("published_at", Date32, true),
+            s("extractor"),
             Field::new("recorded_at", ts(), false),
         ],
         "observations" => vec![
-            Field::new("event_id", Utf8, false), Field::new("report_id", Utf8, false), s("council_code"), s("measure_id"), s("measure_ref"),
-            s("measure_name"), s("objective_ref"), s("theme"), s("period_kind"), s("period_label"), Field::new("period_year", Int32, true),
-            Field::new("period_quarter", Int32, true), Field::new("period_end", Date32, true), Field::new("value", Float64, true),
-            s("value_text"), s("unit"), Field::new("target", Float64, true), s("target_text"), s("rating"), s("rating_text"),
-            s("previous_rating"), Field::new("benchmark", Float64, true), s("benchmark_text"), s("benchmark_group"), s("direction_text"),
-            s("frequency"), Field::new("source_line", Int32, true), Field::new("recorded_at", ts(), false),
+            Field::new("event_id", Utf8, false),
+            Field::new("report_id", Utf8, false),
+            s("council_code"),
+            s("measure_id"),
+            s("measure_ref"),
+            s("measure_name"),
+            s("objective_ref"),
+            s("theme"),
+            s("period_kind"),
+            s("period_label"),
+            Field::new("period_year", Int32, true),
+            Field::new("period_quarter", Int32, true),
+            Field::new("period_end", Date32, true),
+            Field::new("value", Float64, true),
+            s("value_text"),
+            s("unit"),
+            Field::new("target", Float64, true),
+            s("target_text"),
+            s("rating"),
+            s("rating_text"),
+            s("previous_rating"),
+            Field::new("benchmark", Float64, true),
+            s("benchmark_text"),
+            s("benchmark_group"),
+            s("direction_text"),
+            s("frequency"),
+            Field::new("source_line", Int32, true),
+            Field::new("recorded_at", ts(), false),
         ],
         "objective_updates" => vec![
-            Field::new("event_id", Utf8, false), Field::new("report_id", Utf8, false), s("council_code"), s("objective_ref"), s("kind"),
-            s("title"), s("theme"), Field::new("expected_completion", Date32, true), s("rating"), s("rating_text"), s("previous_rating"),
-            s("status_text"), Field::new("risk_score", Int32, true), s("comment"), Field::new("source_line", Int32, true),
+            Field::new("event_id", Utf8, false),
+            Field::new("report_id", Utf8, false),
+            s("council_code"),
+            s("objective_ref"),
+            s("kind"),
+            s("title"),
+            s("theme"),
+            Field::new("expected_completion", Date32, true),
+            s("rating"),
+            s("rating_text"),
+            s("previous_rating"),
+            s("status_text"),
+            Field::new("risk_score", Int32, true),
+            s("comment"),
+            Field::new("source_line", Int32, true),
             Field::new("recorded_at", ts(), false),
         ],
         "report_claims" => vec![
-            Field::new("event_id", Utf8, false), Field::new("report_id", Utf8, false), s("council_code"), s("subject"), s("scope"), s("rating"),
-            Field::new("count", Int64, true), s("period_label"), Field::new("source_line", Int32, true), Field::new("recorded_at", ts(), false),
+            Field::new("event_id", Utf8, false),
+            Field::new("report_id", Utf8, false),
+            s("council_code"),
+            s("subject"),
+            s("scope"),
+            s("rating"),
+            Field::new("count", Int64, true),
+            s("period_label"),
+            Field::new("source_line", Int32, true),
+            Field::new("recorded_at", ts(), false),
         ],
         "parse_issues" => vec![
-            Field::new("event_id", Utf8, false), Field::new("report_id", Utf8, false), Field::new("source_line", Int32, true), s("severity"),
-            s("reason"), s("raw_text"), Field::new("recorded_at", ts(), false),
+            Field::new("event_id", Utf8, false),
+            Field::new("report_id", Utf8, false),
+            Field::new("source_line", Int32, true),
+            s("severity"),
+            s("reason"),
+            s("raw_text"),
+            Field::new("recorded_at", ts(), false),
         ],
         "job_runs" => vec![
-            Field::new("run_id", Utf8, false), s("job"), Field::new("started_at", ts(), true), Field::new("finished_at", ts(), true),
-            s("status"), Field::new("documents_seen", Int64, true), Field::new("documents_new", Int64, true),
-            Field::new("events_appended", Int64, true), s("error"), Field::new("recorded_at", ts(), false),
+            Field::new("run_id", Utf8, false),
+            s("job"),
+            Field::new("started_at", ts(), true),
+            Field::new("finished_at", ts(), true),
+            s("status"),
+            Field::new("documents_seen", Int64, true),
+            Field::new("documents_new", Int64, true),
+            Field::new("events_appended", Int64, true),
+            s("error"),
+            Field::new("recorded_at", ts(), false),
         ],
         other => unreachable!("no table {other}"),
     };
@@ -159,7 +237,12 @@ pub struct DocumentBatches {
     pub tables: Vec<(&'static str, RecordBatch)>,
 }
 
-pub fn batches(doc: &DocumentMeta, fetched_at: Option<DateTime<Utc>>, x: &Extraction, recorded_at: DateTime<Utc>) -> DocumentBatches {
+pub fn batches(
+    doc: &DocumentMeta,
+    fetched_at: Option<DateTime<Utc>>,
+    x: &Extraction,
+    recorded_at: DateTime<Utc>,
+) -> DocumentBatches {
     let sha = doc.sha256.as_str();
     let r = &x.report;
     let now = Some(recorded_at);

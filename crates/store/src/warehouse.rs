@@ -83,15 +83,27 @@ pub struct Warehouse {
 
 fn to_url(location: &str) -> StoreResult<(Url, Option<PathBuf>)> {
     if location.contains("://") {
-        let url = Url::parse(location).map_err(|e| StoreError::Warehouse { location: location.into(), message: e.to_string() })?;
+        let url = Url::parse(location).map_err(|e| StoreError::Warehouse {
+            location: location.into(),
+            message: e.to_string(),
+        })?;
         if url.scheme() == "file" {
-            let path = url.to_file_path().map_err(|_| StoreError::Warehouse { location: location.into(), message: "bad file URL".into() })?;
+            let path = url.to_file_path().map_err(|_| StoreError::Warehouse {
+                location: location.into(),
+                message: "bad file URL".into(),
+            })?;
             return Ok((url, Some(path)));
         }
         return Ok((url, None));
     }
-    let path = std::path::absolute(location).map_err(|e| StoreError::Io { path: location.into(), source: e })?;
-    let url = Url::from_directory_path(&path).map_err(|_| StoreError::Warehouse { location: location.into(), message: "not an absolute path".into() })?;
+    let path = std::path::absolute(location).map_err(|e| StoreError::Io {
+        path: location.into(),
+        source: e,
+    })?;
+    let url = Url::from_directory_path(&path).map_err(|_| StoreError::Warehouse {
+        location: location.into(),
+        message: "not an absolute path".into(),
+    })?;
     Ok((url, Some(path)))
 }
 
@@ -106,28 +118,55 @@ impl Warehouse {
         let (root, local_root) = to_url(location)?;
         if let Some(dir) = &local_root {
             if dir.exists() && !dir.is_dir() {
-                return Err(StoreError::Warehouse { location: location.into(), message: "exists and is not a directory".into() });
+                return Err(StoreError::Warehouse {
+                    location: location.into(),
+                    message: "exists and is not a directory".into(),
+                });
             }
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io { path: dir.display().to_string(), source: e })?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })?;
             let marker = dir.join("_lapis.json");
             match std::fs::read_to_string(&marker) {
                 Ok(text) => {
                     let found = text
                         .split("\"format\":")
                         .nth(1)
-                        .and_then(|r| r.trim().trim_end_matches(['}', '\n', ' ']).trim().parse::<u32>().ok())
-                        .ok_or_else(|| StoreError::Warehouse { location: location.into(), message: format!("unreadable {}", marker.display()) })?;
+                        .and_then(|r| {
+                            r.trim()
+                                .trim_end_matches(['}', '\n', ' '])
+                                .trim()
+                                .parse::<u32>()
+                                .ok()
+                        })
+                        .ok_or_else(|| StoreError::Warehouse {
+                            location: location.into(),
+                            message: format!("unreadable {}", marker.display()),
+                        })?;
                     if found > WAREHOUSE_FORMAT {
-                        return Err(StoreError::NewerFormat { location: location.into(), found, supported: WAREHOUSE_FORMAT });
+                        return Err(StoreError::NewerFormat {
+                            location: location.into(),
+                            found,
+                            supported: WAREHOUSE_FORMAT,
+                        });
                     }
                 }
                 Err(_) => {
                     std::fs::write(&marker, format!("{{\"format\": {WAREHOUSE_FORMAT}}}\n"))
-                        .map_err(|e| StoreError::Io { path: marker.display().to_string(), source: e })?;
+                        .map_err(|e| StoreError::Io {
+                            path: marker.display().to_string(),
+                            source: e,
+                        })?;
                 }
             }
         }
-        let wh = Warehouse { location: location.to_string(), root, local_root, clock };
+        let wh = Warehouse {
+            location: location.to_string(),
+            root,
+            local_root,
+            clock,
+        };
         for table in TABLES {
             wh.open_or_create(table).await?;
         }
@@ -142,16 +181,24 @@ impl Warehouse {
     pub fn table_url(&self, table: &str) -> StoreResult<Url> {
         self.root
             .join(&format!("{table}/"))
-            .map_err(|e| StoreError::Warehouse { location: self.location.clone(), message: e.to_string() })
+            .map_err(|e| StoreError::Warehouse {
+                location: self.location.clone(),
+                message: e.to_string(),
+            })
     }
 
     fn delta_err(table: &str) -> impl Fn(deltalake::DeltaTableError) -> StoreError + '_ {
-        move |source| StoreError::Delta { table: table.to_string(), source }
+        move |source| StoreError::Delta {
+            table: table.to_string(),
+            source,
+        }
     }
 
     /// Opens one event table at its latest version.
     pub async fn table(&self, table: &str) -> StoreResult<DeltaTable> {
-        deltalake::open_table(self.table_url(table)?).await.map_err(Self::delta_err(table))
+        deltalake::open_table(self.table_url(table)?)
+            .await
+            .map_err(Self::delta_err(table))
     }
 
     async fn open_or_create(&self, table: &str) -> StoreResult<DeltaTable> {
@@ -162,7 +209,10 @@ impl Warehouse {
                 if dir.join("_delta_log").is_dir() {
                     return self.table(table).await;
                 }
-                std::fs::create_dir_all(&dir).map_err(|e| StoreError::Io { path: dir.display().to_string(), source: e })?;
+                std::fs::create_dir_all(&dir).map_err(|e| StoreError::Io {
+                    path: dir.display().to_string(),
+                    source: e,
+                })?;
             }
             None => {
                 if let Ok(t) = deltalake::open_table(url.clone()).await {
@@ -184,11 +234,15 @@ impl Warehouse {
 
     /// Path of a document's raw bytes in the archive.
     pub fn archive_path(&self, sha256: &str) -> Option<PathBuf> {
-        self.local_root.as_ref().map(|r| r.join("_documents").join(&sha256[..2]).join(sha256))
+        self.local_root
+            .as_ref()
+            .map(|r| r.join("_documents").join(&sha256[..2]).join(sha256))
     }
 
     fn archive(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()> {
-        let Some(path) = self.archive_path(sha256) else { return Ok(()) };
+        let Some(path) = self.archive_path(sha256) else {
+            return Ok(());
+        };
         if path.exists() {
             return Ok(());
         }
@@ -205,7 +259,10 @@ impl Warehouse {
 
     async fn has_txn(&self, table: &DeltaTable, sha256: &str) -> StoreResult<bool> {
         let state = table.snapshot().map_err(Self::delta_err("?"))?;
-        let v = state.transaction_version(table.log_store().as_ref(), app_id(sha256)).await.map_err(Self::delta_err("?"))?;
+        let v = state
+            .transaction_version(table.log_store().as_ref(), app_id(sha256))
+            .await
+            .map_err(Self::delta_err("?"))?;
         Ok(v.is_some())
     }
 
@@ -218,8 +275,12 @@ impl Warehouse {
         if self.has_txn(&reports, &sha256).await? {
             return Ok(IngestOutcome::AlreadyIngested { sha256, report_id });
         }
-        let bad = |source| StoreError::BadDocument { source_uri: req.source_uri.clone(), source };
-        let text = lapis_extract::decode(req.bytes, lapis_extract::DEFAULT_MAX_BYTES).map_err(bad)?;
+        let bad = |source| StoreError::BadDocument {
+            source_uri: req.source_uri.clone(),
+            source,
+        };
+        let text =
+            lapis_extract::decode(req.bytes, lapis_extract::DEFAULT_MAX_BYTES).map_err(bad)?;
         let ctx = lapis_extract::ReportContext {
             council_code: &req.council_code,
             council_name: req.council_name.as_deref(),
@@ -248,7 +309,8 @@ impl Warehouse {
                 continue;
             }
             let rows = batch.num_rows();
-            let props = CommitProperties::default().with_application_transaction(Transaction::new(app_id(&sha256), 1));
+            let props = CommitProperties::default()
+                .with_application_transaction(Transaction::new(app_id(&sha256), 1));
             t.write(vec![batch])
                 .with_save_mode(SaveMode::Append)
                 .with_commit_properties(props)
@@ -260,7 +322,11 @@ impl Warehouse {
                     eprintln!("LAPIS_FAILPOINT: aborting after committing {table}");
                     std::process::abort();
                 }
-                Some(f) if f == format!("error-after:{table}") => return Err(StoreError::Failpoint { table: table.into() }),
+                Some(f) if f == format!("error-after:{table}") => {
+                    return Err(StoreError::Failpoint {
+                        table: table.into(),
+                    })
+                }
                 _ => {}
             }
         }
