@@ -181,13 +181,12 @@ impl Engine<'_> {
                 best = Some((k, score));
             }
         }
-        let Some((k, score)) = best.filter(|(_, s)| *s >= 3) else {
+        let Some((k, _)) = best.filter(|(_, s)| *s >= 3) else {
             for r in rows {
                 self.issue(r.idx, Severity::Warning, "chart block whose current value and target match no key measure of this report");
             }
             return;
         };
-        let _ = score;
         matched.push(k);
         let key = self.observations[k].clone();
         let academic = key.period.kind == PeriodKind::AcademicYear;

@@ -60,7 +60,8 @@ impl Role {
     }
 }
 
-fn quarter_in(h: &str) -> Option<u8> {
+/// The first `qN` (N = 1–4) standing alone in lower-cased text.
+pub(crate) fn quarter_in(h: &str) -> Option<u8> {
     let b = h.as_bytes();
     (0..b.len().saturating_sub(1)).find_map(|i| {
         let prev_ok = i == 0 || !b[i - 1].is_ascii_alphanumeric();

@@ -22,13 +22,7 @@ fn quarter_of(text: &str) -> Option<u8> {
         let d = lower[i + 8..].chars().next()?.to_digit(10)? as u8;
         return (1..=4).contains(&d).then_some(d);
     }
-    let b = lower.as_bytes();
-    (0..b.len().saturating_sub(1)).find_map(|i| {
-        let prev_ok = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-        let next_ok = i + 2 >= b.len() || !b[i + 2].is_ascii_alphanumeric();
-        (b[i] == b'q' && (b'1'..=b'4').contains(&b[i + 1]) && prev_ok && next_ok)
-            .then(|| b[i + 1] - b'0')
-    })
+    crate::header::quarter_in(&lower)
 }
 
 /// The report's period from its opening lines: `Performance Report 2024 -2025 Quarter 1`,

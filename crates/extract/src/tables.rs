@@ -447,9 +447,6 @@ impl Engine<'_> {
                 obs.rating_text = Some(pr.text);
             }
             obs.direction_text = row.get(Role::Direction).map(str::to_string);
-        } else if let Some(r) = rating_cell {
-            // A rating with no period to hang it on.
-            let _ = r;
         }
         // "2024-2025 Target" with no value for that year: the year's target, value not yet known.
         for (role, cell) in row.roles.iter().zip(&row.cells) {

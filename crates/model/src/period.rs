@@ -138,6 +138,16 @@ impl Period {
         }
     }
 
+    /// A value as at the end of a calendar month: the financial quarter itself when the month
+    /// ends a quarter (`Jun-24` → 2024-25 Q1), otherwise that month within its quarter.
+    pub fn as_at_month(kind: PeriodKind, year: i32, month: u32) -> Period {
+        let p = Period::month(kind, year, month);
+        match p.quarter {
+            Some(q) if p.end == quarter_end(p.year, q) => Period::quarter(kind, p.year, q),
+            _ => p,
+        }
+    }
+
     /// The same period one year earlier.
     pub fn year_before(&self) -> Period {
         match self.kind {
