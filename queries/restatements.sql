@@ -5,7 +5,7 @@ SELECT a.council_code, a.measure_id, a.measure_name, a.period_kind, a.period_lab
        ra.period_label AS earlier_report_period,
        b.value AS later_value, b.value_text AS later_value_text, b.report_id AS later_report_id,
        rb.period_label AS later_report_period,
-       b.value - a.value AS difference
+       round(b.value - a.value, 6) AS difference
 FROM observations a
 JOIN reports ra ON ra.report_id = a.report_id
 JOIN observations b

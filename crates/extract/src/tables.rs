@@ -94,6 +94,36 @@ fn non_numeric_marker(t: &str) -> bool {
     l.is_empty() || matches!(l.as_str(), "n/a" | "na" | "-" | "n/r")
 }
 
+/// A row whose theme cell is blank (Derby City's `Regen PM14 b`) belongs to the theme of the
+/// rows around it in the same section: the table is grouped by theme.
+fn inherit_blank_themes(rows: &mut [Row]) {
+    let theme_at = |row: &Row| row.roles.iter().position(|r| *r == Role::Theme);
+    for i in 0..rows.len() {
+        let Some(col) = theme_at(&rows[i]) else {
+            continue;
+        };
+        if rows[i].cells.get(col).is_some_and(|c| !c.is_empty()) {
+            continue;
+        }
+        let neighbour = |j: usize| {
+            let n = &rows[j];
+            (n.roles == rows[i].roles && n.section == rows[i].section)
+                .then(|| n.cells.get(col).filter(|c| !c.is_empty()).cloned())
+                .flatten()
+        };
+        let before = i.checked_sub(1).and_then(neighbour);
+        let after = (i + 1 < rows.len()).then(|| neighbour(i + 1)).flatten();
+        let theme = match (before, after) {
+            (Some(b), Some(a)) if a != b => None,
+            (b, a) => b.or(a),
+        };
+        if let Some(theme) = theme {
+            rows[i].cells.resize(rows[i].roles.len().max(col + 1), String::new());
+            rows[i].cells[col] = theme;
+        }
+    }
+}
+
 impl Engine<'_> {
     pub(crate) fn read_tables(&mut self) {
         let mut rows: Vec<Row> = Vec::new();
@@ -165,6 +195,7 @@ impl Engine<'_> {
             }
             idx = j;
         }
+        inherit_blank_themes(&mut rows);
         for row in rows {
             self.read_row(&row);
         }

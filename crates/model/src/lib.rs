@@ -7,6 +7,7 @@
 pub mod event;
 pub mod period;
 pub mod rating;
+pub mod scheme;
 pub mod value;
 
 pub use event::{
@@ -15,4 +16,5 @@ pub use event::{
 };
 pub use period::{Period, PeriodKind};
 pub use rating::{ParsedRating, Rating};
+pub use scheme::{relative_better, Polarity, Scheme};
 pub use value::{ParsedValue, ValueNote};

@@ -11,9 +11,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::prelude::{CsvReadOptions, SessionConfig, SessionContext};
 use lapis_store::schema::TABLES;
 use lapis_store::Warehouse;
+
+pub mod udf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SqlError {
@@ -65,8 +68,12 @@ pub async fn session(
     let config = SessionConfig::new()
         .with_information_schema(true)
         .with_default_catalog_and_schema("lapis", "public")
-        .with_target_partitions(2);
+        .with_target_partitions(2)
+        // BI tools and drivers know Utf8, not Utf8View: keep plain strings end to end.
+        .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
+        .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
     let ctx = SessionContext::new_with_config(config);
+    udf::register(&ctx);
     for table in TABLES {
         let t = wh.table(table).await?;
         t.update_datafusion_session(&ctx.state())
@@ -79,8 +86,16 @@ pub async fn session(
             .map_err(|e| SqlError::Engine(e.to_string()))?;
     }
     let catalog = catalog_path(queries);
+    let catalog_schema = Schema::new(
+        ["council_code", "measure_id", "canonical_id", "polarity", "note"]
+            .map(|name| Field::new(name, DataType::Utf8, true))
+            .to_vec(),
+    );
     if catalog.is_file() {
-        let opts = CsvReadOptions::new().has_header(true).comment(b'#');
+        let opts = CsvReadOptions::new()
+            .has_header(true)
+            .comment(b'#')
+            .schema(&catalog_schema);
         ctx.register_csv("measure_catalog", catalog.to_string_lossy().as_ref(), opts)
             .await
             .map_err(|e| SqlError::View {

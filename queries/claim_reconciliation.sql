@@ -1,0 +1,95 @@
+-- Each summary claim a report makes ("19 objectives are Good") beside the count of extracted
+-- rows it describes, and whether they match: the extractor's own check on itself.
+--
+-- Objective claims count objective_updates of the kind named by the subject; measure claims
+-- count the distinct measures rated in the report's quarter ("27 performance measures", with no
+-- rating, counts every measure the report prints for the theme). A scope narrows the count to a theme. A
+-- claim about the quarter before the report's own counts each row's printed previous rating
+-- ("Good (Strong in Q1)"), else its current rating, and says so in basis. Direction claims
+-- (improving / no change / declining) count measures by their printed direction of travel.
+-- Claims nothing extracted can answer (other quarters, directions the report prints only as
+-- arrows, directions of deliverables) have
+-- status 'not checkable' and a null extracted_count.
+WITH claims AS (
+    SELECT c.*, r.period_label AS report_period_label, r.period_year AS report_year,
+           r.period_quarter AS report_quarter,
+           CASE lower(c.subject)
+               WHEN 'strategic objectives' THEN 'strategic_objective'
+               WHEN 'objectives' THEN 'strategic_objective'
+               WHEN 'deliverables' THEN 'deliverable'
+               WHEN 'delivery plan actions' THEN 'action'
+               WHEN 'actions' THEN 'action'
+               WHEN 'priority projects' THEN 'priority_project'
+               WHEN 'strategic risks' THEN 'strategic_risk'
+           END AS objective_kind,
+           lower(c.subject) LIKE '%measures%' AS about_measures,
+           lower(COALESCE(c.rating, '')) IN ('improving', 'no change', 'declining') AS about_direction,
+           CASE WHEN c.period_label = r.period_label THEN 'current'
+                WHEN c.period_label = CONCAT(CAST(r.period_year AS VARCHAR), '-',
+                                             lpad(CAST((r.period_year + 1) % 100 AS VARCHAR), 2, '0'),
+                                             ' Q', CAST(r.period_quarter - 1 AS VARCHAR)) THEN 'previous'
+           END AS which_quarter
+    FROM report_claims c
+    JOIN reports r ON r.report_id = c.report_id
+),
+objective_counts AS (
+    SELECT c.event_id,
+           CAST(COUNT(u.event_id) AS INT) AS n
+    FROM claims c
+    LEFT JOIN objective_updates u
+      ON u.report_id = c.report_id AND u.kind = c.objective_kind
+     AND (c.scope IS NULL OR u.theme = c.scope)
+     AND (c.rating IS NULL
+          OR (c.rating = 'blank' AND u.rating IS NULL AND u.risk_score IS NULL)
+          OR (c.which_quarter = 'current' AND u.rating = c.rating)
+          OR (c.which_quarter = 'previous' AND COALESCE(u.previous_rating, u.rating) = c.rating))
+    WHERE c.objective_kind IS NOT NULL AND NOT c.about_direction AND c.which_quarter IS NOT NULL
+    GROUP BY c.event_id
+),
+rated_measures AS (
+    SELECT o.report_id, o.measure_id, o.theme, o.rating, o.previous_rating,
+           CASE WHEN lower(o.direction_text) LIKE '%improv%' THEN 'improving'
+                WHEN lower(o.direction_text) LIKE '%declin%' OR lower(o.direction_text) LIKE '%deteriorat%' THEN 'declining'
+                WHEN lower(o.direction_text) IN ('same', 'no change', 'unchanged') THEN 'no change'
+           END AS direction
+           , o.period_year = r.period_year AND o.period_quarter IS NOT DISTINCT FROM r.period_quarter AS in_quarter
+    FROM observations o
+    JOIN reports r ON r.report_id = o.report_id
+),
+measure_counts AS (
+    SELECT c.event_id,
+           CAST(COUNT(DISTINCT m.measure_id) AS INT) AS n
+    FROM claims c
+    LEFT JOIN rated_measures m
+      ON m.report_id = c.report_id
+     AND (c.scope IS NULL OR m.theme = c.scope)
+     AND CASE WHEN c.about_direction THEN m.in_quarter AND m.direction = c.rating
+              WHEN c.rating IS NULL AND lower(c.subject) = 'rated measures' THEN m.in_quarter AND m.rating IS NOT NULL
+              WHEN c.rating IS NULL THEN true
+              WHEN c.which_quarter = 'current' THEN m.in_quarter AND m.rating = c.rating
+              ELSE m.in_quarter AND COALESCE(m.previous_rating, m.rating) = c.rating END
+    WHERE c.about_measures AND c.which_quarter IS NOT NULL
+      AND (NOT c.about_direction
+           OR (c.which_quarter = 'current'
+               AND c.report_id IN (SELECT report_id FROM observations WHERE direction_text IS NOT NULL)))
+    GROUP BY c.event_id
+),
+reconciled AS (
+    SELECT c.*, COALESCE(o.n, m.n) AS extracted_count
+    FROM claims c
+    LEFT JOIN objective_counts o ON o.event_id = c.event_id
+    LEFT JOIN measure_counts m ON m.event_id = c.event_id
+)
+SELECT council_code, report_id, report_period_label, subject, scope, rating, period_label,
+       count AS claimed_count, extracted_count,
+       CASE WHEN extracted_count IS NULL THEN 'not checkable'
+            WHEN extracted_count = count THEN 'match'
+            ELSE 'mismatch' END AS status,
+       CASE WHEN extracted_count IS NULL THEN CAST(NULL AS BOOLEAN) ELSE extracted_count = count END AS matches,
+       CASE WHEN extracted_count IS NULL THEN NULL
+            WHEN which_quarter = 'previous' THEN 'previous rating as printed, else current rating'
+            WHEN about_direction THEN 'direction of travel'
+            WHEN objective_kind IS NOT NULL THEN CONCAT(objective_kind, ' rows')
+            ELSE 'distinct measures of the report''s quarter' END AS basis,
+       source_line
+FROM reconciled

@@ -1,0 +1,47 @@
+-- Per council, measure and period: the value against the same period a year earlier (same
+-- period_kind and quarter, period_year - 1, same month for monthly figures), both from
+-- observations_current. direction is improving / deteriorating / unchanged by the measure's
+-- polarity, or increasing / decreasing while polarity is unknown. The published direction of
+-- travel stands beside it (normalised to improving / deteriorating / unchanged), with whether
+-- they agree (null when there is nothing to compare).
+WITH pairs AS (
+    SELECT c.council_code, c.measure_id, c.measure_ref, c.measure_name, c.period_kind,
+           c.period_label, c.period_year, c.period_quarter, c.period_end, c.value, c.value_text,
+           c.unit, p.period_label AS previous_period_label, p.value AS previous_value,
+           p.value_text AS previous_value_text, c.direction_text, c.report_id,
+           p.report_id AS previous_report_id,
+           COALESCE(m.polarity, 'unknown') AS polarity
+    FROM observations_current c
+    JOIN observations_current p
+      ON p.council_code = c.council_code AND p.measure_id = c.measure_id
+     AND p.period_kind = c.period_kind AND (p.period_year = c.period_year - 1)
+     AND (p.period_quarter IS NOT DISTINCT FROM c.period_quarter)
+     AND (c.period_kind <> 'month' OR date_part('month', p.period_end) = date_part('month', c.period_end))
+    LEFT JOIN measures m ON m.council_code = c.council_code AND m.measure_id = c.measure_id
+    WHERE c.value IS NOT NULL AND p.value IS NOT NULL
+),
+directed AS (
+    SELECT p.*,
+           round(value - previous_value, 6) AS change,
+           CASE WHEN previous_value <> 0 THEN round((value - previous_value) / abs(previous_value), 6) END AS relative_change,
+           CASE WHEN value = previous_value THEN 'unchanged'
+                WHEN polarity = 'higher_is_better' THEN CASE WHEN value > previous_value THEN 'improving' ELSE 'deteriorating' END
+                WHEN polarity = 'lower_is_better' THEN CASE WHEN value < previous_value THEN 'improving' ELSE 'deteriorating' END
+                WHEN value > previous_value THEN 'increasing'
+                ELSE 'decreasing' END AS direction,
+           CASE WHEN lower(direction_text) LIKE '%improv%' OR lower(direction_text) LIKE '%better%' THEN 'improving'
+                WHEN lower(direction_text) LIKE '%deteriorat%' OR lower(direction_text) LIKE '%declin%'
+                  OR lower(direction_text) LIKE '%worse%' THEN 'deteriorating'
+                WHEN lower(direction_text) IN ('same', 'no change', 'unchanged', 'stable') THEN 'unchanged'
+           END AS published_direction
+    FROM pairs p
+)
+SELECT council_code, measure_id, measure_ref, measure_name, period_kind, period_label,
+       period_year, period_quarter, period_end, value, value_text, unit,
+       previous_period_label, previous_value, previous_value_text,
+       change, relative_change, polarity, direction,
+       direction_text AS published_direction_text, published_direction,
+       CASE WHEN published_direction IS NULL OR direction IN ('increasing', 'decreasing') THEN CAST(NULL AS BOOLEAN)
+            ELSE published_direction = direction END AS agrees_with_published,
+       report_id, previous_report_id
+FROM directed
