@@ -81,7 +81,7 @@ reconciled AS (
     LEFT JOIN measure_counts m ON m.event_id = c.event_id
 )
 SELECT council_code, report_id, report_period_label, subject, scope, rating, period_label,
-       count AS claimed_count, extracted_count,
+       CAST(count AS INT) AS claimed_count, extracted_count,
        CASE WHEN extracted_count IS NULL THEN 'not checkable'
             WHEN extracted_count = count THEN 'match'
             ELSE 'mismatch' END AS status,

@@ -118,7 +118,9 @@ fn inherit_blank_themes(rows: &mut [Row]) {
             (b, a) => b.or(a),
         };
         if let Some(theme) = theme {
-            rows[i].cells.resize(rows[i].roles.len().max(col + 1), String::new());
+            rows[i]
+                .cells
+                .resize(rows[i].roles.len().max(col + 1), String::new());
             rows[i].cells[col] = theme;
         }
     }

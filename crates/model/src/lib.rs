@@ -4,12 +4,14 @@
 //! builds these types from report text; the store turns them into Arrow rows. What can go wrong
 //! here is only bad text, and every parser returns `None` (never panics) for text it cannot read.
 
+pub mod alias;
 pub mod event;
 pub mod period;
 pub mod rating;
 pub mod scheme;
 pub mod value;
 
+pub use alias::{name_similarity, name_words};
 pub use event::{
     event_id, measure_id, normalise_name, ClaimEvent, DocumentMeta, Extraction, ObjectiveKind,
     ObjectiveUpdate, Observation, ParseIssue, ReportMeta, Severity,

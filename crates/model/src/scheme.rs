@@ -188,6 +188,9 @@ mod tests {
         assert_eq!(Scheme::of_rating(Rating::Amber), Some(Scheme::DerbyCity));
         assert_eq!(Scheme::of_rating(Rating::Complete), None);
         assert_eq!(Polarity::parse("lower_is_better"), Some(LowerIsBetter));
-        assert_eq!(Scheme::parse(Scheme::DerbyCity.as_str()), Some(Scheme::DerbyCity));
+        assert_eq!(
+            Scheme::parse(Scheme::DerbyCity.as_str()),
+            Some(Scheme::DerbyCity)
+        );
     }
 }

@@ -16,6 +16,7 @@ use datafusion::prelude::{CsvReadOptions, SessionConfig, SessionContext};
 use lapis_store::schema::TABLES;
 use lapis_store::Warehouse;
 
+pub mod aliases;
 pub mod udf;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +60,31 @@ fn ts_literal(t: DateTime<Utc>) -> String {
     format!("TIMESTAMP '{}'", t.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
 }
 
+/// The select list of a public view over `raw_<table>` (aliased `t`): every column of the
+/// table's schema, strings cast to plain `Utf8` (the Delta provider may hand out `Utf8View`,
+/// which BI drivers do not know), with `overrides` giving the expression for some columns.
+fn columns(table: &str, overrides: &[(&str, &str)]) -> String {
+    lapis_store::schema::schema(table)
+        .fields()
+        .iter()
+        .map(|f| {
+            let name = f.name();
+            let expr = overrides
+                .iter()
+                .find(|(column, _)| column == name)
+                .map(|(_, expr)| expr.to_string())
+                .unwrap_or_else(|| format!("t.{name}"));
+            match f.data_type() {
+                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
+                    format!("CAST({expr} AS VARCHAR) AS {name}")
+                }
+                _ => format!("{expr} AS {name}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Builds a session over the warehouse with every view registered.
 pub async fn session(
     wh: &Warehouse,
@@ -71,7 +97,10 @@ pub async fn session(
         .with_target_partitions(2)
         // BI tools and drivers know Utf8, not Utf8View: keep plain strings end to end.
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
-        .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        );
     let ctx = SessionContext::new_with_config(config);
     udf::register(&ctx);
     for table in TABLES {
@@ -87,9 +116,15 @@ pub async fn session(
     }
     let catalog = catalog_path(queries);
     let catalog_schema = Schema::new(
-        ["council_code", "measure_id", "canonical_id", "polarity", "note"]
-            .map(|name| Field::new(name, DataType::Utf8, true))
-            .to_vec(),
+        [
+            "council_code",
+            "measure_id",
+            "canonical_id",
+            "polarity",
+            "note",
+        ]
+        .map(|name| Field::new(name, DataType::Utf8, true))
+        .to_vec(),
     );
     if catalog.is_file() {
         let opts = CsvReadOptions::new()
@@ -114,32 +149,28 @@ pub async fn session(
             .unwrap_or_default()
     };
     let mut base = vec![format!(
-        "CREATE VIEW reports AS SELECT r.* FROM raw_reports r WHERE true{}",
-        recorded("r")
+        "CREATE VIEW reports AS SELECT {} FROM raw_reports t WHERE true{}",
+        columns("reports", &[]),
+        recorded("t")
     )];
-    base.push("CREATE VIEW documents AS SELECT d.* FROM raw_documents d WHERE d.sha256 IN (SELECT document_sha256 FROM reports)".into());
-    for table in ["objective_updates", "report_claims", "parse_issues"] {
-        base.push(format!("CREATE VIEW {table} AS SELECT t.* FROM raw_{table} t WHERE t.report_id IN (SELECT report_id FROM reports)"));
-    }
-    let raw_obs = lapis_store::schema::schema("observations");
-    let cols: Vec<String> = raw_obs
-        .fields()
-        .iter()
-        .map(|f| {
-            if f.name() == "measure_id" {
-                "COALESCE(c.canonical_id, o.measure_id) AS measure_id".to_string()
-            } else {
-                format!("o.{}", f.name())
-            }
-        })
-        .collect();
     base.push(format!(
-        "CREATE VIEW observations AS SELECT {} FROM raw_observations o LEFT JOIN (SELECT DISTINCT measure_id, canonical_id FROM measure_catalog WHERE canonical_id IS NOT NULL AND canonical_id <> '') c ON o.measure_id = c.measure_id WHERE o.report_id IN (SELECT report_id FROM reports)",
-        cols.join(", ")
+        "CREATE VIEW documents AS SELECT {} FROM raw_documents t WHERE t.sha256 IN (SELECT document_sha256 FROM reports)",
+        columns("documents", &[])
+    ));
+    for table in ["objective_updates", "report_claims", "parse_issues"] {
+        base.push(format!(
+            "CREATE VIEW {table} AS SELECT {} FROM raw_{table} t WHERE t.report_id IN (SELECT report_id FROM reports)",
+            columns(table, &[])
+        ));
+    }
+    base.push(format!(
+        "CREATE VIEW observations AS SELECT {} FROM raw_observations t LEFT JOIN (SELECT DISTINCT measure_id, canonical_id FROM measure_catalog WHERE canonical_id IS NOT NULL AND canonical_id <> '') c ON t.measure_id = c.measure_id WHERE t.report_id IN (SELECT report_id FROM reports)",
+        columns("observations", &[("measure_id", "COALESCE(c.canonical_id, t.measure_id)")])
     ));
     base.push(format!(
-        "CREATE VIEW job_runs AS SELECT j.* FROM raw_job_runs j WHERE true{}",
-        recorded("j")
+        "CREATE VIEW job_runs AS SELECT {} FROM raw_job_runs t WHERE true{}",
+        columns("job_runs", &[]),
+        recorded("t")
     ));
     for sql in base {
         ctx.sql(&sql)

@@ -30,7 +30,12 @@ fn strings(array: &ArrayRef) -> DfResult<StringArray> {
 fn rate() -> ScalarUDF {
     create_udf(
         "lapis_rate",
-        vec![DataType::Utf8, DataType::Float64, DataType::Float64, DataType::Utf8],
+        vec![
+            DataType::Utf8,
+            DataType::Float64,
+            DataType::Float64,
+            DataType::Utf8,
+        ],
         DataType::Utf8,
         Volatility::Immutable,
         Arc::new(|args: &[ColumnarValue]| {
@@ -41,12 +46,17 @@ fn rate() -> ScalarUDF {
             let polarity = strings(&arrays[3])?;
             let out: StringArray = (0..scheme.len())
                 .map(|i| {
-                    if scheme.is_null(i) || value.is_null(i) || target.is_null(i) || polarity.is_null(i) {
+                    if scheme.is_null(i)
+                        || value.is_null(i)
+                        || target.is_null(i)
+                        || polarity.is_null(i)
+                    {
                         return None;
                     }
                     let s = Scheme::parse(scheme.value(i))?;
                     let p = Polarity::parse(polarity.value(i))?;
-                    s.rate(value.value(i), target.value(i), p).map(Rating::as_str)
+                    s.rate(value.value(i), target.value(i), p)
+                        .map(Rating::as_str)
                 })
                 .collect();
             Ok(ColumnarValue::Array(Arc::new(out)))

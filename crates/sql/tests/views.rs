@@ -40,7 +40,11 @@ const REPORTS: [(&str, &str); 4] = [
 async fn warehouse(dir: &Path, reverse: bool) -> SessionContext {
     let wh = Warehouse::open(
         dir.to_str().expect("utf-8 path"),
-        Box::new(FixedClock(Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).single().expect("time"))),
+        Box::new(FixedClock(
+            Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0)
+                .single()
+                .expect("time"),
+        )),
     )
     .await
     .expect("open warehouse");
@@ -90,7 +94,10 @@ async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts).expect("formatter"))
             .collect();
         for row in 0..batch.num_rows() {
-            let cells: Vec<String> = formatters.iter().map(|f| f.value(row).to_string()).collect();
+            let cells: Vec<String> = formatters
+                .iter()
+                .map(|f| f.value(row).to_string())
+                .collect();
             out.push(cells.join(" | "));
         }
     }
@@ -138,12 +145,13 @@ fn records(text: &str) -> Vec<Record> {
 async fn views_match_their_golden_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = warehouse(dir.path(), false).await;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/views"))
-        .expect("tests/views")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("slt"))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/views"))
+            .expect("tests/views")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("slt"))
+            .collect();
     files.sort();
     assert!(files.len() >= 8, "a golden file per view");
     let mut failures = Vec::new();
@@ -180,7 +188,12 @@ async fn views_match_their_golden_files() {
     if bless {
         return;
     }
-    assert!(failures.is_empty(), "{} of {checked} records differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} records differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// BI tools read plain types: no dictionaries, no decimals, no 64-bit integers (counts are cast
@@ -190,10 +203,18 @@ async fn view_columns_have_bi_friendly_types() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = warehouse(dir.path(), false).await;
     let mut views = Vec::new();
-    for entry in std::fs::read_dir(repo().join("queries")).expect("queries").flatten() {
+    for entry in std::fs::read_dir(repo().join("queries"))
+        .expect("queries")
+        .flatten()
+    {
         let p = entry.path();
         if p.extension().and_then(|e| e.to_str()) == Some("sql") {
-            views.push(p.file_stem().and_then(|s| s.to_str()).expect("name").to_string());
+            views.push(
+                p.file_stem()
+                    .and_then(|s| s.to_str())
+                    .expect("name")
+                    .to_string(),
+            );
         }
     }
     assert!(views.len() >= 10, "{views:?}");
@@ -203,7 +224,11 @@ async fn view_columns_have_bi_friendly_types() {
             .expect("query view");
         for f in schema.fields() {
             let ok = match f.data_type() {
-                DataType::Utf8 | DataType::Float64 | DataType::Int32 | DataType::Date32 | DataType::Boolean => true,
+                DataType::Utf8
+                | DataType::Float64
+                | DataType::Int32
+                | DataType::Date32
+                | DataType::Boolean => true,
                 DataType::Timestamp(TimeUnit::Microsecond, Some(tz)) => tz.as_ref() == "UTC",
                 _ => false,
             };
@@ -215,7 +240,10 @@ async fn view_columns_have_bi_friendly_types() {
 /// The current belief does not depend on the order reports arrive in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_order_does_not_change_current_views() {
-    let (a, b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+    let (a, b) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
     let forward = warehouse(a.path(), false).await;
     let backward = warehouse(b.path(), true).await;
     for sql in [
