@@ -60,6 +60,18 @@ enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// Suggest measure aliases (alike names never printed in the same report) for a person to
+    /// confirm in catalog/measures.csv. `--format csv` prints rows in the catalog's columns.
+    SuggestAliases {
+        /// Only this council (GSS code).
+        #[arg(long)]
+        council: Option<String>,
+        /// Lowest name similarity to show, 0 to 1.
+        #[arg(long, default_value_t = 0.6)]
+        min_score: f64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -220,6 +232,14 @@ fn write_output(
     Ok(())
 }
 
+/// Opens a warehouse that must already exist: reading commands never create one.
+async fn open_existing(warehouse: &str) -> Result<Warehouse> {
+    if !warehouse.contains("://") && !std::path::Path::new(warehouse).join("_lapis.json").exists() {
+        bail!("no warehouse at {warehouse} (ingest a report first, or pass --warehouse)");
+    }
+    Ok(Warehouse::open(warehouse, Box::new(SystemClock)).await?)
+}
+
 async fn run(cli: Cli) -> Result<bool> {
     let queries = cli
         .queries
@@ -242,20 +262,25 @@ async fn run(cli: Cli) -> Result<bool> {
             as_of,
         } => {
             let as_of = as_of.as_deref().map(parse_as_of).transpose()?;
-            if !cli.warehouse.contains("://")
-                && !std::path::Path::new(&cli.warehouse)
-                    .join("_lapis.json")
-                    .exists()
-            {
-                bail!(
-                    "no warehouse at {} (ingest a report first, or pass --warehouse)",
-                    cli.warehouse
-                );
-            }
-            let wh = Warehouse::open(&cli.warehouse, Box::new(SystemClock)).await?;
+            let wh = open_existing(&cli.warehouse).await?;
             let ctx = lapis_sql::session(&wh, &queries, as_of).await?;
             let (schema, batches) = lapis_sql::query(&ctx, sql).await?;
             write_output(&schema, &batches, *format, out.as_ref())?;
+            Ok(true)
+        }
+        Command::SuggestAliases {
+            council,
+            min_score,
+            format,
+        } => {
+            if !(0.0..=1.0).contains(min_score) {
+                bail!("--min-score must be between 0 and 1, not {min_score}");
+            }
+            let wh = open_existing(&cli.warehouse).await?;
+            let ctx = lapis_sql::session(&wh, &queries, None).await?;
+            let found = lapis_sql::aliases::suggest(&ctx, council.as_deref(), *min_score).await?;
+            let (schema, batch) = lapis_sql::aliases::to_batch(&found)?;
+            write_output(&schema, &[batch], *format, None)?;
             Ok(true)
         }
     }

@@ -324,3 +324,88 @@ fn as_of_answers_as_the_warehouse_stood_then_and_order_does_not_change_current_b
         "every belief from the newer report survives ingesting an older one"
     );
 }
+
+/// `lapis suggest-aliases` proposes measures renamed between plans, and stops proposing them
+/// once the catalog confirms them.
+#[test]
+fn suggest_aliases_proposes_renamed_measures_until_the_catalog_confirms_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wh = dir.path().join("wh");
+    for out in ingest_all(&wh) {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The views without a catalog beside them: nothing is confirmed yet.
+    let bare = dir.path().join("bare/queries");
+    std::fs::create_dir_all(&bare).expect("mkdir");
+    let repo_queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../queries");
+    for entry in std::fs::read_dir(&repo_queries).expect("queries").flatten() {
+        std::fs::copy(entry.path(), bare.join(entry.file_name())).expect("copy view");
+    }
+    let suggest = |queries: &Path| -> Vec<String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_lapis"))
+            .arg("--warehouse")
+            .arg(&wh)
+            .arg("--queries")
+            .arg(queries)
+            .args([
+                "suggest-aliases",
+                "--council",
+                "E10000007",
+                "--format",
+                "csv",
+            ])
+            .output()
+            .expect("run lapis");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let rows = suggest(&bare);
+    assert_eq!(
+        rows[0],
+        "council_code,measure_id,canonical_id,polarity,note,score"
+    );
+    let mot = rows
+        .iter()
+        .find(|r| r.contains("E10000007:health-and-wellbeing-mot,"))
+        .expect("MOT suggested");
+    // The later report's id is the canonical one; the score is the mean of overlap (1) and
+    // Jaccard (3 of 6 words).
+    assert!(mot.starts_with("E10000007,E10000007:health-and-wellbeing-mot,E10000007:number-of-individuals-completing-a-health-and-wellbeing-mot,,"), "{mot}");
+    assert!(mot.ends_with(",0.75"), "{mot}");
+    assert!(
+        mot.contains("[2023-24 Q2]") && mot.contains("[2024-25 Q1]"),
+        "{mot}"
+    );
+    // The three road-condition measures renamed "... based on AEI survey" in 2024-25.
+    let roads = rows
+        .iter()
+        .filter(|r| r.contains("where-maintenance-should-be-considered"))
+        .count();
+    assert_eq!(roads, 3, "{rows:#?}");
+    // Measures printed side by side in one report are never suggested as one.
+    assert!(!rows
+        .iter()
+        .any(|r| r.contains("including-exceptions") && r.contains("excluding-exceptions")));
+
+    // With the repository's catalog the confirmed renames are no longer suggested.
+    let confirmed = suggest(&repo_queries);
+    assert!(
+        !confirmed
+            .iter()
+            .any(|r| r.contains("wellbeing-mot") || r.contains("where-maintenance")),
+        "{confirmed:#?}"
+    );
+    assert_eq!(confirmed.len(), rows.len() - 4);
+}

@@ -38,7 +38,7 @@ struct Seen {
 }
 
 /// Suggests aliases among the measures of `council` (all councils when `None`) scoring at least
-/// `min_score`, best first.
+/// `min_score`, best first; for each alias id only its best-scoring candidates.
 pub async fn suggest(
     ctx: &SessionContext,
     council: Option<&str>,
@@ -56,7 +56,8 @@ pub async fn suggest(
                 .downcast_ref::<StringArray>()
                 .ok_or_else(|| SqlError::Engine(format!("column {i} of {sql} is not Utf8")))
         };
-        let (councils, ids, names, reports, periods) = (col(0)?, col(1)?, col(2)?, col(3)?, col(4)?);
+        let (councils, ids, names, reports, periods) =
+            (col(0)?, col(1)?, col(2)?, col(3)?, col(4)?);
         for row in 0..batch.num_rows() {
             if councils.is_null(row) || ids.is_null(row) {
                 continue;
@@ -112,6 +113,14 @@ pub async fn suggest(
             });
         }
     }
+    // An id can alias only one canonical id: keep each alias's best candidates.
+    let best: BTreeMap<&str, f64> = out.iter().fold(BTreeMap::new(), |mut m, s| {
+        let e = m.entry(s.alias_id.as_str()).or_insert(0.0);
+        *e = f64::max(*e, s.score);
+        m
+    });
+    let best: BTreeMap<String, f64> = best.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    out.retain(|s| best.get(&s.alias_id) == Some(&s.score));
     out.sort_by(|x, y| {
         y.score
             .total_cmp(&x.score)
@@ -150,7 +159,12 @@ pub fn to_batch(suggestions: &[Suggestion]) -> SqlResult<(SchemaRef, RecordBatch
                 s.score, s.alias_name, s.alias_reports, s.canonical_name, s.canonical_reports
             ))
         }),
-        Arc::new(suggestions.iter().map(|s| s.score).collect::<Float64Array>()),
+        Arc::new(
+            suggestions
+                .iter()
+                .map(|s| s.score)
+                .collect::<Float64Array>(),
+        ),
     ];
     let batch = RecordBatch::try_new(schema.clone(), columns)
         .map_err(|e| SqlError::Engine(e.to_string()))?;
