@@ -319,8 +319,19 @@ fn merge_observation(into: &mut Observation, from: Observation) {
     );
 }
 
-/// One line per event, for golden files and for reading an extraction by eye.
+/// One line per event, for reading an extraction by eye (comments cut at 60 characters).
 pub fn render(x: &Extraction) -> String {
+    render_with(x, false)
+}
+
+/// One line per event for golden files: every fact, but the report's prose (comments, the text
+/// of lines that became parse issues) only by length and a short prefix, so that the golden
+/// files do not copy the reports.
+pub fn render_golden(x: &Extraction) -> String {
+    render_with(x, true)
+}
+
+fn render_with(x: &Extraction, golden: bool) -> String {
     use std::fmt::Write;
     fn o<T: std::fmt::Display>(v: &Option<T>) -> String {
         v.as_ref()
@@ -368,10 +379,13 @@ pub fn render(x: &Extraction) -> String {
         );
     }
     for u in &x.objective_updates {
-        let comment = u
-            .comment
-            .as_deref()
-            .map(|c| c.chars().take(60).collect::<String>());
+        let comment = u.comment.as_deref().map(|c| {
+            if golden {
+                format!("{} chars", c.chars().count())
+            } else {
+                c.chars().take(60).collect::<String>()
+            }
+        });
         let _ = writeln!(
             s,
             "objective L{} | {} | {} | {} | due {} | rating {} prev {} [{}] | status {} | risk {} | theme {} | comment {}",
@@ -402,7 +416,7 @@ pub fn render(x: &Extraction) -> String {
         );
     }
     for i in &x.parse_issues {
-        let raw: String = i.raw_text.chars().take(80).collect();
+        let raw: String = i.raw_text.chars().take(if golden { 40 } else { 80 }).collect();
         let _ = writeln!(
             s,
             "issue L{} | {} | {} | {}",
