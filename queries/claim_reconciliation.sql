@@ -2,8 +2,8 @@
 -- rows it describes, and whether they match: the extractor's own check on itself.
 --
 -- Objective claims count objective_updates of the kind named by the subject; measure claims
--- count the distinct measures rated in the report's quarter ("27 performance measures", with no
--- rating, counts every measure the report prints for the theme). A scope narrows the count to a theme. A
+-- count measures by the latest rating the report prints for each ("27 performance measures",
+-- with no rating, counts every measure the report prints for the theme). A scope narrows the count to a theme. A
 -- claim about the quarter before the report's own counts each row's printed previous rating
 -- ("Good (Strong in Q1)"), else its current rating, and says so in basis. Direction claims
 -- (improving / no change / declining) count measures by their printed direction of travel.
@@ -53,6 +53,12 @@ rated_measures AS (
                 WHEN lower(o.direction_text) IN ('same', 'no change', 'unchanged') THEN 'no change'
            END AS direction
            , o.period_year = r.period_year AND o.period_quarter IS NOT DISTINCT FROM r.period_quarter AS in_quarter
+           -- The measure's latest rated row in this report: a report's rating wheel counts
+           -- each key measure once, by its newest rating, even when that is for an earlier
+           -- quarter ("Key Measures with new data for Quarter 1").
+           , o.rating IS NOT NULL AND ROW_NUMBER() OVER (
+                 PARTITION BY o.report_id, o.measure_id
+                 ORDER BY o.rating IS NOT NULL DESC, o.period_end DESC, o.source_line) = 1 AS latest_rated
     FROM observations o
     JOIN reports r ON r.report_id = o.report_id
 ),
@@ -64,9 +70,9 @@ measure_counts AS (
       ON m.report_id = c.report_id
      AND (c.scope IS NULL OR m.theme = c.scope)
      AND CASE WHEN c.about_direction THEN m.in_quarter AND m.direction = c.rating
-              WHEN c.rating IS NULL AND lower(c.subject) = 'rated measures' THEN m.in_quarter AND m.rating IS NOT NULL
+              WHEN c.rating IS NULL AND lower(c.subject) = 'rated measures' THEN m.latest_rated
               WHEN c.rating IS NULL THEN true
-              WHEN c.which_quarter = 'current' THEN m.in_quarter AND m.rating = c.rating
+              WHEN c.which_quarter = 'current' THEN m.latest_rated AND m.rating = c.rating
               ELSE m.in_quarter AND COALESCE(m.previous_rating, m.rating) = c.rating END
     WHERE c.about_measures AND c.which_quarter IS NOT NULL
       AND (NOT c.about_direction
@@ -90,6 +96,7 @@ SELECT council_code, report_id, report_period_label, subject, scope, rating, per
             WHEN which_quarter = 'previous' THEN 'previous rating as printed, else current rating'
             WHEN about_direction THEN 'direction of travel'
             WHEN objective_kind IS NOT NULL THEN CONCAT(objective_kind, ' rows')
-            ELSE 'distinct measures of the report''s quarter' END AS basis,
+            WHEN about_direction THEN 'direction of travel'
+            ELSE 'measures by their latest rating in the report' END AS basis,
        source_line
 FROM reconciled
