@@ -53,20 +53,20 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
-        let n = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)";
+        let n = r"([0-9]+|one|two|three|four|five|six|seven|eight|nine|ten)";
         let q = "['\"“”‘’]*";
         Patterns {
-            total: Regex::new(r"(?i)\b(?:of|against) the (\d+) (deliverables|strategic objectives|measures) (?:in|outlined|outlines)\b").expect("pattern"),
+            total: Regex::new(r"(?i)(?-u:\b)(?:of|against) the ([0-9]+) (deliverables|strategic objectives|measures) (?:in|outlined|outlines)(?-u:\b)").expect("pattern"),
             rated: Regex::new(&format!(
-                r"(?i)\b{n}\s+(deliverables?|strategic objectives?|measures?)?\s*(?:have been |has been |are |is )?(?:rated )?as {q}(?:requiring )?(strong|good|review|action){q}"
+                r"(?i)(?-u:\b){n}[ \t]+(deliverables?|strategic objectives?|measures?)?[ \t]*(?:have been |has been |are |is )?(?:rated )?as {q}(?:requiring )?(strong|good|review|action){q}"
             ))
             .expect("pattern"),
             progress: Regex::new(&format!(
-                r"(?i)\b{n}(?:\s*\(\d+%\)?)?\s*(?:has been |have been |have |require |requires |has not been )(completed|good progress|review|action|updated)"
+                r"(?i)(?-u:\b){n}(?:[ \t]*\([0-9]+%\)?)?[ \t]*(?:has been |have been |have |require |requires |has not been )(completed|good progress|review|action|updated)"
             ))
             .expect("pattern"),
-            based_on: Regex::new(r"(?i)based on (\d+) rated (measures|deliverables)").expect("pattern"),
-            derby: Regex::new(r"(?i)(\d+) (performance measures?|delivery plan actions?|strategic risks?|priority projects?)").expect("pattern"),
+            based_on: Regex::new(r"(?i)based on ([0-9]+) rated (measures|deliverables)").expect("pattern"),
+            derby: Regex::new(r"(?i)([0-9]+) (performance measures?|delivery plan actions?|strategic risks?|priority projects?)").expect("pattern"),
         }
     })
 }

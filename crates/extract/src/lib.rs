@@ -416,7 +416,11 @@ fn render_with(x: &Extraction, golden: bool) -> String {
         );
     }
     for i in &x.parse_issues {
-        let raw: String = i.raw_text.chars().take(if golden { 40 } else { 80 }).collect();
+        let raw: String = i
+            .raw_text
+            .chars()
+            .take(if golden { 40 } else { 80 })
+            .collect();
         let _ = writeln!(
             s,
             "issue L{} | {} | {} | {}",

@@ -19,7 +19,8 @@ const REPORTS: [(&str, &str); 4] = [
 ];
 
 fn report_text(stem: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../../shared/reports/{stem}.txt"));
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../../shared/reports/{stem}.txt"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -34,7 +35,11 @@ fn run(text: &str, council: &str) -> Extraction {
         document_sha256: "0000000000000000",
         layout: "auto",
     };
-    extract(decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("decode"), &ctx).expect("extract")
+    extract(
+        decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("decode"),
+        &ctx,
+    )
+    .expect("extract")
 }
 
 #[test]
@@ -51,7 +56,11 @@ fn every_event_matches_its_golden_file() {
         let want = std::fs::read_to_string(&path).unwrap_or_default();
         if got != want {
             let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
-            let first = g.iter().zip(&w).position(|(a, b)| a != b).unwrap_or(g.len().min(w.len()));
+            let first = g
+                .iter()
+                .zip(&w)
+                .position(|(a, b)| a != b)
+                .unwrap_or(g.len().min(w.len()));
             failures.push(format!(
                 "{stem}: {} lines extracted, {} golden; first difference at line {}:\n  got:    {}\n  golden: {}",
                 g.len(),
@@ -69,7 +78,9 @@ fn every_event_matches_its_golden_file() {
 fn on_line(lines: &[&str], line_no: u32, printed: &str) -> bool {
     // A row joined across a page break cites its first line; look a few lines on.
     let start = (line_no as usize).saturating_sub(1);
-    lines[start..(start + 4).min(lines.len())].iter().any(|l| l.contains(printed))
+    lines[start..(start + 4).min(lines.len())]
+        .iter()
+        .any(|l| l.contains(printed))
 }
 
 #[test]
@@ -90,14 +101,23 @@ fn every_printed_figure_is_on_the_line_it_cites() {
                     // ("National Benchmark\t84.5%"), which complete the summary-table row.
                     let in_chart = what == "benchmark"
                         && o.benchmark_group.as_deref().is_some_and(|g| {
-                            lines.iter().any(|l| l.trim() == format!("{g}\t{}", p.trim()))
+                            lines
+                                .iter()
+                                .any(|l| l.trim() == format!("{g}\t{}", p.trim()))
                         });
                     if !in_chart && !on_line(&lines, o.source_line, p.trim()) {
-                        missing.push(format!("L{} {} {what} {p:?}", o.source_line, o.measure_name));
+                        missing.push(format!(
+                            "L{} {} {what} {p:?}",
+                            o.source_line, o.measure_name
+                        ));
                     }
                 }
             }
         }
-        assert!(missing.is_empty(), "{stem}: figures not on their lines:\n{}", missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "{stem}: figures not on their lines:\n{}",
+            missing.join("\n")
+        );
     }
 }

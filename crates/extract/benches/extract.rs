@@ -1,0 +1,85 @@
+//! Extraction throughput on the four real reports: `cargo bench -p lapis-extract`.
+//!
+//! Prints, per report, its size, the best and median time of one decode + extract, and the
+//! throughput; then the four together. A plain binary (no harness) so it needs no extra crates.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
+
+const REPORTS: [(&str, &str); 4] = [
+    ("derbyshire-county-2024-25-q1", "E10000007"),
+    ("derbyshire-county-2023-24-q2", "E10000007"),
+    ("derbyshire-county-2019-20-annual", "E10000007"),
+    ("derby-city-2024-25-annual", "E06000015"),
+];
+
+fn once(bytes: &[u8], council: &str) -> usize {
+    let ctx = ReportContext {
+        council_code: council,
+        council_name: None,
+        document_sha256: "0000000000000000",
+        layout: "auto",
+    };
+    let text = decode(bytes, DEFAULT_MAX_BYTES).expect("decode");
+    let x = extract(text, &ctx).expect("extract");
+    x.observations.len() + x.objective_updates.len() + x.claims.len() + x.parse_issues.len()
+}
+
+fn timings(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    let mut t: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    t.sort();
+    (t[0], t[t.len() / 2])
+}
+
+fn main() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reports");
+    let reports: Vec<(&str, &str, Vec<u8>)> = REPORTS
+        .iter()
+        .map(|(stem, council)| {
+            let path = dir.join(format!("{stem}.txt"));
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (*stem, *council, bytes)
+        })
+        .collect();
+    let runs = 200;
+    println!(
+        "{:<34} {:>9} {:>7} {:>10} {:>10} {:>9}",
+        "report", "bytes", "events", "best ms", "median ms", "MB/s"
+    );
+    let mut total_bytes = 0usize;
+    for (stem, council, bytes) in &reports {
+        let events = once(bytes, council);
+        let (best, median) = timings(runs, || {
+            std::hint::black_box(once(std::hint::black_box(bytes), council));
+        });
+        total_bytes += bytes.len();
+        println!(
+            "{stem:<34} {:>9} {events:>7} {:>10.3} {:>10.3} {:>9.1}",
+            bytes.len(),
+            best.as_secs_f64() * 1e3,
+            median.as_secs_f64() * 1e3,
+            bytes.len() as f64 / median.as_secs_f64() / 1e6
+        );
+    }
+    let (best, median) = timings(runs, || {
+        for (_, council, bytes) in &reports {
+            std::hint::black_box(once(std::hint::black_box(bytes), council));
+        }
+    });
+    println!(
+        "{:<34} {total_bytes:>9} {:>7} {:>10.3} {:>10.3} {:>9.1}",
+        "all four",
+        "",
+        best.as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e3,
+        total_bytes as f64 / median.as_secs_f64() / 1e6
+    );
+}
