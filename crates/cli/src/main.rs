@@ -93,6 +93,30 @@ fn parse_as_of(text: &str) -> Result<DateTime<Utc>> {
     bail!("--as-of {text:?} is not a date (2025-03-01) or an RFC 3339 time (2025-03-01T12:00:00Z)")
 }
 
+/// Reads a file of at most `limit` bytes, refusing a larger one before reading it (and, for
+/// files whose size the metadata does not tell, such as pipes, after `limit + 1` bytes).
+fn read_limited(path: &std::path::Path, limit: usize) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).context("cannot read")?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mib = |n: u64| n as f64 / (1024.0 * 1024.0);
+    if size > limit as u64 {
+        bail!(
+            "the file is {size} bytes ({:.1} MiB), over the limit of {limit} bytes ({:.0} MiB); nothing read",
+            mib(size),
+            mib(limit as u64)
+        );
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .context("cannot read")?;
+    if bytes.len() > limit {
+        bail!("the input is over the limit of {limit} bytes; nothing ingested");
+    }
+    Ok(bytes)
+}
+
 async fn ingest(
     wh: &Warehouse,
     files: &[PathBuf],
@@ -102,10 +126,10 @@ async fn ingest(
 ) -> Result<bool> {
     let mut ok = true;
     for file in files {
-        let bytes = match std::fs::read(file) {
+        let bytes = match read_limited(file, lapis_extract::DEFAULT_MAX_BYTES) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("{}: cannot read: {e}", file.display());
+                eprintln!("{}: {e:#}", file.display());
                 ok = false;
                 continue;
             }

@@ -245,10 +245,61 @@ fn errors_a_person_can_act_on() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expect), "{name}: {err}");
     }
+    // A 200 MB file (sparse, so the test writes nothing) is refused before it is read.
+    let huge = dir.path().join("huge.txt");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(200 * 1024 * 1024))
+        .expect("create sparse file");
+    let out = lapis(
+        &wh,
+        &[
+            "ingest",
+            "--council",
+            "E10000007",
+            huge.to_str().expect("path"),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("209715200 bytes (200.0 MiB), over the limit of 33554432 bytes (32 MiB)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // An input whose size the metadata does not tell is cut off at the limit.
+    let out = lapis(&wh, &["ingest", "--council", "E10000007", "/dev/zero"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("over the limit"));
+    // A report cut off half-way ingests what it holds (parse issues say where it ends), or is
+    // refused; it never half-appends. Cut the 2024-25 Q1 report mid-row at a third.
+    let full = std::fs::read(reports_dir().join("derbyshire-county-2024-25-q1.txt")).expect("read");
+    let cut = full.len() / 3;
+    let truncated = dir.path().join("truncated.txt");
+    std::fs::write(&truncated, &full[..cut]).expect("write");
     assert_eq!(
         csv(&wh, COUNTS).lines().nth(1),
         Some("0,0,0,0,0,0"),
         "bad input leaves the warehouse unchanged"
+    );
+    let out = lapis(
+        &wh,
+        &[
+            "ingest",
+            "--council",
+            "E10000007",
+            truncated.to_str().expect("path"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The first third holds the summary (5 claims), SO-01..SO-09 and the two measures awaiting
+    // data (5 observations: SO-03 n/r x3, CO2e 70.9% and its 70.8% target).
+    assert_eq!(
+        csv(&wh, "select (select count(*) from observations) o, (select count(*) from objective_updates) u, (select count(*) from report_claims) c").lines().nth(1),
+        Some("5,9,5")
     );
     let typo = lapis(&wh, &["query", "select nonsense from observations"]);
     assert!(!typo.status.success());

@@ -83,7 +83,21 @@ pub fn role_of(header: &str, has_measure_column: bool) -> Role {
     if words("benchmark group") || words("comparator group") || words("benchmark type") {
         return Role::BenchmarkGroup;
     }
-    if words("benchmark") || words("comparator") || h == "national average" {
+    let word = |w: &str| h.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
+    if words("benchmark")
+        || words("comparator")
+        || (words("average")
+            && [
+                "national",
+                "england",
+                "english",
+                "regional",
+                "county",
+                "neighbour",
+            ]
+            .iter()
+            .any(|w| words(w)))
+    {
         return Role::Benchmark;
     }
     if words("as at") {
@@ -94,7 +108,7 @@ pub fn role_of(header: &str, has_measure_column: bool) -> Role {
     }
     if words("performance against")
         || words("status")
-        || words("rag")
+        || word("rag")
         || h == "performance"
         || h == "rating"
     {
@@ -145,13 +159,16 @@ pub fn role_of(header: &str, has_measure_column: bool) -> Role {
     if h.starts_with("quarter ") || quarter_in(h).is_some() && h.len() <= 3 {
         return Role::Value(ValueColumn::Current);
     }
-    if matches!(h, "actual" | "value" | "result" | "latest value") {
+    if matches!(
+        h,
+        "actual" | "value" | "result" | "latest value" | "outturn" | "actual value" | "figure"
+    ) {
         return Role::Value(ValueColumn::Dated);
     }
     if matches!(h, "date" | "period" | "data period") {
         return Role::Date;
     }
-    if words("measure") || words("indicator") || h == "kpi" {
+    if words("measure") || words("indicator") || word("kpi") || word("pi") {
         return Role::Name;
     }
     if words("strategic objective") || words("objective") {

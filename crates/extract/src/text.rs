@@ -53,9 +53,59 @@ fn strip_tags(s: &str) -> String {
     out
 }
 
-/// Cleans one cell or line of text: tags, `**`, markdown links, NBSP, repeated spaces.
+/// Decodes the HTML entities a converted page leaves behind (`&amp;`, `&pound;`, `&#163;`).
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let decoded = after.find(';').filter(|end| *end <= 8).and_then(|end| {
+            let name = &after[..end];
+            let ch = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                "pound" => Some('£'),
+                "ndash" => Some('–'),
+                "rsquo" => Some('’'),
+                _ => name
+                    .strip_prefix('#')
+                    .and_then(|n| match n.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => n.parse().ok(),
+                    })
+                    .and_then(char::from_u32),
+            };
+            ch.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Cleans one cell or line of text: tags, HTML entities, `**`, markdown links, NBSP, repeated
+/// spaces.
 pub fn clean(s: &str) -> String {
-    let s = strip_tags(s).replace('\u{a0}', " ").replace("**", "");
+    let s = decode_entities(&strip_tags(s))
+        .replace('\u{a0}', " ")
+        .replace("**", "");
     let s = strip_links(&s);
     s.split(' ')
         .filter(|w| !w.is_empty())
@@ -167,6 +217,14 @@ pub fn leading_icon(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_entities_are_decoded() {
+        assert_eq!(clean("Roads &amp; transport"), "Roads & transport");
+        assert_eq!(clean("&pound;9,156,980"), "£9,156,980");
+        assert_eq!(clean("&#163;1 &#x25;"), "£1 %");
+        assert_eq!(clean("A&E & more; &bogus;"), "A&E & more; &bogus;");
+    }
 
     #[test]
     fn cleaning() {
