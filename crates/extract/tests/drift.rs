@@ -1,0 +1,255 @@
+//! Layout drift: the real reports rewritten the way a council's next template might print them
+//! (columns reordered, headers reworded, page breaks elsewhere, header repeated after a page
+//! break, HTML remnants), and the same facts must come out without a code change.
+
+use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
+use lapis_model::Extraction;
+
+fn read(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reports")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn run(text: &str, council: &str) -> Extraction {
+    let ctx = ReportContext {
+        council_code: council,
+        council_name: None,
+        document_sha256: "00000000000000000000",
+        layout: "auto",
+    };
+    extract(
+        decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("text"),
+        &ctx,
+    )
+    .expect("a report")
+}
+
+/// How to rewrite every table printed under one header line.
+struct Drift<'a> {
+    header: &'a str,
+    /// New column order, as indexes into the old columns.
+    order: &'a [usize],
+    /// The new header, in the new order.
+    renamed: &'a [&'a str],
+    /// Break the page (blank lines, then the header again) after this many rows.
+    page_break_every: Option<usize>,
+    /// Print headers in `<b>` and `&`, `£` as HTML entities.
+    html: bool,
+}
+
+fn apply(text: &str, d: &Drift) -> String {
+    let header_line = |d: &Drift| {
+        let cells: Vec<String> = d
+            .renamed
+            .iter()
+            .map(|c| {
+                if d.html {
+                    format!("<b>{c}</b>")
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+        cells.join("\t")
+    };
+    let mut out = String::new();
+    let mut in_table = false;
+    let mut rows = 0;
+    for line in text.lines() {
+        if line == d.header {
+            in_table = true;
+            rows = 0;
+            out.push_str(&header_line(d));
+        } else if in_table && line.contains('\t') {
+            let cells: Vec<&str> = line.split('\t').collect();
+            // A section row (text in the first cell only) stays as it is.
+            let section = cells.iter().skip(1).all(|c| c.trim().is_empty());
+            let moved: Vec<String> = if section {
+                cells.iter().map(|c| c.to_string()).collect()
+            } else {
+                d.order
+                    .iter()
+                    .map(|i| cells.get(*i).copied().unwrap_or("").to_string())
+                    .collect()
+            };
+            let mut row = moved.join("\t");
+            if d.html {
+                row = row.replace('&', "&amp;").replace('£', "&pound;");
+            }
+            out.push_str(&row);
+            rows += 1;
+            if d.page_break_every.is_some_and(|n| rows % n == 0) {
+                out.push_str("\n\n\n");
+                out.push_str(&header_line(d));
+            }
+        } else {
+            in_table = false;
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Every fact of an extraction, in a form that does not depend on line numbers or order.
+fn facts(x: &Extraction) -> Vec<String> {
+    let mut v: Vec<String> = x
+        .observations
+        .iter()
+        .map(|o| {
+            format!(
+                "obs {}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+                o.measure_id,
+                o.period.label,
+                o.value,
+                o.value_text,
+                o.target,
+                o.rating,
+                o.previous_rating,
+                o.benchmark,
+                o.benchmark_group,
+                o.direction_text,
+                o.theme
+            )
+        })
+        .chain(x.objective_updates.iter().map(|u| {
+            format!(
+                "objective {:?}|{:?}|{}|{:?}|{:?}|{:?}",
+                u.kind, u.objective_ref, u.title, u.rating, u.status_text, u.theme
+            )
+        }))
+        .chain(x.claims.iter().map(|c| {
+            format!(
+                "claim {}|{:?}|{:?}|{}|{}",
+                c.subject, c.scope, c.rating, c.count, c.period_label
+            )
+        }))
+        .collect();
+    v.sort();
+    v
+}
+
+fn assert_same_facts(original: &Extraction, drifted: &Extraction) {
+    let (a, b) = (facts(original), facts(drifted));
+    let lost: Vec<&String> = a.iter().filter(|f| !b.contains(f)).collect();
+    let gained: Vec<&String> = b.iter().filter(|f| !a.contains(f)).collect();
+    assert!(
+        lost.is_empty() && gained.is_empty(),
+        "{} facts lost:\n{}\n{} facts gained:\n{}",
+        lost.len(),
+        lost.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        gained.len(),
+        gained
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn derby_city_with_reordered_renamed_columns_page_breaks_and_html() {
+    let text = read("derby-city-2024-25-annual.txt");
+    let drifted = apply(
+        &text,
+        &Drift {
+            header: "Ref\tDescription\t2023 24 actual\t2024 25 Q4 actual\tQ4 status\tTarget\tDoT\tCouncil Plan theme",
+            order: &[1, 0, 5, 3, 4, 2, 7, 6],
+            renamed: &[
+                "Measure / action",
+                "Reference",
+                "Target",
+                "Q4 2024/25 actual",
+                "RAG status",
+                "2023/24 actual",
+                "Theme",
+                "Direction of travel",
+            ],
+            page_break_every: Some(17),
+            html: true,
+        },
+    );
+    assert_ne!(drifted, text);
+    let (a, b) = (run(&text, "E06000015"), run(&drifted, "E06000015"));
+    assert_eq!(a.observations.len(), 188);
+    assert_same_facts(&a, &b);
+}
+
+#[test]
+fn derbyshire_2023_24_summary_tables_reordered_and_renamed() {
+    let text = read("derbyshire-county-2023-24-q2.txt");
+    let drifted = apply(
+        &text,
+        &Drift {
+            header: "Key Measure\tDate\tActual\tTarget\tPerformance",
+            order: &[0, 4, 3, 2, 1],
+            renamed: &[
+                "Indicator",
+                "RAG rating",
+                "Target",
+                "Outturn",
+                "Data period",
+            ],
+            page_break_every: Some(5),
+            html: false,
+        },
+    );
+    assert_ne!(drifted, text);
+    let (a, b) = (run(&text, "E10000007"), run(&drifted, "E10000007"));
+    assert_same_facts(&a, &b);
+}
+
+#[test]
+fn derbyshire_2024_25_objective_tables_with_page_breaks_and_html() {
+    let text = read("derbyshire-county-2024-25-q1.txt");
+    let drifted = apply(
+        &text,
+        &Drift {
+            header: "Number\tStrategic Objective\tExpected Completion\tProgress\tComments",
+            order: &[0, 1, 3, 2, 4],
+            renamed: &[
+                "Ref",
+                "Objective",
+                "Progress rating",
+                "Due date",
+                "Commentary",
+            ],
+            page_break_every: Some(2),
+            html: true,
+        },
+    );
+    assert_ne!(drifted, text);
+    let (a, b) = (run(&text, "E10000007"), run(&drifted, "E10000007"));
+    assert_eq!(a.objective_updates.len(), 33);
+    assert_same_facts(&a, &b);
+}
+
+#[test]
+fn derbyshire_2019_20_summary_tables_with_named_first_column_and_reordered_years() {
+    let text = read("derbyshire-county-2019-20-annual.txt");
+    let drifted = apply(
+        &text,
+        &Drift {
+            header: "\t2017/2018\t2018/2019\t2019/2020\tTarget\tPerformance",
+            order: &[0, 5, 4, 3, 2, 1],
+            renamed: &[
+                "Key measure",
+                "Performance",
+                "Target 2019/20",
+                "2019-20",
+                "2018-19",
+                "2017-18",
+            ],
+            page_break_every: Some(3),
+            html: true,
+        },
+    );
+    assert_ne!(drifted, text);
+    let (a, b) = (run(&text, "E10000007"), run(&drifted, "E10000007"));
+    assert_same_facts(&a, &b);
+}
