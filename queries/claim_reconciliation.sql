@@ -8,7 +8,7 @@
 -- ("Good (Strong in Q1)"), else its current rating, and says so in basis. Direction claims
 -- (improving / no change / declining) count measures by their printed direction of travel.
 -- Claims nothing extracted can answer (other quarters, directions the report prints only as
--- arrows, directions of deliverables) have
+-- arrows, directions of deliverables, ratings of a report that marks rows with icons only) have
 -- status 'not checkable' and a null extracted_count.
 WITH claims AS (
     SELECT c.*, r.period_label AS report_period_label, r.period_year AS report_year,
@@ -80,11 +80,26 @@ measure_counts AS (
                AND c.report_id IN (SELECT report_id FROM observations WHERE direction_text IS NOT NULL)))
     GROUP BY c.event_id
 ),
+-- Reports whose rows carry ratings at all: the 2019/20 report marks deliverables and measures
+-- with icons only (kept as rating_text), so its rating counts cannot be checked.
+rated_kinds AS (
+    SELECT DISTINCT report_id, kind FROM objective_updates WHERE rating IS NOT NULL
+),
+rated_reports AS (
+    SELECT DISTINCT report_id FROM observations WHERE rating IS NOT NULL
+),
 reconciled AS (
-    SELECT c.*, COALESCE(o.n, m.n) AS extracted_count
+    SELECT c.*,
+           CASE WHEN c.rating IS NOT NULL AND c.rating <> 'blank' AND NOT c.about_direction
+                     AND ((c.objective_kind IS NOT NULL AND k.report_id IS NULL)
+                          OR (c.about_measures AND rr.report_id IS NULL))
+                THEN NULL
+                ELSE COALESCE(o.n, m.n) END AS extracted_count
     FROM claims c
     LEFT JOIN objective_counts o ON o.event_id = c.event_id
     LEFT JOIN measure_counts m ON m.event_id = c.event_id
+    LEFT JOIN rated_kinds k ON k.report_id = c.report_id AND k.kind = c.objective_kind
+    LEFT JOIN rated_reports rr ON rr.report_id = c.report_id
 )
 SELECT council_code, report_id, report_period_label, subject, scope, rating, period_label,
        CAST(count AS INT) AS claimed_count, extracted_count,
