@@ -266,17 +266,26 @@ impl<'a> Engine<'a> {
                 .find(|c| !c.is_empty())
                 .cloned()
                 .unwrap_or_default();
-            let is_key = lapis_model::Rating::from_word(lapis_model::rating::strip_icons(&first))
-                .is_some()
-                || matches!(
-                    first.to_lowercase().as_str(),
-                    "rating"
-                        | "colour"
-                        | "category"
-                        | "blank"
-                        | "performance against target"
-                        | "key"
-                );
+            // A key explains its words; a row with figures after a rating word ("Good\t271\t25")
+            // is a fact in a table lapis does not understand, not a legend.
+            let has_figures = cells.iter().skip(1).any(|c| {
+                let c = c.trim();
+                !c.is_empty()
+                    && c.chars()
+                        .all(|ch| ch.is_ascii_digit() || ".,%£-".contains(ch))
+            });
+            let is_key = !has_figures
+                && (lapis_model::Rating::from_word(lapis_model::rating::strip_icons(&first))
+                    .is_some()
+                    || matches!(
+                        first.to_lowercase().as_str(),
+                        "rating"
+                            | "colour"
+                            | "category"
+                            | "blank"
+                            | "performance against target"
+                            | "key"
+                    ));
             let is_contents = cells.len() == 2
                 && cells[1].chars().all(|c| c.is_ascii_digit())
                 && !cells[1].is_empty();
