@@ -2,29 +2,10 @@
 //! (columns reordered, headers reworded, page breaks elsewhere, header repeated after a page
 //! break, HTML remnants), and the same facts must come out without a code change.
 
-use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
+mod common;
+
+use common::{read, run};
 use lapis_model::Extraction;
-
-fn read(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reports")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn run(text: &str, council: &str) -> Extraction {
-    let ctx = ReportContext {
-        council_code: council,
-        council_name: None,
-        document_sha256: "00000000000000000000",
-        layout: "auto",
-    };
-    extract(
-        decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("text"),
-        &ctx,
-    )
-    .expect("a report")
-}
 
 /// How to rewrite every table printed under one header line.
 struct Drift<'a> {

@@ -8,8 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use lapis_extract::{decode, extract, render_golden, ReportContext, DEFAULT_MAX_BYTES};
-use lapis_model::Extraction;
+mod common;
+
+use common::{read, run};
+use lapis_extract::render_golden;
 
 const REPORTS: [(&str, &str); 4] = [
     ("derbyshire-county-2024-25-q1", "E10000007"),
@@ -19,27 +21,11 @@ const REPORTS: [(&str, &str); 4] = [
 ];
 
 fn report_text(stem: &str) -> String {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../../shared/reports/{stem}.txt"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read(&format!("{stem}.txt"))
 }
 
 fn golden_path(stem: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{stem}.events"))
-}
-
-fn run(text: &str, council: &str) -> Extraction {
-    let ctx = ReportContext {
-        council_code: council,
-        council_name: None,
-        document_sha256: "0000000000000000",
-        layout: "auto",
-    };
-    extract(
-        decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("decode"),
-        &ctx,
-    )
-    .expect("extract")
 }
 
 #[test]

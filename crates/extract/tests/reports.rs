@@ -1,29 +1,11 @@
 //! The extractor on the four real reports (read from `../shared/reports`, never copied here) and
 //! on drifted variants of them. Each assertion is a fact checked by hand against the report text.
 
+mod common;
+
+use common::{read, run};
 use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
 use lapis_model::{Extraction, ObjectiveKind, Rating};
-
-fn read(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reports")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn run(text: &str, council: &str) -> Extraction {
-    let ctx = ReportContext {
-        council_code: council,
-        council_name: None,
-        document_sha256: "00000000000000000000",
-        layout: "auto",
-    };
-    extract(
-        decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("text"),
-        &ctx,
-    )
-    .expect("a report")
-}
 
 fn obs<'a>(x: &'a Extraction, name: &str, period: &str) -> &'a lapis_model::Observation {
     x.observations
