@@ -109,6 +109,9 @@ impl Engine<'_> {
                 .map(|k| self.lines[k].text.trim().to_lowercase())
                 .unwrap_or_default();
             let mut subject = subject_of("", &heading);
+            // The 2019/20 report counts "Completed deliverables" and "Ongoing deliverables" in
+            // two tables: the completed ones are not among the deliverables rated.
+            let completed = heading.starts_with("completed");
             let mut j = i + 1;
             while j < self.lines.len() && self.lines[j].is_tabular() {
                 let cells = self.lines[j].cells.clone();
@@ -140,7 +143,12 @@ impl Engine<'_> {
                     };
                     let (fy, q) = financial_quarter_of_month(*y, *m);
                     let label = Period::quarter(PeriodKind::QuarterYtd, fy, q).label;
-                    self.claim(j, subject.clone(), None, Some(rating.clone()), count, label);
+                    let subject = if completed && subject == "deliverables" {
+                        "completed deliverables".to_string()
+                    } else {
+                        subject.clone()
+                    };
+                    self.claim(j, subject, None, Some(rating.clone()), count, label);
                     any = true;
                 }
                 if !any {
