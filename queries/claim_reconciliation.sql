@@ -42,6 +42,10 @@ objective_counts AS (
      AND (c.rating IS NULL
           OR (c.rating = 'blank' AND u.rating IS NULL AND u.risk_score IS NULL)
           OR (c.which_quarter = 'current' AND u.rating = c.rating)
+          -- "Completed" counts rows rated complete or with a completion status ("Completed:
+          -- 30 Sep 2023" beside a Good rating in the 2023-24 Q2 report).
+          OR (c.which_quarter = 'current' AND c.rating = 'complete'
+              AND lower(COALESCE(u.status_text, '')) LIKE 'complete%')
           OR (c.which_quarter = 'previous' AND COALESCE(u.previous_rating, u.rating) = c.rating))
     WHERE c.objective_kind IS NOT NULL AND NOT c.about_direction AND c.which_quarter IS NOT NULL
     GROUP BY c.event_id
