@@ -73,7 +73,7 @@ fn ingest_all_four_reports_then_again_adds_nothing() {
     let first = csv(&wh, COUNTS);
     assert_eq!(
         first.lines().nth(1),
-        Some("4,4,455,228,108,83"),
+        Some("4,4,455,228,109,83"),
         "counts after the first ingest:\n{first}"
     );
     let again = ingest_all(&wh);

@@ -58,7 +58,7 @@ fn patterns() -> &'static Patterns {
         Patterns {
             total: Regex::new(r"(?i)(?-u:\b)(?:of|against) the ([0-9]+) (deliverables|strategic objectives|measures) (?:in|outlined|outlines)(?-u:\b)").expect("pattern"),
             rated: Regex::new(&format!(
-                r"(?i)(?-u:\b){n}[ \t]+(deliverables?|strategic objectives?|measures?)?[ \t]*(?:have been |has been |are |is )?(?:rated )?as {q}(?:requiring )?(strong|good|review|action){q}"
+                r"(?i)(?-u:\b){n}[ \t]+(deliverables?|strategic objectives?|measures?)?[ \t]*(?:which |that )?(?:have been |has been |are |is )?(?:rated )?as {q}(?:requiring )?(strong|good|review|action){q}"
             ))
             .expect("pattern"),
             progress: Regex::new(&format!(
