@@ -1,11 +1,11 @@
 //! Chart blocks: the data behind a printed chart, one `label\tvalue` line each.
 //!
 //! ```text
-//! 2021-2022	373
-//! 2022-2023	611
-//! <b>2023-2024</b>	<b>762</b>
-//! Target	550
-//! Performance	★ Strong
+//! 2021-2022    373
+//! 2022-2023    611
+//! <b>2023-2024</b>    <b>762</b>
+//! Target    550
+//! Performance    ★ Strong
 //! ```
 //! A block names no measure. It belongs to the key measure whose current value and target it
 //! repeats (the bold row), and its earlier rows are that measure's whole-year values for earlier
@@ -164,7 +164,7 @@ impl Engine<'_> {
                     && parse_rating(&p.value).rating == obs.rating
             });
             let caption_match = caption.is_some_and(|c| word_overlap(c, &obs.measure_name) >= 0.5);
-            if !value_match && !(target_match && caption_match) {
+            if !(value_match || target_match && caption_match) {
                 continue;
             }
             let mut score = 3 * value_match as i32

@@ -141,7 +141,7 @@ impl Engine<'_> {
                 if l.bold
                     && !l.is_blank()
                     && k + 1 < self.lines.len()
-                    && comment.len() > 0
+                    && !comment.is_empty()
                     && l.text.len() < 200
                 {
                     break;

@@ -227,7 +227,7 @@ pub fn parse_month(text: &str) -> Option<u32> {
 /// Parses `Jun-24`, `Sep-2023`, `Mar 2025`, `31 Mar 2024`, `31 DEC 22` into (year, month, day?).
 pub fn parse_month_year(text: &str) -> Option<(i32, u32, Option<u32>)> {
     let parts: Vec<&str> = text
-        .split(|c: char| c == '-' || c == ' ' || c == '/')
+        .split(['-', ' ', '/'])
         .filter(|p| !p.is_empty())
         .collect();
     let (day, rest) = match parts.as_slice() {

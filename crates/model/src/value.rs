@@ -84,7 +84,7 @@ pub fn parse_value(text: &str) -> Option<ParsedValue> {
     let num_text: String = s[..end].chars().filter(|c| *c != ',').collect();
     let has_digit = s[digits_start..end].bytes().any(|b| b.is_ascii_digit());
     // A comma must group thousands (`1,915,500`), otherwise this is not a number.
-    let grouped_ok = s[digits_start..end].split('.').next().map_or(true, |int| {
+    let grouped_ok = s[digits_start..end].split('.').next().is_none_or(|int| {
         let groups: Vec<&str> = int.split(',').collect();
         groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3))
     });

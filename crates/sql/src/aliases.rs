@@ -6,6 +6,9 @@
 //! suggested canonical id. The output has the catalog's columns, so confirmed rows can be pasted
 //! into `catalog/measures.csv` as they are.
 
+// SqlError carries a StoreError by value; these are not hot paths.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
