@@ -22,6 +22,9 @@ struct Row {
     roles: Vec<Role>,
     cells: Vec<String>,
     section: Option<Section>,
+    /// The bold caption of a table whose rows are parts of one measure (a breakdown such as
+    /// "Percentage of defects responded to within target timescales": "Completed within 9 days").
+    caption: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +145,7 @@ impl Engine<'_> {
             };
             self.used[idx] = true;
             self.feature("tables");
+            let caption = self.breakdown_caption(idx);
             let mut section = None;
             let mut j = idx + 1;
             while j < self.lines.len() && self.lines[j].is_tabular() {
@@ -173,6 +177,7 @@ impl Engine<'_> {
                     roles: roles.clone(),
                     cells,
                     section,
+                    caption: caption.clone(),
                 };
                 let key_empty = !row.any(|r| matches!(r, Role::Ref | Role::ObjectiveRef));
                 let continues = key_empty
@@ -203,6 +208,33 @@ impl Engine<'_> {
         }
     }
 
+    /// The caption of a breakdown table: a measure table whose first header cell is empty (its
+    /// rows are labelled, not named) printed under a bold line. The caption names the measure the
+    /// rows break down; a closing "during Quarter 2" is dropped so that the name stays the same
+    /// from quarter to quarter.
+    fn breakdown_caption(&self, header: usize) -> Option<String> {
+        let line = &self.lines[header];
+        if !line.cells.first().is_some_and(|c| c.is_empty()) {
+            return None;
+        }
+        let above = (header.saturating_sub(3)..header)
+            .rev()
+            .find(|k| !self.lines[*k].is_blank())?;
+        let caption = &self.lines[above];
+        if caption.is_tabular() || !caption.bold || caption.heading.is_some() {
+            return None;
+        }
+        let text = caption.text.trim();
+        let lower = text.to_lowercase();
+        let cut = ["during quarter ", "in quarter ", "for quarter "]
+            .iter()
+            .filter_map(|p| lower.rfind(p))
+            .filter(|at| lower[*at..].split(' ').count() == 3)
+            .min()
+            .unwrap_or(text.len());
+        Some(text[..cut].trim().to_string())
+    }
+
     fn read_row(&mut self, row: &Row) {
         let mut cells = row.cells.clone();
         cells.resize(row.roles.len(), String::new());
@@ -210,7 +242,10 @@ impl Engine<'_> {
             cells,
             ..row.clone()
         };
-        let Some(name) = row.get(Role::Name).map(str::to_string) else {
+        let Some(name) = row.get(Role::Name).map(|label| match &row.caption {
+            Some(caption) => format!("{caption}: {label}"),
+            None => label.to_string(),
+        }) else {
             self.issue(
                 row.idx,
                 Severity::Warning,

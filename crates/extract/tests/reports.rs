@@ -115,6 +115,15 @@ fn derbyshire_2024_25_q1() {
 fn derbyshire_2023_24_q2() {
     let x = run(&read("derbyshire-county-2023-24-q2.txt"), "E10000007");
     assert_eq!(x.report.period.label, "2023-24 Q2");
+    // The defects breakdown (lines 1179-1185) is named by its bold caption, without its
+    // "during Quarter 2", so the name holds from quarter to quarter.
+    let urgent = obs(
+        &x,
+        "Percentage of defects responded to within target timescales: Started within 2 hrs (Urgent)",
+        "2023-24 Q2",
+    );
+    assert_eq!((urgent.value, urgent.target), (Some(86.2), Some(100.0)));
+    assert_eq!(urgent.rating, Some(Rating::Action));
     // "Of the 45 deliverables in the Plan, 33 have been rated as 'Good'; 2 have been rated as
     // 'Strong'; 9 have been rated as "Requiring Review" and 1 as "Requiring Action"."
     assert_eq!(x.objective_updates.len(), 45);
