@@ -1,24 +1,37 @@
 -- Per council, measure and period: the value against the same period a year earlier (same
 -- period_kind and quarter, period_year - 1, same month for monthly figures), both from
--- observations_current. direction is improving / deteriorating / unchanged by the measure's
+-- observations_current; a Q4 figure with no Q4 a year earlier is compared with that whole year. direction is improving / deteriorating / unchanged by the measure's
 -- polarity, or increasing / decreasing while polarity is unknown. The published direction of
 -- travel stands beside it (normalised to improving / deteriorating / unchanged), with whether
 -- they agree (null when there is nothing to compare).
-WITH pairs AS (
+WITH candidates AS (
     SELECT c.council_code, c.measure_id, c.measure_ref, c.measure_name, c.period_kind,
            c.period_label, c.period_year, c.period_quarter, c.period_end, c.value, c.value_text,
            c.unit, p.period_label AS previous_period_label, p.value AS previous_value,
            p.value_text AS previous_value_text, c.direction_text, c.report_id,
            p.report_id AS previous_report_id,
-           COALESCE(m.polarity, 'unknown') AS polarity
+           COALESCE(m.polarity, 'unknown') AS polarity,
+           ROW_NUMBER() OVER (
+               PARTITION BY c.council_code, c.measure_id, c.period_kind, c.period_label
+               ORDER BY p.period_kind = c.period_kind DESC
+           ) AS preference
     FROM observations_current c
     JOIN observations_current p
       ON p.council_code = c.council_code AND p.measure_id = c.measure_id
-     AND p.period_kind = c.period_kind AND (p.period_year = c.period_year - 1)
-     AND (p.period_quarter IS NOT DISTINCT FROM c.period_quarter)
-     AND (c.period_kind <> 'month' OR date_part('month', p.period_end) = date_part('month', c.period_end))
+     AND (p.period_year = c.period_year - 1)
+     AND ((p.period_kind = c.period_kind
+           AND (p.period_quarter IS NOT DISTINCT FROM c.period_quarter)
+           AND (c.period_kind <> 'month' OR date_part('month', p.period_end) = date_part('month', c.period_end)))
+          -- A year-end figure against the previous whole year, when that year has no
+          -- figure of the same kind (Derby City prints "2023 24 actual" beside
+          -- "2024 25 Q4 actual").
+          OR (c.period_quarter = 4 AND c.period_kind IN ('quarter', 'quarter_ytd')
+              AND p.period_kind = 'financial_year'))
     LEFT JOIN measures m ON m.council_code = c.council_code AND m.measure_id = c.measure_id
     WHERE c.value IS NOT NULL AND p.value IS NOT NULL
+),
+pairs AS (
+    SELECT * FROM candidates WHERE preference = 1
 ),
 directed AS (
     SELECT p.*,

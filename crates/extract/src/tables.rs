@@ -430,9 +430,8 @@ impl Engine<'_> {
                 ValueColumn::Current => (self.current_period(quarter_kind, as_at), true),
                 ValueColumn::SameQuarter(y) => (Period::quarter(quarter_kind, y, report_q), false),
                 ValueColumn::Year(y) => (Period::financial_year(y), y == report_year),
-                ValueColumn::YearActual(y) => {
-                    (Period::quarter(quarter_kind, y, report_q), y == report_year)
-                }
+                // "2023 24 actual": the whole year (DESIGN §3: a whole-year value has no quarter).
+                ValueColumn::YearActual(y) => (Period::financial_year(y), y == report_year),
                 ValueColumn::YearQuarter(y, q) => (
                     Period::quarter(quarter_kind, y, q),
                     y == report_year && q == report_q,
@@ -444,9 +443,15 @@ impl Engine<'_> {
                 continue;
             }
             let parsed = parse_value(cell);
+            // "91.9% (Q3 data)" in a whole-year column is a quarter of that year.
+            let q_kind = if period.kind == PeriodKind::FinancialYear {
+                quarter_kind
+            } else {
+                period.kind
+            };
             let period = match parsed.as_ref().and_then(|p| p.note) {
-                Some(ValueNote::Quarter(q)) => Period::quarter(period.kind, period.year, q),
-                Some(ValueNote::QuarterOfYear(q, y)) => Period::quarter(period.kind, y, q),
+                Some(ValueNote::Quarter(q)) => Period::quarter(q_kind, period.year, q),
+                Some(ValueNote::QuarterOfYear(q, y)) => Period::quarter(q_kind, y, q),
                 Some(ValueNote::CalendarYear(y)) => Period::calendar_year(y),
                 _ => period,
             };

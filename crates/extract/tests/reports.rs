@@ -233,8 +233,11 @@ fn derby_city_2024_25_annual() {
     let cin = x
         .observations
         .iter()
-        .find(|o| o.measure_ref.as_deref() == Some("EHCS PM27") && o.period.label == "2023-24 Q4")
+        .find(|o| o.measure_ref.as_deref() == Some("EHCS PM27") && o.period.label == "2023-24")
         .expect("EHCS PM27");
+    // "2023 24 actual" is the whole year (DESIGN §3: no quarter for a whole-year value).
+    assert_eq!(cin.period.kind, lapis_model::PeriodKind::FinancialYear);
+    assert_eq!(cin.period.quarter, None);
     assert_eq!(
         (cin.value, cin.unit.as_deref()),
         (Some(110.4), Some("per 10,000 population"))
