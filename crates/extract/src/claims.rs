@@ -225,7 +225,13 @@ impl Engine<'_> {
                 );
                 found = true;
             }
-            for cap in p.rated.captures_iter(&line) {
+            // Cheap guards before the capturing searches (most prose lines have neither).
+            let rated = if lower.contains(" as ") {
+                p.rated.captures_iter(&line).collect::<Vec<_>>()
+            } else {
+                Vec::new()
+            };
+            for cap in rated {
                 let Some(n) = number_word(&cap[1]) else {
                     continue;
                 };
@@ -241,7 +247,15 @@ impl Engine<'_> {
                 );
                 found = true;
             }
-            for cap in p.progress.captures_iter(&line) {
+            let progress = if lower.contains("been ")
+                || lower.contains("have ")
+                || lower.contains("require")
+            {
+                p.progress.captures_iter(&line).collect::<Vec<_>>()
+            } else {
+                Vec::new()
+            };
+            for cap in progress {
                 let Some(n) = number_word(&cap[1]) else {
                     continue;
                 };
