@@ -274,18 +274,31 @@ impl<'a> Engine<'a> {
                     && c.chars()
                         .all(|ch| ch.is_ascii_digit() || ".,%£-".contains(ch))
             });
-            let is_key = !has_figures
-                && (lapis_model::Rating::from_word(lapis_model::rating::strip_icons(&first))
-                    .is_some()
-                    || matches!(
-                        first.to_lowercase().as_str(),
-                        "rating"
-                            | "colour"
-                            | "category"
-                            | "blank"
-                            | "performance against target"
-                            | "key"
-                    ));
+            // A table printed under a "Key" heading is the report's legend.
+            let under_key = (0..idx)
+                .rev()
+                .find(|k| !self.lines[*k].is_blank() && !self.lines[*k].is_tabular())
+                .is_some_and(|k| {
+                    self.lines[k]
+                        .text
+                        .trim()
+                        .trim_start_matches('#')
+                        .trim()
+                        .eq_ignore_ascii_case("key")
+                });
+            let is_key = under_key
+                || !has_figures
+                    && (lapis_model::Rating::from_word(lapis_model::rating::strip_icons(&first))
+                        .is_some()
+                        || matches!(
+                            first.to_lowercase().as_str(),
+                            "rating"
+                                | "colour"
+                                | "category"
+                                | "blank"
+                                | "performance against target"
+                                | "key"
+                        ));
             let is_contents = cells.len() == 2
                 && cells[1].chars().all(|c| c.is_ascii_digit())
                 && !cells[1].is_empty();
