@@ -115,7 +115,6 @@ SELECT council_code, report_id, report_period_label, subject, scope, rating, per
             WHEN which_quarter = 'previous' THEN 'previous rating as printed, else current rating'
             WHEN about_direction THEN 'direction of travel'
             WHEN objective_kind IS NOT NULL THEN CONCAT(objective_kind, ' rows')
-            WHEN about_direction THEN 'direction of travel'
             ELSE 'measures by their latest rating in the report' END AS basis,
        source_line
 FROM reconciled

@@ -47,6 +47,17 @@ fn ingest_all(wh: &Path) -> Vec<Output> {
     ]
 }
 
+/// Ingests the four reports and fails the test if either ingest fails.
+fn ingest_all_ok(wh: &Path) {
+    for out in ingest_all(wh) {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 fn csv(wh: &Path, sql: &str) -> String {
     let out = lapis(wh, &["query", "--format", "csv", sql]);
     assert!(
@@ -63,13 +74,7 @@ const COUNTS: &str = "select (select count(*) from reports) r, (select count(*) 
 fn ingest_all_four_reports_then_again_adds_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let wh = dir.path().join("wh");
-    for out in ingest_all(&wh) {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    ingest_all_ok(&wh);
     let first = csv(&wh, COUNTS);
     assert_eq!(
         first.lines().nth(1),
@@ -382,13 +387,7 @@ fn as_of_answers_as_the_warehouse_stood_then_and_order_does_not_change_current_b
 fn suggest_aliases_proposes_renamed_measures_until_the_catalog_confirms_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let wh = dir.path().join("wh");
-    for out in ingest_all(&wh) {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    ingest_all_ok(&wh);
     // The views without a catalog beside them: nothing is confirmed yet.
     let bare = dir.path().join("bare/queries");
     std::fs::create_dir_all(&bare).expect("mkdir");
@@ -397,20 +396,19 @@ fn suggest_aliases_proposes_renamed_measures_until_the_catalog_confirms_them() {
         std::fs::copy(entry.path(), bare.join(entry.file_name())).expect("copy view");
     }
     let suggest = |queries: &Path| -> Vec<String> {
-        let out = Command::new(env!("CARGO_BIN_EXE_lapis"))
-            .arg("--warehouse")
-            .arg(&wh)
-            .arg("--queries")
-            .arg(queries)
-            .args([
+        let queries = queries.to_str().expect("path");
+        let out = lapis(
+            &wh,
+            &[
+                "--queries",
+                queries,
                 "suggest-aliases",
                 "--council",
                 "E10000007",
                 "--format",
                 "csv",
-            ])
-            .output()
-            .expect("run lapis");
+            ],
+        );
         assert!(
             out.status.success(),
             "{}",

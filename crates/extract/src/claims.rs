@@ -226,11 +226,11 @@ impl Engine<'_> {
                 found = true;
             }
             // Cheap guards before the capturing searches (most prose lines have neither).
-            let rated = if lower.contains(" as ") {
-                p.rated.captures_iter(&line).collect::<Vec<_>>()
-            } else {
-                Vec::new()
-            };
+            let rated = lower
+                .contains(" as ")
+                .then(|| p.rated.captures_iter(&line))
+                .into_iter()
+                .flatten();
             for cap in rated {
                 let Some(n) = number_word(&cap[1]) else {
                     continue;
@@ -247,14 +247,11 @@ impl Engine<'_> {
                 );
                 found = true;
             }
-            let progress = if lower.contains("been ")
-                || lower.contains("have ")
-                || lower.contains("require")
-            {
-                p.progress.captures_iter(&line).collect::<Vec<_>>()
-            } else {
-                Vec::new()
-            };
+            let progress =
+                (lower.contains("been ") || lower.contains("have ") || lower.contains("require"))
+                    .then(|| p.progress.captures_iter(&line))
+                    .into_iter()
+                    .flatten();
             for cap in progress {
                 let Some(n) = number_word(&cap[1]) else {
                     continue;

@@ -21,20 +21,18 @@ struct Drift<'a> {
 }
 
 fn apply(text: &str, d: &Drift) -> String {
-    let header_line = |d: &Drift| {
-        let cells: Vec<String> = d
-            .renamed
-            .iter()
-            .map(|c| {
-                if d.html {
-                    format!("<b>{c}</b>")
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect();
-        cells.join("\t")
-    };
+    let header_line: String = d
+        .renamed
+        .iter()
+        .map(|c| {
+            if d.html {
+                format!("<b>{c}</b>")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\t");
     let mut out = String::new();
     let mut in_table = false;
     let mut rows = 0;
@@ -42,7 +40,7 @@ fn apply(text: &str, d: &Drift) -> String {
         if line == d.header {
             in_table = true;
             rows = 0;
-            out.push_str(&header_line(d));
+            out.push_str(&header_line);
         } else if in_table && line.contains('\t') {
             let cells: Vec<&str> = line.split('\t').collect();
             // A section row (text in the first cell only) stays as it is.
@@ -63,7 +61,7 @@ fn apply(text: &str, d: &Drift) -> String {
             rows += 1;
             if d.page_break_every.is_some_and(|n| rows % n == 0) {
                 out.push_str("\n\n\n");
-                out.push_str(&header_line(d));
+                out.push_str(&header_line);
             }
         } else {
             in_table = false;

@@ -117,12 +117,11 @@ pub async fn suggest(
         }
     }
     // An id can alias only one canonical id: keep each alias's best candidates.
-    let best: BTreeMap<&str, f64> = out.iter().fold(BTreeMap::new(), |mut m, s| {
-        let e = m.entry(s.alias_id.as_str()).or_insert(0.0);
-        *e = f64::max(*e, s.score);
-        m
-    });
-    let best: BTreeMap<String, f64> = best.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut best: BTreeMap<String, f64> = BTreeMap::new();
+    for s in &out {
+        let e = best.entry(s.alias_id.clone()).or_insert(0.0);
+        *e = e.max(s.score);
+    }
     out.retain(|s| best.get(&s.alias_id) == Some(&s.score));
     out.sort_by(|x, y| {
         y.score
