@@ -84,13 +84,23 @@ measure_counts AS (
                AND c.report_id IN (SELECT report_id FROM observations WHERE direction_text IS NOT NULL)))
     GROUP BY c.event_id
 ),
--- Reports whose rows carry ratings at all: the 2019/20 report marks deliverables and measures
--- with icons only (kept as rating_text), so its rating counts cannot be checked.
+-- Reports whose rows carry rating words: the 2019/20 report marks deliverables and measures
+-- with icons (kept as rating_text, a rating only where its text states one), so its rating
+-- counts cannot be checked. A kind is checkable when it has ratings and no row marked by an
+-- icon alone (no letter or digit) that lapis could not read as a rating.
 rated_kinds AS (
-    SELECT DISTINCT report_id, kind FROM objective_updates WHERE rating IS NOT NULL
+    SELECT report_id, kind FROM objective_updates
+    GROUP BY report_id, kind
+    HAVING COUNT(rating) > 0
+       AND SUM(CASE WHEN rating IS NULL AND NOT regexp_like(rating_text, '[A-Za-z0-9]')
+                    THEN 1 ELSE 0 END) = 0
 ),
 rated_reports AS (
-    SELECT DISTINCT report_id FROM observations WHERE rating IS NOT NULL
+    SELECT report_id FROM observations
+    GROUP BY report_id
+    HAVING COUNT(rating) > 0
+       AND SUM(CASE WHEN rating IS NULL AND NOT regexp_like(rating_text, '[A-Za-z0-9]')
+                    THEN 1 ELSE 0 END) = 0
 ),
 reconciled AS (
     SELECT c.*,

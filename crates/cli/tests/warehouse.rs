@@ -78,7 +78,7 @@ fn ingest_all_four_reports_then_again_adds_nothing() {
     let first = csv(&wh, COUNTS);
     assert_eq!(
         first.lines().nth(1),
-        Some("4,4,455,228,109,83"),
+        Some("4,4,478,228,109,73"),
         "counts after the first ingest:\n{first}"
     );
     let again = ingest_all(&wh);
@@ -456,5 +456,11 @@ fn suggest_aliases_proposes_renamed_measures_until_the_catalog_confirms_them() {
             .any(|r| r.contains("wellbeing-mot") || r.contains("where-maintenance")),
         "{confirmed:#?}"
     );
-    assert_eq!(confirmed.len(), rows.len() - 4);
+    // Four confirmed renames, and the two 2019/20 "pupils in good or better … schools" measures,
+    // whose partner in the 2023-24 Q2 cross table the catalog names: once aliased they are
+    // printed in the same report as the cross table's other cells, so no cell is proposed.
+    assert!(!confirmed
+        .iter()
+        .any(|r| r.contains("percentage-of-pupils-in-good-or-better")));
+    assert_eq!(confirmed.len(), rows.len() - 6);
 }

@@ -14,7 +14,7 @@
 use lapis_model::period::find_financial_year;
 use lapis_model::rating::parse_rating;
 use lapis_model::value::parse_value;
-use lapis_model::{normalise_name, Observation, Period, PeriodKind, Severity};
+use lapis_model::{measure_id, normalise_name, Observation, Period, PeriodKind, Severity};
 
 use crate::prose::tile_at;
 use crate::text::title_text;
@@ -235,12 +235,45 @@ impl Engine<'_> {
             } else if label.starts_with("target") || label.starts_with("performance") {
                 // Repeats the key measure's target and rating.
             } else {
-                let reason = format!(
-                    "chart row {:?} has no meaning lapis knows; the chart is for {:?}",
-                    r.label, key.measure_name
-                );
-                self.issue(r.idx, Severity::Warning, reason);
+                self.companion_row(&key, r);
             }
         }
+    }
+
+    /// A chart row that is neither a year, the target, the rating nor a benchmark
+    /// ("Number of Participants\t1,874") is a companion figure of the key measure for the
+    /// same period: a measure of its own, named "<key measure>: <label>".
+    fn companion_row(&mut self, key: &Observation, r: &ChartRow) {
+        let label = title_text(&r.label);
+        let name = format!("{}: {label}", key.measure_name);
+        let parsed = parse_value(&r.value);
+        let unit = parsed.as_ref().and_then(|p| p.unit.clone());
+        if label.to_lowercase().starts_with("number") && unit.as_deref() == Some("%") {
+            let reason = format!(
+                "chart row {label:?} of {:?} is printed as a percentage ({}) although it names a count; kept as printed",
+                key.measure_name, r.value
+            );
+            self.issue(r.idx, Severity::Warning, reason);
+        }
+        let obs = Observation {
+            measure_id: measure_id(self.ctx.council_code, None, &name),
+            measure_ref: None,
+            measure_name: name,
+            value: parsed.as_ref().and_then(|p| p.number),
+            value_text: Some(r.value.clone()),
+            unit,
+            target: None,
+            target_text: None,
+            rating: None,
+            rating_text: None,
+            previous_rating: None,
+            benchmark: None,
+            benchmark_text: None,
+            benchmark_group: None,
+            direction_text: None,
+            source_line: self.lines[r.idx].no,
+            ..key.clone()
+        };
+        self.push_observation(obs, r.idx);
     }
 }

@@ -15,6 +15,7 @@
 
 mod charts;
 mod claims;
+mod crosstab;
 pub mod header;
 mod meta;
 mod prose;
@@ -136,6 +137,7 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
         engine.read_icon_deliverables();
     }
     engine.read_claims();
+    engine.read_crosstabs();
     engine.report_leftovers();
     let features = engine.features.join("+");
     if engine.observations.is_empty() && engine.objectives.is_empty() {
@@ -299,11 +301,26 @@ impl<'a> Engine<'a> {
                                 | "performance against target"
                                 | "key"
                         ));
+            // A table of words under a "Notes" heading says what the report leaves out.
+            let under_notes = !has_figures
+                && (0..idx)
+                    .rev()
+                    .find(|k| self.lines[*k].heading.is_some())
+                    .is_some_and(|k| {
+                        let t = self.lines[k].text.trim().trim_start_matches('#').trim();
+                        t.eq_ignore_ascii_case("notes") || t.eq_ignore_ascii_case("note")
+                    });
             let is_contents = cells.len() == 2
                 && cells[1].chars().all(|c| c.is_ascii_digit())
                 && !cells[1].is_empty();
             if is_key {
                 self.issue(idx, Severity::Info, "rating key or legend row; not a fact");
+            } else if under_notes {
+                self.issue(
+                    idx,
+                    Severity::Info,
+                    "row of a table under the report's Notes (what it leaves out or changed); no figure",
+                );
             } else if is_contents {
                 self.issue(idx, Severity::Info, "table of contents row; not a fact");
             } else {

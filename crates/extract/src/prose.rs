@@ -6,7 +6,8 @@
 use lapis_model::period::{parse_date, parse_month_year};
 use lapis_model::rating::parse_rating;
 use lapis_model::value::parse_value;
-use lapis_model::{ObjectiveKind, ObjectiveUpdate, Severity};
+use lapis_model::Rating;
+use lapis_model::{measure_id, ObjectiveKind, ObjectiveUpdate, Observation, Period, Severity};
 
 use crate::text::{leading_icon, title_text, Line};
 use crate::Engine;
@@ -62,6 +63,34 @@ fn split_completion(text: &str) -> (&str, Option<&str>) {
         }
     }
     (text.trim(), None)
+}
+
+/// The rating a deliverable's own text states: `The status for this deliverable has changed to
+/// "requiring action"` → action. Only that explicit form counts; an icon alone says nothing
+/// certain (the 2019/20 key's icons are lost in its text).
+fn stated_rating(paragraph: &str) -> Option<Rating> {
+    let lower = paragraph.to_lowercase();
+    let at = ["status for this deliverable", "status of this deliverable"]
+        .iter()
+        .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
+    let rest = &lower[at..];
+    let rest = [
+        "has changed to",
+        "has been changed to",
+        "is now",
+        "has moved to",
+    ]
+    .iter()
+    .find_map(|p| rest.trim_start().strip_prefix(p))?;
+    let words: String = rest
+        .trim_start()
+        .trim_start_matches(['"', '\'', '‘', '“'])
+        .chars()
+        .take_while(|c| c.is_alphabetic() || *c == ' ')
+        .collect();
+    let words = words.trim();
+    let word = words.strip_prefix("requiring ").unwrap_or(words);
+    Rating::from_word(word.split_whitespace().next()?)
 }
 
 impl Engine<'_> {
@@ -196,27 +225,16 @@ impl Engine<'_> {
                     .observations
                     .iter()
                     .any(|o| o.value_text.as_deref() == Some(value.as_str()));
-                let reason = if repeated {
-                    format!(
+                if repeated {
+                    let reason = format!(
                         "headline tile {value:?} ({}); the same figure is in a measure table",
                         self.lines[n].text.trim()
-                    )
+                    );
+                    self.issue(v, Severity::Info, reason);
                 } else {
-                    format!(
-                        "headline tile {value:?} ({}) as at {} matches no measure table row",
-                        self.lines[n].text.trim(),
-                        self.lines[d].text.trim()
-                    )
-                };
-                self.issue(
-                    v,
-                    if repeated {
-                        Severity::Info
-                    } else {
-                        Severity::Warning
-                    },
-                    reason,
-                );
+                    self.tile_observation(v, n, d);
+                }
+                self.used[v] = true;
                 self.used[n] = true;
                 self.used[d] = true;
                 i = d + 1;
@@ -278,13 +296,14 @@ impl Engine<'_> {
                 k += 1;
             }
             self.used[i] = true;
+            let rating = comment.iter().find_map(|c| stated_rating(c));
             self.objectives.push(ObjectiveUpdate {
                 objective_ref: None,
                 kind: ObjectiveKind::Deliverable,
                 title,
                 theme: self.themes[i].clone(),
                 expected_completion: None,
-                rating: None,
+                rating,
                 rating_text: icon,
                 previous_rating: None,
                 status_text: None,
@@ -294,5 +313,64 @@ impl Engine<'_> {
             });
             i = k;
         }
+    }
+
+    /// A headline tile no table repeats (`No Data 31 Mar 20` / name / `31 MAR 20`): a value of
+    /// the measure it names for the financial year its date falls in, as the report's tables
+    /// print the figures its other tiles repeat.
+    fn tile_observation(&mut self, v: usize, n: usize, d: usize) {
+        let Some((y, m, _)) = parse_month_year(self.lines[d].text.trim()) else {
+            return;
+        };
+        let (year, _) = lapis_model::period::financial_quarter_of_month(y, m);
+        let name = title_text(&self.lines[n].text);
+        let text = self.lines[v].text.trim().to_string();
+        let parsed = parse_value(&text);
+        let obs = Observation {
+            measure_id: measure_id(self.ctx.council_code, None, &name),
+            measure_ref: None,
+            measure_name: name,
+            objective_ref: None,
+            theme: self.themes[v].clone(),
+            period: Period::financial_year(year),
+            value: parsed.as_ref().and_then(|p| p.number),
+            value_text: Some(text),
+            unit: parsed.and_then(|p| p.unit),
+            target: None,
+            target_text: None,
+            rating: None,
+            rating_text: None,
+            previous_rating: None,
+            benchmark: None,
+            benchmark_text: None,
+            benchmark_group: None,
+            direction_text: None,
+            frequency: None,
+            source_line: self.lines[v].no,
+        };
+        self.push_observation(obs, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratings_stated_in_a_deliverables_text() {
+        let p = "The status for this deliverable has changed to \"requiring action\" as the pandemic will lead to slippage.";
+        assert_eq!(stated_rating(p), Some(Rating::Action));
+        assert_eq!(
+            stated_rating("The status of this deliverable is now Good."),
+            Some(Rating::Good)
+        );
+        assert_eq!(
+            stated_rating("Requiring action on the status of roads."),
+            None
+        );
+        assert_eq!(
+            stated_rating("The status for this deliverable has changed to reflect the delay."),
+            None
+        );
     }
 }

@@ -211,6 +211,55 @@ fn derbyshire_2023_24_q2() {
         .value,
         Some(15.4)
     );
+    // Lines 822–831: the cross table of schools by Ofsted grade as at August 2023; the
+    // "Good or better - National" row is the benchmark of the Derbyshire row, figure by figure.
+    let aug = "2023-24 Q2 (Aug 2023)";
+    assert_eq!(
+        obs(&x, "Number of schools – Primary: Good", aug).value,
+        Some(271.0)
+    );
+    assert_eq!(
+        obs(&x, "Percentage of pupils – Secondary: Inadequate", aug).value,
+        Some(11.9)
+    );
+    let better = obs(
+        &x,
+        "Percentage of pupils – Primary: Good or better - Derbyshire",
+        aug,
+    );
+    assert_eq!(
+        (
+            better.value,
+            better.benchmark,
+            better.benchmark_group.as_deref(),
+            better.period.kind.as_str()
+        ),
+        (Some(85.3), Some(91.8), Some("National"), "snapshot")
+    );
+    assert!(!x
+        .observations
+        .iter()
+        .any(|o| o.measure_name.contains("Good or better - National")));
+    assert_eq!(
+        x.observations
+            .iter()
+            .filter(|o| o.period.label == aug && o.source_line >= 826 && o.source_line <= 831)
+            .count(),
+        20
+    );
+    // Line 541: the stop-smoking chart's "Number of Participants" is a figure of its own.
+    let participants = obs(
+        &x,
+        "Number of participants in Council delivered stop smoking programmes who stop smoking: Number of Participants",
+        "2023-24 Q1",
+    );
+    assert_eq!(participants.value, Some(1874.0));
+    // Lines 1501–1503: the Notes table lists what the report leaves out: no figure, no warning.
+    assert!(x
+        .parse_issues
+        .iter()
+        .filter(|i| i.severity == lapis_model::Severity::Warning)
+        .all(|i| i.source_line == 1280));
 }
 
 #[test]
@@ -342,6 +391,30 @@ fn derbyshire_2019_20_annual() {
         .iter()
         .any(|u| u.title == "Kept Council Tax as low as possible"
             && u.rating_text.as_deref() == Some("✔")));
+    // Line 86: "The status for this deliverable has changed to \"requiring action\"": the
+    // text makes the 📌 deliverable's rating certain; no other icon is given a rating.
+    let savings = x
+        .objective_updates
+        .iter()
+        .find(|u| u.title == "Achieved budget savings of £46.8m")
+        .expect("the savings deliverable");
+    assert_eq!(
+        (savings.rating, savings.rating_text.as_deref()),
+        (Some(Rating::Action), Some("📌"))
+    );
+    assert_eq!(
+        x.objective_updates
+            .iter()
+            .filter(|u| u.rating.is_some())
+            .count(),
+        1
+    );
+    // Lines 304–308: a headline tile with no data and no table row is kept as printed.
+    let web = obs(&x, "Services accessed by Council websites", "2019-20");
+    assert_eq!(
+        (web.value, web.value_text.as_deref()),
+        (None, Some("No Data 31 Mar 20"))
+    );
     // The trend table: Mar 2020, ongoing deliverables rated Good: 32.
     assert!(x.claims.iter().any(|c| c.period_label == "2019-20 Q4"
         && c.rating.as_deref() == Some("good")

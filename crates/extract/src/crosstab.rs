@@ -1,0 +1,221 @@
+//! Cross tables: figures labelled by their row and by one or two header rows, with no column
+//! header the measure-table vocabulary knows.
+//!
+//! ```text
+//! **Additional Data as at August 2023**
+//!
+//!                       Number of schools           Percentage of pupils
+//!                       Primary     Secondary       Primary     Secondary
+//! Outstanding           25          3               6.4%        9.9%
+//! Good or better - Derbyshire   84.6%   62.2%       85.3%       65.4%
+//! Good or better - National     90.0%   81.4%       91.8%       83.1%
+//! ```
+//! Every figure is a value of the measure its column and row name ("Number of schools –
+//! Primary: Outstanding"), as at the date the caption above the table prints (else in the
+//! report's own quarter). A row whose label ends in a benchmark place ("… - National") is the
+//! benchmark of the row with the same label for the council's own area, figure by figure.
+
+use lapis_model::period::parse_month_year;
+use lapis_model::value::parse_value;
+use lapis_model::{measure_id, Observation, Period, PeriodKind};
+
+use crate::text::title_text;
+use crate::Engine;
+
+/// Row-label endings that name a comparator rather than the council's own area.
+const BENCHMARK_PLACES: &[&str] = &[
+    "national",
+    "england",
+    "national average",
+    "england average",
+    "statistical neighbours",
+    "statistical neighbour average",
+    "regional",
+    "region",
+];
+
+fn is_figure(cell: &str) -> bool {
+    parse_value(cell).is_some_and(|v| v.number.is_some())
+}
+
+/// Splits "Good or better - National" into ("Good or better", "National") when the ending is a
+/// benchmark place.
+fn benchmark_label(label: &str) -> Option<(&str, &str)> {
+    let (prefix, place) = label.rsplit_once(" - ").or(label.rsplit_once(" – "))?;
+    BENCHMARK_PLACES
+        .contains(&place.trim().to_lowercase().as_str())
+        .then(|| (prefix.trim(), place.trim()))
+}
+
+/// The month an "as at August 2023" caption names.
+fn as_at(caption: &str) -> Option<(i32, u32)> {
+    let lower = caption.to_lowercase();
+    let at = lower.find("as at ")? + "as at ".len();
+    let words: Vec<&str> = caption[at..].split_whitespace().take(3).collect();
+    (1..=words.len())
+        .rev()
+        .find_map(|n| parse_month_year(&words[..n].join(" ")).map(|(y, m, _)| (y, m)))
+}
+
+impl Engine<'_> {
+    /// Reads every block of tab-separated lines no other reader took that has the shape of a
+    /// cross table; other blocks are left for the leftovers report.
+    pub(crate) fn read_crosstabs(&mut self) {
+        let mut i = 0;
+        while i < self.lines.len() {
+            if self.used[i] || !self.lines[i].is_tabular() {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < self.lines.len() && self.lines[j].is_tabular() && !self.used[j] {
+                j += 1;
+            }
+            self.read_crosstab(i, j);
+            i = j;
+        }
+    }
+
+    fn read_crosstab(&mut self, start: usize, end: usize) {
+        let lines = &self.lines[start..end];
+        let headers = lines
+            .iter()
+            .take_while(|l| {
+                l.cells[0].is_empty()
+                    && l.cells[1..].iter().any(|c| !c.is_empty())
+                    && l.cells[1..].iter().all(|c| c.is_empty() || !is_figure(c))
+            })
+            .count();
+        let body = &lines[headers..];
+        let is_body_row = |cells: &[String]| {
+            !cells[0].is_empty()
+                && !is_figure(&cells[0])
+                && cells[1..].iter().any(|c| is_figure(c))
+                && cells[1..].iter().all(|c| c.is_empty() || is_figure(c))
+        };
+        if !(1..=2).contains(&headers)
+            || body.len() < 2
+            || !body.iter().all(|l| is_body_row(&l.cells))
+        {
+            return;
+        }
+        let width = lines.iter().map(|l| l.cells.len()).max().unwrap_or(0);
+        // A group header spans the columns up to its next neighbour.
+        let column_name = |col: usize| -> String {
+            let parts: Vec<&str> = lines[..headers]
+                .iter()
+                .enumerate()
+                .filter_map(|(h, l)| {
+                    if h + 1 == headers {
+                        l.cells.get(col).map(String::as_str)
+                    } else {
+                        (1..=col.min(l.cells.len().saturating_sub(1)))
+                            .rev()
+                            .map(|c| l.cells[c].as_str())
+                            .find(|c| !c.is_empty())
+                    }
+                })
+                .filter(|p| !p.is_empty())
+                .collect();
+            parts.join(" – ")
+        };
+        let columns: Vec<String> = (0..width).map(column_name).collect();
+        self.feature("crosstabs");
+        let caption = (start.saturating_sub(3)..start)
+            .rev()
+            .find(|k| !self.lines[*k].is_blank())
+            .filter(|k| self.lines[*k].bold || self.lines[*k].heading.is_some())
+            .map(|k| title_text(&self.lines[k].text));
+        let period = match caption.as_deref().and_then(as_at) {
+            Some((y, m)) => Period::as_at_month(PeriodKind::Snapshot, y, m),
+            None => Period::quarter(
+                PeriodKind::QuarterYtd,
+                self.period.year,
+                self.period.quarter.unwrap_or(4),
+            ),
+        };
+        let rows: Vec<(usize, Vec<String>)> = (start + headers..end)
+            .map(|k| (k, self.lines[k].cells.clone()))
+            .collect();
+        for (k, cells) in &rows {
+            self.used[*k] = true;
+            let label = cells[0].as_str();
+            // A comparator row whose own-area row is in the table is read as its benchmark.
+            let own_area = |prefix: &str| {
+                rows.iter().find(|(_, c)| {
+                    c[0] != label
+                        && benchmark_label(&c[0]).is_none()
+                        && c[0].starts_with(prefix)
+                        && c[0][prefix.len()..].trim_start().starts_with(['-', '–'])
+                })
+            };
+            if benchmark_label(label).is_some_and(|(prefix, _)| own_area(prefix).is_some()) {
+                continue;
+            }
+            let comparator = rows.iter().find(|(_, c)| {
+                benchmark_label(&c[0]).is_some_and(|(prefix, _)| {
+                    label.starts_with(prefix)
+                        && label[prefix.len()..].trim_start().starts_with(['-', '–'])
+                })
+            });
+            for (col, cell) in cells.iter().enumerate().skip(1) {
+                if cell.is_empty() {
+                    continue;
+                }
+                let name = match columns.get(col).filter(|c| !c.is_empty()) {
+                    Some(column) => format!("{column}: {label}"),
+                    None => label.to_string(),
+                };
+                let parsed = parse_value(cell);
+                let bench = comparator
+                    .and_then(|(_, c)| c.get(col))
+                    .filter(|c| !c.is_empty());
+                let obs = Observation {
+                    measure_id: measure_id(self.ctx.council_code, None, &name),
+                    measure_ref: None,
+                    measure_name: name,
+                    objective_ref: None,
+                    theme: self.themes[*k].clone(),
+                    period: period.clone(),
+                    value: parsed.as_ref().and_then(|p| p.number),
+                    value_text: Some(cell.clone()),
+                    unit: parsed.and_then(|p| p.unit),
+                    target: None,
+                    target_text: None,
+                    rating: None,
+                    rating_text: None,
+                    previous_rating: None,
+                    benchmark: bench.and_then(|b| parse_value(b)).and_then(|p| p.number),
+                    benchmark_text: bench.cloned(),
+                    benchmark_group: comparator
+                        .and_then(|(_, c)| benchmark_label(&c[0]))
+                        .map(|(_, place)| place.to_string()),
+                    direction_text: None,
+                    frequency: None,
+                    source_line: self.lines[*k].no,
+                };
+                self.push_observation(obs, *k);
+            }
+        }
+        for k in start..start + headers {
+            self.used[k] = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captions_and_comparators() {
+        assert_eq!(as_at("Additional Data as at August 2023"), Some((2023, 8)));
+        assert_eq!(as_at("Position as at 31 March 2024"), Some((2024, 3)));
+        assert_eq!(as_at("Additional data"), None);
+        assert_eq!(
+            benchmark_label("Good or better - National"),
+            Some(("Good or better", "National"))
+        );
+        assert_eq!(benchmark_label("Good or better - Derbyshire"), None);
+    }
+}
