@@ -49,7 +49,7 @@ fn benchmark_label(label: &str) -> Option<(&str, &str)> {
 
 /// The month an "as at August 2023" caption names.
 fn as_at(caption: &str) -> Option<(i32, u32)> {
-    let lower = caption.to_lowercase();
+    let lower = caption.to_ascii_lowercase();
     let at = lower.find("as at ")? + "as at ".len();
     let words: Vec<&str> = caption[at..].split_whitespace().take(3).collect();
     (1..=words.len())
@@ -212,6 +212,7 @@ mod tests {
         assert_eq!(as_at("Additional Data as at August 2023"), Some((2023, 8)));
         assert_eq!(as_at("Position as at 31 March 2024"), Some((2024, 3)));
         assert_eq!(as_at("Additional data"), None);
+        assert_eq!(as_at("İİ data as at August 2023"), Some((2023, 8)));
         assert_eq!(
             benchmark_label("Good or better - National"),
             Some(("Good or better", "National"))

@@ -52,7 +52,7 @@ pub fn tile_at(lines: &[Line], i: usize) -> Option<(usize, usize, usize)> {
 /// Splits `Good (Review in Q1) Expected completion date: 31 Mar 2024` into the rating part and
 /// the completion part.
 fn split_completion(text: &str) -> (&str, Option<&str>) {
-    let lower = text.to_lowercase();
+    let lower = text.to_ascii_lowercase();
     for key in [
         "expected completion date:",
         "completed:",
@@ -355,6 +355,16 @@ impl Engine<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_split_where_printed() {
+        // "İ" lower-cases to 3 bytes from 2: a position in the lower-cased text must not cut
+        // the printed one.
+        assert_eq!(
+            split_completion("İ Good Expected completion date: 31 Mar 2024"),
+            ("İ Good", Some("Expected completion date: 31 Mar 2024"))
+        );
+    }
 
     #[test]
     fn ratings_stated_in_a_deliverables_text() {

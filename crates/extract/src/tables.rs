@@ -225,7 +225,7 @@ impl Engine<'_> {
             return None;
         }
         let text = caption.text.trim();
-        let lower = text.to_lowercase();
+        let lower = text.to_ascii_lowercase();
         let cut = ["during quarter ", "in quarter ", "for quarter "]
             .iter()
             .filter_map(|p| lower.rfind(p))
