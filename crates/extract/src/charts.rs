@@ -68,6 +68,24 @@ fn word_overlap(a: &str, b: &str) -> f64 {
     common as f64 / wa.len().min(wb.len()) as f64
 }
 
+/// Whether a measure's name says it counts exam or assessment results, which schools report by
+/// academic year (September to August): a chart of them is labelled in academic years even where
+/// the report's summary row gives no date (the 2023-24 Q2 GCSE charts mark 2022-2023 as the year
+/// whose results are "Due in Q3").
+fn names_exam_results(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    [
+        "gcse",
+        "key stage",
+        "phonics",
+        "a level",
+        "a-level",
+        "foundation stage",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+}
+
 impl Engine<'_> {
     pub(crate) fn read_charts(&mut self) {
         let mut matched: Vec<usize> = Vec::new();
@@ -189,7 +207,8 @@ impl Engine<'_> {
         };
         matched.push(k);
         let key = self.observations[k].clone();
-        let academic = key.period.kind == PeriodKind::AcademicYear;
+        let academic =
+            key.period.kind == PeriodKind::AcademicYear || names_exam_results(&key.measure_name);
         for (n, r) in rows.iter().enumerate() {
             self.used[r.idx] = true;
             let label = r.label.to_lowercase();
