@@ -68,6 +68,25 @@ fn word_overlap(a: &str, b: &str) -> f64 {
     common as f64 / wa.len().min(wb.len()) as f64
 }
 
+/// Whether a chart row label introduces the rating ("Performance", "Rating", "RAG status").
+fn is_rating_label(label: &str) -> bool {
+    let l = label.to_ascii_lowercase();
+    ["performance", "rating", "rag", "status"]
+        .iter()
+        .any(|p| l.starts_with(p))
+}
+
+/// Whether a chart row label names a comparator ("National Benchmark", "England average",
+/// "County-wide Benchmark", "Statistical neighbours").
+fn is_benchmark_label(label: &str) -> bool {
+    let l = label.to_ascii_lowercase();
+    l.contains("benchmark")
+        || l.contains("average")
+        || ["national", "england", "regional", "statistical neighbour"]
+            .iter()
+            .any(|p| l.starts_with(p))
+}
+
 /// Whether a measure's name says it counts exam or assessment results, which schools report by
 /// academic year (September to August): a chart of them is labelled in academic years even where
 /// the report's summary row gives no date (the 2023-24 Q2 GCSE charts mark 2022-2023 as the year
@@ -161,7 +180,7 @@ impl Engine<'_> {
                 .find(|r| r.label.to_lowercase().starts_with(label))
         };
         let target = find("target");
-        let performance = find("performance");
+        let performance = rows.iter().find(|r| is_rating_label(&r.label));
         let mut best: Option<(usize, i32)> = None;
         for (k, obs) in self.observations.iter().enumerate() {
             if obs.target_text.is_none() && obs.rating_text.is_none() {
@@ -243,7 +262,7 @@ impl Engine<'_> {
                     ..key.clone()
                 };
                 self.push_observation(obs, r.idx);
-            } else if label.contains("benchmark") {
+            } else if is_benchmark_label(&label) {
                 let p = parse_value(&r.value);
                 let o = &mut self.observations[k];
                 if o.benchmark_text.is_none() {
@@ -251,7 +270,7 @@ impl Engine<'_> {
                     o.benchmark_text = Some(r.value.clone());
                     o.benchmark_group = Some(title_text(&r.label));
                 }
-            } else if label.starts_with("target") || label.starts_with("performance") {
+            } else if label.starts_with("target") || is_rating_label(&label) {
                 // Repeats the key measure's target and rating.
             } else {
                 self.companion_row(&key, r);

@@ -18,9 +18,50 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
         && s[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
-fn is_rating_line(line: &Line) -> bool {
-    !line.is_tabular() && starts_with_ci(line.text.trim(), "rating:")
+/// How a template may introduce a deliverable's rating. `Rating:` always starts a rating line;
+/// the others only when a rating word follows ("Status: Good", not "Status: the plan is…").
+const RATING_PREFIXES: &[&str] = &[
+    "rating:",
+    "progress rating:",
+    "overall rating:",
+    "rag rating:",
+    "rag status:",
+    "status:",
+    "progress:",
+];
+
+/// The length of the rating prefix a line starts with, if it is a rating line.
+fn rating_prefix(line: &Line) -> Option<usize> {
+    if line.is_tabular() {
+        return None;
+    }
+    let t = line.text.trim();
+    let p = RATING_PREFIXES.iter().find(|p| starts_with_ci(t, p))?;
+    let rated = || {
+        parse_rating(split_completion(&t[p.len()..]).0)
+            .rating
+            .is_some()
+    };
+    (*p == "rating:" || rated()).then_some(p.len())
 }
+
+fn is_rating_line(line: &Line) -> bool {
+    rating_prefix(line).is_some()
+}
+
+/// How a template may introduce a deliverable's dates, lower-cased: a completion
+/// ("Completed: 30 Sep 2023", kept as status), an original date (kept as status) or the date
+/// expected.
+const COMPLETION_KEYS: &[&str] = &[
+    "expected completion date:",
+    "expected completion:",
+    "target completion date:",
+    "target date:",
+    "due date:",
+    "completion date:",
+    "completed:",
+    "original completion",
+];
 
 fn next_non_blank(lines: &[Line], i: usize, within: usize) -> Option<usize> {
     (i + 1..lines.len().min(i + 1 + within)).find(|j| !lines[*j].is_blank())
@@ -53,16 +94,10 @@ pub fn tile_at(lines: &[Line], i: usize) -> Option<(usize, usize, usize)> {
 /// the completion part.
 fn split_completion(text: &str) -> (&str, Option<&str>) {
     let lower = text.to_ascii_lowercase();
-    for key in [
-        "expected completion date:",
-        "completed:",
-        "completion date:",
-    ] {
-        if let Some(i) = lower.find(key) {
-            return (text[..i].trim(), Some(text[i..].trim()));
-        }
+    match COMPLETION_KEYS.iter().filter_map(|k| lower.find(k)).min() {
+        Some(i) => (text[..i].trim(), Some(text[i..].trim())),
+        None => (text.trim(), None),
     }
-    (text.trim(), None)
 }
 
 /// The rating a deliverable's own text states: `The status for this deliverable has changed to
@@ -115,8 +150,8 @@ impl Engine<'_> {
             let title = title_text(&self.lines[t].text);
             let icon = leading_icon(&self.lines[t].text);
             let rating_line = self.lines[r].text.trim();
-            let (rating_part, mut completion_part) =
-                split_completion(&rating_line["rating:".len()..]);
+            let prefix = rating_prefix(&self.lines[r]).unwrap_or(0);
+            let (rating_part, mut completion_part) = split_completion(&rating_line[prefix..]);
             let parsed = parse_rating(rating_part);
             let mut expected = None;
             let mut status = Vec::new();
@@ -140,10 +175,7 @@ impl Engine<'_> {
                     Some(n) if !self.lines[n].is_tabular() => {
                         let text = self.lines[n].text.trim();
                         let lower = text.to_lowercase();
-                        if lower.starts_with("expected completion")
-                            || lower.starts_with("completed:")
-                            || lower.starts_with("original completion")
-                        {
+                        if COMPLETION_KEYS.iter().any(|k| lower.starts_with(k)) {
                             completion_part = Some(text);
                             self.used[n] = true;
                             j = n;

@@ -232,3 +232,66 @@ fn derbyshire_2019_20_summary_tables_with_named_first_column_and_reordered_years
     let (a, b) = (run(&text, "E10000007"), run(&drifted, "E10000007"));
     assert_same_facts(&a, &b);
 }
+
+#[test]
+fn derbyshire_2023_24_prose_charts_and_cross_table_reworded() {
+    // The next template might introduce ratings and dates in other words, drop the bold from
+    // the chart's current year, call the rating row "RAG status", and print the cross table with
+    // its column groups swapped under another caption.
+    let text = read("derbyshire-county-2023-24-q2.txt");
+    let mut drifted = String::new();
+    for line in text.lines() {
+        let line = if let Some(rest) = line.strip_prefix("Rating: ") {
+            format!("Progress rating: {rest}")
+        } else if let Some(rest) = line.strip_prefix("Performance\t") {
+            format!("RAG status\t{rest}")
+        } else if line.starts_with("<b>20") {
+            line.replace("<b>", "").replace("</b>", "")
+        } else if line.contains('\t')
+            && (line.starts_with("\tNumber of schools")
+                || line.starts_with("\tPrimary\tSecondary")
+                || line.starts_with("Outstanding\t")
+                || line.starts_with("Good\t")
+                || line.starts_with("Requires Improvement\t")
+                || line.starts_with("Inadequate\t")
+                || line.starts_with("Good or better - "))
+        {
+            let c: Vec<&str> = line.split('\t').collect();
+            let group = |a: &str, b: &str| {
+                if line.starts_with("\tNumber") {
+                    (b.to_string(), a.to_string())
+                } else {
+                    (a.to_string(), b.to_string())
+                }
+            };
+            let (x, y) = group(c[1], c[3]);
+            let (p, q) = (c[2], c.get(4).copied().unwrap_or(""));
+            if line.starts_with("\tNumber") {
+                format!("\t{x}\t{q}\t{y}\t{p}")
+            } else {
+                format!("{}\t{}\t{}\t{}\t{}", c[0], c[3], q, c[1], p)
+            }
+        } else {
+            line.replace("Expected completion date:", "Target date:")
+                .replace(
+                    "**Additional Data as at August 2023**",
+                    "**Further data as at August 2023**",
+                )
+        };
+        drifted.push_str(&line);
+        drifted.push('\n');
+    }
+    assert_ne!(drifted, text);
+    assert!(drifted.contains("\tPercentage of pupils\t\tNumber of schools"));
+    let (a, b) = (run(&text, "E10000007"), run(&drifted, "E10000007"));
+    assert_eq!(a.objective_updates.len(), 45);
+    assert_same_facts(&a, &b);
+    // The dates are still read.
+    let dated = |x: &Extraction| {
+        x.objective_updates
+            .iter()
+            .filter(|u| u.expected_completion.is_some())
+            .count()
+    };
+    assert_eq!(dated(&a), dated(&b));
+}
