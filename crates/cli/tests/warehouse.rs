@@ -306,6 +306,11 @@ fn errors_a_person_can_act_on() {
         csv(&wh, "select (select count(*) from observations) o, (select count(*) from objective_updates) u, (select count(*) from report_claims) c").lines().nth(1),
         Some("5,9,5")
     );
+    // Its own summary (33 strategic objectives) tells that it is short.
+    assert_eq!(
+        csv(&wh, "select count(*) n from parse_issues where severity = 'warning' and reason like '%summary counts 33 strategic objectives%read 9%may be truncated%'").lines().nth(1),
+        Some("1")
+    );
     let typo = lapis(&wh, &["query", "select nonsense from observations"]);
     assert!(!typo.status.success());
     assert_eq!(

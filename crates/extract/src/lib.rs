@@ -23,7 +23,8 @@ mod tables;
 pub mod text;
 
 use lapis_model::{
-    ClaimEvent, Extraction, ObjectiveUpdate, Observation, ParseIssue, Period, ReportMeta, Severity,
+    ClaimEvent, Extraction, ObjectiveKind, ObjectiveUpdate, Observation, ParseIssue, Period,
+    ReportMeta, Severity,
 };
 
 pub use meta::detect_period;
@@ -139,6 +140,7 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
     engine.read_claims();
     engine.read_crosstabs();
     engine.report_leftovers();
+    engine.check_coverage();
     let features = engine.features.join("+");
     if engine.observations.is_empty() && engine.objectives.is_empty() {
         return Err(ExtractError::NotAReport {
@@ -251,6 +253,104 @@ impl<'a> Engine<'a> {
             return;
         }
         self.observations.push(obs);
+    }
+
+    /// Compares what the report's own summary counts for its quarter ("45 deliverables", "33
+    /// strategic objectives", per theme or in all) with what was read, and warns where lapis read
+    /// fewer than half: a truncated text or a part of the layout that was not understood. Ratings
+    /// are not compared here (the `claim_reconciliation` view does that); only how many rows.
+    fn check_coverage(&mut self) {
+        use std::collections::BTreeMap;
+        const ROW_RATINGS: &[&str] = &[
+            "strong",
+            "good",
+            "review",
+            "action",
+            "complete",
+            "blank",
+            "blue",
+            "green",
+            "amber",
+            "red",
+            "green/amber",
+            "amber/red",
+        ];
+        // subject -> (line, scope -> (total printed, rating -> count)). A report may print the
+        // same rated counts twice (a summary line and a trend table): each rating counts once.
+        type Counts = BTreeMap<Option<String>, (i64, BTreeMap<String, i64>)>;
+        let mut claimed: BTreeMap<String, (usize, Counts)> = BTreeMap::new();
+        for c in &self.claims {
+            if c.period_label != self.period.label {
+                continue;
+            }
+            let rated = c.rating.as_deref().filter(|r| ROW_RATINGS.contains(r));
+            if c.rating.is_some() && rated.is_none() {
+                continue;
+            }
+            let idx = self
+                .lines
+                .iter()
+                .position(|l| l.no == c.source_line)
+                .unwrap_or(0);
+            let e = claimed
+                .entry(c.subject.to_lowercase())
+                .or_insert((idx, BTreeMap::new()));
+            let s = e.1.entry(c.scope.clone()).or_default();
+            match rated {
+                None => s.0 = s.0.max(c.count),
+                Some(r) => {
+                    let n = s.1.entry(r.to_string()).or_insert(0);
+                    *n = (*n).max(c.count);
+                }
+            }
+        }
+        for (subject, (idx, scopes)) in claimed {
+            let per_scope = |(total, ratings): &(i64, BTreeMap<String, i64>)| {
+                (*total).max(ratings.values().sum())
+            };
+            let unscoped = scopes.get(&None).map(per_scope).unwrap_or(0);
+            let scoped: i64 = scopes
+                .iter()
+                .filter(|(k, _)| k.is_some())
+                .map(|(_, v)| per_scope(v))
+                .sum();
+            let count = unscoped.max(scoped);
+            let kind = if subject.contains("measure") || subject.contains("indicator") {
+                None
+            } else if subject.contains("deliverable") {
+                Some(ObjectiveKind::Deliverable)
+            } else if subject.contains("objective") {
+                Some(ObjectiveKind::StrategicObjective)
+            } else if subject.contains("action") {
+                Some(ObjectiveKind::Action)
+            } else if subject.contains("project") {
+                Some(ObjectiveKind::PriorityProject)
+            } else if subject.contains("risk") {
+                Some(ObjectiveKind::StrategicRisk)
+            } else {
+                continue;
+            };
+            let found = match kind {
+                None => {
+                    let mut ids: Vec<&str> = self
+                        .observations
+                        .iter()
+                        .map(|o| o.measure_id.as_str())
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids.len()
+                }
+                Some(k) => self.objectives.iter().filter(|u| u.kind == k).count(),
+            } as i64;
+            if found * 2 < count {
+                let reason = format!(
+                    "the report's summary counts {count} {subject} for {}, but lapis read {found}: the text may be truncated, or part of its layout was not understood",
+                    self.period.label
+                );
+                self.issue(idx, Severity::Warning, reason);
+            }
+        }
     }
 
     /// Tab-separated lines no reader took.

@@ -528,3 +528,51 @@ fn bad_input_is_refused_clearly() {
         let _ = extract(&text[..end], &ctx);
     }
 }
+
+#[test]
+fn a_truncated_report_is_flagged_by_its_own_summary_counts() {
+    // A cut text has no end marker to miss (the real reports end without a newline), but its
+    // summary still counts what the whole report holds: 33 strategic objectives (line 33).
+    let full = read("derbyshire-county-2024-25-q1.txt");
+    let cut = (0..=full.len() / 3)
+        .rev()
+        .find(|i| full.is_char_boundary(*i))
+        .unwrap_or(0);
+    let x = run(&full[..cut], "E10000007");
+    let warnings: Vec<&str> = x
+        .parse_issues
+        .iter()
+        .filter(|i| i.reason.contains("may be truncated"))
+        .map(|i| i.reason.as_str())
+        .collect();
+    assert_eq!(
+        warnings,
+        ["the report's summary counts 33 strategic objectives for 2024-25 Q1, but lapis read 9: the text may be truncated, or part of its layout was not understood"]
+    );
+    // Derby City cut in half: its per-theme counts (94 measures, 55 actions, 32 projects,
+    // 18 risks) outrun what the first half holds.
+    let city = read("derby-city-2024-25-annual.txt");
+    let half = (0..=city.len() / 2)
+        .rev()
+        .find(|i| city.is_char_boundary(*i))
+        .unwrap_or(0);
+    let y = run(&city[..half], "E06000015");
+    assert!(y.parse_issues.iter().any(|i| i
+        .reason
+        .starts_with("the report's summary counts 94 performance measures")));
+    // The whole reports raise no such warning.
+    for (stem, council) in [
+        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+        ("derbyshire-county-2023-24-q2.txt", "E10000007"),
+        ("derbyshire-county-2019-20-annual.txt", "E10000007"),
+        ("derby-city-2024-25-annual.txt", "E06000015"),
+    ] {
+        let x = run(&read(stem), council);
+        assert!(
+            !x.parse_issues
+                .iter()
+                .any(|i| i.reason.contains("may be truncated")),
+            "{stem}"
+        );
+    }
+}
