@@ -295,3 +295,22 @@ fn derbyshire_2023_24_prose_charts_and_cross_table_reworded() {
     };
     assert_eq!(dated(&a), dated(&b));
 }
+
+#[test]
+fn derby_city_section_rows_reworded() {
+    // Section rows name what follows them; the next template may word them differently.
+    let text = read("derby-city-2024-25-annual.txt");
+    let drifted = text
+        .replace(
+            "Actions identified in the Delivery Plan 2024 25\t",
+            "Council Plan actions 2025 26\t",
+        )
+        .replace("Delivery Plan measures\t", "Key performance indicators\t")
+        .replace(
+            "Priority projects and strategic risks\t",
+            "Major projects and corporate risks\t",
+        );
+    assert_ne!(drifted, text);
+    let (a, b) = (run(&text, "E06000015"), run(&drifted, "E06000015"));
+    assert_same_facts(&a, &b);
+}
