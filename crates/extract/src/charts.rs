@@ -243,24 +243,8 @@ impl Engine<'_> {
                 } else {
                     Period::financial_year(y)
                 };
-                let parsed = parse_value(&r.value);
-                let obs = Observation {
-                    period,
-                    value: parsed.as_ref().and_then(|p| p.number),
-                    value_text: Some(r.value.clone()),
-                    unit: parsed.and_then(|p| p.unit).or(key.unit.clone()),
-                    target: None,
-                    target_text: None,
-                    rating: None,
-                    rating_text: None,
-                    previous_rating: None,
-                    benchmark: None,
-                    benchmark_text: None,
-                    benchmark_group: None,
-                    direction_text: None,
-                    source_line: self.lines[r.idx].no,
-                    ..key.clone()
-                };
+                let mut obs = self.beside(&key, key.measure_name.clone(), period, r);
+                obs.unit = obs.unit.or(key.unit.clone());
                 self.push_observation(obs, r.idx);
             } else if is_benchmark_label(&label) {
                 let p = parse_value(&r.value);
@@ -284,34 +268,32 @@ impl Engine<'_> {
     fn companion_row(&mut self, key: &Observation, r: &ChartRow) {
         let label = title_text(&r.label);
         let name = format!("{}: {label}", key.measure_name);
-        let parsed = parse_value(&r.value);
-        let unit = parsed.as_ref().and_then(|p| p.unit.clone());
-        if label.to_lowercase().starts_with("number") && unit.as_deref() == Some("%") {
+        let obs = self.beside(key, name, key.period.clone(), r);
+        if label.to_lowercase().starts_with("number") && obs.unit.as_deref() == Some("%") {
             let reason = format!(
                 "chart row {label:?} of {:?} is printed as a percentage ({}) although it names a count; kept as printed",
                 key.measure_name, r.value
             );
             self.issue(r.idx, Severity::Warning, reason);
         }
-        let obs = Observation {
-            measure_id: measure_id(self.ctx.council_code, None, &name),
-            measure_ref: None,
-            measure_name: name,
-            value: parsed.as_ref().and_then(|p| p.number),
-            value_text: Some(r.value.clone()),
-            unit,
-            target: None,
-            target_text: None,
-            rating: None,
-            rating_text: None,
-            previous_rating: None,
-            benchmark: None,
-            benchmark_text: None,
-            benchmark_group: None,
-            direction_text: None,
-            source_line: self.lines[r.idx].no,
-            ..key.clone()
-        };
         self.push_observation(obs, r.idx);
+    }
+
+    /// A chart row's value as an observation of `name` for `period`, in the key measure's
+    /// theme and objective (and, for the key measure itself, under its ref).
+    fn beside(&self, key: &Observation, name: String, period: Period, r: &ChartRow) -> Observation {
+        let same = name == key.measure_name;
+        let id = if same {
+            key.measure_id.clone()
+        } else {
+            measure_id(self.ctx.council_code, None, &name)
+        };
+        Observation {
+            measure_ref: key.measure_ref.clone().filter(|_| same),
+            objective_ref: key.objective_ref.clone(),
+            theme: key.theme.clone(),
+            frequency: key.frequency.clone(),
+            ..Observation::new(id, name, period, self.lines[r.idx].no).printed(&r.value)
+        }
     }
 }

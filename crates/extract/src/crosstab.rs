@@ -47,6 +47,13 @@ fn benchmark_label(label: &str) -> Option<(&str, &str)> {
         .then(|| (prefix.trim(), place.trim()))
 }
 
+/// Whether `label` is `prefix` followed by a dash and a place ("Good or better - Derbyshire").
+fn names_place_after(label: &str, prefix: &str) -> bool {
+    label
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.trim_start().starts_with(['-', '–']))
+}
+
 /// The month an "as at August 2023" caption names.
 fn as_at(caption: &str) -> Option<(i32, u32)> {
     let lower = caption.to_ascii_lowercase();
@@ -145,18 +152,14 @@ impl Engine<'_> {
                 rows.iter().find(|(_, c)| {
                     c[0] != label
                         && benchmark_label(&c[0]).is_none()
-                        && c[0].starts_with(prefix)
-                        && c[0][prefix.len()..].trim_start().starts_with(['-', '–'])
+                        && names_place_after(&c[0], prefix)
                 })
             };
             if benchmark_label(label).is_some_and(|(prefix, _)| own_area(prefix).is_some()) {
                 continue;
             }
             let comparator = rows.iter().find(|(_, c)| {
-                benchmark_label(&c[0]).is_some_and(|(prefix, _)| {
-                    label.starts_with(prefix)
-                        && label[prefix.len()..].trim_start().starts_with(['-', '–'])
-                })
+                benchmark_label(&c[0]).is_some_and(|(prefix, _)| names_place_after(label, prefix))
             });
             for (col, cell) in cells.iter().enumerate().skip(1) {
                 if cell.is_empty() {
@@ -166,33 +169,23 @@ impl Engine<'_> {
                     Some(column) => format!("{column}: {label}"),
                     None => label.to_string(),
                 };
-                let parsed = parse_value(cell);
                 let bench = comparator
                     .and_then(|(_, c)| c.get(col))
                     .filter(|c| !c.is_empty());
                 let obs = Observation {
-                    measure_id: measure_id(self.ctx.council_code, None, &name),
-                    measure_ref: None,
-                    measure_name: name,
-                    objective_ref: None,
                     theme: self.themes[*k].clone(),
-                    period: period.clone(),
-                    value: parsed.as_ref().and_then(|p| p.number),
-                    value_text: Some(cell.clone()),
-                    unit: parsed.and_then(|p| p.unit),
-                    target: None,
-                    target_text: None,
-                    rating: None,
-                    rating_text: None,
-                    previous_rating: None,
                     benchmark: bench.and_then(|b| parse_value(b)).and_then(|p| p.number),
                     benchmark_text: bench.cloned(),
                     benchmark_group: comparator
                         .and_then(|(_, c)| benchmark_label(&c[0]))
                         .map(|(_, place)| place.to_string()),
-                    direction_text: None,
-                    frequency: None,
-                    source_line: self.lines[*k].no,
+                    ..Observation::new(
+                        measure_id(self.ctx.council_code, None, &name),
+                        name,
+                        period.clone(),
+                        self.lines[*k].no,
+                    )
+                    .printed(cell)
                 };
                 self.push_observation(obs, *k);
             }

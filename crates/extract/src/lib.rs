@@ -287,11 +287,8 @@ impl<'a> Engine<'a> {
             if c.rating.is_some() && rated.is_none() {
                 continue;
             }
-            let idx = self
-                .lines
-                .iter()
-                .position(|l| l.no == c.source_line)
-                .unwrap_or(0);
+            // Line numbers are 1-based positions in `lines`.
+            let idx = (c.source_line as usize).saturating_sub(1);
             let e = claimed
                 .entry(c.subject.to_lowercase())
                 .or_insert((idx, BTreeMap::new()));
@@ -304,6 +301,12 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        let measures_read = self
+            .observations
+            .iter()
+            .map(|o| o.measure_id.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         for (subject, (idx, scopes)) in claimed {
             let per_scope = |(total, ratings): &(i64, BTreeMap<String, i64>)| {
                 (*total).max(ratings.values().sum())
@@ -331,16 +334,7 @@ impl<'a> Engine<'a> {
                 continue;
             };
             let found = match kind {
-                None => {
-                    let mut ids: Vec<&str> = self
-                        .observations
-                        .iter()
-                        .map(|o| o.measure_id.as_str())
-                        .collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    ids.len()
-                }
+                None => measures_read,
                 Some(k) => self.objectives.iter().filter(|u| u.kind == k).count(),
             } as i64;
             if found * 2 < count {

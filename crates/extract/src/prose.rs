@@ -356,29 +356,15 @@ impl Engine<'_> {
         };
         let (year, _) = lapis_model::period::financial_quarter_of_month(y, m);
         let name = title_text(&self.lines[n].text);
-        let text = self.lines[v].text.trim().to_string();
-        let parsed = parse_value(&text);
         let obs = Observation {
-            measure_id: measure_id(self.ctx.council_code, None, &name),
-            measure_ref: None,
-            measure_name: name,
-            objective_ref: None,
             theme: self.themes[v].clone(),
-            period: Period::financial_year(year),
-            value: parsed.as_ref().and_then(|p| p.number),
-            value_text: Some(text),
-            unit: parsed.and_then(|p| p.unit),
-            target: None,
-            target_text: None,
-            rating: None,
-            rating_text: None,
-            previous_rating: None,
-            benchmark: None,
-            benchmark_text: None,
-            benchmark_group: None,
-            direction_text: None,
-            frequency: None,
-            source_line: self.lines[v].no,
+            ..Observation::new(
+                measure_id(self.ctx.council_code, None, &name),
+                name,
+                Period::financial_year(year),
+                self.lines[v].no,
+            )
+            .printed(self.lines[v].text.trim())
         };
         self.push_observation(obs, v);
     }

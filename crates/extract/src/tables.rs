@@ -401,26 +401,17 @@ impl Engine<'_> {
             .filter(|(r, _)| matches!(r, Role::Value(_) | Role::Target(_)))
             .find_map(|(_, c)| parse_value(c).and_then(|v| v.unit));
         let base = Observation {
-            measure_id: mid,
             measure_ref,
-            measure_name: name.to_string(),
             objective_ref,
             theme,
-            period: self.period.clone(),
-            value: None,
-            value_text: None,
-            unit: None,
-            target: None,
-            target_text: None,
-            rating: None,
-            rating_text: None,
-            previous_rating: None,
-            benchmark: None,
-            benchmark_text: None,
             benchmark_group: row.get(Role::BenchmarkGroup).map(str::to_string),
-            direction_text: None,
             frequency: row.get(Role::Frequency).map(str::to_string),
-            source_line: self.lines[row.idx].no,
+            ..Observation::new(
+                mid,
+                name.to_string(),
+                self.period.clone(),
+                self.lines[row.idx].no,
+            )
         };
         let mut made: Vec<(Observation, bool)> = Vec::new();
         let mut has_current_column = false;

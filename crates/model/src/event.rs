@@ -58,6 +58,44 @@ pub struct Observation {
     pub source_line: u32,
 }
 
+impl Observation {
+    /// An observation of a measure for a period that asserts nothing yet; a reader fills in
+    /// what the report prints beside it.
+    pub fn new(measure_id: String, measure_name: String, period: Period, source_line: u32) -> Self {
+        Observation {
+            measure_id,
+            measure_ref: None,
+            measure_name,
+            objective_ref: None,
+            theme: None,
+            period,
+            value: None,
+            value_text: None,
+            unit: None,
+            target: None,
+            target_text: None,
+            rating: None,
+            rating_text: None,
+            previous_rating: None,
+            benchmark: None,
+            benchmark_text: None,
+            benchmark_group: None,
+            direction_text: None,
+            frequency: None,
+            source_line,
+        }
+    }
+
+    /// The value as printed: `value_text` kept, `value` and `unit` parsed from it.
+    pub fn printed(mut self, text: &str) -> Self {
+        let parsed = crate::value::parse_value(text);
+        self.value = parsed.as_ref().and_then(|p| p.number);
+        self.unit = parsed.and_then(|p| p.unit);
+        self.value_text = Some(text.to_string());
+        self
+    }
+}
+
 /// What an objective-like row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectiveKind {
