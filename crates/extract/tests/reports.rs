@@ -156,8 +156,8 @@ fn derbyshire_2023_24_q2() {
             ltp.previous_rating
         ),
         (
-            Some(16.42),
-            Some("£m"),
+            Some(16_420_000.0),
+            Some("£"),
             Some(Rating::Action),
             Some(Rating::Good)
         )

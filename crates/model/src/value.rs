@@ -3,7 +3,8 @@
 //!
 //! A value is split into a number, a unit and an annotation that may move it to another period.
 //! Text that is not a number (`n/r`, `data not yet available`) gives `number = None`; the text is
-//! always kept as printed by the caller.
+//! always kept as printed by the caller. Money is in pounds whatever the printed scale (`£16.420m` is
+//! 16,420,000 with unit `£`), so figures printed at different scales compare and sum.
 
 /// An annotation in brackets after a value that says which period it is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +96,18 @@ pub fn parse_value(text: &str) -> Option<ParsedValue> {
             note,
         });
     }
-    let Ok(mut number) = num_text.parse::<f64>() else {
+    let rest = s[end..].trim();
+    let rest_lower = rest.to_ascii_lowercase();
+    // Money is stored in pounds: `£16.420m` is 16,420,000. The exponent is applied to the
+    // printed decimal before it becomes a float, so the result is exact (16420000, not
+    // 16420000.000000002).
+    let exponent = match rest_lower.as_str() {
+        "m" | "mn" | "million" if unit == "£" => 6,
+        "k" | "thousand" if unit == "£" => 3,
+        "bn" | "billion" if unit == "£" => 9,
+        _ => 0,
+    };
+    let Ok(mut number) = format!("{num_text}e{exponent}").parse::<f64>() else {
         return Some(ParsedValue {
             number: None,
             unit: None,
@@ -105,13 +117,10 @@ pub fn parse_value(text: &str) -> Option<ParsedValue> {
     if negative_pound {
         number = -number;
     }
-    let rest = s[end..].trim();
-    let rest_lower = rest.to_ascii_lowercase();
     match rest_lower.as_str() {
         "" => {}
+        _ if exponent > 0 => {}
         "%" => unit.push('%'),
-        "m" if unit == "£" => unit.push('m'),
-        "k" if unit == "£" => unit.push('k'),
         "kg" | "km" | "m2" | "days" | "hours" => unit.push_str(&rest_lower),
         _ if rest_lower.starts_with("per ") => {
             let per = rest_lower.replace("100k", "100,000");
@@ -152,7 +161,14 @@ mod tests {
         assert_eq!(v("2,707"), (Some(2707.0), None));
         assert_eq!(v("44%"), (Some(44.0), Some("%".into())));
         assert_eq!(v("£1,915,500"), (Some(1_915_500.0), Some("£".into())));
-        assert_eq!(v("£16.420m"), (Some(16.42), Some("£m".into())));
+        // Money in base units: pounds, whatever scale the report prints.
+        assert_eq!(v("£16.420m"), (Some(16_420_000.0), Some("£".into())));
+        assert_eq!(v("£9.15m"), (Some(9_150_000.0), Some("£".into())));
+        assert_eq!(v("£30.211m"), (Some(30_211_000.0), Some("£".into())));
+        assert_eq!(v("£1.2bn"), (Some(1_200_000_000.0), Some("£".into())));
+        assert_eq!(v("£450k"), (Some(450_000.0), Some("£".into())));
+        assert_eq!(v("-£2.5m"), (Some(-2_500_000.0), Some("£".into())));
+        assert_eq!(v("£3 million"), (Some(3_000_000.0), Some("£".into())));
         assert_eq!(v("30.211"), (Some(30.211), None));
         assert_eq!(
             v("110.4 per 10,000 population"),
