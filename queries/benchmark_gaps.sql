@@ -10,7 +10,8 @@ WITH gaps AS (
     LEFT JOIN measures m ON m.council_code = c.council_code AND m.measure_id = c.measure_id
     WHERE c.value IS NOT NULL AND c.benchmark IS NOT NULL
 )
-SELECT council_code, measure_id, measure_ref, measure_name, period_kind, period_label, period_end,
+SELECT council_code, measure_id, measure_ref, measure_name,
+       period_kind, period_label, period_year, period_quarter, period_end,
        value, value_text, unit, benchmark, benchmark_text, benchmark_group,
        vintage_match[1] AS benchmark_vintage,
        gap,

@@ -12,7 +12,7 @@
 -- status 'not checkable' and a null extracted_count.
 WITH claims AS (
     SELECT c.*, r.period_label AS report_period_label, r.period_year AS report_year,
-           r.period_quarter AS report_quarter,
+           r.period_quarter AS report_quarter, r.period_end AS report_end,
            CASE lower(c.subject)
                WHEN 'strategic objectives' THEN 'strategic_objective'
                WHEN 'objectives' THEN 'strategic_objective'
@@ -25,12 +25,20 @@ WITH claims AS (
            lower(c.subject) LIKE '%measures%' AS about_measures,
            lower(COALESCE(c.rating, '')) IN ('improving', 'no change', 'declining') AS about_direction,
            CASE WHEN c.period_label = r.period_label THEN 'current'
-                WHEN c.period_label = CONCAT(CAST(r.period_year AS VARCHAR), '-',
-                                             lpad(CAST((r.period_year + 1) % 100 AS VARCHAR), 2, '0'),
-                                             ' Q', CAST(r.period_quarter - 1 AS VARCHAR)) THEN 'previous'
-           END AS which_quarter
+                WHEN c.period_label = CONCAT(CAST(q.previous_year AS VARCHAR), '-',
+                                             lpad(CAST((q.previous_year + 1) % 100 AS VARCHAR), 2, '0'),
+                                             ' Q', CAST(q.previous_quarter AS VARCHAR)) THEN 'previous'
+           END AS which_quarter,
+           q.previous_year, q.previous_quarter,
+           -- The last day of the quarter before the report's.
+           CAST(date_trunc('month', r.period_end) - INTERVAL '2 months' - INTERVAL '1 day' AS DATE) AS previous_end
     FROM report_claims c
     JOIN reports r ON r.report_id = c.report_id
+    -- The quarter before the report's: Q1's is Q4 of the year before.
+    JOIN (SELECT report_id AS q_report,
+                 CAST(CASE WHEN period_quarter = 1 THEN period_year - 1 ELSE period_year END AS INT) AS previous_year,
+                 CAST(CASE WHEN period_quarter = 1 THEN 4 ELSE period_quarter - 1 END AS INT) AS previous_quarter
+          FROM reports) q ON q.q_report = r.report_id
 ),
 objective_counts AS (
     SELECT c.event_id,
@@ -52,9 +60,11 @@ objective_counts AS (
 ),
 rated_measures AS (
     SELECT o.report_id, o.measure_id, o.theme, o.rating, o.previous_rating,
-           CASE WHEN lower(o.direction_text) LIKE '%improv%' THEN 'improving'
-                WHEN lower(o.direction_text) LIKE '%declin%' OR lower(o.direction_text) LIKE '%deteriorat%' THEN 'declining'
-                WHEN lower(o.direction_text) IN ('same', 'no change', 'unchanged') THEN 'no change'
+           -- A claim's words (improving / declining / no change) for lapis_direction's.
+           CASE lapis_direction(o.direction_text)
+               WHEN 'improving' THEN 'improving'
+               WHEN 'deteriorating' THEN 'declining'
+               WHEN 'unchanged' THEN 'no change'
            END AS direction
            , o.period_year = r.period_year AND o.period_quarter IS NOT DISTINCT FROM r.period_quarter AS in_quarter
            -- The measure's latest rated row in this report: a report's rating wheel counts
@@ -115,7 +125,13 @@ reconciled AS (
     LEFT JOIN rated_kinds k ON k.report_id = c.report_id AND k.kind = c.objective_kind
     LEFT JOIN rated_reports rr ON rr.report_id = c.report_id
 )
-SELECT council_code, report_id, report_period_label, subject, scope, rating, period_label,
+SELECT council_code, report_id, report_period_label, subject, scope, rating,
+       -- The quarter the claim counts: the report's own, or the one before it.
+       -- (null for a quarter further back, which the claim names only by its label).
+       CASE WHEN which_quarter IS NOT NULL THEN 'quarter' END AS period_kind, period_label,
+       CASE which_quarter WHEN 'previous' THEN previous_year WHEN 'current' THEN report_year END AS period_year,
+       CASE which_quarter WHEN 'previous' THEN previous_quarter WHEN 'current' THEN report_quarter END AS period_quarter,
+       CASE which_quarter WHEN 'previous' THEN previous_end WHEN 'current' THEN report_end END AS period_end,
        CAST(count AS INT) AS claimed_count, extracted_count,
        CASE WHEN extracted_count IS NULL THEN 'not checkable'
             WHEN extracted_count = count THEN 'match'

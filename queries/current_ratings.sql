@@ -24,7 +24,7 @@ computed AS (
     SELECT r.*, lapis_rate(r.scheme, r.value, r.target, r.polarity) AS computed_rating FROM rated r
 )
 SELECT council_code, measure_id, measure_ref, measure_name, theme,
-       period_kind, period_label, period_end,
+       period_kind, period_label, period_year, period_quarter, period_end,
        value, value_text, unit, target, target_text,
        rating AS published_rating, rating_text, previous_rating,
        computed_rating,

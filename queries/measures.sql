@@ -6,10 +6,10 @@
 -- polarity_source says 'conflict': a person settles it in the catalog. polarity_evidence
 -- counts each kind of evidence ("ratings 3 higher / 0 lower; travel 0 higher / 1 lower").
 WITH seen AS (
-    SELECT o.*, r.period_end AS report_end,
+    SELECT o.*, r.report_recency,
            ROW_NUMBER() OVER (
                PARTITION BY o.council_code, o.measure_id
-               ORDER BY r.period_end DESC, r.recorded_at DESC, o.source_line
+               ORDER BY r.report_recency DESC, o.source_line
            ) AS latest
     FROM observations o
     JOIN reports r ON r.report_id = o.report_id
@@ -31,7 +31,7 @@ units AS (
         SELECT council_code, measure_id, unit, frequency,
                ROW_NUMBER() OVER (
                    PARTITION BY council_code, measure_id
-                   ORDER BY (unit IS NOT NULL) DESC, (frequency IS NOT NULL) DESC, report_end DESC
+                   ORDER BY (unit IS NOT NULL) DESC, (frequency IS NOT NULL) DESC, report_recency DESC
                ) AS k
         FROM seen
     ) u WHERE k = 1

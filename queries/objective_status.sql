@@ -3,8 +3,9 @@
 -- its title where the report prints no ref. The previous rating is the one the latest report
 -- prints ("Good (Strong in Q1)"), else the rating of the objective in the report before.
 WITH updates AS (
-    SELECT u.*, r.period_end AS report_end, r.period_label AS report_period_label,
-           r.published_at,
+    SELECT u.*, r.report_recency, r.period_label AS report_period_label,
+           r.period_year AS report_period_year, r.period_quarter AS report_period_quarter,
+           r.period_end AS report_period_end,
            COALESCE(u.objective_ref, lower(u.title)) AS objective_key
     FROM objective_updates u
     JOIN reports r ON r.report_id = u.report_id
@@ -13,7 +14,7 @@ ranked AS (
     SELECT u.*,
            ROW_NUMBER() OVER (
                PARTITION BY u.council_code, u.kind, u.objective_key
-               ORDER BY u.report_end DESC, u.published_at DESC NULLS LAST, u.recorded_at DESC, u.event_id
+               ORDER BY u.report_recency DESC, u.event_id
            ) AS k
     FROM updates u
 ),
@@ -32,7 +33,11 @@ joined AS (
     LEFT JOIN earlier e ON e.e_council = c.council_code AND e.e_kind = c.kind AND e.e_key = c.objective_key
     WHERE c.k = 1
 )
-SELECT council_code, kind, objective_ref, title, theme, expected_completion,
+SELECT council_code, kind, objective_ref, title, theme,
+       -- The status is as at the end of the period of the report that gave it.
+       'snapshot' AS period_kind, report_period_label AS period_label,
+       report_period_year AS period_year, report_period_quarter AS period_quarter,
+       report_period_end AS period_end, expected_completion,
        rating, rating_text, status_text, risk_score,
        prior_rating AS previous_rating, prior_source AS previous_rating_source,
        earlier_risk_score AS previous_risk_score,

@@ -1,7 +1,7 @@
 -- The current belief for each (council, measure, period).
 --
--- The value is the assertion of the report about the latest period (then the latest
--- published_at, then the latest recorded_at), so ingesting an older report after a newer one
+-- The value is the assertion of the newest report (reports.report_recency: the latest period,
+-- then the latest published_at, then the document recorded last), so ingesting an older report after a newer one
 -- changes nothing here. A later report often repeats an earlier period's value without its
 -- target, rating or benchmark ("Same quarter 2023-2024"), or prints a benchmark for a year
 -- whose target only an earlier report gave. Each annotation therefore comes from the
@@ -14,7 +14,7 @@ WITH ranked AS (
     SELECT o.*, r.period_label AS report_period_label,
            ROW_NUMBER() OVER (
                PARTITION BY o.council_code, o.measure_id, o.period_kind, o.period_label
-               ORDER BY r.period_end DESC, r.published_at DESC NULLS LAST, o.recorded_at DESC, o.event_id
+               ORDER BY r.report_recency DESC, o.event_id
            ) AS belief_rank
     FROM observations o
     JOIN reports r ON r.report_id = o.report_id

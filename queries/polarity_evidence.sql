@@ -15,7 +15,8 @@ WITH rated AS (
     WHERE o.value IS NOT NULL AND o.target IS NOT NULL AND lapis_rating_scheme(o.rating) IS NOT NULL
 ),
 from_ratings AS (
-    SELECT council_code, measure_id, report_id, period_label, 'published_rating' AS source,
+    SELECT council_code, measure_id, report_id, period_kind, period_label, period_year, period_quarter, period_end,
+           'published_rating' AS source,
            CASE WHEN if_higher = rating THEN 'higher_is_better' ELSE 'lower_is_better' END AS polarity,
            CONCAT(value_text, ' against ', target_text, ' rated ', rating, ' (', scheme, ' rule)') AS detail,
            source_line
@@ -23,13 +24,10 @@ from_ratings AS (
     WHERE (if_higher = rating) <> (if_lower = rating)
 ),
 travel AS (
-    SELECT o.council_code, o.measure_id, o.report_id, o.period_label, o.value, o.value_text,
+    SELECT o.council_code, o.measure_id, o.report_id, o.period_kind, o.period_label, o.period_year,
+           o.period_quarter, o.value, o.value_text,
            o.direction_text, o.source_line, o.period_end,
-           CASE
-               WHEN lower(o.direction_text) LIKE '%improv%' OR lower(o.direction_text) LIKE '%better%' THEN 'improving'
-               WHEN lower(o.direction_text) LIKE '%deteriorat%' OR lower(o.direction_text) LIKE '%declin%'
-                 OR lower(o.direction_text) LIKE '%worse%' THEN 'deteriorating'
-           END AS published
+           lapis_direction(o.direction_text) AS published
     FROM observations o
     WHERE o.direction_text IS NOT NULL AND o.value IS NOT NULL
 ),
@@ -43,10 +41,11 @@ previous AS (
     JOIN observations p
       ON p.report_id = t.report_id AND p.measure_id = t.measure_id
      AND p.period_end < t.period_end AND p.value IS NOT NULL
-    WHERE t.published IS NOT NULL
+    WHERE t.published IN ('improving', 'deteriorating')
 ),
 from_travel AS (
-    SELECT council_code, measure_id, report_id, period_label, 'direction_of_travel' AS source,
+    SELECT council_code, measure_id, report_id, period_kind, period_label, period_year, period_quarter, period_end,
+           'direction_of_travel' AS source,
            CASE WHEN (published = 'improving') = (value > previous_value) THEN 'higher_is_better'
                 ELSE 'lower_is_better' END AS polarity,
            CONCAT(previous_value_text, ' (', previous_period_label, ') to ', value_text, ' printed as ',
@@ -55,8 +54,10 @@ from_travel AS (
     FROM previous
     WHERE k = 1 AND value <> previous_value
 )
-SELECT council_code, measure_id, report_id, period_label, source, polarity, detail, source_line
+SELECT council_code, measure_id, report_id, period_kind, period_label, period_year, period_quarter, period_end,
+       source, polarity, detail, source_line
 FROM from_ratings
 UNION ALL
-SELECT council_code, measure_id, report_id, period_label, source, polarity, detail, source_line
+SELECT council_code, measure_id, report_id, period_kind, period_label, period_year, period_quarter, period_end,
+       source, polarity, detail, source_line
 FROM from_travel

@@ -17,7 +17,8 @@ computed AS (
            lapis_rate(scheme, value, target, 'lower_is_better') AS if_lower_is_better
     FROM rated r
 )
-SELECT council_code, measure_id, measure_ref, measure_name, period_label,
+SELECT council_code, measure_id, measure_ref, measure_name,
+       period_kind, period_label, period_year, period_quarter, period_end,
        value, value_text, target, target_text,
        rating AS published_rating, rating_text, computed_rating,
        if_higher_is_better, if_lower_is_better,

@@ -1,8 +1,9 @@
 -- Per council, measure and period: the value against the same period a year earlier (same
 -- period_kind and quarter, period_year - 1, same month for monthly figures), both from
--- observations_current; a Q4 figure with no Q4 a year earlier is compared with that whole year. direction is improving / deteriorating / unchanged by the measure's
+-- observations_current; a Q4 figure with no Q4 a year earlier is compared with that whole year,
+-- and comparison_basis says which. direction is improving / deteriorating / unchanged by the measure's
 -- polarity, or increasing / decreasing while polarity is unknown. The published direction of
--- travel stands beside it (normalised to improving / deteriorating / unchanged), with whether
+-- travel stands beside it (read by lapis_direction: improving / deteriorating / unchanged), with whether
 -- they agree (null when there is nothing to compare).
 WITH candidates AS (
     SELECT c.council_code, c.measure_id, c.measure_ref, c.measure_name, c.period_kind,
@@ -10,6 +11,7 @@ WITH candidates AS (
            c.unit, p.period_label AS previous_period_label, p.value AS previous_value,
            p.value_text AS previous_value_text, c.direction_text, c.report_id,
            p.report_id AS previous_report_id,
+           p.period_kind AS previous_period_kind,
            COALESCE(m.polarity, 'unknown') AS polarity,
            ROW_NUMBER() OVER (
                PARTITION BY c.council_code, c.measure_id, c.period_kind, c.period_label
@@ -42,16 +44,14 @@ directed AS (
                 WHEN polarity = 'lower_is_better' THEN CASE WHEN value < previous_value THEN 'improving' ELSE 'deteriorating' END
                 WHEN value > previous_value THEN 'increasing'
                 ELSE 'decreasing' END AS direction,
-           CASE WHEN lower(direction_text) LIKE '%improv%' OR lower(direction_text) LIKE '%better%' THEN 'improving'
-                WHEN lower(direction_text) LIKE '%deteriorat%' OR lower(direction_text) LIKE '%declin%'
-                  OR lower(direction_text) LIKE '%worse%' THEN 'deteriorating'
-                WHEN lower(direction_text) IN ('same', 'no change', 'unchanged', 'stable') THEN 'unchanged'
-           END AS published_direction
+           lapis_direction(direction_text) AS published_direction
     FROM pairs p
 )
 SELECT council_code, measure_id, measure_ref, measure_name, period_kind, period_label,
        period_year, period_quarter, period_end, value, value_text, unit,
        previous_period_label, previous_value, previous_value_text,
+       CASE WHEN previous_period_kind = period_kind THEN 'same period a year earlier'
+            ELSE 'previous whole year' END AS comparison_basis,
        change, relative_change, polarity, direction,
        direction_text AS published_direction_text, published_direction,
        CASE WHEN published_direction IS NULL OR direction IN ('increasing', 'decreasing') THEN CAST(NULL AS BOOLEAN)

@@ -7,7 +7,8 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use datafusion::arrow::array::RecordBatch;
-use lapis_store::{IngestOutcome, IngestRequest, SystemClock, Warehouse};
+use lapis_ingest::{IngestOutcome, IngestRequest, ReextractOutcome};
+use lapis_store::{SystemClock, Warehouse};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -24,9 +25,20 @@ struct Cli {
         default_value = "./warehouse"
     )]
     warehouse: String,
-    /// Directory of view files (*.sql).
+    /// Directory of view files (*.sql) to use instead of the built-in views.
     #[arg(long, global = true, env = "LAPIS_QUERIES")]
     queries: Option<PathBuf>,
+    /// Measure catalog file (CSV) to use instead of the built-in catalog/measures.csv.
+    #[arg(long, global = true, env = "LAPIS_CATALOG")]
+    catalog: Option<PathBuf>,
+    /// How long a writing command waits for another writer to finish, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "LAPIS_LOCK_WAIT_SECS",
+        default_value_t = 300
+    )]
+    lock_wait_secs: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,6 +59,45 @@ enum Command {
         /// Layout of the reports; "auto" detects.
         #[arg(long, default_value = "auto")]
         layout: String,
+        /// A file already in the warehouse is read again under this --council (and
+        /// --council-name), superseding its earlier reading; recorded as a correction.
+        #[arg(long)]
+        supersede: bool,
+        /// Why, for --supersede (kept in the corrections table).
+        #[arg(long, requires = "supersede")]
+        reason: Option<String>,
+    },
+    /// Read archived documents again with this lapis's extractor. A document whose events would
+    /// not change appends nothing; otherwise the new extraction is appended and the views show
+    /// it (the old one stays, for --as-of).
+    Reextract {
+        /// Every document in the warehouse.
+        #[arg(long, conflicts_with_all = ["report"])]
+        all: bool,
+        /// Only this council's documents (GSS code).
+        #[arg(long)]
+        council: Option<String>,
+        /// A report id or document hash (or a prefix of one); repeatable.
+        #[arg(long)]
+        report: Vec<String>,
+    },
+    /// Correct the council a document was ingested under, without deleting anything: the
+    /// document is read again under the right council and the correction is recorded with its
+    /// time, reason and operator.
+    Correct {
+        /// Report id or document hash (or a prefix of one).
+        report: String,
+        /// The right council's GSS code.
+        #[arg(long)]
+        council: String,
+        #[arg(long)]
+        council_name: Option<String>,
+        /// Why the correction is made.
+        #[arg(long)]
+        reason: String,
+        /// Who makes it (default: $USER).
+        #[arg(long, env = "USER")]
+        operator: Option<String>,
     },
     /// Run SQL over the event tables and views.
     Query {
@@ -117,16 +168,19 @@ fn read_limited(path: &std::path::Path, limit: usize) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-async fn ingest(
-    wh: &Warehouse,
-    files: &[PathBuf],
-    council: &str,
-    council_name: Option<&str>,
-    layout: &str,
-) -> Result<bool> {
+struct IngestSettings<'a> {
+    council: &'a str,
+    council_name: Option<&'a str>,
+    layout: &'a str,
+    supersede: bool,
+    reason: Option<&'a str>,
+    operator: String,
+}
+
+async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Result<bool> {
     let mut ok = true;
     for file in files {
-        let bytes = match read_limited(file, lapis_extract::DEFAULT_MAX_BYTES) {
+        let bytes = match read_limited(file, lapis_ingest::DEFAULT_MAX_BYTES) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("{}: {e:#}", file.display());
@@ -140,16 +194,39 @@ async fn ingest(
         let req = IngestRequest {
             bytes: &bytes,
             source_uri,
-            council_code: council.to_string(),
-            council_name: council_name.map(str::to_string),
+            council_code: s.council.to_string(),
+            council_name: s.council_name.map(str::to_string),
             job: None,
             media_type: "text/plain".into(),
             fetched_at: None,
             etag: None,
             last_modified: None,
-            layout: layout.to_string(),
+            layout: s.layout.to_string(),
         };
-        match wh.ingest(&req).await {
+        match lapis_ingest::ingest(wh, &req).await {
+            Ok(IngestOutcome::AlreadyIngested { sha256, report_id }) if s.supersede => {
+                let c = lapis_ingest::CouncilCorrection {
+                    report: &sha256,
+                    council_code: s.council,
+                    council_name: s.council_name,
+                    reason: s.reason.unwrap_or("re-ingested with --supersede"),
+                    operator: &s.operator,
+                };
+                match lapis_ingest::correct(wh, &c).await {
+                    Ok(done) => println!(
+                        "{}: {report_id} superseded by {} (council {} → {}); appended {}",
+                        file.display(),
+                        done.report_id,
+                        done.old_council_code,
+                        s.council,
+                        counts(&done.appended)
+                    ),
+                    Err(e) => {
+                        eprintln!("{}: not superseded: {e}", file.display());
+                        ok = false;
+                    }
+                }
+            }
             Ok(IngestOutcome::AlreadyIngested { report_id, .. }) => {
                 println!(
                     "{}: already in the warehouse as {report_id}; nothing appended",
@@ -164,9 +241,11 @@ async fn ingest(
                 parse_issues,
                 ..
             }) => {
-                let counts: Vec<String> =
-                    appended.iter().map(|(t, n)| format!("{t} {n}")).collect();
-                println!("{}: report {report_id} ({period_label}, {extractor}); appended {}; {parse_issues} parse issues", file.display(), counts.join(", "));
+                println!(
+                    "{}: report {report_id} ({period_label}, {extractor}); appended {}; {parse_issues} parse issues",
+                    file.display(),
+                    counts(&appended)
+                );
             }
             Err(e) => {
                 eprintln!("{}: not ingested: {e}", file.display());
@@ -175,6 +254,60 @@ async fn ingest(
         }
     }
     Ok(ok)
+}
+
+fn counts(appended: &lapis_store::Appended) -> String {
+    let list: Vec<String> = appended
+        .rows
+        .iter()
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect();
+    if list.is_empty() {
+        "nothing".into()
+    } else {
+        list.join(", ")
+    }
+}
+
+async fn reextract(wh: &Warehouse, selection: &lapis_ingest::Selection) -> Result<bool> {
+    let chosen = lapis_ingest::select(wh, selection).await?;
+    if chosen.is_empty() {
+        println!("no documents selected");
+        return Ok(true);
+    }
+    let (mut unchanged, mut appended, mut failed) = (0, 0, 0);
+    for record in &chosen {
+        let name = record
+            .source_uri
+            .as_deref()
+            .unwrap_or(&record.document_sha256);
+        match lapis_ingest::reextract_one(wh, record).await {
+            Ok(ReextractOutcome::Unchanged { report_id }) => {
+                unchanged += 1;
+                println!("{name}: unchanged ({report_id}); nothing appended");
+            }
+            Ok(ReextractOutcome::Appended {
+                superseded_report_id,
+                report_id,
+                appended: rows,
+            }) => {
+                appended += 1;
+                println!(
+                    "{name}: {superseded_report_id} superseded by {report_id}; appended {}",
+                    counts(&rows)
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{name}: not re-extracted: {e}");
+            }
+        }
+    }
+    println!(
+        "{} documents: {appended} re-extracted, {unchanged} unchanged, {failed} failed",
+        chosen.len()
+    );
+    Ok(failed == 0)
 }
 
 fn write_output(
@@ -256,28 +389,77 @@ fn write_output(
     Ok(())
 }
 
-/// Opens a warehouse that must already exist: reading commands never create one.
-async fn open_existing(warehouse: &str) -> Result<Warehouse> {
-    if !warehouse.contains("://") && !std::path::Path::new(warehouse).join("_lapis.json").exists() {
-        bail!("no warehouse at {warehouse} (ingest a report first, or pass --warehouse)");
-    }
-    Ok(Warehouse::open(warehouse, Box::new(SystemClock)).await?)
-}
-
 async fn run(cli: Cli) -> Result<bool> {
-    let queries = cli
-        .queries
-        .clone()
-        .unwrap_or_else(lapis_sql::default_queries_dir);
+    let defs = lapis_sql::Definitions {
+        queries_dir: cli.queries.clone(),
+        catalog: cli.catalog.clone(),
+    };
+    let lock_wait = std::time::Duration::from_secs(cli.lock_wait_secs);
+    let writer = || Warehouse::open_writer(&cli.warehouse, Box::new(SystemClock), lock_wait);
     match &cli.command {
         Command::Ingest {
             files,
             council,
             council_name,
             layout,
+            supersede,
+            reason,
         } => {
-            let wh = Warehouse::open(&cli.warehouse, Box::new(SystemClock)).await?;
-            ingest(&wh, files, council, council_name.as_deref(), layout).await
+            lapis_ingest::validate_council_code(council)?;
+            let wh = writer().await?;
+            let settings = IngestSettings {
+                council,
+                council_name: council_name.as_deref(),
+                layout,
+                supersede: *supersede,
+                reason: reason.as_deref(),
+                operator: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+            };
+            ingest(&wh, files, &settings).await
+        }
+        Command::Reextract {
+            all,
+            council,
+            report,
+        } => {
+            if !*all && council.is_none() && report.is_empty() {
+                bail!("say which documents: --all, --council CODE or --report ID");
+            }
+            if let Some(code) = council {
+                lapis_ingest::validate_council_code(code)?;
+            }
+            let wh = writer().await?;
+            let selection = lapis_ingest::Selection {
+                council: council.clone(),
+                reports: report.clone(),
+            };
+            reextract(&wh, &selection).await
+        }
+        Command::Correct {
+            report,
+            council,
+            council_name,
+            reason,
+            operator,
+        } => {
+            lapis_ingest::validate_council_code(council)?;
+            let wh = writer().await?;
+            let c = lapis_ingest::CouncilCorrection {
+                report,
+                council_code: council,
+                council_name: council_name.as_deref(),
+                reason,
+                operator: operator.as_deref().unwrap_or("unknown"),
+            };
+            let done = lapis_ingest::correct(&wh, &c).await?;
+            println!(
+                "{} superseded by {} (council {} → {council}); appended {}",
+                done.superseded_report_id,
+                done.report_id,
+                done.old_council_code,
+                counts(&done.appended)
+            );
+            Ok(true)
         }
         Command::Query {
             sql,
@@ -286,8 +468,8 @@ async fn run(cli: Cli) -> Result<bool> {
             as_of,
         } => {
             let as_of = as_of.as_deref().map(parse_as_of).transpose()?;
-            let wh = open_existing(&cli.warehouse).await?;
-            let ctx = lapis_sql::session(&wh, &queries, as_of).await?;
+            let wh = Warehouse::open_reader(&cli.warehouse).await?;
+            let ctx = lapis_sql::session(&wh, &defs, as_of).await?;
             let (schema, batches) = lapis_sql::query(&ctx, sql).await?;
             write_output(&schema, &batches, *format, out.as_ref())?;
             Ok(true)
@@ -300,8 +482,8 @@ async fn run(cli: Cli) -> Result<bool> {
             if !(0.0..=1.0).contains(min_score) {
                 bail!("--min-score must be between 0 and 1, not {min_score}");
             }
-            let wh = open_existing(&cli.warehouse).await?;
-            let ctx = lapis_sql::session(&wh, &queries, None).await?;
+            let wh = Warehouse::open_reader(&cli.warehouse).await?;
+            let ctx = lapis_sql::session(&wh, &defs, None).await?;
             let found = lapis_sql::aliases::suggest(&ctx, council.as_deref(), *min_score).await?;
             let (schema, batch) = lapis_sql::aliases::to_batch(&found)?;
             write_output(&schema, &[batch], *format, None)?;
@@ -319,18 +501,33 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
+    // Planning a deeply nested expression recurses deeply. DataFusion's recursive_protection
+    // grows the stack where it recurses; the work also runs on a thread with a large stack
+    // (reserved, not committed), so a 20,000-term expression is answered or refused, never a
+    // crash.
+    let worker = std::thread::Builder::new()
+        .name("lapis".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_stack_size(STACK_BYTES)
+                .enable_all()
+                .build()?;
+            Ok::<_, std::io::Error>(runtime.block_on(run(cli)))
+        });
+    let outcome = match worker.map(|w| w.join()) {
+        Ok(Ok(Ok(outcome))) => outcome,
+        Ok(Ok(Err(e))) | Err(e) => {
             eprintln!("lapis: cannot start: {e}");
             return ExitCode::FAILURE;
         }
+        Ok(Err(_)) => {
+            eprintln!("lapis: internal error (a panic); please report it");
+            return ExitCode::FAILURE;
+        }
     };
-    match runtime.block_on(run(cli)) {
+    match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
@@ -339,3 +536,6 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Stack of the threads that plan and run queries.
+const STACK_BYTES: usize = 512 * 1024 * 1024;

@@ -117,15 +117,7 @@ fn every_table_is_append_only_and_refuses_deletes() {
     )
     .status
     .success());
-    for table in [
-        "documents",
-        "reports",
-        "observations",
-        "objective_updates",
-        "report_claims",
-        "parse_issues",
-        "job_runs",
-    ] {
+    for table in lapis_store::schema::TABLES {
         let log = std::fs::read_to_string(
             wh.join(table)
                 .join("_delta_log")
@@ -139,9 +131,10 @@ fn every_table_is_append_only_and_refuses_deletes() {
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let wh = lapis_store::Warehouse::open(
+        let wh = lapis_store::Warehouse::open_writer(
             wh.to_str().expect("path"),
             Box::new(lapis_store::SystemClock),
+            std::time::Duration::from_secs(10),
         )
         .await
         .expect("open");
@@ -393,20 +386,21 @@ fn suggest_aliases_proposes_renamed_measures_until_the_catalog_confirms_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let wh = dir.path().join("wh");
     ingest_all_ok(&wh);
-    // The views without a catalog beside them: nothing is confirmed yet.
-    let bare = dir.path().join("bare/queries");
-    std::fs::create_dir_all(&bare).expect("mkdir");
-    let repo_queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../queries");
-    for entry in std::fs::read_dir(&repo_queries).expect("queries").flatten() {
-        std::fs::copy(entry.path(), bare.join(entry.file_name())).expect("copy view");
-    }
-    let suggest = |queries: &Path| -> Vec<String> {
-        let queries = queries.to_str().expect("path");
+    // An empty catalog: nothing is confirmed yet.
+    let bare = dir.path().join("empty-catalog.csv");
+    std::fs::write(
+        &bare,
+        "council_code,measure_id,canonical_id,polarity,note\n",
+    )
+    .expect("write");
+    let repo_catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog/measures.csv");
+    let suggest = |catalog: &Path| -> Vec<String> {
+        let catalog = catalog.to_str().expect("path");
         let out = lapis(
             &wh,
             &[
-                "--queries",
-                queries,
+                "--catalog",
+                catalog,
                 "suggest-aliases",
                 "--council",
                 "E10000007",
@@ -454,7 +448,7 @@ fn suggest_aliases_proposes_renamed_measures_until_the_catalog_confirms_them() {
         .any(|r| r.contains("including-exceptions") && r.contains("excluding-exceptions")));
 
     // With the repository's catalog the confirmed renames are no longer suggested.
-    let confirmed = suggest(&repo_queries);
+    let confirmed = suggest(&repo_catalog);
     assert!(
         !confirmed
             .iter()

@@ -5,6 +5,8 @@
 //! here is only bad text, and every parser returns `None` (never panics) for text it cannot read.
 
 pub mod alias;
+pub mod council;
+pub mod direction;
 pub mod event;
 pub mod period;
 pub mod rating;
@@ -12,6 +14,8 @@ pub mod scheme;
 pub mod value;
 
 pub use alias::{name_similarity, name_words};
+pub use council::is_council_code;
+pub use direction::Direction;
 pub use event::{
     event_id, measure_id, normalise_name, ClaimEvent, DocumentMeta, Extraction, ObjectiveKind,
     ObjectiveUpdate, Observation, ParseIssue, ReportMeta, Severity,

@@ -1,36 +1,51 @@
 //! lapis-sql: a DataFusion session over the warehouse.
 //!
-//! The Delta tables are registered as `raw_<table>`. The public tables (`observations`,
-//! `reports`, …) are views over them that show only events whose report row exists (the commit
-//! marker, see `lapis-store`) and, for `--as-of`, only what was recorded by then. Measure ids are
-//! mapped through the aliases of the measure catalog. Then every `queries/*.sql` file is
-//! registered as a view named after the file, in dependency order.
+//! The Delta tables are registered as `raw_<table>`, `raw_reports` first: it is committed last
+//! by every append, so every report a reader sees has all its events in the tables loaded after
+//! it (a reader never sees half an ingest). The public tables (`observations`, `reports`, …) are
+//! views over them that show only events whose report row exists (the commit marker, see
+//! `lapis-store`), of each document only its latest extraction (`extractions` lists them all),
+//! and, for `--as-of`, only what was recorded by then. Measure ids are mapped through the
+//! aliases of the measure catalog, council by council. Then every view of `queries/` is
+//! registered, in dependency order.
+//!
+//! The views and the catalog are compiled in ([`embedded`]); [`Definitions`] can point at a
+//! directory of view files and a catalog file instead.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::prelude::{CsvReadOptions, SessionConfig, SessionContext};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use lapis_store::schema::TABLES;
 use lapis_store::Warehouse;
 
 pub mod aliases;
+pub mod catalog;
 pub mod udf;
+
+/// The views and the measure catalog compiled into the binary.
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SqlError {
-    /// The user's SQL is wrong (syntax, unknown column or table).
+    /// The user's SQL is wrong (syntax, unknown column or table) or not allowed.
     #[error("{0}")]
     Query(String),
-    /// A view file in queries/ is wrong: our bug or a local edit.
+    /// A view file is wrong: our bug or a local edit.
     #[error("view {name} ({path}): {message}")]
     View {
         name: String,
         path: String,
         message: String,
     },
+    #[error(transparent)]
+    Catalog(#[from] catalog::CatalogError),
     #[error(transparent)]
     Store(#[from] lapis_store::StoreError),
     #[error("{0}")]
@@ -39,21 +54,64 @@ pub enum SqlError {
 
 pub type SqlResult<T> = Result<T, SqlError>;
 
-/// Where the view files live: `LAPIS_QUERIES`, else `./queries`, else the source tree's.
-pub fn default_queries_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("LAPIS_QUERIES") {
-        return PathBuf::from(dir);
-    }
-    let local = PathBuf::from("queries");
-    if local.is_dir() {
-        return local;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../queries"))
+/// Where the views and the measure catalog come from: compiled in unless a directory of view
+/// files or a catalog file is given.
+#[derive(Debug, Clone, Default)]
+pub struct Definitions {
+    pub queries_dir: Option<PathBuf>,
+    pub catalog: Option<PathBuf>,
 }
 
-/// The measure catalog file beside the views: `<queries>/../catalog/measures.csv`.
-fn catalog_path(queries: &Path) -> PathBuf {
-    queries.join("..").join("catalog").join("measures.csv")
+impl Definitions {
+    /// The views, as (name, where it came from, SQL), sorted by name.
+    pub fn views(&self) -> SqlResult<Vec<(String, String, String)>> {
+        let Some(dir) = &self.queries_dir else {
+            return Ok(embedded::VIEWS
+                .iter()
+                .map(|(name, sql)| {
+                    (
+                        name.to_string(),
+                        format!("built-in {name}.sql"),
+                        sql.to_string(),
+                    )
+                })
+                .collect());
+        };
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| SqlError::Engine(format!("queries directory {}: {e}", dir.display())))?;
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("sql") {
+                continue;
+            }
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let sql = std::fs::read_to_string(&path)
+                .map_err(|e| SqlError::Engine(format!("{}: {e}", path.display())))?;
+            out.push((name, path.display().to_string(), sql));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The measure catalog, validated.
+    pub fn catalog(&self) -> SqlResult<Vec<catalog::Entry>> {
+        match &self.catalog {
+            None => Ok(catalog::parse(
+                embedded::CATALOG,
+                "the built-in catalog/measures.csv",
+            )?),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| SqlError::Engine(format!("catalog {}: {e}", path.display())))?;
+                Ok(catalog::parse(&text, &path.display().to_string())?)
+            }
+        }
+    }
 }
 
 fn ts_literal(t: DateTime<Utc>) -> String {
@@ -85,10 +143,19 @@ fn columns(table: &str, overrides: &[(&str, &str)]) -> String {
         .join(", ")
 }
 
+/// Counts that fit 32 bits are exposed as INT (BI tools map BIGINT to decimals or longs).
+/// `documents.bytes` stays BIGINT: a size, which may pass 2 GiB once limits are raised.
+const INT_COUNTS: [(&str, &str); 4] = [
+    ("count", "CAST(t.count AS INT)"),
+    ("documents_seen", "CAST(t.documents_seen AS INT)"),
+    ("documents_new", "CAST(t.documents_new AS INT)"),
+    ("events_appended", "CAST(t.events_appended AS INT)"),
+];
+
 /// Builds a session over the warehouse with every view registered.
 pub async fn session(
     wh: &Warehouse,
-    queries: &Path,
+    defs: &Definitions,
     as_of: Option<DateTime<Utc>>,
 ) -> SqlResult<SessionContext> {
     let config = SessionConfig::new()
@@ -103,6 +170,7 @@ pub async fn session(
         );
     let ctx = SessionContext::new_with_config(config);
     udf::register(&ctx);
+    // `reports` first (TABLES starts with it): see the module docs.
     for table in TABLES {
         let t = wh.table(table).await?;
         t.update_datafusion_session(&ctx.state())
@@ -114,93 +182,86 @@ pub async fn session(
         ctx.register_table(format!("raw_{table}"), provider)
             .map_err(|e| SqlError::Engine(e.to_string()))?;
     }
-    let catalog = catalog_path(queries);
-    let catalog_schema = Schema::new(
-        [
-            "council_code",
-            "measure_id",
-            "canonical_id",
-            "polarity",
-            "note",
-        ]
-        .map(|name| Field::new(name, DataType::Utf8, true))
-        .to_vec(),
-    );
-    if catalog.is_file() {
-        let opts = CsvReadOptions::new()
-            .has_header(true)
-            .comment(b'#')
-            .schema(&catalog_schema);
-        ctx.register_csv("measure_catalog", catalog.to_string_lossy().as_ref(), opts)
-            .await
-            .map_err(|e| SqlError::View {
-                name: "measure_catalog".into(),
-                path: catalog.display().to_string(),
-                message: e.to_string(),
-            })?;
-    } else {
-        ctx.sql("CREATE VIEW measure_catalog AS SELECT CAST(NULL AS VARCHAR) AS council_code, CAST(NULL AS VARCHAR) AS measure_id, CAST(NULL AS VARCHAR) AS canonical_id, CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS VARCHAR) AS note WHERE false")
-            .await
+    let entries = defs.catalog()?;
+    let catalog_table =
+        MemTable::try_new(catalog::schema(), vec![vec![catalog::to_batch(&entries)]])
             .map_err(|e| SqlError::Engine(e.to_string()))?;
-    }
+    ctx.register_table("measure_catalog", Arc::new(catalog_table))
+        .map_err(|e| SqlError::Engine(e.to_string()))?;
     let recorded = |alias: &str| {
         as_of
             .map(|t| format!(" AND {alias}.recorded_at <= {}", ts_literal(t)))
             .unwrap_or_default()
     };
-    let mut base = vec![format!(
-        "CREATE VIEW reports AS SELECT {} FROM raw_reports t WHERE true{}",
-        columns("reports", &[]),
-        recorded("t")
-    )];
-    base.push(format!(
-        "CREATE VIEW documents AS SELECT {} FROM raw_documents t WHERE t.sha256 IN (SELECT document_sha256 FROM reports)",
-        columns("documents", &[])
-    ));
-    for table in ["objective_updates", "report_claims", "parse_issues"] {
-        base.push(format!(
-            "CREATE VIEW {table} AS SELECT {} FROM raw_{table} t WHERE t.report_id IN (SELECT report_id FROM reports)",
-            columns(table, &[])
-        ));
-    }
-    base.push(format!(
-        "CREATE VIEW observations AS SELECT {} FROM raw_observations t LEFT JOIN (SELECT DISTINCT measure_id, canonical_id FROM measure_catalog WHERE canonical_id IS NOT NULL AND canonical_id <> '') c ON t.measure_id = c.measure_id WHERE t.report_id IN (SELECT report_id FROM reports)",
-        columns("observations", &[("measure_id", "COALESCE(c.canonical_id, t.measure_id)")])
-    ));
-    base.push(format!(
-        "CREATE VIEW job_runs AS SELECT {} FROM raw_job_runs t WHERE true{}",
-        columns("job_runs", &[]),
-        recorded("t")
-    ));
+    let report_columns = columns("reports", &[]);
+    let plain_report_columns = lapis_store::schema::schema("reports")
+        .fields()
+        .iter()
+        .map(|f| format!("t.{}", f.name()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let base = [
+        // Every committed extraction; the latest of each document is current.
+        format!(
+            "CREATE VIEW extractions AS SELECT {report_columns},              ROW_NUMBER() OVER (PARTITION BY t.document_sha256 ORDER BY COALESCE(t.extraction_seq, 1) DESC, t.recorded_at DESC) = 1 AS is_current,              MIN(t.recorded_at) OVER (PARTITION BY t.document_sha256) AS first_recorded_at              FROM raw_reports t WHERE true{}",
+            recorded("t")
+        ),
+        // "Newer report" is defined here, once: the later period, then the later publication,
+        // then the document first recorded later. report_recency orders reports by it.
+        format!(
+            "CREATE VIEW reports AS SELECT {plain_report_columns},              CAST(ROW_NUMBER() OVER (ORDER BY t.period_end, t.published_at NULLS FIRST, t.first_recorded_at, t.report_id) AS INT) AS report_recency              FROM extractions t WHERE t.is_current"
+        ),
+        format!(
+            "CREATE VIEW documents AS SELECT {} FROM raw_documents t WHERE t.sha256 IN (SELECT document_sha256 FROM reports)",
+            columns("documents", &[])
+        ),
+        format!(
+            "CREATE VIEW objective_updates AS SELECT {} FROM raw_objective_updates t WHERE t.report_id IN (SELECT report_id FROM reports)",
+            columns("objective_updates", &[])
+        ),
+        format!(
+            "CREATE VIEW report_claims AS SELECT {} FROM raw_report_claims t WHERE t.report_id IN (SELECT report_id FROM reports)",
+            columns("report_claims", &INT_COUNTS)
+        ),
+        format!(
+            "CREATE VIEW parse_issues AS SELECT {} FROM raw_parse_issues t WHERE t.report_id IN (SELECT report_id FROM reports)",
+            columns("parse_issues", &[])
+        ),
+        // Aliases are per council: a catalog row maps only its own council's measure.
+        format!(
+            "CREATE VIEW observations AS SELECT {} FROM raw_observations t              LEFT JOIN (SELECT council_code AS c_council, measure_id AS c_measure, canonical_id FROM measure_catalog WHERE canonical_id IS NOT NULL) c                ON t.council_code = c.c_council AND t.measure_id = c.c_measure              WHERE t.report_id IN (SELECT report_id FROM reports)",
+            columns("observations", &[("measure_id", "COALESCE(c.canonical_id, t.measure_id)")])
+        ),
+        format!(
+            "CREATE VIEW job_runs AS SELECT {} FROM raw_job_runs t WHERE true{}",
+            columns("job_runs", &INT_COUNTS),
+            recorded("t")
+        ),
+        format!(
+            "CREATE VIEW corrections AS SELECT {} FROM raw_corrections t WHERE true{}",
+            columns("corrections", &[]),
+            recorded("t")
+        ),
+    ];
     for sql in base {
         ctx.sql(&sql)
             .await
             .map_err(|e| SqlError::Engine(format!("{e} in {sql}")))?;
     }
-    register_views(&ctx, queries).await?;
+    register_views(&ctx, defs.views()?).await?;
     Ok(ctx)
 }
 
-/// Registers every `*.sql` file in `dir` as a view named after the file. Files may use each
-/// other; they are retried until every one resolves.
-pub async fn register_views(ctx: &SessionContext, dir: &Path) -> SqlResult<Vec<String>> {
-    let mut pending: Vec<(String, PathBuf, String)> = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| SqlError::Engine(format!("queries directory {}: {e}", dir.display())))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("sql") {
-            continue;
-        }
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let sql = std::fs::read_to_string(&path)
-            .map_err(|e| SqlError::Engine(format!("{}: {e}", path.display())))?;
-        pending.push((name, path, sql));
-    }
+/// Registers each (name, origin, SQL) as a view named `name`. Views may use each other; they
+/// are retried until every one resolves.
+pub async fn register_views(
+    ctx: &SessionContext,
+    views: Vec<(String, String, String)>,
+) -> SqlResult<Vec<String>> {
+    let mut pending: Vec<(String, PathBuf, String)> = views
+        .into_iter()
+        .map(|(name, origin, sql)| (name, PathBuf::from(origin), sql))
+        .collect();
     pending.sort();
     let mut done = Vec::new();
     while !pending.is_empty() {
@@ -237,6 +298,7 @@ pub async fn query(
     ctx: &SessionContext,
     sql: &str,
 ) -> SqlResult<(Arc<datafusion::arrow::datatypes::Schema>, Vec<RecordBatch>)> {
+    check_depth(sql)?;
     let opts = datafusion::execution::context::SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)
@@ -251,6 +313,54 @@ pub async fn query(
         .await
         .map_err(|e| SqlError::Query(one_line(&e.to_string())))?;
     Ok((schema, batches))
+}
+
+/// How deeply a query may nest expressions. Planning a 20,000-term sum takes minutes and a
+/// very deep stack; no dashboard needs more than a few dozen levels.
+pub const MAX_EXPR_DEPTH: usize = 1_000;
+
+/// Refuses a query whose expressions nest deeper than [`MAX_EXPR_DEPTH`], before it is planned.
+/// The walk stops at the limit, so checking costs no deeper recursion than the limit.
+fn check_depth(sql: &str) -> SqlResult<()> {
+    use datafusion::sql::parser::{DFParserBuilder, Statement};
+    use datafusion::sql::sqlparser::ast::{Expr, Visit, Visitor};
+    use std::ops::ControlFlow;
+
+    struct Depth {
+        now: usize,
+    }
+    impl Visitor for Depth {
+        type Break = ();
+        fn pre_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.now += 1;
+            if self.now > MAX_EXPR_DEPTH {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.now -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    // Syntax errors are reported by the planner, with its own message.
+    let Ok(statements) = DFParserBuilder::new(sql)
+        .build()
+        .and_then(|mut p| p.parse_statements())
+    else {
+        return Ok(());
+    };
+    for statement in statements {
+        if let Statement::Statement(s) = statement {
+            if s.visit(&mut Depth { now: 0 }).is_break() {
+                return Err(SqlError::Query(format!(
+                    "the query nests expressions more than {MAX_EXPR_DEPTH} deep; lapis refuses it before planning (split it, or use a subquery)"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// DataFusion errors can span lines; a person reads one.

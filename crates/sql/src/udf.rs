@@ -4,7 +4,10 @@
 //! - `lapis_rate(scheme, value, target, polarity)`: the rating the scheme's rule gives, or null
 //!   (unknown scheme or polarity, missing figures, zero target);
 //! - `lapis_rating_rank(rating)`: 4 best … 1 worst, null for words that are not ratings;
-//! - `lapis_rating_scheme(rating)`: the measure scheme a published rating word belongs to.
+//! - `lapis_rating_scheme(rating)`: the measure scheme a published rating word belongs to;
+//! - `lapis_direction(text)`: a printed direction of travel read as `improving`,
+//!   `deteriorating` or `unchanged` (null when it states none), the one vocabulary every view
+//!   uses.
 
 use std::sync::Arc;
 
@@ -13,11 +16,11 @@ use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::{cast::as_string_array, Result as DfResult};
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
 use datafusion::prelude::SessionContext;
-use lapis_model::{Polarity, Rating, Scheme};
+use lapis_model::{Direction, Polarity, Rating, Scheme};
 
 /// Registers the lapis functions with a session.
 pub fn register(ctx: &SessionContext) {
-    for udf in [rate(), rating_rank(), rating_scheme()] {
+    for udf in [rate(), rating_rank(), rating_scheme(), direction()] {
         ctx.register_udf(udf);
     }
 }
@@ -98,6 +101,24 @@ fn rating_scheme() -> ScalarUDF {
                         .and_then(Scheme::of_rating)
                         .map(Scheme::as_str)
                 })
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    )
+}
+
+fn direction() -> ScalarUDF {
+    create_udf(
+        "lapis_direction",
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let text = strings(&arrays[0])?;
+            let out: StringArray = text
+                .iter()
+                .map(|t| t.and_then(Direction::parse).map(Direction::as_str))
                 .collect();
             Ok(ColumnarValue::Array(Arc::new(out)))
         }),

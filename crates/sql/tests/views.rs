@@ -1,28 +1,32 @@
 //! Golden tests of the views over the four real reports (and the bundled 2025-26 sample, which
-//! restates a 2024-25 figure).
+//! restates a 2024-25 figure), run by the `sqllogictest` crate (DataFusion's own format and
+//! runner).
 //!
-//! Each `tests/views/*.slt` file holds sqllogictest-style records:
+//! Each `tests/views/*.slt` file holds records:
 //!
 //! ```text
-//! # why these rows are right, checked against the report text
-//! query
+//! # why these rows are right, checked against the report lines cited here
+//! query TTR
 //! SELECT ... ORDER BY ...
 //! ----
 //! value | value | NULL
 //! ```
 //!
 //! Cells are joined with ` | `, nulls print as `NULL`, floats in Rust's shortest form. Every
-//! expected row was checked by hand against the report lines it cites. A failing record prints
-//! the query with the expected and actual rows. `LAPIS_BLESS=1` rewrites the expected rows from
-//! the actual ones, for a person to review in the diff before committing.
+//! expected row was checked by hand against the report lines cited beside it. A failing record
+//! prints the query with the expected and actual rows. `LAPIS_BLESS=1` rewrites the expected
+//! rows (sqllogictest's `--complete`), for a person to review in the diff before committing.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::SessionContext;
-use lapis_store::{FixedClock, IngestRequest, Warehouse};
+use lapis_ingest::IngestRequest;
+use lapis_store::{SteppingClock, Warehouse};
+use sqllogictest::{DBOutput, DefaultColumnType};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -36,15 +40,17 @@ const REPORTS: [(&str, &str); 4] = [
 ];
 
 /// Ingests the reports (newest first when `reverse`, to show order does not matter) and the
-/// sample, and opens a session with every view.
+/// sample, each at its own time (a clock that moves on a minute per append), and opens a
+/// session with every view.
 async fn warehouse(dir: &Path, reverse: bool) -> SessionContext {
-    let wh = Warehouse::open(
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 24, 9, 0, 0)
+        .single()
+        .expect("time");
+    let wh = Warehouse::open_writer(
         dir.to_str().expect("utf-8 path"),
-        Box::new(FixedClock(
-            Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0)
-                .single()
-                .expect("time"),
-        )),
+        Box::new(SteppingClock::new(start, chrono::Duration::minutes(1))),
+        Duration::from_secs(10),
     )
     .await
     .expect("open warehouse");
@@ -74,9 +80,13 @@ async fn warehouse(dir: &Path, reverse: bool) -> SessionContext {
             last_modified: None,
             layout: "auto".into(),
         };
-        wh.ingest(&req).await.expect("ingest");
+        lapis_ingest::ingest(&wh, &req).await.expect("ingest");
     }
-    lapis_sql::session(&wh, &repo().join("queries"), None)
+    drop(wh);
+    let reader = Warehouse::open_reader(dir.to_str().expect("utf-8 path"))
+        .await
+        .expect("open for reading");
+    lapis_sql::session(&reader, &lapis_sql::Definitions::default(), None)
         .await
         .expect("session")
 }
@@ -104,41 +114,51 @@ async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
     out
 }
 
-struct Record {
-    line: usize,
-    sql: String,
-    expected: Vec<String>,
+/// The session as a sqllogictest database.
+#[derive(Clone)]
+struct Lapis(SessionContext);
+
+#[async_trait::async_trait]
+impl sqllogictest::AsyncDB for Lapis {
+    type Error = lapis_sql::SqlError;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, Self::Error> {
+        let (schema, _) = lapis_sql::query(&self.0, &format!("{sql}")).await?;
+        let types = schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Int32 | DataType::Int64 => DefaultColumnType::Integer,
+                DataType::Float64 => DefaultColumnType::FloatingPoint,
+                DataType::Utf8 => DefaultColumnType::Text,
+                _ => DefaultColumnType::Any,
+            })
+            .collect();
+        let rows = rows(&self.0, sql)
+            .await
+            .into_iter()
+            .map(|row| row.split(" | ").map(str::to_string).collect())
+            .collect();
+        Ok(DBOutput::Rows { types, rows })
+    }
+
+    async fn shutdown(&mut self) {}
+
+    fn engine_name(&self) -> &str {
+        "lapis"
+    }
 }
 
-fn records(text: &str) -> Vec<Record> {
-    let mut out = Vec::new();
-    let mut lines = text.lines().enumerate().peekable();
-    while let Some((no, line)) = lines.next() {
-        if line.trim() != "query" {
-            continue;
-        }
-        let mut sql = Vec::new();
-        for (_, l) in lines.by_ref() {
-            if l.trim() == "----" {
-                break;
-            }
-            sql.push(l);
-        }
-        let mut expected = Vec::new();
-        while let Some((_, l)) = lines.peek() {
-            if l.trim().is_empty() {
-                break;
-            }
-            expected.push(l.trim_end().to_string());
-            lines.next();
-        }
-        out.push(Record {
-            line: no + 1,
-            sql: sql.join("\n"),
-            expected,
-        });
-    }
-    out
+/// Rows are compared as printed: cells joined with ` | `, trailing space ignored.
+fn pipe_validator(
+    _normalizer: sqllogictest::Normalizer,
+    actual: &[Vec<String>],
+    expected: &[String],
+) -> bool {
+    let actual: Vec<String> = actual.iter().map(|r| r.join(" | ")).collect();
+    let expected: Vec<String> = expected.iter().map(|l| l.trim_end().to_string()).collect();
+    actual == expected
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,56 +173,62 @@ async fn views_match_their_golden_files() {
             .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("slt"))
             .collect();
     files.sort();
-    assert!(files.len() >= 8, "a golden file per view");
-    let mut failures = Vec::new();
-    let mut checked = 0;
+    assert!(files.len() >= 9, "a golden file per view");
     let bless = std::env::var_os("LAPIS_BLESS").is_some();
-    for file in files {
-        let text = std::fs::read_to_string(&file).expect("read slt");
-        let mut blessed: Vec<String> = text.lines().map(str::to_string).collect();
-        let mut recs = records(&text);
-        recs.reverse();
-        for rec in recs {
-            checked += 1;
-            let actual = rows(&ctx, &rec.sql).await;
-            if bless {
-                // Rewrites the expected rows of this record (records are visited bottom-up so
-                // earlier line numbers stay valid). The result still needs a person's review.
-                let start = rec.line + rec.sql.lines().count() + 1;
-                blessed.splice(start..start + rec.expected.len(), actual.clone());
-            } else if actual != rec.expected {
-                failures.push(format!(
-                    "{}:{}\n{}\n-- expected\n{}\n-- actual\n{}\n",
-                    file.display(),
-                    rec.line,
-                    rec.sql,
-                    rec.expected.join("\n"),
-                    actual.join("\n")
-                ));
-            }
-        }
+    let mut failures = Vec::new();
+    for file in &files {
+        let db = Lapis(ctx.clone());
+        let mut runner = sqllogictest::Runner::new(move || {
+            let db = db.clone();
+            async move { Ok::<_, lapis_sql::SqlError>(db) }
+        });
+        runner.with_validator(pipe_validator);
         if bless {
-            std::fs::write(&file, blessed.join("\n") + "\n").expect("write slt");
+            runner
+                .update_test_file(
+                    file,
+                    " | ",
+                    pipe_validator,
+                    sqllogictest::default_normalizer,
+                    sqllogictest::default_column_validator,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        } else if let Err(e) = runner.run_file_async(file).await {
+            failures.push(format!("{}: {}", file.display(), e.display(false)));
         }
-    }
-    if bless {
-        return;
     }
     assert!(
         failures.is_empty(),
-        "{} of {checked} records differ:\n{}",
+        "{} of {} files differ:\n{}",
         failures.len(),
+        files.len(),
         failures.join("\n")
     );
 }
 
 /// BI tools read plain types: no dictionaries, no decimals, no 64-bit integers (counts are cast
-/// to INT), UTC timestamps.
+/// to INT; `documents.bytes` is the one BIGINT, a size), UTC timestamps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn view_columns_have_bi_friendly_types() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = warehouse(dir.path(), false).await;
     let mut views = Vec::new();
+    // Every view file, and the public tables.
+    views.extend(
+        [
+            "reports",
+            "extractions",
+            "documents",
+            "observations",
+            "objective_updates",
+            "report_claims",
+            "parse_issues",
+            "job_runs",
+            "corrections",
+        ]
+        .map(String::from),
+    );
     for entry in std::fs::read_dir(repo().join("queries"))
         .expect("queries")
         .flatten()
@@ -229,6 +255,7 @@ async fn view_columns_have_bi_friendly_types() {
                 | DataType::Int32
                 | DataType::Date32
                 | DataType::Boolean => true,
+                DataType::Int64 => view == "documents" && f.name() == "bytes",
                 DataType::Timestamp(TimeUnit::Microsecond, Some(tz)) => tz.as_ref() == "UTC",
                 _ => false,
             };
@@ -237,7 +264,8 @@ async fn view_columns_have_bi_friendly_types() {
     }
 }
 
-/// The current belief does not depend on the order reports arrive in.
+/// The current belief does not depend on the order reports arrive in: the two warehouses
+/// record their reports at different times, in opposite orders.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_order_does_not_change_current_views() {
     let (a, b) = (

@@ -10,16 +10,21 @@ use deltalake::arrow::array::{
     StringBuilder, TimestampMicrosecondBuilder,
 };
 use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use lapis_model::{event_id, DocumentMeta, Extraction};
+use lapis_model::{event_id, DocumentMeta};
 
-pub const TABLES: [&str; 7] = [
-    "documents",
+use crate::ExtractionUnit;
+
+/// The event tables. `reports` comes first: a reader loads it before the others, so that every
+/// report it sees has all its events in the tables it loads next (`reports` is committed last).
+pub const TABLES: [&str; 8] = [
     "reports",
+    "documents",
     "observations",
     "objective_updates",
     "report_claims",
     "parse_issues",
     "job_runs",
+    "corrections",
 ];
 
 fn ts() -> DataType {
@@ -58,6 +63,12 @@ pub fn schema(table: &str) -> SchemaRef {
             Field::new("published_at", Date32, true),
             s("extractor"),
             Field::new("recorded_at", ts(), false),
+            // Each extraction of a document is a report row of its own: the nth extraction of
+            // the document, what its events hash to, why it was made, and the layout asked for.
+            Field::new("extraction_seq", Int32, true),
+            s("fingerprint"),
+            s("extraction_reason"),
+            s("layout"),
         ],
         "observations" => vec![
             Field::new("event_id", Utf8, false),
@@ -140,6 +151,20 @@ pub fn schema(table: &str) -> SchemaRef {
             s("error"),
             Field::new("recorded_at", ts(), false),
         ],
+        // A correction an operator made to a document's reading (a wrong council), with the
+        // extraction it superseded and the one that replaced it.
+        "corrections" => vec![
+            Field::new("correction_id", Utf8, false),
+            Field::new("document_sha256", Utf8, false),
+            s("superseded_report_id"),
+            s("report_id"),
+            s("field"),
+            s("old_value"),
+            s("new_value"),
+            s("reason"),
+            s("operator"),
+            Field::new("recorded_at", ts(), false),
+        ],
         other => unreachable!("no table {other}"),
     };
     Arc::new(Schema::new(fields))
@@ -147,6 +172,22 @@ pub fn schema(table: &str) -> SchemaRef {
 
 fn days(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
+}
+
+/// One correction row (see [`crate::Correction`]).
+pub fn correction_batch(c: &crate::Correction, recorded_at: DateTime<Utc>) -> RecordBatch {
+    let mut b = Batch::new("corrections");
+    b.str(0, Some(&c.correction_id));
+    b.str(1, Some(&c.document_sha256));
+    b.str(2, Some(&c.superseded_report_id));
+    b.str(3, Some(&c.report_id));
+    b.str(4, Some(&c.field));
+    b.str(5, c.old_value.as_deref());
+    b.str(6, Some(&c.new_value));
+    b.str(7, Some(&c.reason));
+    b.str(8, Some(&c.operator));
+    b.ts(9, Some(recorded_at));
+    b.finish()
 }
 
 /// A column under construction; `push_*` keep the call sites short.
@@ -231,26 +272,24 @@ impl Batch {
     }
 }
 
-/// The rows one ingested document adds, table by table.
+/// The rows one extraction adds, table by table, `reports` last.
 #[derive(Debug)]
 pub struct DocumentBatches {
     pub tables: Vec<(&'static str, RecordBatch)>,
 }
 
-pub fn batches(
-    doc: &DocumentMeta,
-    fetched_at: Option<DateTime<Utc>>,
-    x: &Extraction,
-    recorded_at: DateTime<Utc>,
-) -> DocumentBatches {
-    let sha = doc.sha256.as_str();
+/// The batches of one extraction unit. Event ids are derived from the report id, which names
+/// this extraction of this document, so a retried append writes the same ids.
+pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> DocumentBatches {
+    let x = unit.extraction;
     let r = &x.report;
+    let id_seed = r.report_id.as_str();
     let now = Some(recorded_at);
     let mut tables = Vec::new();
 
     let mut b = Batch::new("observations");
     for (n, o) in x.observations.iter().enumerate() {
-        b.str(0, Some(&event_id(sha, "observations", n)));
+        b.str(0, Some(&event_id(id_seed, "observations", n)));
         b.str(1, Some(&r.report_id));
         b.str(2, Some(&r.council_code));
         b.str(3, Some(&o.measure_id));
@@ -283,7 +322,7 @@ pub fn batches(
 
     let mut b = Batch::new("objective_updates");
     for (n, u) in x.objective_updates.iter().enumerate() {
-        b.str(0, Some(&event_id(sha, "objective_updates", n)));
+        b.str(0, Some(&event_id(id_seed, "objective_updates", n)));
         b.str(1, Some(&r.report_id));
         b.str(2, Some(&r.council_code));
         b.str(3, u.objective_ref.as_deref());
@@ -304,7 +343,7 @@ pub fn batches(
 
     let mut b = Batch::new("report_claims");
     for (n, c) in x.claims.iter().enumerate() {
-        b.str(0, Some(&event_id(sha, "report_claims", n)));
+        b.str(0, Some(&event_id(id_seed, "report_claims", n)));
         b.str(1, Some(&r.report_id));
         b.str(2, Some(&r.council_code));
         b.str(3, Some(&c.subject));
@@ -319,7 +358,7 @@ pub fn batches(
 
     let mut b = Batch::new("parse_issues");
     for (n, i) in x.parse_issues.iter().enumerate() {
-        b.str(0, Some(&event_id(sha, "parse_issues", n)));
+        b.str(0, Some(&event_id(id_seed, "parse_issues", n)));
         b.str(1, Some(&r.report_id));
         b.i32(2, Some(i.source_line as i32));
         b.str(3, Some(i.severity.as_str()));
@@ -329,23 +368,15 @@ pub fn batches(
     }
     tables.push(("parse_issues", b.finish()));
 
-    let mut b = Batch::new("documents");
-    b.str(0, Some(sha));
-    b.str(1, Some(&doc.source_uri));
-    b.str(2, doc.job.as_deref());
-    b.str(3, Some(&doc.media_type));
-    b.i64(4, Some(doc.bytes as i64));
-    b.ts(5, fetched_at);
-    b.str(6, doc.etag.as_deref());
-    b.str(7, doc.last_modified.as_deref());
-    b.ts(8, now);
-    tables.push(("documents", b.finish()));
+    if let Some((doc, fetched_at)) = unit.document {
+        tables.push(("documents", document_batch(doc, fetched_at, recorded_at)));
+    }
 
     // The reports row is the commit marker and is written last (see `warehouse`).
     let mut b = Batch::new("reports");
     b.str(0, Some(&r.report_id));
-    b.str(1, Some(sha));
-    b.str(2, Some(&doc.source_uri));
+    b.str(1, Some(unit.document_sha256));
+    b.str(2, Some(unit.source_uri));
     b.str(3, Some(&r.council_code));
     b.str(4, Some(&r.council_name));
     b.str(5, Some(&r.title));
@@ -356,7 +387,30 @@ pub fn batches(
     b.date(10, r.published_at);
     b.str(11, Some(&r.extractor));
     b.ts(12, now);
+    b.i32(13, Some(unit.sequence));
+    b.str(14, Some(unit.fingerprint));
+    b.str(15, Some(unit.reason));
+    b.str(16, Some(unit.layout));
     tables.push(("reports", b.finish()));
 
     DocumentBatches { tables }
+}
+
+fn document_batch(
+    doc: &DocumentMeta,
+    fetched_at: Option<DateTime<Utc>>,
+    recorded_at: DateTime<Utc>,
+) -> RecordBatch {
+    let now = Some(recorded_at);
+    let mut b = Batch::new("documents");
+    b.str(0, Some(&doc.sha256));
+    b.str(1, Some(&doc.source_uri));
+    b.str(2, doc.job.as_deref());
+    b.str(3, Some(&doc.media_type));
+    b.i64(4, Some(doc.bytes as i64));
+    b.ts(5, fetched_at);
+    b.str(6, doc.etag.as_deref());
+    b.str(7, doc.last_modified.as_deref());
+    b.ts(8, now);
+    b.finish()
 }

@@ -1,23 +1,32 @@
-//! The warehouse directory: opening it, creating its tables, and the one ingest path.
+//! The warehouse directory: opening it for reading or for writing (one writer at a time),
+//! creating its tables, the archive of raw documents, and the one append path.
 
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::Transaction;
+use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
 use deltalake::DeltaTable;
-use lapis_model::DocumentMeta;
-use sha2::{Digest, Sha256};
-use tracing::{info, instrument};
+use lapis_model::{DocumentMeta, Extraction};
+use tracing::{info, instrument, warn};
 use url::Url;
 
-use crate::schema::{batches, schema, TABLES};
+use crate::schema::{batches, correction_batch, schema, TABLES};
 use crate::{StoreError, StoreResult};
 
-/// Version of the warehouse layout this lapis writes; a warehouse with a larger number is refused.
-pub const WAREHOUSE_FORMAT: u32 = 1;
+/// Version of the warehouse layout this lapis writes; a warehouse with a larger number is
+/// refused. Format 2 added the `corrections` table and the extraction columns of `reports`; a
+/// writer upgrades a format-1 warehouse in place (new table, new nullable columns).
+pub const WAREHOUSE_FORMAT: u32 = 2;
+
+const MARKER: &str = "_lapis.json";
+const LOCK: &str = "_lapis.lock";
 
 /// Where time comes from, so that tests are deterministic.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -42,35 +51,150 @@ impl Clock for FixedClock {
     }
 }
 
-/// One document to ingest, with its provenance.
-#[derive(Debug, Clone)]
-pub struct IngestRequest<'a> {
-    pub bytes: &'a [u8],
-    pub source_uri: String,
-    pub council_code: String,
-    pub council_name: Option<String>,
-    pub job: Option<String>,
-    pub media_type: String,
-    pub fetched_at: Option<DateTime<Utc>>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub layout: String,
+/// A clock that starts at a time and moves on by a step each time it is read, so that every
+/// append of a test gets its own `recorded_at`, in order.
+#[derive(Debug)]
+pub struct SteppingClock {
+    next: std::sync::Mutex<DateTime<Utc>>,
+    step: chrono::Duration,
 }
 
-/// What an ingest did.
+impl SteppingClock {
+    pub fn new(start: DateTime<Utc>, step: chrono::Duration) -> Self {
+        SteppingClock {
+            next: std::sync::Mutex::new(start),
+            step,
+        }
+    }
+}
+
+impl Clock for SteppingClock {
+    fn now(&self) -> DateTime<Utc> {
+        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        let now = *next;
+        *next = now + self.step;
+        now
+    }
+}
+
+/// One extraction of one document, ready to append: the events and where they came from.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtractionUnit<'a> {
+    /// The document's provenance row, when the document is new to the warehouse.
+    pub document: Option<(&'a DocumentMeta, Option<DateTime<Utc>>)>,
+    pub document_sha256: &'a str,
+    pub source_uri: &'a str,
+    /// The events; `extraction.report.report_id` names this extraction.
+    pub extraction: &'a Extraction,
+    /// This is the document's `sequence`th extraction (1 for its first ingest).
+    pub sequence: i32,
+    /// Hash of the extraction's content, to tell a changed extraction from an unchanged one.
+    pub fingerprint: &'a str,
+    /// Why it was made: `ingest`, `reextract`, `correction`.
+    pub reason: &'a str,
+    /// The layout asked for (`auto` unless the operator forced one).
+    pub layout: &'a str,
+}
+
+/// A correction an operator made, appended to `corrections`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IngestOutcome {
-    /// The document was already in the warehouse; nothing was appended.
-    AlreadyIngested { sha256: String, report_id: String },
-    Ingested {
-        sha256: String,
-        report_id: String,
-        period_label: String,
-        extractor: String,
-        /// Rows appended per table (tables completed by an earlier, interrupted ingest count 0).
-        appended: BTreeMap<&'static str, usize>,
-        parse_issues: usize,
-    },
+pub struct Correction {
+    pub correction_id: String,
+    pub document_sha256: String,
+    pub superseded_report_id: String,
+    pub report_id: String,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: String,
+    pub reason: String,
+    pub operator: String,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Rows appended per table (tables completed by an earlier, interrupted append count 0).
+    pub rows: BTreeMap<&'static str, usize>,
+}
+
+impl Appended {
+    pub fn events(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|(t, _)| !matches!(**t, "reports" | "documents"))
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// The exclusive right to write to a local warehouse, held while the [`Warehouse`] lives. The
+/// operating system releases it when the process ends, however it ends.
+#[derive(Debug)]
+struct WriterLock {
+    _file: File,
+}
+
+/// Who holds the lock, as its holder wrote it into the lock file.
+fn lock_holder(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let text = text.trim();
+    if text.is_empty() {
+        "another process".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+impl WriterLock {
+    fn acquire(dir: &Path, location: &str, wait: Duration) -> StoreResult<WriterLock> {
+        let path = dir.join(LOCK);
+        let io = |e| StoreError::Io {
+            path: path.display().to_string(),
+            source: e,
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        let started = Instant::now();
+        let mut told = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let holder = lock_holder(&path);
+                    if started.elapsed() >= wait {
+                        return Err(StoreError::Locked {
+                            location: location.to_string(),
+                            holder,
+                            waited_secs: wait.as_secs(),
+                        });
+                    }
+                    if !told {
+                        warn!(location, %holder, "Waiting for the writer lock.");
+                        told = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+            }
+        }
+        let command: Vec<String> = std::env::args().collect();
+        let holder = format!(
+            "pid {} ({}), since {}",
+            std::process::id(),
+            command.join(" "),
+            Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        file.write_all(holder.as_bytes()).map_err(io)?;
+        file.flush().map_err(io)?;
+        Ok(WriterLock { _file: file })
+    }
 }
 
 #[derive(Debug)]
@@ -79,6 +203,8 @@ pub struct Warehouse {
     root: Url,
     local_root: Option<PathBuf>,
     clock: Box<dyn Clock>,
+    /// Held by a writer; `None` for a reader (which can never append).
+    lock: Option<WriterLock>,
 }
 
 fn to_url(location: &str) -> StoreResult<(Url, Option<PathBuf>)> {
@@ -107,15 +233,43 @@ fn to_url(location: &str) -> StoreResult<(Url, Option<PathBuf>)> {
     Ok((url, Some(path)))
 }
 
-fn app_id(sha256: &str) -> String {
+/// The application transaction of one extraction: its report id.
+fn unit_txn(report_id: &str) -> String {
+    format!("lapis-{report_id}")
+}
+
+/// The application transaction on `reports` whose version counts a document's extractions.
+fn document_txn(sha256: &str) -> String {
     format!("lapis-doc-{sha256}")
 }
 
+fn read_format(marker: &Path, location: &str) -> StoreResult<u32> {
+    let text = std::fs::read_to_string(marker).map_err(|e| StoreError::Io {
+        path: marker.display().to_string(),
+        source: e,
+    })?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("format")?.as_u64())
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| StoreError::Warehouse {
+            location: location.into(),
+            message: format!("unreadable {}", marker.display()),
+        })
+}
+
 impl Warehouse {
-    /// Opens (creating if needed) the warehouse at a directory or object-store URL.
+    /// Opens the warehouse for writing, creating it (directory, marker, tables) if needed. Takes
+    /// the exclusive writer lock first, waiting up to `lock_wait` for another writer to finish;
+    /// the error then names the holder.
     #[instrument(skip(clock))]
-    pub async fn open(location: &str, clock: Box<dyn Clock>) -> StoreResult<Warehouse> {
+    pub async fn open_writer(
+        location: &str,
+        clock: Box<dyn Clock>,
+        lock_wait: Duration,
+    ) -> StoreResult<Warehouse> {
         let (root, local_root) = to_url(location)?;
+        let mut lock = None;
         if let Some(dir) = &local_root {
             if dir.exists() && !dir.is_dir() {
                 return Err(StoreError::Warehouse {
@@ -127,45 +281,58 @@ impl Warehouse {
                 path: dir.display().to_string(),
                 source: e,
             })?;
-            let marker = dir.join("_lapis.json");
-            match std::fs::read_to_string(&marker) {
-                Ok(text) => {
-                    let found = text
-                        .split("\"format\":")
-                        .nth(1)
-                        .and_then(|r| {
-                            r.trim()
-                                .trim_end_matches(['}', '\n', ' '])
-                                .trim()
-                                .parse::<u32>()
-                                .ok()
-                        })
-                        .ok_or_else(|| StoreError::Warehouse {
-                            location: location.into(),
-                            message: format!("unreadable {}", marker.display()),
-                        })?;
-                    if found > WAREHOUSE_FORMAT {
-                        return Err(StoreError::NewerFormat {
-                            location: location.into(),
-                            found,
-                            supported: WAREHOUSE_FORMAT,
-                        });
-                    }
-                }
-                Err(_) => {
-                    std::fs::write(&marker, format!("{{\"format\": {WAREHOUSE_FORMAT}}}\n"))
-                        .map_err(|e| StoreError::Io {
-                            path: marker.display().to_string(),
-                            source: e,
-                        })?;
-                }
+            lock = Some(WriterLock::acquire(dir, location, lock_wait)?);
+            let marker = dir.join(MARKER);
+            let found = if marker.exists() {
+                read_format(&marker, location)?
+            } else {
+                0
+            };
+            if found > WAREHOUSE_FORMAT {
+                return Err(StoreError::NewerFormat {
+                    location: location.into(),
+                    found,
+                    supported: WAREHOUSE_FORMAT,
+                });
             }
+            let wh = Warehouse {
+                location: location.to_string(),
+                root,
+                local_root: local_root.clone(),
+                clock,
+                lock,
+            };
+            for table in TABLES {
+                wh.open_or_create(table).await?;
+            }
+            if found < WAREHOUSE_FORMAT {
+                // Written after the tables, so a marker always means a complete warehouse.
+                let tmp = dir.join(format!("{MARKER}.partial"));
+                let write = |p: &Path, bytes: &[u8]| {
+                    std::fs::write(p, bytes).map_err(|e| StoreError::Io {
+                        path: p.display().to_string(),
+                        source: e,
+                    })
+                };
+                write(
+                    &tmp,
+                    format!("{{\"format\": {WAREHOUSE_FORMAT}}}\n").as_bytes(),
+                )?;
+                std::fs::rename(&tmp, &marker).map_err(|e| StoreError::Io {
+                    path: marker.display().to_string(),
+                    source: e,
+                })?;
+            }
+            return Ok(wh);
         }
+        // Object stores have no lock file: Delta's optimistic commits refuse a conflicting
+        // writer instead (see the README).
         let wh = Warehouse {
             location: location.to_string(),
             root,
             local_root,
             clock,
+            lock,
         };
         for table in TABLES {
             wh.open_or_create(table).await?;
@@ -173,8 +340,62 @@ impl Warehouse {
         Ok(wh)
     }
 
+    /// Opens an existing warehouse for reading. Never creates or changes anything: a directory
+    /// that is not a warehouse, or a warehouse missing tables, is an error that says so.
+    pub async fn open_reader(location: &str) -> StoreResult<Warehouse> {
+        let (root, local_root) = to_url(location)?;
+        if let Some(dir) = &local_root {
+            let marker = dir.join(MARKER);
+            if !marker.is_file() {
+                return Err(StoreError::NotAWarehouse {
+                    location: location.into(),
+                    reason: if dir.is_dir() {
+                        format!("{} has no {MARKER}", dir.display())
+                    } else {
+                        format!("{} does not exist", dir.display())
+                    },
+                });
+            }
+            let found = read_format(&marker, location)?;
+            if found > WAREHOUSE_FORMAT {
+                return Err(StoreError::NewerFormat {
+                    location: location.into(),
+                    found,
+                    supported: WAREHOUSE_FORMAT,
+                });
+            }
+            let missing: Vec<&str> = TABLES
+                .iter()
+                .copied()
+                .filter(|t| !dir.join(t).join("_delta_log").is_dir())
+                .collect();
+            if !missing.is_empty() {
+                return Err(StoreError::MissingTables {
+                    location: location.into(),
+                    tables: missing.join(", "),
+                    hint: if found < WAREHOUSE_FORMAT {
+                        "it was written by an older lapis: run a writing command (lapis ingest or lapis reextract) once to upgrade it"
+                    } else {
+                        "restore them from a backup; lapis never deletes a table"
+                    },
+                });
+            }
+        }
+        Ok(Warehouse {
+            location: location.to_string(),
+            root,
+            local_root,
+            clock: Box::new(SystemClock),
+            lock: None,
+        })
+    }
+
     pub fn location(&self) -> &str {
         &self.location
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// URL of one event table.
@@ -232,6 +453,16 @@ impl Warehouse {
             .map_err(Self::delta_err(table))
     }
 
+    fn writable(&self) -> StoreResult<()> {
+        if self.lock.is_some() || self.local_root.is_none() {
+            Ok(())
+        } else {
+            Err(StoreError::ReadOnly {
+                location: self.location.clone(),
+            })
+        }
+    }
+
     /// Path of a document's raw bytes in the archive.
     pub fn archive_path(&self, sha256: &str) -> Option<PathBuf> {
         self.local_root
@@ -239,7 +470,10 @@ impl Warehouse {
             .map(|r| r.join("_documents").join(&sha256[..2]).join(sha256))
     }
 
-    fn archive(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()> {
+    /// Keeps a document's raw bytes, content-addressed. Written to a file of this process's
+    /// own and renamed into place, so a reader never sees part of a document.
+    pub fn archive(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()> {
+        self.writable()?;
         let Some(path) = self.archive_path(sha256) else {
             return Ok(());
         };
@@ -252,71 +486,87 @@ impl Warehouse {
         };
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let tmp = path.with_extension("partial");
+        let tmp = path.with_extension(format!("partial-{}", std::process::id()));
         std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(io(&path))
     }
 
-    async fn has_txn(&self, table: &DeltaTable, sha256: &str) -> StoreResult<bool> {
-        let state = table.snapshot().map_err(Self::delta_err("?"))?;
-        let v = state
-            .transaction_version(table.log_store().as_ref(), app_id(sha256))
-            .await
-            .map_err(Self::delta_err("?"))?;
-        Ok(v.is_some())
+    /// The raw bytes of an archived document.
+    pub fn read_archived(&self, sha256: &str, max_bytes: usize) -> StoreResult<Vec<u8>> {
+        let path = self
+            .archive_path(sha256)
+            .ok_or_else(|| StoreError::Warehouse {
+                location: self.location.clone(),
+                message: "the document archive of an object-store warehouse is not readable yet"
+                    .into(),
+            })?;
+        let io = |e| StoreError::Io {
+            path: path.display().to_string(),
+            source: e,
+        };
+        let mut bytes = Vec::new();
+        File::open(&path)
+            .map_err(io)?
+            .take(max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        Ok(bytes)
     }
 
-    /// The one ingest path: extract a document and append its events, all or nothing.
-    #[instrument(skip(self, req), fields(source = %req.source_uri, council = %req.council_code))]
-    pub async fn ingest(&self, req: &IngestRequest<'_>) -> StoreResult<IngestOutcome> {
-        let sha256 = hex::encode(Sha256::digest(req.bytes));
+    async fn txn_version(&self, table: &DeltaTable, app_id: &str) -> StoreResult<Option<i64>> {
+        let state = table.snapshot().map_err(Self::delta_err("?"))?;
+        state
+            .transaction_version(table.log_store().as_ref(), app_id)
+            .await
+            .map_err(Self::delta_err("?"))
+    }
+
+    /// How many extractions of a document are committed (0: the document is not in the
+    /// warehouse).
+    pub async fn extractions_of(&self, sha256: &str) -> StoreResult<i32> {
         let reports = self.table("reports").await?;
-        let report_id = format!("r-{}", &sha256[..16]);
-        if self.has_txn(&reports, &sha256).await? {
-            return Ok(IngestOutcome::AlreadyIngested { sha256, report_id });
-        }
-        let bad = |source| StoreError::BadDocument {
-            source_uri: req.source_uri.clone(),
-            source,
-        };
-        let text =
-            lapis_extract::decode(req.bytes, lapis_extract::DEFAULT_MAX_BYTES).map_err(bad)?;
-        let ctx = lapis_extract::ReportContext {
-            council_code: &req.council_code,
-            council_name: req.council_name.as_deref(),
-            document_sha256: &sha256,
-            layout: &req.layout,
-        };
-        let extraction = lapis_extract::extract(text, &ctx).map_err(bad)?;
-        let doc = DocumentMeta {
-            sha256: sha256.clone(),
-            source_uri: req.source_uri.clone(),
-            job: req.job.clone(),
-            media_type: req.media_type.clone(),
-            bytes: req.bytes.len() as u64,
-            etag: req.etag.clone(),
-            last_modified: req.last_modified.clone(),
-        };
-        self.archive(&sha256, req.bytes)?;
+        let n = self.txn_version(&reports, &document_txn(sha256)).await?;
+        Ok(n.and_then(|n| i32::try_from(n).ok()).unwrap_or(0))
+    }
+
+    /// Appends one extraction, all or nothing (see the crate docs): each table's commit carries
+    /// the unit's application transaction, so a retry skips what is already there; the
+    /// `reports` row goes last and also moves the document's extraction count to
+    /// `unit.sequence`.
+    #[instrument(skip(self, unit), fields(report_id = %unit.extraction.report.report_id))]
+    pub async fn append(&self, unit: &ExtractionUnit<'_>) -> StoreResult<Appended> {
+        self.writable()?;
+        let report_id = unit.extraction.report.report_id.as_str();
+        let txn = unit_txn(report_id);
         let recorded_at = self.clock.now();
-        let all = batches(&doc, req.fetched_at, &extraction, recorded_at);
+        let all = batches(unit, recorded_at);
         let failpoint = std::env::var("LAPIS_FAILPOINT").ok();
-        let mut appended = BTreeMap::new();
+        let mut rows = BTreeMap::new();
         for (table, batch) in all.tables {
             let t = self.table(table).await?;
-            if self.has_txn(&t, &sha256).await? {
-                appended.insert(table, 0);
+            if self.txn_version(&t, &txn).await?.is_some() {
+                rows.insert(table, 0);
                 continue;
             }
-            let rows = batch.num_rows();
-            let props = CommitProperties::default()
-                .with_application_transaction(Transaction::new(app_id(&sha256), 1));
-            t.write(vec![batch])
+            let n = batch.num_rows();
+            let mut txns = vec![Transaction::new(txn.clone(), 1)];
+            if table == "reports" {
+                txns.push(Transaction::new(
+                    document_txn(unit.document_sha256),
+                    i64::from(unit.sequence),
+                ));
+            }
+            let props = CommitProperties::default().with_application_transactions(txns);
+            let mut write = t
+                .write(vec![batch])
                 .with_save_mode(SaveMode::Append)
-                .with_commit_properties(props)
-                .await
-                .map_err(Self::delta_err(table))?;
-            appended.insert(table, rows);
+                .with_commit_properties(props);
+            if table == "reports" {
+                // A format-1 table gains the extraction columns.
+                write = write.with_schema_mode(SchemaMode::Merge);
+            }
+            write.await.map_err(Self::delta_err(table))?;
+            rows.insert(table, n);
             match failpoint.as_deref() {
                 Some(f) if f == format!("crash-after:{table}") => {
                     eprintln!("LAPIS_FAILPOINT: aborting after committing {table}");
@@ -330,14 +580,126 @@ impl Warehouse {
                 _ => {}
             }
         }
-        info!(report_id = %extraction.report.report_id, observations = extraction.observations.len(), "Ingested report.");
-        Ok(IngestOutcome::Ingested {
-            sha256,
-            report_id: extraction.report.report_id,
-            period_label: extraction.report.period.label,
-            extractor: extraction.report.extractor,
-            appended,
-            parse_issues: extraction.parse_issues.len(),
-        })
+        info!(
+            report_id,
+            observations = unit.extraction.observations.len(),
+            "Appended extraction."
+        );
+        Ok(Appended { rows })
+    }
+
+    /// Appends a correction row. The correcting extraction is appended first (by the caller),
+    /// so the correction never names a report that does not exist.
+    pub async fn append_correction(&self, correction: &Correction) -> StoreResult<()> {
+        self.writable()?;
+        let t = self.table("corrections").await?;
+        let txn = format!("lapis-correction-{}", correction.correction_id);
+        if self.txn_version(&t, &txn).await?.is_some() {
+            return Ok(());
+        }
+        let batch = correction_batch(correction, self.clock.now());
+        t.write(vec![batch])
+            .with_save_mode(SaveMode::Append)
+            .with_commit_properties(
+                CommitProperties::default().with_application_transaction(Transaction::new(txn, 1)),
+            )
+            .await
+            .map_err(Self::delta_err("corrections"))?;
+        Ok(())
+    }
+}
+
+/// One committed extraction of a document, as its `reports` row records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtractionRecord {
+    pub report_id: String,
+    pub document_sha256: String,
+    pub source_uri: Option<String>,
+    pub council_code: String,
+    pub council_name: Option<String>,
+    pub period_label: Option<String>,
+    /// The document's nth extraction (1 for rows written before extractions were counted).
+    pub sequence: i32,
+    pub fingerprint: Option<String>,
+    pub layout: Option<String>,
+}
+
+impl Warehouse {
+    /// Every committed extraction, oldest first per document. The current extraction of a
+    /// document is its last (the highest `sequence`).
+    pub async fn extractions(&self) -> StoreResult<Vec<ExtractionRecord>> {
+        use deltalake::arrow::array::{Array, Int32Array, StringArray};
+        use deltalake::arrow::compute::cast;
+        use deltalake::arrow::datatypes::DataType;
+        use deltalake::datafusion::prelude::SessionContext;
+
+        let engine = |e: deltalake::datafusion::error::DataFusionError| StoreError::Warehouse {
+            location: self.location.clone(),
+            message: format!("reading reports: {e}"),
+        };
+        let table = self.table("reports").await?;
+        let ctx = SessionContext::new();
+        table
+            .update_datafusion_session(&ctx.state())
+            .map_err(Self::delta_err("reports"))?;
+        let provider = table.table_provider().await.map_err(engine)?;
+        ctx.register_table("reports", provider).map_err(engine)?;
+        let batches = ctx
+            .sql(
+                "SELECT report_id, document_sha256, source_uri, council_code, council_name, \
+                 period_label, CAST(COALESCE(extraction_seq, 1) AS INT), fingerprint, layout \
+                 FROM reports ORDER BY document_sha256, 7, recorded_at",
+            )
+            .await
+            .map_err(engine)?
+            .collect()
+            .await
+            .map_err(engine)?;
+        let mut out = Vec::new();
+        for batch in batches {
+            let text = |i: usize| -> StoreResult<StringArray> {
+                let col =
+                    cast(batch.column(i), &DataType::Utf8).map_err(|e| StoreError::Warehouse {
+                        location: self.location.clone(),
+                        message: format!("reports column {i}: {e}"),
+                    })?;
+                Ok(col
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .cloned()
+                    .unwrap_or_else(|| StringArray::from(Vec::<Option<&str>>::new())))
+            };
+            let cols: Vec<StringArray> = [0, 1, 2, 3, 4, 5, 7, 8]
+                .into_iter()
+                .map(text)
+                .collect::<StoreResult<_>>()?;
+            let seq = batch
+                .column(6)
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .cloned()
+                .unwrap_or_else(|| Int32Array::from(Vec::<i32>::new()));
+            let get = |c: &StringArray, row: usize| {
+                (row < c.len() && !c.is_null(row)).then(|| c.value(row).to_string())
+            };
+            for row in 0..batch.num_rows() {
+                out.push(ExtractionRecord {
+                    report_id: get(&cols[0], row).unwrap_or_default(),
+                    document_sha256: get(&cols[1], row).unwrap_or_default(),
+                    source_uri: get(&cols[2], row),
+                    council_code: get(&cols[3], row).unwrap_or_default(),
+                    council_name: get(&cols[4], row),
+                    period_label: get(&cols[5], row),
+                    sequence: if row < seq.len() && !seq.is_null(row) {
+                        seq.value(row)
+                    } else {
+                        1
+                    },
+                    fingerprint: get(&cols[6], row),
+                    layout: get(&cols[7], row),
+                });
+            }
+        }
+        Ok(out)
     }
 }

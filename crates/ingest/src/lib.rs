@@ -1,0 +1,507 @@
+//! lapis-ingest: the one path from a document's bytes to events in the warehouse, shared by
+//! `lapis ingest`, `lapis reextract`, `lapis correct` and the fetch jobs.
+//!
+//! An *extraction* is one reading of one document by one extractor, under one council. Its
+//! report id is derived from the document hash, the document's extraction count and a
+//! fingerprint of everything it extracted, so
+//! - reading a document again with an unchanged extractor gives the same fingerprint, and
+//!   nothing is appended;
+//! - a better extractor (or a corrected council) gives a new fingerprint, and the new events
+//!   are appended as a new extraction that the views show instead of the old one; the old
+//!   events stay, and `--as-of` still shows them;
+//! - an append interrupted by a crash and retried with the same extractor gets the same report
+//!   id and completes (see `lapis-store`); retried with another extractor it gets another id,
+//!   and the interrupted events stay invisible for ever.
+//!
+//! What can go wrong: bad input (not a report, too large, not text) is an [`IngestError::BadDocument`]
+//! and leaves the warehouse unchanged; a council code that is not a GSS code is refused before
+//! anything is read; storage faults come from `lapis-store`.
+
+use chrono::{DateTime, Utc};
+use lapis_model::{DocumentMeta, Extraction};
+use lapis_store::{Appended, Correction, ExtractionRecord, ExtractionUnit, StoreError, Warehouse};
+use sha2::{Digest, Sha256};
+use tracing::{info, instrument};
+
+pub use lapis_extract::DEFAULT_MAX_BYTES;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The document cannot be read as a report; nothing was appended.
+    #[error("{source_uri}: {source}")]
+    BadDocument {
+        source_uri: String,
+        source: lapis_extract::ExtractError,
+    },
+    #[error("{code:?} is not a council's GSS code: expected a letter and eight digits starting E06, E07, E08, E09 or E10 (English councils), W06 (Wales), S12 (Scotland) or N09 (Northern Ireland), such as E10000007")]
+    BadCouncil { code: String },
+    #[error("no report or document {wanted:?} in the warehouse")]
+    NoSuchReport { wanted: String },
+    #[error("{wanted:?} names {count} documents; give more of the report id or document hash")]
+    Ambiguous { wanted: String, count: usize },
+    #[error(
+        "the archived bytes of document {sha256} are missing ({path}): it cannot be read again"
+    )]
+    NotArchived { sha256: String, path: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type IngestResult<T, E = IngestError> = Result<T, E>;
+
+/// Checks that `code` is a GSS code of a council: `E06` unitary authorities, `E07` districts,
+/// `E08` metropolitan districts, `E09` London boroughs, `E10` counties, `W06` Welsh, `S12`
+/// Scottish and `N09` Northern Irish councils, each followed by six digits.
+pub fn validate_council_code(code: &str) -> IngestResult<()> {
+    if lapis_model::is_council_code(code) {
+        Ok(())
+    } else {
+        Err(IngestError::BadCouncil { code: code.into() })
+    }
+}
+
+/// One document to ingest, with its provenance.
+#[derive(Debug, Clone)]
+pub struct IngestRequest<'a> {
+    pub bytes: &'a [u8],
+    pub source_uri: String,
+    pub council_code: String,
+    pub council_name: Option<String>,
+    pub job: Option<String>,
+    pub media_type: String,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub layout: String,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// The document was already in the warehouse; nothing was appended.
+    AlreadyIngested { sha256: String, report_id: String },
+    Ingested {
+        sha256: String,
+        report_id: String,
+        period_label: String,
+        extractor: String,
+        appended: Appended,
+        parse_issues: usize,
+    },
+}
+
+/// What reading an archived document again did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReextractOutcome {
+    /// The current extractor reads exactly what the current extraction holds.
+    Unchanged { report_id: String },
+    Appended {
+        superseded_report_id: String,
+        report_id: String,
+        appended: Appended,
+    },
+}
+
+/// Which documents `reextract` reads again.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub council: Option<String>,
+    /// Report ids or document hashes, or prefixes of them.
+    pub reports: Vec<String>,
+}
+
+/// An extraction ready to append: the events, stamped with their report id.
+struct Prepared {
+    extraction: Extraction,
+    fingerprint: String,
+}
+
+/// A hash of everything an extraction holds except its report id: equal fingerprints mean the
+/// same events.
+pub fn fingerprint(extraction: &Extraction) -> String {
+    let mut x = extraction.clone();
+    x.report.report_id.clear();
+    hex::encode(Sha256::digest(format!("{x:?}").as_bytes()))
+}
+
+/// The report id of the `sequence`th extraction of a document.
+pub fn report_id(sha256: &str, sequence: i32, fingerprint: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(sha256.as_bytes());
+    h.update(sequence.to_le_bytes());
+    h.update(fingerprint.as_bytes());
+    format!("r-{}-{}", &sha256[..16], &hex::encode(h.finalize())[..8])
+}
+
+fn prepare(
+    bytes: &[u8],
+    sha256: &str,
+    source_uri: &str,
+    council_code: &str,
+    council_name: Option<&str>,
+    layout: &str,
+) -> IngestResult<Prepared> {
+    let bad = |source| IngestError::BadDocument {
+        source_uri: source_uri.to_string(),
+        source,
+    };
+    let text = lapis_extract::decode(bytes, DEFAULT_MAX_BYTES).map_err(bad)?;
+    let ctx = lapis_extract::ReportContext {
+        council_code,
+        council_name,
+        document_sha256: sha256,
+        layout,
+    };
+    let extraction = lapis_extract::extract(text, &ctx).map_err(bad)?;
+    let fingerprint = fingerprint(&extraction);
+    Ok(Prepared {
+        extraction,
+        fingerprint,
+    })
+}
+
+/// Appends a prepared extraction as the document's next one.
+async fn append_next(
+    wh: &Warehouse,
+    mut prepared: Prepared,
+    sha256: &str,
+    source_uri: &str,
+    document: Option<(&DocumentMeta, Option<DateTime<Utc>>)>,
+    reason: &str,
+    layout: &str,
+) -> IngestResult<(Extraction, Appended)> {
+    let sequence = wh.extractions_of(sha256).await? + 1;
+    prepared.extraction.report.report_id = report_id(sha256, sequence, &prepared.fingerprint);
+    let unit = ExtractionUnit {
+        document,
+        document_sha256: sha256,
+        source_uri,
+        extraction: &prepared.extraction,
+        sequence,
+        fingerprint: &prepared.fingerprint,
+        reason,
+        layout,
+    };
+    let appended = wh.append(&unit).await?;
+    Ok((prepared.extraction, appended))
+}
+
+/// The current extraction of each document: the last of its extractions.
+pub fn current(records: &[ExtractionRecord]) -> Vec<&ExtractionRecord> {
+    let mut out: Vec<&ExtractionRecord> = Vec::new();
+    for r in records {
+        match out.last_mut() {
+            Some(last) if last.document_sha256 == r.document_sha256 => {
+                if r.sequence >= last.sequence {
+                    *last = r;
+                }
+            }
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// Finds the current extraction of the document a report id or document hash (or a prefix of
+/// either) names. An older report id of the document names it too.
+pub fn find<'a>(
+    records: &'a [ExtractionRecord],
+    wanted: &str,
+) -> IngestResult<&'a ExtractionRecord> {
+    let mut docs: Vec<&str> = records
+        .iter()
+        .filter(|r| r.report_id.starts_with(wanted) || r.document_sha256.starts_with(wanted))
+        .map(|r| r.document_sha256.as_str())
+        .collect();
+    docs.sort_unstable();
+    docs.dedup();
+    match docs.as_slice() {
+        [] => Err(IngestError::NoSuchReport {
+            wanted: wanted.into(),
+        }),
+        [sha] => current(records)
+            .into_iter()
+            .find(|r| r.document_sha256 == *sha)
+            .ok_or_else(|| IngestError::NoSuchReport {
+                wanted: wanted.into(),
+            }),
+        many => Err(IngestError::Ambiguous {
+            wanted: wanted.into(),
+            count: many.len(),
+        }),
+    }
+}
+
+/// Ingests one document: extracts it and appends its events, all or nothing. A document
+/// already in the warehouse adds nothing (use [`reextract`] or [`correct`] to read it again).
+#[instrument(skip(wh, req), fields(source = %req.source_uri, council = %req.council_code))]
+pub async fn ingest(wh: &Warehouse, req: &IngestRequest<'_>) -> IngestResult<IngestOutcome> {
+    validate_council_code(&req.council_code)?;
+    let sha256 = hex::encode(Sha256::digest(req.bytes));
+    if wh.extractions_of(&sha256).await? > 0 {
+        let report_id = current(&wh.extractions().await?)
+            .into_iter()
+            .find(|r| r.document_sha256 == sha256)
+            .map(|r| r.report_id.clone())
+            .unwrap_or_default();
+        return Ok(IngestOutcome::AlreadyIngested { sha256, report_id });
+    }
+    let prepared = prepare(
+        req.bytes,
+        &sha256,
+        &req.source_uri,
+        &req.council_code,
+        req.council_name.as_deref(),
+        &req.layout,
+    )?;
+    let doc = DocumentMeta {
+        sha256: sha256.clone(),
+        source_uri: req.source_uri.clone(),
+        job: req.job.clone(),
+        media_type: req.media_type.clone(),
+        bytes: req.bytes.len() as u64,
+        etag: req.etag.clone(),
+        last_modified: req.last_modified.clone(),
+    };
+    // The raw bytes are kept before any event refers to them.
+    wh.archive(&sha256, req.bytes)?;
+    let parse_issues = prepared.extraction.parse_issues.len();
+    let (extraction, appended) = append_next(
+        wh,
+        prepared,
+        &sha256,
+        &req.source_uri,
+        Some((&doc, req.fetched_at)),
+        "ingest",
+        &req.layout,
+    )
+    .await?;
+    info!(report_id = %extraction.report.report_id, "Ingested report.");
+    Ok(IngestOutcome::Ingested {
+        sha256,
+        report_id: extraction.report.report_id,
+        period_label: extraction.report.period.label,
+        extractor: extraction.report.extractor,
+        appended,
+        parse_issues,
+    })
+}
+
+fn archived(wh: &Warehouse, sha256: &str) -> IngestResult<Vec<u8>> {
+    wh.read_archived(sha256, DEFAULT_MAX_BYTES)
+        .map_err(|e| match e {
+            StoreError::Io { path, .. } => IngestError::NotArchived {
+                sha256: sha256.into(),
+                path,
+            },
+            other => other.into(),
+        })
+}
+
+/// Reads one document's archived bytes again with the current extractor, under the council
+/// of its current extraction. Appends a new extraction only if it differs.
+pub async fn reextract_one(
+    wh: &Warehouse,
+    record: &ExtractionRecord,
+) -> IngestResult<ReextractOutcome> {
+    let bytes = archived(wh, &record.document_sha256)?;
+    let layout = record.layout.as_deref().unwrap_or("auto");
+    let source_uri = record.source_uri.as_deref().unwrap_or_default();
+    let prepared = prepare(
+        &bytes,
+        &record.document_sha256,
+        source_uri,
+        &record.council_code,
+        record.council_name.as_deref(),
+        layout,
+    )?;
+    if record.fingerprint.as_deref() == Some(prepared.fingerprint.as_str()) {
+        return Ok(ReextractOutcome::Unchanged {
+            report_id: record.report_id.clone(),
+        });
+    }
+    let (extraction, appended) = append_next(
+        wh,
+        prepared,
+        &record.document_sha256,
+        source_uri,
+        None,
+        "reextract",
+        layout,
+    )
+    .await?;
+    Ok(ReextractOutcome::Appended {
+        superseded_report_id: record.report_id.clone(),
+        report_id: extraction.report.report_id,
+        appended,
+    })
+}
+
+/// The documents a selection names, by their current extraction.
+pub async fn select(wh: &Warehouse, selection: &Selection) -> IngestResult<Vec<ExtractionRecord>> {
+    let records = wh.extractions().await?;
+    let mut chosen: Vec<ExtractionRecord> = Vec::new();
+    if selection.reports.is_empty() {
+        chosen.extend(current(&records).into_iter().cloned());
+    } else {
+        for wanted in &selection.reports {
+            let r = find(&records, wanted)?;
+            if !chosen
+                .iter()
+                .any(|c| c.document_sha256 == r.document_sha256)
+            {
+                chosen.push(r.clone());
+            }
+        }
+    }
+    if let Some(council) = &selection.council {
+        chosen.retain(|r| &r.council_code == council);
+    }
+    Ok(chosen)
+}
+
+/// A correction to the council a document was ingested under.
+#[derive(Debug, Clone)]
+pub struct CouncilCorrection<'a> {
+    /// Report id or document hash, or a prefix of either.
+    pub report: &'a str,
+    pub council_code: &'a str,
+    pub council_name: Option<&'a str>,
+    pub reason: &'a str,
+    pub operator: &'a str,
+}
+
+/// What a correction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrected {
+    pub superseded_report_id: String,
+    pub report_id: String,
+    pub old_council_code: String,
+    pub appended: Appended,
+}
+
+/// Corrects the council of a document: reads its archived bytes again under the right council
+/// (a new extraction, which the views show from now on) and records the correction, with its
+/// reason and operator, in `corrections`. Nothing is deleted: `--as-of` before the correction
+/// still shows the old reading.
+pub async fn correct(wh: &Warehouse, c: &CouncilCorrection<'_>) -> IngestResult<Corrected> {
+    validate_council_code(c.council_code)?;
+    let records = wh.extractions().await?;
+    let record = find(&records, c.report)?.clone();
+    let bytes = archived(wh, &record.document_sha256)?;
+    let layout = record.layout.as_deref().unwrap_or("auto");
+    let source_uri = record.source_uri.as_deref().unwrap_or_default();
+    let council_name = c.council_name.or(if c.council_code == record.council_code {
+        record.council_name.as_deref()
+    } else {
+        None
+    });
+    let prepared = prepare(
+        &bytes,
+        &record.document_sha256,
+        source_uri,
+        c.council_code,
+        council_name,
+        layout,
+    )?;
+    let (extraction, appended) = if record.fingerprint.as_deref() == Some(&prepared.fingerprint) {
+        // Already read this way (a retried correction): record the correction only.
+        let mut x = prepared.extraction;
+        x.report.report_id = record.report_id.clone();
+        (
+            x,
+            Appended {
+                rows: Default::default(),
+            },
+        )
+    } else {
+        append_next(
+            wh,
+            prepared,
+            &record.document_sha256,
+            source_uri,
+            None,
+            "correction",
+            layout,
+        )
+        .await?
+    };
+    let new_report_id = extraction.report.report_id.clone();
+    let mut fields = vec![(
+        "council_code",
+        Some(record.council_code.clone()),
+        c.council_code.to_string(),
+    )];
+    if let Some(name) = c.council_name {
+        fields.push((
+            "council_name",
+            record.council_name.clone(),
+            name.to_string(),
+        ));
+    }
+    for (field, old_value, new_value) in fields {
+        let correction_id = {
+            let mut h = Sha256::new();
+            h.update(record.report_id.as_bytes());
+            h.update(new_report_id.as_bytes());
+            h.update(field.as_bytes());
+            hex::encode(&h.finalize()[..16])
+        };
+        wh.append_correction(&Correction {
+            correction_id,
+            document_sha256: record.document_sha256.clone(),
+            superseded_report_id: record.report_id.clone(),
+            report_id: new_report_id.clone(),
+            field: field.into(),
+            old_value,
+            new_value,
+            reason: c.reason.into(),
+            operator: c.operator.into(),
+        })
+        .await?;
+    }
+    Ok(Corrected {
+        superseded_report_id: record.report_id,
+        report_id: new_report_id,
+        old_council_code: record.council_code,
+        appended,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn council_codes() {
+        for ok in [
+            "E10000007",
+            "E06000015",
+            "E09000033",
+            "W06000015",
+            "S12000036",
+        ] {
+            assert!(validate_council_code(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "E1000007",
+            "E100000071",
+            "E12000004",
+            "Derbyshire",
+            "e10000007",
+            "",
+        ] {
+            assert!(validate_council_code(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn report_ids_name_document_sequence_and_content() {
+        let sha = "ab".repeat(32);
+        let a = report_id(&sha, 1, "f1");
+        assert!(a.starts_with("r-abababababababab-"), "{a}");
+        assert_eq!(a, report_id(&sha, 1, "f1"));
+        assert_ne!(a, report_id(&sha, 2, "f1"));
+        assert_ne!(a, report_id(&sha, 1, "f2"));
+    }
+}
