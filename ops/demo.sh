@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Ingests the bundled sample report (and the real reports in ../shared/reports when present)
-# into a fresh warehouse and shows the derived views.
+# Ingests the real reports in ../shared/reports (when present) into a fresh warehouse and the
+# bundled sample into one of its own, and shows the derived views.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lapis-target}"
 WH="${LAPIS_WAREHOUSE:-$(mktemp -d)/warehouse}"
+SAMPLE_WH="$WH"
 lapis() { cargo run -q -p lapis-cli -- --warehouse "$WH" "$@"; }
 if [ -d ../shared/reports ]; then
   lapis ingest ../shared/reports/derbyshire-county-*.txt --council E10000007 --council-name "Derbyshire County Council"
   lapis ingest ../shared/reports/derby-city-*.txt --council E06000015
+  # Our sample covers the same quarter as the real 2025-26 Q1 report with figures of its own:
+  # it goes into a warehouse of its own, so the two readings of that quarter never mix.
+  SAMPLE_WH="$WH-sample"
 fi
-lapis ingest samples/*.txt --council E10000007 --council-name "Derbyshire County Council"
+cargo run -q -p lapis-cli -- --warehouse "$SAMPLE_WH" ingest samples/*.txt --council E10000007 --council-name "Derbyshire County Council"
 echo "== tables"
 lapis query "select (select count(*) from reports) reports, (select count(*) from observations) observations, (select count(*) from objective_updates) objective_updates, (select count(*) from report_claims) claims, (select count(*) from parse_issues) parse_issues"
 echo "== restatements"
@@ -31,4 +35,8 @@ echo "== objective_status (changed since the previous report)"
 lapis query "select council_code, objective_ref, title, previous_rating, rating, change from objective_status where change in ('improved', 'worsened') order by 1, 2 limit 10"
 echo "== claim_reconciliation"
 lapis query "select report_period_label, status, count(*) claims from claim_reconciliation group by 1, 2 order by 1, 2"
+if [ "$SAMPLE_WH" != "$WH" ]; then
+  echo "== the bundled sample, in its own warehouse ($SAMPLE_WH)"
+  cargo run -q -p lapis-cli -- --warehouse "$SAMPLE_WH" query "select measure_name, period_label, value_text, target_text, published_rating, computed_rating from current_ratings order by measure_name limit 8"
+fi
 echo "warehouse: $WH"

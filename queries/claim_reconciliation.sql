@@ -12,7 +12,7 @@
 -- status 'not checkable' and a null extracted_count.
 WITH claims AS (
     SELECT c.*, r.period_label AS report_period_label, r.period_year AS report_year,
-           r.period_quarter AS report_quarter, r.period_end AS report_end,
+           r.period_quarter AS report_quarter,
            CASE lower(c.subject)
                WHEN 'strategic objectives' THEN 'strategic_objective'
                WHEN 'objectives' THEN 'strategic_objective'
@@ -29,9 +29,8 @@ WITH claims AS (
                                              lpad(CAST((q.previous_year + 1) % 100 AS VARCHAR), 2, '0'),
                                              ' Q', CAST(q.previous_quarter AS VARCHAR)) THEN 'previous'
            END AS which_quarter,
-           q.previous_year, q.previous_quarter,
-           -- The last day of the quarter before the report's.
-           CAST(date_trunc('month', r.period_end) - INTERVAL '2 months' - INTERVAL '1 day' AS DATE) AS previous_end
+           CAST(regexp_match(c.period_label, '^([0-9]{4})-[0-9]{2} Q[1-4]$')[1] AS INT) AS period_year,
+           CAST(regexp_match(c.period_label, '^[0-9]{4}-[0-9]{2} Q([1-4])$')[1] AS INT) AS period_quarter
     FROM report_claims c
     JOIN reports r ON r.report_id = c.report_id
     -- The quarter before the report's: Q1's is Q4 of the year before.
@@ -126,12 +125,13 @@ reconciled AS (
     LEFT JOIN rated_reports rr ON rr.report_id = c.report_id
 )
 SELECT council_code, report_id, report_period_label, subject, scope, rating,
-       -- The quarter the claim counts: the report's own, or the one before it.
-       -- (null for a quarter further back, which the claim names only by its label).
-       CASE WHEN which_quarter IS NOT NULL THEN 'quarter' END AS period_kind, period_label,
-       CASE which_quarter WHEN 'previous' THEN previous_year WHEN 'current' THEN report_year END AS period_year,
-       CASE which_quarter WHEN 'previous' THEN previous_quarter WHEN 'current' THEN report_quarter END AS period_quarter,
-       CASE which_quarter WHEN 'previous' THEN previous_end WHEN 'current' THEN report_end END AS period_end,
+       -- The quarter the claim counts, from its label ("2023-24 Q1").
+       CASE WHEN period_year IS NOT NULL THEN 'quarter' END AS period_kind, period_label,
+       period_year, period_quarter,
+       CASE period_quarter WHEN 1 THEN make_date(period_year, 6, 30)
+                           WHEN 2 THEN make_date(period_year, 9, 30)
+                           WHEN 3 THEN make_date(period_year, 12, 31)
+                           WHEN 4 THEN make_date(period_year + 1, 3, 31) END AS period_end,
        CAST(count AS INT) AS claimed_count, extracted_count,
        CASE WHEN extracted_count IS NULL THEN 'not checkable'
             WHEN extracted_count = count THEN 'match'

@@ -287,3 +287,48 @@ async fn ingest_order_does_not_change_current_views() {
         assert_eq!(x, y, "{sql}");
     }
 }
+
+/// One meaning per word: every view whose rows are about a period carries the same five period
+/// columns, with the same types, so a dashboard filters them all the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_per_period_view_carries_the_same_period_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ctx = warehouse(dir.path(), false).await;
+    let expected = [
+        ("period_kind", DataType::Utf8),
+        ("period_label", DataType::Utf8),
+        ("period_year", DataType::Int32),
+        ("period_quarter", DataType::Int32),
+        ("period_end", DataType::Date32),
+    ];
+    for view in [
+        "observations",
+        "observations_current",
+        "restatements",
+        "current_ratings",
+        "rating_audit",
+        "objective_status",
+        "yoy_direction",
+        "benchmark_gaps",
+        "claim_reconciliation",
+        "polarity_evidence",
+    ] {
+        let (schema, batches) = lapis_sql::query(
+            &ctx,
+            &format!("SELECT period_kind, period_label, period_year, period_quarter, period_end FROM {view}"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{view}: {e}"));
+        for (field, (name, ty)) in schema.fields().iter().zip(&expected) {
+            assert_eq!(
+                (field.name().as_str(), field.data_type()),
+                (*name, ty),
+                "{view}"
+            );
+        }
+        assert!(
+            batches.iter().map(|b| b.num_rows()).sum::<usize>() > 0,
+            "{view} has rows"
+        );
+    }
+}
