@@ -12,6 +12,10 @@
 //! The views and the catalog are compiled in ([`embedded`]); [`Definitions`] can point at a
 //! directory of view files and a catalog file instead.
 
+// The errors carry a StoreError (a Delta error) by value; they are on cold paths, once per
+// document or query, where a larger Result costs nothing measurable.
+#![allow(clippy::result_large_err)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

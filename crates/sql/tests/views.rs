@@ -95,6 +95,14 @@ async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
     let (_, batches) = lapis_sql::query(ctx, sql)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    cells(&batches)
+        .into_iter()
+        .map(|row| row.join(" | "))
+        .collect()
+}
+
+/// Each row's cells as printed: nulls as `NULL`, floats in Rust's shortest form.
+fn cells(batches: &[datafusion::arrow::array::RecordBatch]) -> Vec<Vec<String>> {
     let opts = FormatOptions::default().with_null("NULL");
     let mut out = Vec::new();
     for batch in batches {
@@ -104,11 +112,12 @@ async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts).expect("formatter"))
             .collect();
         for row in 0..batch.num_rows() {
-            let cells: Vec<String> = formatters
-                .iter()
-                .map(|f| f.value(row).to_string())
-                .collect();
-            out.push(cells.join(" | "));
+            out.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
         }
     }
     out
@@ -124,7 +133,7 @@ impl sqllogictest::AsyncDB for Lapis {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, Self::Error> {
-        let (schema, _) = lapis_sql::query(&self.0, &format!("{sql}")).await?;
+        let (schema, batches) = lapis_sql::query(&self.0, sql).await?;
         let types = schema
             .fields()
             .iter()
@@ -135,11 +144,7 @@ impl sqllogictest::AsyncDB for Lapis {
                 _ => DefaultColumnType::Any,
             })
             .collect();
-        let rows = rows(&self.0, sql)
-            .await
-            .into_iter()
-            .map(|row| row.split(" | ").map(str::to_string).collect())
-            .collect();
+        let rows = cells(&batches);
         Ok(DBOutput::Rows { types, rows })
     }
 
