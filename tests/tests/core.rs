@@ -279,7 +279,24 @@ fn a_wrong_council_is_corrected_without_deleting_anything() {
         "{}",
         stdout(&out)
     );
-    assert_eq!(lapis.row("select count(*) from raw_reports"), "2");
+    let out = lapis.run(&[
+        "ingest",
+        "--council",
+        "E06000015",
+        "--supersede",
+        &report(DERBY_CITY),
+    ]);
+    assert!(
+        stdout(&out).contains("nothing to supersede"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        lapis.row(
+            "select (select count(*) from raw_reports) r, (select count(*) from raw_corrections) c"
+        ),
+        "2,2"
+    );
 }
 
 #[test]

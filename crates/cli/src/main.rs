@@ -213,6 +213,11 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Re
                     operator: &s.operator,
                 };
                 match lapis_ingest::correct(wh, &c).await {
+                    Ok(done) if done.report_id == done.superseded_report_id => println!(
+                        "{}: already in the warehouse as {report_id} under council {}; nothing to supersede",
+                        file.display(),
+                        s.council
+                    ),
                     Ok(done) => println!(
                         "{}: {report_id} superseded by {} (council {} → {}); appended {}",
                         file.display(),
@@ -452,6 +457,13 @@ async fn run(cli: Cli) -> Result<bool> {
                 operator: operator.as_deref().unwrap_or("unknown"),
             };
             let done = lapis_ingest::correct(&wh, &c).await?;
+            if done.report_id == done.superseded_report_id {
+                println!(
+                    "{} is already read under council {council}; nothing to correct",
+                    done.report_id
+                );
+                return Ok(true);
+            }
             println!(
                 "{} superseded by {} (council {} → {council}); appended {}",
                 done.superseded_report_id,

@@ -375,7 +375,8 @@ pub struct CouncilCorrection<'a> {
     pub operator: &'a str,
 }
 
-/// What a correction did.
+/// What a correction did. When the document was already read that way, both report ids are the
+/// current one and nothing was appended or recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Corrected {
     pub superseded_report_id: String,
@@ -408,28 +409,27 @@ pub async fn correct(wh: &Warehouse, c: &CouncilCorrection<'_>) -> IngestResult<
         council_name,
         layout,
     )?;
-    let (extraction, appended) = if record.fingerprint.as_deref() == Some(&prepared.fingerprint) {
-        // Already read this way (a retried correction): record the correction only.
-        let mut x = prepared.extraction;
-        x.report.report_id = record.report_id.clone();
-        (
-            x,
-            Appended {
+    if record.fingerprint.as_deref() == Some(&prepared.fingerprint) {
+        // The document is already read this way: nothing to correct, nothing recorded.
+        return Ok(Corrected {
+            superseded_report_id: record.report_id.clone(),
+            report_id: record.report_id,
+            old_council_code: record.council_code,
+            appended: Appended {
                 rows: Default::default(),
             },
-        )
-    } else {
-        append_next(
-            wh,
-            prepared,
-            &record.document_sha256,
-            source_uri,
-            None,
-            "correction",
-            layout,
-        )
-        .await?
-    };
+        });
+    }
+    let (extraction, appended) = append_next(
+        wh,
+        prepared,
+        &record.document_sha256,
+        source_uri,
+        None,
+        "correction",
+        layout,
+    )
+    .await?;
     let new_report_id = extraction.report.report_id.clone();
     let mut fields = vec![(
         "council_code",
