@@ -381,3 +381,35 @@ fn money_printed_at_different_scales_compares() {
 fn chrono_now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
+
+/// A catalog that maps one measure twice would duplicate its observations: it is refused when
+/// loaded, naming the file and the line.
+#[test]
+fn a_catalog_mapping_a_measure_twice_is_refused_naming_the_line() {
+    let lapis = Install::new();
+    let out = lapis.run(&["ingest", "--council", "E10000007", &report(DERBYSHIRE_Q1)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let catalog = lapis.dir.path().join("measures.csv");
+    std::fs::write(
+        &catalog,
+        "council_code,measure_id,canonical_id,polarity,note\n\
+         E10000007,E10000007:health-and-wellbeing-mot,E10000007:number-of-individuals-completing-a-health-and-wellbeing-mot,,\n\
+         # a second mapping of the same measure\n\
+         E10000007,E10000007:health-and-wellbeing-mot,E10000007:something-else,,\n",
+    )
+    .expect("write");
+    let out = lapis.run(&[
+        "--catalog",
+        catalog.to_str().expect("path"),
+        "query",
+        "select count(*) from observations",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(
+            "measures.csv line 4: \"E10000007:health-and-wellbeing-mot\" is already on line 2"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
