@@ -38,7 +38,11 @@ impl Install {
         std::fs::create_dir_all(&bin_dir).expect("mkdir bin");
         std::fs::create_dir_all(&cwd).expect("mkdir home");
         let bin = bin_dir.join("lapis");
-        std::fs::copy(built_binary(), &bin).expect("install the binary");
+        // A hard link is never open for writing, so no other test's fork can hold it open
+        // (which makes exec fail with "text file busy"); copy where links are not possible.
+        if std::fs::hard_link(built_binary(), &bin).is_err() {
+            std::fs::copy(built_binary(), &bin).expect("install the binary");
+        }
         Install { dir, bin, cwd }
     }
 
@@ -48,7 +52,17 @@ impl Install {
 
     /// Runs `lapis --warehouse <wh> ARGS` from the empty working directory.
     pub fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run lapis")
+        retry_busy(|| self.command(args).output())
+    }
+
+    /// Starts `lapis --warehouse <wh> ARGS` with its output piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        retry_busy(|| {
+            self.command(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+        })
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -107,4 +121,18 @@ pub fn sample() -> String {
         .join("../samples/derbyshire-county-2025-26-q1-sample.txt")
         .display()
         .to_string()
+}
+
+/// Runs `start`, again while the binary is "text file busy": a copied binary may briefly be
+/// held open by a process another test thread is forking.
+pub fn retry_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> T {
+    for _ in 0..50 {
+        match start() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.expect("run lapis"),
+        }
+    }
+    start().expect("run lapis")
 }

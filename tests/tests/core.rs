@@ -3,9 +3,8 @@
 //! refused.
 
 use std::io::Write;
-use std::process::Stdio;
 
-use lapis_e2e::{report, sample, stderr, stdout, Install};
+use lapis_e2e::{report, retry_busy, sample, stderr, stdout, Install};
 
 const DERBYSHIRE_Q1: &str = "derbyshire-county-2024-25-q1.txt";
 const DERBY_CITY: &str = "derby-city-2024-25-annual.txt";
@@ -41,12 +40,13 @@ fn reading_never_writes() {
     assert!(!lapis.warehouse().exists(), "a query created the warehouse");
     let plain = lapis.dir.path().join("plain");
     std::fs::create_dir_all(&plain).expect("mkdir");
-    let out = lapis
-        .command(&["query", "select 1"])
-        .arg("--warehouse")
-        .arg(&plain)
-        .output()
-        .expect("run");
+    let out = retry_busy(|| {
+        lapis
+            .command(&["query", "select 1"])
+            .arg("--warehouse")
+            .arg(&plain)
+            .output()
+    });
     assert!(
         stderr(&out).contains("has no _lapis.json"),
         "{}",
@@ -167,14 +167,7 @@ fn racing_ingests_on_a_fresh_and_an_existing_warehouse() {
         let children: Vec<_> = files
             .iter()
             .chain(files.iter())
-            .map(|(council, file)| {
-                lapis
-                    .command(&["ingest", "--council", council, file])
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .expect("spawn")
-            })
+            .map(|(council, file)| lapis.spawn(&["ingest", "--council", council, file]))
             .collect();
         for child in children {
             let out = child.wait_with_output().expect("wait");

@@ -308,6 +308,29 @@ pub async fn reextract_one(
     wh: &Warehouse,
     record: &ExtractionRecord,
 ) -> IngestResult<ReextractOutcome> {
+    let council_name = record.council_name.as_deref();
+    match read_again(wh, record, &record.council_code, council_name, "reextract").await? {
+        None => Ok(ReextractOutcome::Unchanged {
+            report_id: record.report_id.clone(),
+        }),
+        Some((extraction, appended)) => Ok(ReextractOutcome::Appended {
+            superseded_report_id: record.report_id.clone(),
+            report_id: extraction.report.report_id,
+            appended,
+        }),
+    }
+}
+
+/// Reads a document's archived bytes again under `council_code`, and appends the reading as
+/// the document's next extraction, unless it is exactly what the current extraction holds
+/// (then `None`, and nothing is appended).
+async fn read_again(
+    wh: &Warehouse,
+    record: &ExtractionRecord,
+    council_code: &str,
+    council_name: Option<&str>,
+    reason: &str,
+) -> IngestResult<Option<(Extraction, Appended)>> {
     let bytes = archived(wh, &record.document_sha256)?;
     let layout = record.layout.as_deref().unwrap_or("auto");
     let source_uri = record.source_uri.as_deref().unwrap_or_default();
@@ -315,30 +338,24 @@ pub async fn reextract_one(
         &bytes,
         &record.document_sha256,
         source_uri,
-        &record.council_code,
-        record.council_name.as_deref(),
+        council_code,
+        council_name,
         layout,
     )?;
     if record.fingerprint.as_deref() == Some(prepared.fingerprint.as_str()) {
-        return Ok(ReextractOutcome::Unchanged {
-            report_id: record.report_id.clone(),
-        });
+        return Ok(None);
     }
-    let (extraction, appended) = append_next(
+    let appended = append_next(
         wh,
         prepared,
         &record.document_sha256,
         source_uri,
         None,
-        "reextract",
+        reason,
         layout,
     )
     .await?;
-    Ok(ReextractOutcome::Appended {
-        superseded_report_id: record.report_id.clone(),
-        report_id: extraction.report.report_id,
-        appended,
-    })
+    Ok(Some(appended))
 }
 
 /// The documents a selection names, by their current extraction.
@@ -393,23 +410,13 @@ pub async fn correct(wh: &Warehouse, c: &CouncilCorrection<'_>) -> IngestResult<
     validate_council_code(c.council_code)?;
     let records = wh.extractions().await?;
     let record = find(&records, c.report)?.clone();
-    let bytes = archived(wh, &record.document_sha256)?;
-    let layout = record.layout.as_deref().unwrap_or("auto");
-    let source_uri = record.source_uri.as_deref().unwrap_or_default();
     let council_name = c.council_name.or(if c.council_code == record.council_code {
         record.council_name.as_deref()
     } else {
         None
     });
-    let prepared = prepare(
-        &bytes,
-        &record.document_sha256,
-        source_uri,
-        c.council_code,
-        council_name,
-        layout,
-    )?;
-    if record.fingerprint.as_deref() == Some(&prepared.fingerprint) {
+    let read = read_again(wh, &record, c.council_code, council_name, "correction").await?;
+    let Some((extraction, appended)) = read else {
         // The document is already read this way: nothing to correct, nothing recorded.
         return Ok(Corrected {
             superseded_report_id: record.report_id.clone(),
@@ -419,17 +426,7 @@ pub async fn correct(wh: &Warehouse, c: &CouncilCorrection<'_>) -> IngestResult<
                 rows: Default::default(),
             },
         });
-    }
-    let (extraction, appended) = append_next(
-        wh,
-        prepared,
-        &record.document_sha256,
-        source_uri,
-        None,
-        "correction",
-        layout,
-    )
-    .await?;
+    };
     let new_report_id = extraction.report.report_id.clone();
     let mut fields = vec![(
         "council_code",
