@@ -428,7 +428,7 @@ impl Warehouse {
             Some(root) => {
                 let dir = root.join(table);
                 if dir.join("_delta_log").is_dir() {
-                    return self.table(table).await;
+                    return self.upgrade(self.table(table).await?, table).await;
                 }
                 std::fs::create_dir_all(&dir).map_err(|e| StoreError::Io {
                     path: dir.display().to_string(),
@@ -451,6 +451,33 @@ impl Warehouse {
             .with_configuration([("delta.appendOnly", Some("true"))])
             .await
             .map_err(Self::delta_err(table))
+    }
+
+    /// Adds the columns a table of an older warehouse format lacks (new columns are nullable),
+    /// with an empty append in schema-merge mode: no rows, only the table's new schema.
+    async fn upgrade(&self, table: DeltaTable, name: &str) -> StoreResult<DeltaTable> {
+        let wanted = schema(name);
+        let have: Vec<String> = table
+            .snapshot()
+            .map_err(Self::delta_err(name))?
+            .schema()
+            .fields()
+            .map(|f| f.name().to_string())
+            .collect();
+        if wanted.fields().iter().all(|f| have.contains(f.name())) {
+            return Ok(table);
+        }
+        info!(
+            table = name,
+            "Adding the columns of warehouse format {WAREHOUSE_FORMAT}."
+        );
+        let empty = deltalake::arrow::array::RecordBatch::new_empty(wanted);
+        table
+            .write(vec![empty])
+            .with_save_mode(SaveMode::Append)
+            .with_schema_mode(SchemaMode::Merge)
+            .await
+            .map_err(Self::delta_err(name))
     }
 
     fn writable(&self) -> StoreResult<()> {
