@@ -422,9 +422,7 @@ pub async fn correct(wh: &Warehouse, c: &CouncilCorrection<'_>) -> IngestResult<
             superseded_report_id: record.report_id.clone(),
             report_id: record.report_id,
             old_council_code: record.council_code,
-            appended: Appended {
-                rows: Default::default(),
-            },
+            appended: Appended::default(),
         });
     };
     let new_report_id = extraction.report.report_id.clone();

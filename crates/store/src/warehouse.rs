@@ -111,7 +111,7 @@ pub struct Correction {
 }
 
 /// What an append did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Appended {
     /// Rows appended per table (tables completed by an earlier, interrupted append count 0).
     pub rows: BTreeMap<&'static str, usize>,
