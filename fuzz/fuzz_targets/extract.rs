@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
         council_name: None,
         document_sha256: "0000000000000000",
         layout: "auto",
+        vocabulary: lapis_model::Vocabulary::builtin(),
     };
     if let Ok(x) = lapis_extract::extract(text, &ctx) {
         let lines = text.lines().count() as u32 + 1;

@@ -21,6 +21,7 @@ fn once(bytes: &[u8], council: &str) -> usize {
         council_name: None,
         document_sha256: "0000000000000000",
         layout: "auto",
+        vocabulary: lapis_model::Vocabulary::builtin(),
     };
     let text = decode(bytes, DEFAULT_MAX_BYTES).expect("decode");
     let x = extract(text, &ctx).expect("extract");

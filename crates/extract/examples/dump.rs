@@ -14,6 +14,7 @@ fn main() {
         council_name: None,
         document_sha256: "0000000000000000",
         layout: "auto",
+        vocabulary: lapis_model::Vocabulary::builtin(),
     };
     match lapis_extract::decode(&bytes, lapis_extract::DEFAULT_MAX_BYTES)
         .and_then(|t| lapis_extract::extract(t, &ctx))

@@ -2,6 +2,8 @@
 //! position. Layout drift (renamed, reordered, added or missing columns) is absorbed here.
 
 use lapis_model::period::{find_financial_year, parse_month_year};
+use lapis_model::vocabulary::normalise_header;
+use lapis_model::{ColumnRole, Vocabulary};
 
 /// Which period a value column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +20,16 @@ pub enum ValueColumn {
     YearQuarter(i32, u8),
     /// "Actual" with the period in a separate "Date" column.
     Dated,
+    /// "Quarter 2", "Q2": that quarter of the report's year.
+    Quarter(u8),
+    /// "Last quarter", "Previous period": the quarter before the report's.
+    PreviousQuarter,
+    /// "Previous year", "Last year": the whole financial year before the report's.
+    PreviousYear,
+    /// "Same period last year".
+    SameQuarterLastYear,
+    /// "Year end" with no year: the report's year, in a report for the whole year.
+    YearEnd,
 }
 
 /// What a column means.
@@ -42,6 +54,9 @@ pub enum Role {
     Direction,
     Theme,
     Date,
+    Owner,
+    /// A column the vocabulary says holds no fact lapis reads.
+    Ignore,
     Unknown,
 }
 
@@ -71,132 +86,155 @@ pub(crate) fn quarter_in(h: &str) -> Option<u8> {
     })
 }
 
-/// Reads one header cell. `has_measure_column` disambiguates "Strategic Objective".
-pub fn role_of(header: &str, has_measure_column: bool) -> Role {
-    let h = header.trim().to_lowercase();
-    let h = h.trim_end_matches(':').trim();
-    let year = find_financial_year(h).map(|(y, _, _)| y);
-    let words = |w: &str| h.contains(w);
+/// Reads one header cell through the vocabulary. `has_measure_column` disambiguates
+/// "Strategic Objective" (a name, or the ref of the objective a measure serves).
+pub fn role_of(header: &str, has_measure_column: bool, vocab: &Vocabulary) -> Role {
+    let h = normalise_header(header);
     if h.is_empty() {
         return Role::Unknown;
     }
-    if words("benchmark group") || words("comparator group") || words("benchmark type") {
-        return Role::BenchmarkGroup;
-    }
-    let word = |w: &str| h.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
-    if words("benchmark")
-        || words("comparator")
-        || (words("average")
-            && [
-                "national",
-                "england",
-                "english",
-                "regional",
-                "county",
-                "neighbour",
-            ]
-            .iter()
-            .any(|w| words(w)))
-    {
-        return Role::Benchmark;
-    }
-    if words("as at") {
-        return Role::AsAt;
-    }
-    if words("frequency") {
-        return Role::Frequency;
-    }
-    if words("performance against")
-        || words("status")
-        || word("rag")
-        || h == "performance"
-        || h == "rating"
-    {
-        return Role::Rating;
-    }
-    if words("target") {
-        return match (words("quarter") || words("ytd"), year) {
+    // "2025 to 2026" is the year 2025-26.
+    let h = h.replace(" to 20", "-20");
+    let h = h.as_str();
+    let year = find_financial_year(h).map(|(y, _, _)| y);
+    let ytd = vocab
+        .periods
+        .year_to_date
+        .iter()
+        .any(|w| h.contains(w.as_str()));
+    let rule = match vocab.column_rule(h) {
+        Some(ColumnRole::Period) => match period_column(h, year, ytd, vocab) {
+            Some(vc) => return Role::Value(vc),
+            None => vocab.column_rule_after_period(h),
+        },
+        other => other,
+    };
+    match rule {
+        None | Some(ColumnRole::Period) => Role::Unknown,
+        Some(ColumnRole::Ref) => Role::Ref,
+        Some(ColumnRole::Objective) => {
+            if has_measure_column {
+                Role::ObjectiveRef
+            } else {
+                Role::Name
+            }
+        }
+        Some(ColumnRole::Name) => Role::Name,
+        Some(ColumnRole::Owner) => Role::Owner,
+        Some(ColumnRole::Completion) => Role::Completion,
+        Some(ColumnRole::Progress) => Role::Progress,
+        Some(ColumnRole::Comment) => Role::Comment,
+        Some(ColumnRole::Target) => match (
+            ytd || quarter_in(h).is_some() || h.contains("quarter"),
+            year,
+        ) {
             (false, Some(y)) => Role::Target(Some(y)),
             _ => Role::Target(None),
-        };
+        },
+        Some(ColumnRole::Rating) => Role::Rating,
+        Some(ColumnRole::AsAt) => Role::AsAt,
+        Some(ColumnRole::Benchmark) => Role::Benchmark,
+        Some(ColumnRole::BenchmarkGroup) => Role::BenchmarkGroup,
+        Some(ColumnRole::Frequency) => Role::Frequency,
+        Some(ColumnRole::Direction) => Role::Direction,
+        Some(ColumnRole::Theme) => Role::Theme,
+        Some(ColumnRole::Date) => Role::Date,
+        Some(ColumnRole::Value) => Role::Value(ValueColumn::Dated),
+        Some(ColumnRole::Ignore) => Role::Ignore,
+        Some(ColumnRole::SamePeriod) => match year {
+            Some(y) => Role::Value(ValueColumn::SameQuarter(y)),
+            None if h.contains("last year")
+                || h.contains("previous year")
+                || h.contains("a year ago") =>
+            {
+                Role::Value(ValueColumn::SameQuarterLastYear)
+            }
+            None => Role::Unknown,
+        },
+        Some(ColumnRole::PreviousQuarter) => Role::Value(ValueColumn::PreviousQuarter),
+        Some(ColumnRole::PreviousYear) => match year {
+            Some(y) => Role::Value(ValueColumn::Year(y)),
+            None => Role::Value(ValueColumn::PreviousYear),
+        },
+        Some(ColumnRole::Current) => Role::Value(ValueColumn::Current),
     }
-    if h == "dot" || words("direction") || h == "trend" {
-        return Role::Direction;
-    }
-    if words("theme") || h == "outcome" || h == "priority" || h == "portfolio" {
-        return Role::Theme;
-    }
-    if words("completion") || h == "due date" || h == "deadline" {
-        return Role::Completion;
-    }
-    if h == "progress" || h == "progress rating" || h == "overall progress" {
-        return Role::Progress;
-    }
-    if words("comment") || h == "update" || h == "commentary" {
-        return Role::Comment;
-    }
-    if matches!(
-        h,
-        "number" | "ref" | "ref." | "reference" | "no" | "no." | "id" | "code"
-    ) {
-        return Role::Ref;
-    }
-    if words("same quarter") || words("same period") {
-        return year.map_or(Role::Unknown, |y| Role::Value(ValueColumn::SameQuarter(y)));
-    }
-    if words("latest") || words("current") || words("this quarter") {
-        return Role::Value(ValueColumn::Current);
-    }
+}
+
+/// A header that prints a period: a year with or without a quarter, a quarter, "Year end".
+fn period_column(h: &str, year: Option<i32>, ytd: bool, vocab: &Vocabulary) -> Option<ValueColumn> {
+    let quarter = quarter_in(h).or_else(|| quarter_word(h));
     if let Some(y) = year {
-        if let Some(q) = quarter_in(h) {
-            return Role::Value(ValueColumn::YearQuarter(y, q));
+        if let Some(q) = quarter {
+            return Some(ValueColumn::YearQuarter(y, q));
         }
-        if words("actual") || words("outturn") || words("result") {
-            return Role::Value(ValueColumn::YearActual(y));
+        let actual = ["actual", "outturn", "result"]
+            .iter()
+            .any(|w| h.contains(w));
+        if actual && !ytd {
+            return Some(ValueColumn::YearActual(y));
         }
-        return Role::Value(ValueColumn::Year(y));
+        return Some(ValueColumn::Year(y));
     }
-    if h.starts_with("quarter ") || quarter_in(h).is_some() && h.len() <= 3 {
-        return Role::Value(ValueColumn::Current);
+    if let Some(q) = quarter {
+        // "Quarter 2", "Q2": a quarter of the report's year, and nothing else in the header.
+        let rest = h
+            .replace(&format!("quarter {q}"), "")
+            .replace(&format!("q{q}"), "");
+        let rest_words = rest
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| {
+                !w.is_empty()
+                    && ![
+                        "ytd",
+                        "data",
+                        "actual",
+                        "value",
+                        "result",
+                        "performance",
+                        "position",
+                    ]
+                    .contains(w)
+            })
+            .count();
+        if rest_words == 0 {
+            return Some(ValueColumn::Quarter(q));
+        }
     }
-    if matches!(
-        h,
-        "actual" | "value" | "result" | "latest value" | "outturn" | "actual value" | "figure"
-    ) {
-        return Role::Value(ValueColumn::Dated);
+    if vocab
+        .periods
+        .year_end
+        .iter()
+        .any(|w| h.contains(w.as_str()))
+    {
+        return Some(ValueColumn::YearEnd);
     }
-    if matches!(h, "date" | "period" | "data period") {
-        return Role::Date;
-    }
-    if words("measure") || words("indicator") || word("kpi") || word("pi") {
-        return Role::Name;
-    }
-    if words("strategic objective") || words("objective") {
-        return if has_measure_column {
-            Role::ObjectiveRef
-        } else {
-            Role::Name
-        };
-    }
-    if matches!(
-        h,
-        "description" | "title" | "deliverable" | "action" | "project" | "name"
-    ) {
-        return Role::Name;
-    }
-    Role::Unknown
+    None
+}
+
+/// "quarter 3" → 3.
+fn quarter_word(h: &str) -> Option<u8> {
+    let at = h.find("quarter ")? + "quarter ".len();
+    let d = h[at..].chars().next()?;
+    let next_ok = h[at + 1..]
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric());
+    (('1'..='4').contains(&d) && next_ok).then(|| d as u8 - b'0')
 }
 
 /// The roles of a header row, or `None` if the row is not a header we understand.
 ///
 /// A header must name something (a name column, or an empty first cell before period columns)
 /// and say at least one thing about it.
-pub fn header_roles(cells: &[String]) -> Option<Vec<Role>> {
+pub fn header_roles(cells: &[String], vocab: &Vocabulary) -> Option<Vec<Role>> {
     let has_measure = cells.iter().any(|c| {
         let l = c.to_lowercase();
-        l.contains("measure") || l.contains("indicator")
+        l.contains("measure") || l.contains("indicator") || l.contains("kpi")
     });
-    let mut roles: Vec<Role> = cells.iter().map(|c| role_of(c, has_measure)).collect();
+    let mut roles: Vec<Role> = cells
+        .iter()
+        .map(|c| role_of(c, has_measure, vocab))
+        .collect();
     // A table whose first header cell is empty and whose other headers are periods: the first
     // column holds names (the 2019/20 summary tables, "Quarter 2 / Target / Performance").
     if cells.first().is_some_and(|c| c.is_empty())
@@ -225,16 +263,12 @@ pub fn header_roles(cells: &[String]) -> Option<Vec<Role>> {
         .iter()
         .filter(|r| !matches!(r, Role::Unknown | Role::Name))
         .count();
-    if substantive
-        && names == 1
-        && known >= 1
-        && known + names
-            >= cells
-                .iter()
-                .filter(|c| !c.is_empty())
-                .count()
-                .saturating_sub(1)
-    {
+    let unknown = roles
+        .iter()
+        .zip(cells)
+        .filter(|(r, c)| **r == Role::Unknown && !c.is_empty())
+        .count();
+    if substantive && names == 1 && known >= 1 && unknown <= 1.max((known + names) / 3) {
         Some(roles)
     } else {
         None
@@ -259,7 +293,10 @@ mod tests {
     use super::*;
 
     fn roles(h: &str) -> Option<Vec<Role>> {
-        header_roles(&h.split('\t').map(str::to_string).collect::<Vec<_>>())
+        header_roles(
+            &h.split('\t').map(str::to_string).collect::<Vec<_>>(),
+            Vocabulary::builtin(),
+        )
     }
 
     #[test]

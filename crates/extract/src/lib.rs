@@ -17,6 +17,7 @@ mod charts;
 mod claims;
 mod crosstab;
 pub mod header;
+pub mod layout;
 mod meta;
 mod prose;
 mod tables;
@@ -24,7 +25,7 @@ pub mod text;
 
 use lapis_model::{
     ClaimEvent, Extraction, ObjectiveKind, ObjectiveUpdate, Observation, ParseIssue, Period,
-    ReportMeta, Severity,
+    ReportMeta, Severity, Vocabulary,
 };
 
 pub use meta::detect_period;
@@ -69,6 +70,9 @@ pub struct ReportContext<'a> {
     pub document_sha256: &'a str,
     /// Layout name; `"auto"` detects.
     pub layout: &'a str,
+    /// What header words, rating words and empty-cell markers mean ([`Vocabulary::builtin`], or
+    /// the user's own `catalog/columns.toml`).
+    pub vocabulary: &'a Vocabulary,
 }
 
 /// Checks that bytes are report text and returns it.
@@ -117,7 +121,7 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
     }
-    let lines = text::lines(text);
+    let lines = layout::read(text, ctx.vocabulary);
     let meta = meta::read_meta(&lines);
     let Some(period) = meta.period.clone() else {
         let issues = lines.iter().filter(|l| !l.is_blank()).count();
@@ -287,8 +291,11 @@ impl<'a> Engine<'a> {
             if c.rating.is_some() && rated.is_none() {
                 continue;
             }
-            // Line numbers are 1-based positions in `lines`.
-            let idx = (c.source_line as usize).saturating_sub(1);
+            let idx = self
+                .lines
+                .iter()
+                .position(|l| l.no == c.source_line)
+                .unwrap_or(0);
             let e = claimed
                 .entry(c.subject.to_lowercase())
                 .or_insert((idx, BTreeMap::new()));
@@ -426,6 +433,12 @@ impl<'a> Engine<'a> {
             }
         }
     }
+}
+
+/// Whether a cell holds a rating word (the council's own, or one the vocabulary maps).
+pub(crate) fn rating_like(cell: &str, vocab: &Vocabulary) -> bool {
+    lapis_model::rating::parse_rating(cell).rating.is_some()
+        || vocab.rating_word("", cell).is_some()
 }
 
 fn merge_observation(into: &mut Observation, from: Observation) {

@@ -25,6 +25,10 @@ struct Row {
     /// The bold caption of a table whose rows are parts of one measure (a breakdown such as
     /// "Percentage of defects responded to within target timescales": "Completed within 9 days").
     caption: Option<String>,
+    /// Whether the header says its values are cumulative from the start of the year.
+    ytd: bool,
+    /// Cells that printed "no value" ("n/r", "-"), emptied before reading.
+    markers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,26 +139,49 @@ impl Engine<'_> {
         let mut idx = 0;
         while idx < self.lines.len() {
             let line = &self.lines[idx];
+            let vocab = self.ctx.vocabulary;
             let Some(roles) = line
                 .is_tabular()
-                .then(|| header_roles(&line.cells))
+                .then(|| header_roles(&line.cells, vocab))
                 .flatten()
             else {
                 idx += 1;
                 continue;
             };
+            let ytd = line.cells.iter().any(|c| {
+                let c = c.to_lowercase();
+                vocab
+                    .periods
+                    .year_to_date
+                    .iter()
+                    .any(|w| c.contains(w.as_str()))
+            });
+            let header_cells = line.cells.clone();
             self.used[idx] = true;
             self.feature("tables");
+            for (role, cell) in roles.iter().zip(&header_cells) {
+                if *role == Role::Unknown && !cell.is_empty() {
+                    let reason = format!(
+                        "column header {cell:?} is not in the vocabulary (catalog/columns.toml); the column's cells are not read"
+                    );
+                    self.issue(idx, Severity::Warning, reason);
+                }
+            }
             let caption = self.breakdown_caption(idx);
             let mut section = None;
             let mut j = idx + 1;
             while j < self.lines.len() && self.lines[j].is_tabular() {
                 let cells = self.lines[j].cells.clone();
-                if header_roles(&cells).is_some_and(|r| r == roles) {
+                match header_roles(&cells, vocab) {
                     // A header repeated mid-table (after a page break).
-                    self.used[j] = true;
-                    j += 1;
-                    continue;
+                    Some(r) if r == roles => {
+                        self.used[j] = true;
+                        j += 1;
+                        continue;
+                    }
+                    // Another table's header: that table starts here, blank line or not.
+                    Some(_) => break,
+                    None => {}
                 }
                 self.used[j] = true;
                 let filled: Vec<usize> =
@@ -178,6 +205,8 @@ impl Engine<'_> {
                     cells,
                     section,
                     caption: caption.clone(),
+                    ytd,
+                    markers: Vec::new(),
                 };
                 let key_empty = !row.any(|r| matches!(r, Role::Ref | Role::ObjectiveRef));
                 let continues = key_empty
@@ -238,8 +267,22 @@ impl Engine<'_> {
     fn read_row(&mut self, row: &Row) {
         let mut cells = row.cells.clone();
         cells.resize(row.roles.len(), String::new());
+        // "-", "n/a", "..", "tbc": no value, and nothing attaches to it.
+        let vocab = self.ctx.vocabulary;
+        let mut markers: Vec<String> = Vec::new();
+        for (role, cell) in row.roles.iter().zip(cells.iter_mut()) {
+            let holds_value = matches!(
+                role,
+                Role::Value(_) | Role::Target(_) | Role::Benchmark | Role::Rating | Role::Direction
+            );
+            if holds_value && !cell.is_empty() && vocab.is_empty_marker(self.ctx.council_code, cell)
+            {
+                markers.push(std::mem::take(cell));
+            }
+        }
         let row = Row {
             cells,
+            markers,
             ..row.clone()
         };
         let Some(name) = row.get(Role::Name).map(|label| match &row.caption {
@@ -294,7 +337,7 @@ impl Engine<'_> {
             .get(Role::Progress)
             .or_else(|| row.get(Role::Rating))
             .unwrap_or("");
-        let rating = parse_rating(rating_cell);
+        let rating = self.rating(rating_cell);
         // Derby City prints an action's status words in the value column ("On track").
         let status_text = row
             .roles
@@ -311,7 +354,10 @@ impl Engine<'_> {
             kind,
             title: name.to_string(),
             theme,
-            expected_completion: row.get(Role::Completion).and_then(parse_date),
+            expected_completion: row
+                .get(Role::Completion)
+                .or_else(|| row.get(Role::Date))
+                .and_then(parse_date),
             rating: rating.rating,
             rating_text: (!rating.text.is_empty()).then(|| rating.text.clone()),
             previous_rating: rating.previous,
@@ -367,6 +413,18 @@ impl Engine<'_> {
         }
     }
 
+    /// A rating cell: the council's own words, else the vocabulary's.
+    fn rating(&self, cell: &str) -> lapis_model::ParsedRating {
+        let mut pr = parse_rating(cell);
+        if pr.rating.is_none() {
+            pr.rating = self.ctx.vocabulary.rating_word(
+                self.ctx.council_code,
+                lapis_model::rating::strip_icons(cell),
+            );
+        }
+        pr
+    }
+
     fn measure_row(&mut self, row: &Row, name: &str) {
         let council = self.ctx.council_code;
         let measure_ref = row.get(Role::Ref).map(normalise_ref);
@@ -386,7 +444,7 @@ impl Engine<'_> {
         });
         let quarter_kind = kind_from_name(
             name,
-            if derby_style {
+            if derby_style && !row.ytd {
                 PeriodKind::Quarter
             } else {
                 PeriodKind::QuarterYtd
@@ -428,6 +486,35 @@ impl Engine<'_> {
                     y == report_year && q == report_q,
                 ),
                 ValueColumn::Dated => (self.dated_period(quarter_kind, row.get(Role::Date)), true),
+                ValueColumn::Quarter(q) if q == report_q => {
+                    (self.current_period(quarter_kind, as_at), true)
+                }
+                ValueColumn::Quarter(q) => (Period::quarter(quarter_kind, report_year, q), false),
+                ValueColumn::PreviousQuarter if report_q == 1 => {
+                    (Period::quarter(quarter_kind, report_year - 1, 4), false)
+                }
+                ValueColumn::PreviousQuarter => (
+                    Period::quarter(quarter_kind, report_year, report_q - 1),
+                    false,
+                ),
+                ValueColumn::PreviousYear => (Period::financial_year(report_year - 1), false),
+                ValueColumn::SameQuarterLastYear => (
+                    Period::quarter(quarter_kind, report_year - 1, report_q),
+                    false,
+                ),
+                ValueColumn::YearEnd if report_q == 4 => {
+                    (Period::financial_year(report_year), true)
+                }
+                ValueColumn::YearEnd => {
+                    if !cell.is_empty() {
+                        let reason = format!(
+                            "a \"year end\" column with no year in a report for {}: the value {cell:?} is not put in a year its header does not give",
+                            self.period.label
+                        );
+                        self.issue(row.idx, Severity::Warning, reason);
+                    }
+                    continue;
+                }
             };
             has_current_column |= is_current;
             if cell.is_empty() {
@@ -459,8 +546,14 @@ impl Engine<'_> {
             };
             made.push((obs, is_current));
         }
-        // Target, rating and benchmark belong to the report's own period.
-        let target_cell = row.get(Role::Target(None));
+        // Target, rating and benchmark belong to the report's own period. A target headed with
+        // the report's own year ("Target 2025-26") beside the report's own figure is its target.
+        let year_target_is_current = has_current_column && row.get(Role::Target(None)).is_none();
+        let target_cell = row.get(Role::Target(None)).or_else(|| {
+            year_target_is_current
+                .then(|| row.get(Role::Target(Some(report_year))))
+                .flatten()
+        });
         let rating_cell = row.get(Role::Rating);
         let bench_cell = row.get(Role::Benchmark);
         let needs_current =
@@ -505,7 +598,7 @@ impl Engine<'_> {
                 }
             }
             if let Some(r) = rating_cell {
-                let pr = parse_rating(r);
+                let pr = self.rating(r);
                 obs.rating = pr.rating;
                 obs.previous_rating = pr.previous;
                 obs.rating_text = Some(pr.text);
@@ -515,6 +608,9 @@ impl Engine<'_> {
         // "2024-2025 Target" with no value for that year: the year's target, value not yet known.
         for (role, cell) in row.roles.iter().zip(&row.cells) {
             if let (Role::Target(Some(y)), false) = (role, cell.is_empty()) {
+                if *y == report_year && year_target_is_current {
+                    continue;
+                }
                 let period = Period::financial_year(*y);
                 let p = parse_value(cell);
                 match made.iter_mut().find(|(o, _)| o.period == period) {
@@ -557,6 +653,18 @@ impl Engine<'_> {
                     "benchmark printed for a measure with no value to compare",
                 ),
             }
+        }
+        if made.is_empty() && !row.markers.is_empty() {
+            let reason = format!(
+                "measure {name:?} prints no figure in this row (only {})",
+                row.markers
+                    .iter()
+                    .map(|m| format!("{m:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            self.issue(row.idx, Severity::Info, reason);
+            return;
         }
         if made.is_empty() {
             self.issue(

@@ -108,7 +108,12 @@ fn derbyshire_2024_25_q1() {
         (waste.value, waste.benchmark),
         (Some(377_306.0), Some(349_715.0))
     );
-    assert_eq!(x.observations.len(), 89);
+    // 89 rows' figures, less SO-03's "shared agreement" measure, which prints "n/r" in every
+    // column (no figure: an info issue, not three empty observations).
+    assert_eq!(x.observations.len(), 86);
+    assert!(x.parse_issues.iter().any(|i| i.source_line == 68
+        && i.severity == lapis_model::Severity::Info
+        && i.reason.contains("prints no figure")));
 }
 
 #[test]
@@ -524,6 +529,7 @@ fn bad_input_is_refused_clearly() {
             council_name: None,
             document_sha256: "00",
             layout: "auto",
+            vocabulary: lapis_model::Vocabulary::builtin(),
         };
         let _ = extract(&text[..end], &ctx);
     }

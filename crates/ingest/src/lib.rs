@@ -155,6 +155,7 @@ fn prepare(
         council_name,
         document_sha256: sha256,
         layout,
+        vocabulary: lapis_model::Vocabulary::builtin(),
     };
     let extraction = lapis_extract::extract(text, &ctx).map_err(bad)?;
     let fingerprint = fingerprint(&extraction);

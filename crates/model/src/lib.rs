@@ -12,6 +12,7 @@ pub mod period;
 pub mod rating;
 pub mod scheme;
 pub mod value;
+pub mod vocabulary;
 
 pub use alias::{name_similarity, name_words};
 pub use council::is_council_code;
@@ -24,3 +25,4 @@ pub use period::{Period, PeriodKind};
 pub use rating::{ParsedRating, Rating};
 pub use scheme::{relative_better, Polarity, Scheme};
 pub use value::{ParsedValue, ValueNote};
+pub use vocabulary::{ColumnRole, Vocabulary, VocabularyError};

@@ -55,6 +55,7 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
         council_name: Some("Derbyshire County Council"),
         document_sha256: &sha,
         layout: "auto",
+        vocabulary: lapis_model::Vocabulary::builtin(),
     };
     let mut old = lapis_extract::extract(text, &ctx).expect("extract");
     assert_eq!(old.observations.len(), 89);

@@ -25,6 +25,7 @@ pub fn run(text: &str, council: &str) -> Extraction {
         council_name: None,
         document_sha256: "00000000000000000000",
         layout: "auto",
+        vocabulary: lapis_model::Vocabulary::builtin(),
     };
     extract(
         decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("text"),

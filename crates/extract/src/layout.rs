@@ -1,0 +1,689 @@
+//! The one table model: whatever syntax a report's tables are printed in, they become the same
+//! rows of cells, each with its line in the source, before any report reader sees them.
+//!
+//! Read here: tab-separated text (Word's text export), Markdown and ASCII pipe tables (with
+//! `+---+` grid rules and cells over several lines), CSV blocks, and fixed-width columns (what
+//! `pdftotext -layout` prints), whose gutters are found from the whole block and whose cells
+//! wrapped over several lines of their column are joined. The text is normalised first (byte
+//! order mark, CRLF, no-break and zero-width spaces, form feeds, smart quotes, hyphen and minus
+//! variants) and page furniture (`Page 3 of 12`, protective markings, a running header repeated
+//! at every page break) is dropped, never read as a row or as part of a name.
+//!
+//! What goes wrong here is a block that looks like a table and is not (aligned prose): such a
+//! block has no header the vocabulary knows, its rows reach the readers as cells, and whatever
+//! no reader takes is reported as a parse issue, never dropped silently.
+
+use lapis_model::value::parse_value;
+use lapis_model::Vocabulary;
+
+use crate::header::{header_roles, Role};
+use crate::text::{clean, Line};
+
+/// What a document's text becomes: its lines, tables as cells, furniture gone.
+pub fn read(text: &str, vocab: &Vocabulary) -> Vec<Line> {
+    let text = normalise(text);
+    let mut lines = crate::text::lines(&text);
+    let mut dropped = vec![false; lines.len()];
+    drop_furniture(&lines, &mut dropped, vocab);
+    pipe_tables(&mut lines, &mut dropped);
+    csv_tables(&mut lines, &mut dropped, vocab);
+    fixed_width_tables(&mut lines, &mut dropped, vocab);
+    lines
+        .into_iter()
+        .zip(dropped)
+        .filter(|(_, d)| !d)
+        .map(|(mut l, _)| {
+            if l.raw.contains(PAGE_BREAK) {
+                l.raw = l.raw.replace(PAGE_BREAK, "");
+                l.text = l.text.replace(PAGE_BREAK, "").trim().to_string();
+                for c in &mut l.cells {
+                    *c = c.replace(PAGE_BREAK, "").trim().to_string();
+                }
+            }
+            l
+        })
+        .collect()
+}
+
+/// Characters that print the same but differ in bytes, made one; the line count is kept.
+pub fn normalise(text: &str) -> String {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            // A form feed starts a page: the page break itself is not text.
+            '\u{c}' => out.push(PAGE_BREAK),
+            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{2002}' | '\u{2003}' => {
+                out.push(' ')
+            }
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {}
+            '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' => out.push('\''),
+            '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => out.push('"'),
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2212}' | '\u{fe63}' | '\u{ff0d}' => {
+                out.push('-')
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Marks where a form feed was, so that furniture beside page breaks can be recognised; it is
+/// removed with the furniture.
+const PAGE_BREAK: char = '\u{e000}';
+
+fn is_page_number(line: &str) -> bool {
+    let l = line.trim().trim_matches(PAGE_BREAK).trim().to_lowercase();
+    let words: Vec<&str> = l
+        .split(|c: char| c.is_whitespace() || c == '|')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let num = |w: &str| !w.is_empty() && w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit());
+    match words.as_slice() {
+        ["page", n] | [n, "page"] => num(n),
+        ["page", n, "of", m] => num(n) && num(m),
+        ["-", n, "-"] => num(n),
+        _ => false,
+    }
+}
+
+fn drop_furniture(lines: &[Line], dropped: &mut [bool], vocab: &Vocabulary) {
+    let mut breaks = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.raw.contains(PAGE_BREAK) {
+            breaks.push(i);
+        }
+        let t = l.raw.replace(PAGE_BREAK, "");
+        if is_page_number(&t) || vocab.is_furniture_line(&t) {
+            dropped[i] = true;
+            breaks.push(i);
+        } else if l.raw.contains(PAGE_BREAK) && t.trim().is_empty() {
+            dropped[i] = true;
+        }
+    }
+    // A running header: the same short line beside three or more page breaks.
+    let mut seen: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for &b in &breaks {
+        let near = (b.saturating_sub(2)..(b + 3).min(lines.len()))
+            .filter(|k| !dropped[*k] && !lines[*k].is_blank() && !lines[*k].is_tabular());
+        for k in near {
+            let t = lines[k].raw.replace(PAGE_BREAK, "").trim().to_string();
+            if t.chars().count() <= 100 {
+                let e = seen.entry(t).or_default();
+                if !e.contains(&k) {
+                    e.push(k);
+                }
+            }
+        }
+    }
+    for (_, at) in seen {
+        if at.len() >= 3 {
+            for k in at {
+                dropped[k] = true;
+            }
+        }
+    }
+}
+
+/// A row rebuilt from cells, keeping the printed line.
+fn table_row(line: &Line, cells: Vec<String>) -> Line {
+    Line {
+        text: cells.join("\t"),
+        cells,
+        heading: None,
+        bold: false,
+        ..line.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipe tables.
+
+fn is_rule(t: &str) -> bool {
+    let t = t.trim();
+    (t.starts_with('+') || t.starts_with('|') || t.starts_with('-') || t.starts_with(':'))
+        && (t.contains("--") || t.contains("=="))
+        && t.chars()
+            .all(|c| matches!(c, '+' | '-' | '=' | '|' | ':' | ' '))
+}
+
+fn is_pipe_row(t: &str) -> bool {
+    let t = t.trim();
+    t.starts_with('|') && t.ends_with('|') && t.len() > 2
+}
+
+fn pipe_cells(t: &str) -> Vec<String> {
+    let t = t.trim();
+    let inner = t.strip_prefix('|').unwrap_or(t);
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut cells = Vec::new();
+    let mut cur = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                cur.push('|');
+                chars.next();
+            }
+            '|' => cells.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    cells.push(cur);
+    cells.iter().map(|c| clean(c).trim().to_string()).collect()
+}
+
+fn pipe_tables(lines: &mut [Line], dropped: &mut [bool]) {
+    let mut i = 0;
+    while i < lines.len() {
+        let is_part = |l: &Line| {
+            let t = l.raw.trim();
+            !l.is_tabular()
+                && (is_pipe_row(t) || is_rule(t) && (t.contains('|') || t.contains('+')))
+        };
+        if dropped[i] || !is_part(&lines[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < lines.len() && (dropped[j] || is_part(&lines[j])) {
+            j += 1;
+        }
+        let block: Vec<usize> = (i..j).filter(|k| !dropped[*k]).collect();
+        let rows = block
+            .iter()
+            .filter(|k| is_pipe_row(&lines[**k].raw))
+            .count();
+        if rows >= 2 {
+            // A grid table rules every row; a cell over several lines is joined.
+            let grid = block
+                .iter()
+                .filter(|k| lines[**k].raw.trim().starts_with('+'))
+                .count()
+                >= 2;
+            let mut row: Option<(usize, Vec<String>)> = None;
+            let flush = |row: &mut Option<(usize, Vec<String>)>, lines: &mut [Line]| {
+                if let Some((k, cells)) = row.take() {
+                    lines[k] = table_row(&lines[k], cells);
+                }
+            };
+            for &k in &block {
+                let raw = lines[k].raw.clone();
+                if is_rule(&raw) {
+                    dropped[k] = true;
+                    flush(&mut row, lines);
+                    continue;
+                }
+                let cells = pipe_cells(&raw);
+                match (&mut row, grid) {
+                    (Some((_, acc)), true) => {
+                        dropped[k] = true;
+                        for (n, c) in cells.into_iter().enumerate() {
+                            if n >= acc.len() {
+                                acc.push(String::new());
+                            }
+                            if !c.is_empty() {
+                                if !acc[n].is_empty() {
+                                    acc[n].push(' ');
+                                }
+                                acc[n].push_str(&c);
+                            }
+                        }
+                    }
+                    _ => {
+                        flush(&mut row, lines);
+                        row = Some((k, cells));
+                    }
+                }
+            }
+            flush(&mut row, lines);
+        }
+        i = j;
+    }
+    // Markdown without outer pipes: `a | b` over `--- | ---`.
+    for i in 1..lines.len() {
+        let t = lines[i].raw.trim().to_string();
+        if dropped[i] || !is_rule(&t) || !t.contains('|') || lines[i - 1].is_tabular() {
+            continue;
+        }
+        let head = lines[i - 1].raw.trim().to_string();
+        if !head.contains('|') || is_pipe_row(&head) {
+            continue;
+        }
+        dropped[i] = true;
+        let cells = pipe_cells(&head);
+        lines[i - 1] = table_row(&lines[i - 1], cells);
+        let mut k = i + 1;
+        while k < lines.len() && lines[k].raw.contains('|') && !lines[k].is_tabular() {
+            let cells = pipe_cells(&lines[k].raw);
+            lines[k] = table_row(&lines[k], cells);
+            k += 1;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV.
+
+/// Splits one CSV record; `None` when its quotes do not close on the line.
+fn csv_fields(line: &str) -> Option<Vec<String>> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut at_start = true;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' if quoted => quoted = false,
+            '"' if at_start => quoted = true,
+            ',' if !quoted => {
+                fields.push(std::mem::take(&mut cur));
+                at_start = true;
+                continue;
+            }
+            _ => cur.push(c),
+        }
+        at_start = false;
+    }
+    (!quoted).then(|| {
+        fields.push(cur);
+        fields
+    })
+}
+
+fn is_figure(cell: &str) -> bool {
+    parse_value(cell).is_some_and(|v| v.number.is_some())
+}
+
+fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
+    let candidate = |l: &Line| -> Option<Vec<String>> {
+        let t = l.raw.trim();
+        if l.is_tabular()
+            || !t.contains(',')
+            || t.starts_with('#')
+            || t.starts_with("- ")
+            || t.starts_with("* ")
+            || t.starts_with('|')
+        {
+            return None;
+        }
+        let fields = csv_fields(t)?;
+        (fields.len() >= 2).then_some(fields)
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        if dropped[i] {
+            i += 1;
+            continue;
+        }
+        let Some(first) = candidate(&lines[i]) else {
+            i += 1;
+            continue;
+        };
+        let n = first.len();
+        let mut block = vec![(i, first)];
+        let mut j = i + 1;
+        while j < lines.len() {
+            if dropped[j] {
+                j += 1;
+                continue;
+            }
+            match candidate(&lines[j]) {
+                Some(f) if f.len() == n => block.push((j, f)),
+                _ => break,
+            }
+            j += 1;
+        }
+        let cleaned: Vec<Vec<String>> = block
+            .iter()
+            .map(|(_, f)| f.iter().map(|c| clean(c).trim().to_string()).collect())
+            .collect();
+        let has_header = cleaned.iter().any(|c| header_roles(c, vocab).is_some());
+        let short = cleaned
+            .iter()
+            .all(|c| c.iter().all(|f| f.split_whitespace().count() <= 12));
+        let with_figures = cleaned
+            .iter()
+            .filter(|c| c.iter().any(|f| is_figure(f)))
+            .count();
+        if block.len() >= 2 && (has_header || short && with_figures * 2 >= block.len()) {
+            for ((k, _), cells) in block.iter().zip(cleaned) {
+                lines[*k] = table_row(&lines[*k], cells);
+            }
+        }
+        i = j.max(i + 1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixed-width columns.
+
+/// Runs of text separated by two or more spaces, as (start, end, text) in characters.
+fn chunks(line: &[char]) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        if line[i] == ' ' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i;
+        while i < line.len() {
+            if line[i] != ' ' {
+                end = i + 1;
+                i += 1;
+            } else if i + 1 < line.len() && line[i + 1] != ' ' {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        out.push((start, end, line[start..end].iter().collect()));
+    }
+    out
+}
+
+struct Grid {
+    /// Column start positions (the first is 0).
+    starts: Vec<usize>,
+}
+
+impl Grid {
+    /// The gutters shared by the lines: positions blank in every line, two or more wide.
+    fn of(rows: &[&Vec<char>]) -> Option<Grid> {
+        let width = rows.iter().map(|r| r.len()).max()?;
+        let mut occupied = vec![false; width];
+        for r in rows {
+            for (p, c) in r.iter().enumerate() {
+                if *c != ' ' {
+                    occupied[p] = true;
+                }
+            }
+        }
+        let first = occupied.iter().position(|o| *o)?;
+        let mut starts = vec![0];
+        let mut p = first;
+        while p < width {
+            if occupied[p] {
+                p += 1;
+                continue;
+            }
+            let gap_start = p;
+            while p < width && !occupied[p] {
+                p += 1;
+            }
+            if p < width && p - gap_start >= 2 {
+                starts.push(p);
+            }
+        }
+        (starts.len() >= 2).then_some(Grid { starts })
+    }
+
+    fn column_of(&self, pos: usize) -> usize {
+        self.starts.iter().rposition(|s| *s <= pos).unwrap_or(0)
+    }
+
+    /// Whether a chunk crosses a gutter (a spanning caption or section row).
+    fn spans(&self, start: usize, end: usize) -> bool {
+        self.column_of(start) != self.column_of(end.saturating_sub(1))
+    }
+
+    fn cells(&self, line: &[char]) -> Vec<String> {
+        let mut cells = vec![String::new(); self.starts.len()];
+        for (start, _, text) in chunks(line) {
+            let c = &mut cells[self.column_of(start)];
+            if !c.is_empty() {
+                c.push(' ');
+            }
+            c.push_str(&text);
+        }
+        cells.iter().map(|c| clean(c).trim().to_string()).collect()
+    }
+}
+
+fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    (0..width)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .filter(|t| !t.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn fixed_width_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
+    let part = |l: &Line| {
+        let t = l.raw.trim();
+        let bullet = ["- ", "* ", "• ", "◦ ", "▪ ", "– "]
+            .iter()
+            .any(|b| t.starts_with(b));
+        !l.is_tabular() && !t.is_empty() && !t.starts_with('#') && !l.raw.contains('|') && !bullet
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        if dropped[i] || !part(&lines[i]) {
+            i += 1;
+            continue;
+        }
+        let mut block = Vec::new();
+        let mut j = i;
+        while j < lines.len() && (dropped[j] || part(&lines[j])) {
+            if !dropped[j] {
+                block.push(j);
+            }
+            j += 1;
+        }
+        read_fixed_block(lines, dropped, &block, vocab);
+        i = j;
+    }
+}
+
+fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], vocab: &Vocabulary) {
+    let chars: Vec<Vec<char>> = block
+        .iter()
+        .map(|k| {
+            lines[*k]
+                .raw
+                .replace(PAGE_BREAK, "")
+                .trim_end()
+                .chars()
+                .collect()
+        })
+        .collect();
+    let multi: Vec<usize> = (0..block.len())
+        .filter(|n| chunks(&chars[*n]).len() >= 2)
+        .collect();
+    if multi.len() < 2 {
+        return;
+    }
+    // The table starts at its first line of several chunks; a caption above it stays text.
+    let first = multi[0];
+    let Some(grid) = Grid::of(&multi.iter().map(|n| &chars[*n]).collect::<Vec<_>>()) else {
+        return;
+    };
+    let cells: Vec<Vec<String>> = chars.iter().map(|c| grid.cells(c)).collect();
+    let spanning: Vec<bool> = chars
+        .iter()
+        .map(|c| {
+            let ch = chunks(c);
+            ch.len() == 1 && grid.spans(ch[0].0, ch[0].1)
+        })
+        .collect();
+    // The header: the leading lines that, joined per column, the vocabulary reads best.
+    let mut best: Option<(usize, Vec<Role>, i32)> = None;
+    for k in 1..=4.min(block.len() - first) {
+        let joined = join_cells(&cells[first..first + k]);
+        if let Some(roles) = header_roles(&joined, vocab) {
+            let known = roles.iter().filter(|r| **r != Role::Unknown).count() as i32;
+            let unknown = roles
+                .iter()
+                .zip(&joined)
+                .filter(|(r, c)| **r == Role::Unknown && !c.is_empty())
+                .count() as i32;
+            let score = known - 2 * unknown;
+            if best.as_ref().is_none_or(|(_, _, s)| score > *s) {
+                best = Some((k, roles, score));
+            }
+        }
+    }
+    let Some((header_len, roles, _)) = best else {
+        // A grid with no header lapis knows (a chart, a cross table, a key): one row per line.
+        for n in first..block.len() {
+            if chunks(&chars[n]).len() >= 2 || !spanning[n] && !cells[n][0].is_empty() {
+                let k = block[n];
+                lines[k] = table_row(&lines[k], cells[n].clone());
+            }
+        }
+        return;
+    };
+    let k0 = block[first];
+    lines[k0] = table_row(&lines[k0], join_cells(&cells[first..first + header_len]));
+    for n in first + 1..first + header_len {
+        dropped[block[n]] = true;
+    }
+    let key: Vec<usize> = roles
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, Role::Ref | Role::ObjectiveRef))
+        .map(|(c, _)| c)
+        .collect();
+    let holds_figures = |r: &Role| {
+        matches!(
+            r,
+            Role::Value(_) | Role::Target(_) | Role::Rating | Role::Benchmark | Role::Completion
+        )
+    };
+    let mut row: Option<(usize, Vec<Vec<String>>)> = None;
+    let flush = |row: &mut Option<(usize, Vec<Vec<String>>)>, lines: &mut [Line]| {
+        if let Some((k, parts)) = row.take() {
+            lines[k] = table_row(&lines[k], join_cells(&parts));
+        }
+    };
+    for n in first + header_len..block.len() {
+        let c = &cells[n];
+        let filled: Vec<usize> = (0..c.len()).filter(|i| !c[*i].is_empty()).collect();
+        let figures = filled.iter().any(|i| {
+            roles.get(*i).is_some_and(holds_figures)
+                && (is_figure(&c[*i]) || crate::rating_like(&c[*i], vocab))
+        });
+        let continues = row.is_some()
+            && !spanning[n]
+            && !figures
+            && (key.is_empty() || key.iter().all(|k| c.get(*k).is_none_or(String::is_empty)));
+        if continues {
+            if let Some((_, parts)) = row.as_mut() {
+                parts.push(c.clone());
+            }
+            dropped[block[n]] = true;
+            continue;
+        }
+        flush(&mut row, lines);
+        if spanning[n] {
+            // A section row or a caption across the columns: its text in the first cell.
+            let text = clean(lines[block[n]].raw.trim());
+            let mut cells = vec![String::new(); grid.starts.len()];
+            cells[0] = text;
+            lines[block[n]] = table_row(&lines[block[n]], cells);
+            continue;
+        }
+        row = Some((block[n], vec![c.clone()]));
+    }
+    flush(&mut row, lines);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(text: &str) -> Vec<Vec<String>> {
+        read(text, Vocabulary::builtin())
+            .into_iter()
+            .filter(|l| l.is_tabular())
+            .map(|l| l.cells)
+            .collect()
+    }
+
+    #[test]
+    fn normalised_text_keeps_its_lines() {
+        let t = normalise("\u{feff}a\u{a0}b\r\nc \u{2019}d\u{2019}\r\n\u{c}e \u{2212}5");
+        assert_eq!(t, "a b\nc 'd'\n\u{e000}e -5");
+    }
+
+    #[test]
+    fn pipe_tables_markdown_and_grid() {
+        let md = "| Ref | Measure | Latest data | Target |\n|---|:---|---:|---|\n| A1 | Homes built | 1,203 | 1,100 |\n| A2 | Roads \\| paths | 5% | 4% |\n";
+        let c = cells(md);
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[1], vec!["A1", "Homes built", "1,203", "1,100"]);
+        assert_eq!(c[2][1], "Roads | paths");
+        let grid = "+-----+---------------+--------+\n| Ref | Measure       | Latest |\n+=====+===============+========+\n| A1  | Homes built   | 1,203  |\n|     | in the county |        |\n+-----+---------------+--------+\n";
+        let c = cells(grid);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[1], vec!["A1", "Homes built in the county", "1,203"]);
+    }
+
+    #[test]
+    fn csv_blocks() {
+        let csv = "Intro, with a comma.\n\nRef,Measure,Latest data,Target\nA1,\"Homes built, net\",\"1,203\",\"1,100\"\nA2,Roads,5%,4%\n";
+        let c = cells(csv);
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[1], vec!["A1", "Homes built, net", "1,203", "1,100"]);
+    }
+
+    #[test]
+    fn fixed_width_with_wrapped_cells_and_header() {
+        let t = "\
+Strategic   Measure                 Latest data   Target for
+Objective                           (YTD)         quarter (YTD)
+SO-01       Number of children      364           343
+            living with carers
+SO-02       Homes built             1,203         1,100
+";
+        let c = cells(t);
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert_eq!(
+            c[0],
+            vec![
+                "Strategic Objective",
+                "Measure",
+                "Latest data (YTD)",
+                "Target for quarter (YTD)"
+            ]
+        );
+        assert_eq!(
+            c[1],
+            vec![
+                "SO-01",
+                "Number of children living with carers",
+                "364",
+                "343"
+            ]
+        );
+        assert_eq!(c[2], vec!["SO-02", "Homes built", "1,203", "1,100"]);
+    }
+
+    #[test]
+    fn furniture_is_dropped() {
+        let t = "Title\n\u{c}Running head\nPage 1 of 3\nText one\n\u{c}Running head\nPage 2 of 3\nOFFICIAL\nText two\n\u{c}Running head\nText three\n";
+        let kept: Vec<String> = read(t, Vocabulary::builtin())
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(kept, vec!["Title", "Text one", "Text two", "Text three"]);
+    }
+}
