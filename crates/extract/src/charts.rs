@@ -129,6 +129,11 @@ impl Engine<'_> {
                 if cells.len() != 2 {
                     break;
                 }
+                // A year after the chart's target or benchmark rows starts the next chart.
+                let year = year_label(cells[0]);
+                if year.is_some() && rows.last().is_some_and(|r: &ChartRow| r.year.is_none()) {
+                    break;
+                }
                 rows.push(ChartRow {
                     idx: j,
                     label: cells[0].clone(),

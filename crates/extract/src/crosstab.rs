@@ -93,6 +93,16 @@ impl Engine<'_> {
                     && l.cells[1..].iter().all(|c| c.is_empty() || !is_figure(c))
             })
             .count();
+        // A table of contents ("\tPage" over "Introduction\t3") holds page numbers, not facts.
+        let contents = lines[..headers].iter().all(|l| {
+            l.cells[1..]
+                .iter()
+                .filter(|c| !c.is_empty())
+                .all(|c| matches!(c.to_lowercase().as_str(), "page" | "page no" | "page no." | "page number" | "pages"))
+        });
+        if headers > 0 && contents {
+            return;
+        }
         let body = &lines[headers..];
         let is_body_row = |cells: &[String]| {
             !cells[0].is_empty()

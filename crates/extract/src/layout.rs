@@ -308,7 +308,10 @@ fn is_figure(cell: &str) -> bool {
 fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
     let candidate = |l: &Line| -> Option<Vec<String>> {
         let t = l.raw.trim();
+        // A CSV record starts at the margin and does not align text in columns.
         if l.is_tabular()
+            || l.raw.starts_with([' ', '\t'])
+            || l.raw.contains("  ")
             || !t.contains(',')
             || t.starts_with('#')
             || t.starts_with("- ")
@@ -356,7 +359,7 @@ fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
             .iter()
             .filter(|c| c.iter().any(|f| is_figure(f)))
             .count();
-        if block.len() >= 2 && (has_header || short && with_figures * 2 >= block.len()) {
+        if block.len() >= 2 && (has_header || n >= 3 || short && with_figures * 2 >= block.len()) {
             for ((k, _), cells) in block.iter().zip(cleaned) {
                 lines[*k] = table_row(&lines[*k], cells);
             }
@@ -524,21 +527,49 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
             ch.len() == 1 && grid.spans(ch[0].0, ch[0].1)
         })
         .collect();
-    // The header: the leading lines that, joined per column, the vocabulary reads best.
+    // The header: its first line, and each following line that reads as more of it (a wrapped
+    // header cell). A line whose text sits only under name and comment headers is a wrapped
+    // data cell instead (a row continued after a page break), unless it makes the header read
+    // better.
+    let score = |joined: &[String], roles: &[Role]| -> i32 {
+        let known = roles.iter().filter(|r| **r != Role::Unknown).count() as i32;
+        let unknown = roles
+            .iter()
+            .zip(joined)
+            .filter(|(r, c)| **r == Role::Unknown && !c.is_empty())
+            .count() as i32;
+        known - 2 * unknown
+    };
     let mut best: Option<(usize, Vec<Role>, i32)> = None;
     for k in 1..=4.min(block.len() - first) {
         let joined = join_cells(&cells[first..first + k]);
-        if let Some(roles) = header_roles(&joined, vocab) {
-            let known = roles.iter().filter(|r| **r != Role::Unknown).count() as i32;
-            let unknown = roles
-                .iter()
-                .zip(&joined)
-                .filter(|(r, c)| **r == Role::Unknown && !c.is_empty())
-                .count() as i32;
-            let score = known - 2 * unknown;
-            if best.as_ref().is_none_or(|(_, _, s)| score > *s) {
-                best = Some((k, roles, score));
+        let Some(roles) = header_roles(&joined, vocab) else {
+            if best.is_some() {
+                break;
             }
+            continue;
+        };
+        let s = score(&joined, &roles);
+        let Some((_, prev_roles, prev_score)) = best.as_ref() else {
+            best = Some((k, roles, s));
+            continue;
+        };
+        let added = &cells[first + k - 1];
+        let has_figure = added.iter().any(|c| is_figure(c));
+        let beyond_text = added.iter().enumerate().any(|(c, t)| {
+            !t.is_empty()
+                && !matches!(
+                    prev_roles.get(c),
+                    Some(Role::Name | Role::Comment | Role::Ref | Role::ObjectiveRef | Role::Theme)
+                )
+        });
+        if has_figure || spanning[first + k - 1] {
+            break;
+        }
+        if s > *prev_score || s == *prev_score && beyond_text {
+            best = Some((k, roles, s));
+        } else {
+            break;
         }
     }
     let Some((header_len, roles, _)) = best else {

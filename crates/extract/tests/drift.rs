@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{read, run};
+use common::{facts, read, run};
 use lapis_model::Extraction;
 
 /// How to rewrite every table printed under one header line.
@@ -82,44 +82,6 @@ fn apply(text: &str, d: &Drift) -> (String, Rewritten) {
 struct Rewritten {
     tables: usize,
     rows: usize,
-}
-
-/// Every fact of an extraction, in a form that does not depend on line numbers or order.
-fn facts(x: &Extraction) -> Vec<String> {
-    let mut v: Vec<String> = x
-        .observations
-        .iter()
-        .map(|o| {
-            format!(
-                "obs {}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-                o.measure_id,
-                o.period.label,
-                o.value,
-                o.value_text,
-                o.target,
-                o.rating,
-                o.previous_rating,
-                o.benchmark,
-                o.benchmark_group,
-                o.direction_text,
-                o.theme
-            )
-        })
-        .chain(x.objective_updates.iter().map(|u| {
-            format!(
-                "objective {:?}|{:?}|{}|{:?}|{:?}|{:?}",
-                u.kind, u.objective_ref, u.title, u.rating, u.status_text, u.theme
-            )
-        }))
-        .chain(x.claims.iter().map(|c| {
-            format!(
-                "claim {}|{:?}|{:?}|{}|{}",
-                c.subject, c.scope, c.rating, c.count, c.period_label
-            )
-        }))
-        .collect();
-    v.sort();
-    v
 }
 
 fn assert_same_facts(original: &Extraction, drifted: &Extraction) {

@@ -1,4 +1,5 @@
 //! Helpers shared by the extractor's integration tests.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -33,3 +34,42 @@ pub fn run(text: &str, council: &str) -> Extraction {
     )
     .expect("a report")
 }
+
+/// Every fact of an extraction, in a form that does not depend on line numbers or order.
+pub fn facts(x: &Extraction) -> Vec<String> {
+    let mut v: Vec<String> = x
+        .observations
+        .iter()
+        .map(|o| {
+            format!(
+                "obs {}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+                o.measure_id,
+                o.period.label,
+                o.value,
+                o.value_text,
+                o.target,
+                o.rating,
+                o.previous_rating,
+                o.benchmark,
+                o.benchmark_group,
+                o.direction_text,
+                o.theme
+            )
+        })
+        .chain(x.objective_updates.iter().map(|u| {
+            format!(
+                "objective {:?}|{:?}|{}|{:?}|{:?}|{:?}",
+                u.kind, u.objective_ref, u.title, u.rating, u.status_text, u.theme
+            )
+        }))
+        .chain(x.claims.iter().map(|c| {
+            format!(
+                "claim {}|{:?}|{:?}|{}|{}",
+                c.subject, c.scope, c.rating, c.count, c.period_label
+            )
+        }))
+        .collect();
+    v.sort();
+    v
+}
+

@@ -1,0 +1,579 @@
+//! The drift matrix: every shared report × every way a council's template or export tool might
+//! print it, generated here from `../shared/reports/` (no report text is copied into the
+//! repository). Each transformation keeps the report's figures and changes only how its tables
+//! are printed; the facts read from it, compared as sets, must be the facts read from the
+//! original. A property test then composes random transformations.
+//!
+//! `cargo test -p lapis-extract --test matrix -- --nocapture matrix` prints the matrix (report ×
+//! transformation → share of facts kept) that the README shows.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{facts, read};
+use lapis_extract::header::{header_roles, Role};
+use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
+use lapis_model::Vocabulary;
+
+const REPORTS: &[(&str, &str)] = &[
+    ("derby-city-2024-25-annual.txt", "E06000015"),
+    ("derbyshire-county-2019-20-annual.txt", "E10000007"),
+    ("derbyshire-county-2023-24-q2.txt", "E10000007"),
+    ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+    ("derbyshire-county-2025-26-q1.txt", "E10000007"),
+];
+
+/// One way of re-printing a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transform {
+    /// Markdown pipe tables (`| a | b |` over `|---|---|`).
+    Pipe,
+    /// ASCII grid tables with `+---+` rules and cells wrapped over several lines.
+    Grid,
+    /// Fixed-width columns, long cells wrapped within their column (`pdftotext -layout`).
+    FixedWidth,
+    /// Comma-separated values, quoted where a cell holds a comma or a quote.
+    Csv,
+    /// Another template's header words for the same columns.
+    HeaderSynonyms,
+    /// No blank line between a table and the next.
+    NoBlankLines,
+    /// The columns of every table in another order.
+    ColumnsReordered,
+    /// Empty value cells printed as `-`, `n/a`, `..`, `–`.
+    EmptyMarkers,
+    /// A byte-order mark, CRLF line ends, no-break spaces and smart quotes.
+    CrlfBomNbsp,
+    /// A form feed, a running header, `Page N of M` and `OFFICIAL` every 40 lines, tables
+    /// included.
+    PageFurniture,
+}
+
+const ALL: &[Transform] = &[
+    Transform::Pipe,
+    Transform::Grid,
+    Transform::FixedWidth,
+    Transform::Csv,
+    Transform::HeaderSynonyms,
+    Transform::NoBlankLines,
+    Transform::ColumnsReordered,
+    Transform::EmptyMarkers,
+    Transform::CrlfBomNbsp,
+    Transform::PageFurniture,
+];
+
+impl Transform {
+    fn name(self) -> &'static str {
+        match self {
+            Transform::Pipe => "pipe tables",
+            Transform::Grid => "grid tables",
+            Transform::FixedWidth => "fixed-width, wrapped",
+            Transform::Csv => "CSV",
+            Transform::HeaderSynonyms => "header synonyms",
+            Transform::NoBlankLines => "no blank lines",
+            Transform::ColumnsReordered => "columns reordered",
+            Transform::EmptyMarkers => "empty-cell markers",
+            Transform::CrlfBomNbsp => "CRLF/BOM/NBSP/quotes",
+            Transform::PageFurniture => "page furniture",
+        }
+    }
+
+    /// Syntax transformations print the tables; the others change what is printed.
+    fn is_syntax(self) -> bool {
+        matches!(
+            self,
+            Transform::Pipe | Transform::Grid | Transform::FixedWidth | Transform::Csv
+        )
+    }
+
+    fn apply(self, text: &str) -> String {
+        match self {
+            Transform::Pipe => per_block(text, pipe_block),
+            Transform::Grid => per_block(text, grid_block),
+            Transform::FixedWidth => per_block(text, fixed_block),
+            Transform::Csv => per_block(text, csv_block),
+            Transform::HeaderSynonyms => header_synonyms(text),
+            Transform::NoBlankLines => no_blank_lines(text),
+            Transform::ColumnsReordered => per_block(text, reorder_block),
+            Transform::EmptyMarkers => per_block(text, marker_block),
+            Transform::CrlfBomNbsp => crlf_bom_nbsp(text),
+            Transform::PageFurniture => page_furniture(text),
+        }
+    }
+}
+
+fn cells(line: &str) -> Vec<String> {
+    line.split('\t').map(str::to_string).collect()
+}
+
+/// Rewrites every block of consecutive tab-separated lines.
+fn per_block(text: &str, f: fn(&[Vec<String>]) -> Vec<String>) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !lines[i].contains('\t') {
+            out.push(lines[i].to_string());
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < lines.len() && lines[j].contains('\t') {
+            j += 1;
+        }
+        let block: Vec<Vec<String>> = lines[i..j].iter().map(|l| cells(l)).collect();
+        out.extend(f(&block));
+        i = j;
+    }
+    out.join("\n") + "\n"
+}
+
+/// Cell text as a converter prints it: markup the report's own text export left (`<b>`) kept.
+fn plain(c: &str) -> String {
+    c.trim().to_string()
+}
+
+fn pipe_block(block: &[Vec<String>]) -> Vec<String> {
+    let width = block.iter().map(Vec::len).max().unwrap_or(0);
+    let mut out = Vec::new();
+    for (n, row) in block.iter().enumerate() {
+        let mut cs: Vec<String> = row.iter().map(|c| plain(c).replace('|', "\\|")).collect();
+        cs.resize(width, String::new());
+        out.push(format!("| {} |", cs.join(" | ")));
+        if n == 0 {
+            out.push(format!("|{}|", vec!["---"; width].join("|")));
+        }
+    }
+    out
+}
+
+/// Word-wraps text to lines of at most `width` characters (a longer word stands alone).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for w in text.split_whitespace() {
+        if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+fn column_widths(block: &[Vec<String>], cap: usize) -> Vec<usize> {
+    let width = block.iter().map(Vec::len).max().unwrap_or(0);
+    (0..width)
+        .map(|c| {
+            let longest_word = block
+                .iter()
+                .filter_map(|r| r.get(c))
+                .flat_map(|t| t.split_whitespace().map(|w| w.chars().count()))
+                .max()
+                .unwrap_or(1);
+            block
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|t| plain(t).chars().count())
+                .max()
+                .unwrap_or(1)
+                .clamp(3, cap)
+                .max(longest_word)
+        })
+        .collect()
+}
+
+fn pad(s: &str, w: usize) -> String {
+    format!("{s:<w$}")
+}
+
+fn grid_block(block: &[Vec<String>]) -> Vec<String> {
+    let widths = column_widths(block, 24);
+    let rule = |c: char| {
+        format!(
+            "+{}+",
+            widths
+                .iter()
+                .map(|w| c.to_string().repeat(w + 2))
+                .collect::<Vec<_>>()
+                .join("+")
+        )
+    };
+    let mut out = vec![rule('-')];
+    for (n, row) in block.iter().enumerate() {
+        let wrapped: Vec<Vec<String>> = widths
+            .iter()
+            .enumerate()
+            .map(|(c, w)| wrap(&plain(row.get(c).map_or("", String::as_str)), *w))
+            .collect();
+        let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            let parts: Vec<String> = wrapped
+                .iter()
+                .zip(&widths)
+                .map(|(lines, w)| pad(lines.get(k).map_or("", String::as_str), *w))
+                .collect();
+            out.push(format!("| {} |", parts.join(" | ")));
+        }
+        out.push(rule(if n == 0 { '=' } else { '-' }));
+    }
+    out
+}
+
+fn fixed_block(block: &[Vec<String>]) -> Vec<String> {
+    let widths = column_widths(block, 28);
+    let mut out = Vec::new();
+    for row in block {
+        let filled: Vec<usize> = (0..row.len()).filter(|c| !row[*c].trim().is_empty()).collect();
+        if filled == [0] && widths.len() > 2 {
+            // A section row spans the table, as a merged cell does.
+            out.push(plain(&row[0]));
+            continue;
+        }
+        let wrapped: Vec<Vec<String>> = widths
+            .iter()
+            .enumerate()
+            .map(|(c, w)| wrap(&plain(row.get(c).map_or("", String::as_str)), *w))
+            .collect();
+        let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            let line: String = wrapped
+                .iter()
+                .zip(&widths)
+                .map(|(lines, w)| pad(lines.get(k).map_or("", String::as_str), *w + 3))
+                .collect();
+            out.push(line.trim_end().to_string());
+        }
+    }
+    out
+}
+
+fn csv_block(block: &[Vec<String>]) -> Vec<String> {
+    let width = block.iter().map(Vec::len).max().unwrap_or(0);
+    block
+        .iter()
+        .map(|row| {
+            let mut cs: Vec<String> = row
+                .iter()
+                .map(|c| {
+                    let c = plain(c);
+                    if c.contains(',') || c.contains('"') {
+                        format!("\"{}\"", c.replace('"', "\"\""))
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            cs.resize(width, String::new());
+            cs.join(",")
+        })
+        .collect()
+}
+
+/// The roles of a block's header, if its first line is a header lapis reads.
+fn block_roles(block: &[Vec<String>]) -> Option<Vec<Role>> {
+    let clean: Vec<String> = block[0]
+        .iter()
+        .map(|c| lapis_extract::text::clean(c))
+        .collect();
+    header_roles(&clean, Vocabulary::builtin())
+}
+
+fn reorder_block(block: &[Vec<String>]) -> Vec<String> {
+    let Some(roles) = block_roles(block) else {
+        return block.iter().map(|r| r.join("\t")).collect();
+    };
+    // The first column stays (a name column may be headed by an empty cell); the rest reversed.
+    let n = roles.len();
+    let order: Vec<usize> = std::iter::once(0).chain((1..n).rev()).collect();
+    block
+        .iter()
+        .map(|row| {
+            let filled: Vec<usize> = (0..row.len()).filter(|c| !row[*c].trim().is_empty()).collect();
+            if filled == [0] {
+                return row.join("\t");
+            }
+            order
+                .iter()
+                .map(|c| row.get(*c).cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect()
+}
+
+fn marker_block(block: &[Vec<String>]) -> Vec<String> {
+    let Some(roles) = block_roles(block) else {
+        return block.iter().map(|r| r.join("\t")).collect();
+    };
+    const MARKERS: &[&str] = &["-", "n/a", "..", "–", "N/A", "tbc"];
+    let mut k = 0;
+    block
+        .iter()
+        .enumerate()
+        .map(|(n, row)| {
+            let named = roles
+                .iter()
+                .zip(row)
+                .any(|(r, c)| *r == Role::Name && !c.trim().is_empty());
+            let values = roles.iter().zip(row).any(|(r, c)| {
+                matches!(r, Role::Value(_)) && !c.trim().is_empty()
+            });
+            if n == 0 || !named || !values {
+                return row.join("\t");
+            }
+            let mut row = row.clone();
+            row.resize(roles.len(), String::new());
+            for (r, c) in roles.iter().zip(row.iter_mut()) {
+                if matches!(r, Role::Value(_) | Role::Benchmark) && c.trim().is_empty() {
+                    *c = MARKERS[k % MARKERS.len()].to_string();
+                    k += 1;
+                }
+            }
+            row.join("\t")
+        })
+        .collect()
+}
+
+/// Header cells as other councils' templates word them.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("Strategic Objective", "Objective"),
+    ("Measure", "Performance indicator"),
+    ("Key Measure", "KPI"),
+    ("Number", "Ref"),
+    ("No.", "Ref."),
+    ("Expected Completion", "Due date"),
+    ("Progress", "Progress status"),
+    ("Comments", "Commentary"),
+    ("Latest data (YTD)", "This quarter (YTD)"),
+    ("Target for quarter (YTD)", "Quarterly target (YTD)"),
+    ("Performance against target (YTD)", "RAG rating (YTD)"),
+    ("Latest data as at", "Data as of"),
+    ("Latest Benchmark (YTD)", "National average (YTD)"),
+    ("Benchmark Group", "Comparator group"),
+    ("Reporting Frequency", "Frequency"),
+    ("Same quarter 2022-2023 (YTD)", "Same quarter 2022/23 (YTD)"),
+    ("Same quarter 2023-2024 (YTD)", "Same quarter 2023 to 2024 (YTD)"),
+    ("Same Quarter 2023-24 (YTD)", "Q1 2023/24 (YTD)"),
+    ("Same Quarter 2024-25 (YTD)", "Quarter 1 2024-2025 (YTD)"),
+    ("Latest Quarter 2025-26 (YTD)", "This period (YTD)"),
+    ("Latest Target 2025-26 (YTD)", "Target 2025/26 (YTD)"),
+    ("2022-2023 Year End", "2022/23 outturn"),
+    ("2023-2024 Year End", "2023 to 2024 year end"),
+    ("2024-2025 Target", "Target 2024/25"),
+    ("Ref", "Reference"),
+    ("Description", "Title"),
+    ("2023 24 actual", "2023/24 actual"),
+    ("2024 25 Q4 actual", "Q4 2024/25 actual"),
+    ("Q4 status", "RAG status"),
+    ("DoT", "Direction of travel"),
+    ("Council Plan theme", "Theme"),
+    ("Date", "Data period"),
+    ("Actual", "Outturn"),
+    ("Performance", "RAG"),
+];
+
+fn header_synonyms(text: &str) -> String {
+    per_block(text, |block| {
+        let mut out: Vec<String> = Vec::new();
+        for row in block {
+            let is_header = block_roles(std::slice::from_ref(row)).is_some();
+            if !is_header {
+                out.push(row.join("\t"));
+                continue;
+            }
+            let renamed: Vec<String> = row
+                .iter()
+                .map(|c| {
+                    let bare = lapis_extract::text::clean(c);
+                    SYNONYMS
+                        .iter()
+                        .find(|(from, _)| *from == bare)
+                        .map_or_else(|| c.clone(), |(_, to)| to.to_string())
+                })
+                .collect();
+            out.push(renamed.join("\t"));
+        }
+        out
+    })
+}
+
+/// A blank line between two tab-separated lines is removed: tables run on into each other.
+fn no_blank_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim().is_empty() {
+            let prev = lines[..i].iter().rev().find(|l| !l.trim().is_empty());
+            let next = lines[i + 1..].iter().find(|l| !l.trim().is_empty());
+            if prev.is_some_and(|p| p.contains('\t')) && next.is_some_and(|n| n.contains('\t')) {
+                continue;
+            }
+        }
+        out.push(*l);
+    }
+    out.join("\n") + "\n"
+}
+
+fn crlf_bom_nbsp(text: &str) -> String {
+    let body = text
+        .replace(" of ", "\u{a0}of\u{a0}")
+        .replace("'", "\u{2019}")
+        .replace('\n', "\r\n");
+    format!("\u{feff}{body}")
+}
+
+fn page_furniture(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let pages = lines.len() / 40 + 1;
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 && i % 40 == 0 {
+            let page = i / 40 + 1;
+            out.push("\u{c}Council Performance Report | Cabinet".to_string());
+            out.push(format!("Page {page} of {pages}"));
+            out.push("OFFICIAL".to_string());
+        }
+        out.push(l.to_string());
+    }
+    out.join("\n") + "\n"
+}
+
+fn read_facts(text: &str, council: &str) -> BTreeSet<String> {
+    let ctx = ReportContext {
+        council_code: council,
+        council_name: None,
+        document_sha256: "00000000000000000000",
+        layout: "auto",
+        vocabulary: Vocabulary::builtin(),
+    };
+    let decoded = decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("text");
+    match extract(decoded, &ctx) {
+        Ok(x) => facts(&x).into_iter().collect(),
+        Err(_) => BTreeSet::new(),
+    }
+}
+
+/// Share of the original's facts kept, and the facts lost and invented.
+fn compare(
+    original: &BTreeSet<String>,
+    other: &BTreeSet<String>,
+) -> (f64, Vec<String>, Vec<String>) {
+    let lost: Vec<String> = original.difference(other).cloned().collect();
+    let invented: Vec<String> = other.difference(original).cloned().collect();
+    let kept = original.len() - lost.len();
+    (kept as f64 / original.len() as f64, lost, invented)
+}
+
+#[test]
+fn matrix() {
+    let mut table = String::from("| report | facts |");
+    for t in ALL {
+        table.push_str(&format!(" {} |", t.name()));
+    }
+    table.push('\n');
+    table.push_str(&format!("|---|---|{}\n", "---|".repeat(ALL.len())));
+    let mut failures = Vec::new();
+    for (report, council) in REPORTS {
+        let text = read(report);
+        let original = read_facts(&text, council);
+        assert!(original.len() > 100, "{report}: {} facts", original.len());
+        table.push_str(&format!("| {report} | {} |", original.len()));
+        for t in ALL {
+            let printed = t.apply(&text);
+            if std::env::var("LAPIS_MATRIX_DUMP").is_ok_and(|d| d == t.name()) {
+                let path = std::env::temp_dir().join(format!("matrix-{report}"));
+                std::fs::write(&path, &printed).expect("dump");
+            }
+            let (share, lost, invented) = compare(&original, &read_facts(&printed, council));
+            table.push_str(&format!(" {:.1}% |", share * 100.0));
+            if !lost.is_empty() || !invented.is_empty() {
+                failures.push(format!(
+                    "{report} × {}: {} lost, {} invented\n  lost: {}\n  invented: {}",
+                    t.name(),
+                    lost.len(),
+                    invented.len(),
+                    lost.iter().take(40).cloned().collect::<Vec<_>>().join("\n        "),
+                    invented.iter().take(40).cloned().collect::<Vec<_>>().join("\n        ")
+                ));
+            }
+        }
+        table.push('\n');
+    }
+    println!("{table}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A small deterministic generator (xorshift), so that a failing composition can be replayed
+/// from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn random_compositions_keep_the_facts() {
+    let seed: u64 = std::env::var("LAPIS_MATRIX_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x1a915);
+    let cases: usize = std::env::var("LAPIS_MATRIX_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(12);
+    let mut rng = Rng(seed);
+    let texts: Vec<(String, &str)> = REPORTS.iter().map(|(r, c)| (read(r), *c)).collect();
+    let originals: Vec<BTreeSet<String>> =
+        texts.iter().map(|(t, c)| read_facts(t, c)).collect();
+    let content: Vec<Transform> = ALL
+        .iter()
+        .copied()
+        .filter(|t| !t.is_syntax() && !matches!(t, Transform::CrlfBomNbsp | Transform::PageFurniture))
+        .collect();
+    let syntax: Vec<Transform> = ALL.iter().copied().filter(|t| t.is_syntax()).collect();
+    let mut failures = Vec::new();
+    for case in 0..cases {
+        let r = (rng.next() % texts.len() as u64) as usize;
+        // Content changes first, then at most one table syntax, then the bytes of the file.
+        let mut chain: Vec<Transform> = content
+            .iter()
+            .copied()
+            .filter(|_| rng.next() % 2 == 0)
+            .collect();
+        if rng.next() % 3 != 0 {
+            chain.push(syntax[(rng.next() % syntax.len() as u64) as usize]);
+        }
+        for t in [Transform::PageFurniture, Transform::CrlfBomNbsp] {
+            if rng.next() % 2 == 0 {
+                chain.push(t);
+            }
+        }
+        let (text, council) = &texts[r];
+        let out = chain.iter().fold(text.clone(), |t, tr| tr.apply(&t));
+        let (share, lost, invented) = compare(&originals[r], &read_facts(&out, council));
+        if !lost.is_empty() || !invented.is_empty() {
+            failures.push(format!(
+                "case {case} (seed {seed}): {} × {:?}: {:.1}% kept, {} lost, {} invented; first lost: {:?}",
+                REPORTS[r].0,
+                chain.iter().map(|t| t.name()).collect::<Vec<_>>(),
+                share * 100.0,
+                lost.len(),
+                invented.len(),
+                lost.first()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
