@@ -95,10 +95,12 @@ impl Engine<'_> {
             .count();
         // A table of contents ("\tPage" over "Introduction\t3") holds page numbers, not facts.
         let contents = lines[..headers].iter().all(|l| {
-            l.cells[1..]
-                .iter()
-                .filter(|c| !c.is_empty())
-                .all(|c| matches!(c.to_lowercase().as_str(), "page" | "page no" | "page no." | "page number" | "pages"))
+            l.cells[1..].iter().filter(|c| !c.is_empty()).all(|c| {
+                matches!(
+                    c.to_lowercase().as_str(),
+                    "page" | "page no" | "page no." | "page number" | "pages"
+                )
+            })
         });
         if headers > 0 && contents {
             return;

@@ -313,7 +313,7 @@ fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
             || l.raw.starts_with([' ', '\t'])
             || l.raw.contains("  ")
             || !t.contains(',')
-            || t.starts_with('#')
+            || l.heading.is_some()
             || t.starts_with("- ")
             || t.starts_with("* ")
             || t.starts_with('|')
@@ -472,10 +472,11 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
 fn fixed_width_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
     let part = |l: &Line| {
         let t = l.raw.trim();
+        // A bullet at the margin starts a list item; inside a column it is a cell's text.
         let bullet = ["- ", "* ", "• ", "◦ ", "▪ ", "– "]
             .iter()
-            .any(|b| t.starts_with(b));
-        !l.is_tabular() && !t.is_empty() && !t.starts_with('#') && !l.raw.contains('|') && !bullet
+            .any(|b| l.raw.starts_with(b));
+        !l.is_tabular() && !t.is_empty() && l.heading.is_none() && !l.raw.contains('|') && !bullet
     };
     let mut i = 0;
     while i < lines.len() {
@@ -511,7 +512,11 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
     let multi: Vec<usize> = (0..block.len())
         .filter(|n| chunks(&chars[*n]).len() >= 2)
         .collect();
-    if multi.len() < 2 {
+    let lone_header = multi.len() == 1 && {
+        let cells: Vec<String> = chunks(&chars[multi[0]]).into_iter().map(|c| c.2).collect();
+        header_roles(&cells, vocab).is_some()
+    };
+    if multi.len() < 2 && !lone_header {
         return;
     }
     // The table starts at its first line of several chunks; a caption above it stays text.
@@ -573,12 +578,33 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
         }
     }
     let Some((header_len, roles, _)) = best else {
-        // A grid with no header lapis knows (a chart, a cross table, a key): one row per line.
+        // A grid with no header lapis knows (a chart, a cross table, a key): one row per line,
+        // but a line with nothing in the first column and no figure continues a row that has a
+        // label there (its cells wrapped).
+        let mut row: Option<(usize, Vec<Vec<String>>)> = None;
         for n in first..block.len() {
-            if chunks(&chars[n]).len() >= 2 || !spanning[n] && !cells[n][0].is_empty() {
-                let k = block[n];
-                lines[k] = table_row(&lines[k], cells[n].clone());
+            let c = &cells[n];
+            let continues = c[0].is_empty()
+                && !c.iter().any(|t| is_figure(t))
+                && row
+                    .as_ref()
+                    .is_some_and(|(_, parts)| !parts[0][0].is_empty());
+            if continues {
+                if let Some((_, parts)) = row.as_mut() {
+                    parts.push(c.clone());
+                }
+                dropped[block[n]] = true;
+                continue;
             }
+            if let Some((k, parts)) = row.take() {
+                lines[k] = table_row(&lines[k], join_cells(&parts));
+            }
+            if chunks(&chars[n]).len() >= 2 || !spanning[n] && !c[0].is_empty() {
+                row = Some((block[n], vec![c.clone()]));
+            }
+        }
+        if let Some((k, parts)) = row.take() {
+            lines[k] = table_row(&lines[k], join_cells(&parts));
         }
         return;
     };
@@ -612,9 +638,29 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
             roles.get(*i).is_some_and(holds_figures)
                 && (is_figure(&c[*i]) || crate::rating_like(&c[*i], vocab))
         });
+        // Without a key column, a capitalised name beside a value starts a row ("Percentage of
+        // pupils…" beside "Data due in Q3"), where a wrapped name's next line does not.
+        let named_row = key.is_empty()
+            && roles.iter().zip(c).any(|(r, t)| {
+                *r == Role::Name
+                    && t.chars()
+                        .next()
+                        .is_some_and(|ch| ch.is_uppercase() || ch.is_ascii_digit())
+            })
+            && roles
+                .iter()
+                .zip(c)
+                .any(|(r, t)| holds_figures(r) && !t.is_empty());
+        if std::env::var("LAPIS_DEBUG_LAYOUT").is_ok() {
+            eprintln!(
+                "L{} figures={figures} named={named_row} spanning={} cells={c:?}",
+                lines[block[n]].no, spanning[n]
+            );
+        }
         let continues = row.is_some()
             && !spanning[n]
             && !figures
+            && !named_row
             && (key.is_empty() || key.iter().all(|k| c.get(*k).is_none_or(String::is_empty)));
         if continues {
             if let Some((_, parts)) = row.as_mut() {

@@ -230,7 +230,9 @@ fn fixed_block(block: &[Vec<String>]) -> Vec<String> {
     let widths = column_widths(block, 28);
     let mut out = Vec::new();
     for row in block {
-        let filled: Vec<usize> = (0..row.len()).filter(|c| !row[*c].trim().is_empty()).collect();
+        let filled: Vec<usize> = (0..row.len())
+            .filter(|c| !row[*c].trim().is_empty())
+            .collect();
         if filled == [0] && widths.len() > 2 {
             // A section row spans the table, as a merged cell does.
             out.push(plain(&row[0]));
@@ -295,7 +297,9 @@ fn reorder_block(block: &[Vec<String>]) -> Vec<String> {
     block
         .iter()
         .map(|row| {
-            let filled: Vec<usize> = (0..row.len()).filter(|c| !row[*c].trim().is_empty()).collect();
+            let filled: Vec<usize> = (0..row.len())
+                .filter(|c| !row[*c].trim().is_empty())
+                .collect();
             if filled == [0] {
                 return row.join("\t");
             }
@@ -322,9 +326,10 @@ fn marker_block(block: &[Vec<String>]) -> Vec<String> {
                 .iter()
                 .zip(row)
                 .any(|(r, c)| *r == Role::Name && !c.trim().is_empty());
-            let values = roles.iter().zip(row).any(|(r, c)| {
-                matches!(r, Role::Value(_)) && !c.trim().is_empty()
-            });
+            let values = roles
+                .iter()
+                .zip(row)
+                .any(|(r, c)| matches!(r, Role::Value(_)) && !c.trim().is_empty());
             if n == 0 || !named || !values {
                 return row.join("\t");
             }
@@ -359,7 +364,10 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("Benchmark Group", "Comparator group"),
     ("Reporting Frequency", "Frequency"),
     ("Same quarter 2022-2023 (YTD)", "Same quarter 2022/23 (YTD)"),
-    ("Same quarter 2023-2024 (YTD)", "Same quarter 2023 to 2024 (YTD)"),
+    (
+        "Same quarter 2023-2024 (YTD)",
+        "Same quarter 2023 to 2024 (YTD)",
+    ),
     ("Same Quarter 2023-24 (YTD)", "Q1 2023/24 (YTD)"),
     ("Same Quarter 2024-25 (YTD)", "Quarter 1 2024-2025 (YTD)"),
     ("Latest Quarter 2025-26 (YTD)", "This period (YTD)"),
@@ -499,8 +507,17 @@ fn matrix() {
                     t.name(),
                     lost.len(),
                     invented.len(),
-                    lost.iter().take(40).cloned().collect::<Vec<_>>().join("\n        "),
-                    invented.iter().take(40).cloned().collect::<Vec<_>>().join("\n        ")
+                    lost.iter()
+                        .take(40)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("\n        "),
+                    invented
+                        .iter()
+                        .take(40)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("\n        ")
                 ));
             }
         }
@@ -535,12 +552,13 @@ fn random_compositions_keep_the_facts() {
         .unwrap_or(12);
     let mut rng = Rng(seed);
     let texts: Vec<(String, &str)> = REPORTS.iter().map(|(r, c)| (read(r), *c)).collect();
-    let originals: Vec<BTreeSet<String>> =
-        texts.iter().map(|(t, c)| read_facts(t, c)).collect();
+    let originals: Vec<BTreeSet<String>> = texts.iter().map(|(t, c)| read_facts(t, c)).collect();
     let content: Vec<Transform> = ALL
         .iter()
         .copied()
-        .filter(|t| !t.is_syntax() && !matches!(t, Transform::CrlfBomNbsp | Transform::PageFurniture))
+        .filter(|t| {
+            !t.is_syntax() && !matches!(t, Transform::CrlfBomNbsp | Transform::PageFurniture)
+        })
         .collect();
     let syntax: Vec<Transform> = ALL.iter().copied().filter(|t| t.is_syntax()).collect();
     let mut failures = Vec::new();

@@ -72,4 +72,3 @@ pub fn facts(x: &Extraction) -> Vec<String> {
     v.sort();
     v
 }
-

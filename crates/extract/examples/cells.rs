@@ -1,0 +1,18 @@
+//! Prints a document's lines as the table model reads them: `cargo run --example cells -- FILE`.
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: cells FILE");
+        std::process::exit(2);
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        eprintln!("{path}: {e}");
+        std::process::exit(1)
+    });
+    for line in lapis_extract::layout::read(&text, lapis_model::Vocabulary::builtin()) {
+        if line.is_tabular() {
+            println!("L{} | {}", line.no, line.cells.join(" ⇥ "));
+        } else {
+            println!("L{}   {}", line.no, line.text);
+        }
+    }
+}
