@@ -94,27 +94,41 @@ fn is_page_number(line: &str) -> bool {
 }
 
 fn drop_furniture(lines: &[Line], dropped: &mut [bool], vocab: &Vocabulary) {
-    let mut breaks = Vec::new();
+    // Page breaks: form feeds where the text has them, else page-number lines.
+    let mut feeds = Vec::new();
+    let mut numbers = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        if l.raw.contains(PAGE_BREAK) {
-            breaks.push(i);
-        }
         let t = l.raw.replace(PAGE_BREAK, "");
+        if l.raw.contains(PAGE_BREAK) {
+            feeds.push(i);
+        }
+        if is_page_number(&t) {
+            numbers.push(i);
+        }
         if is_page_number(&t) || vocab.is_furniture_line(&t) {
             dropped[i] = true;
-            breaks.push(i);
         } else if l.raw.contains(PAGE_BREAK) && t.trim().is_empty() {
             dropped[i] = true;
         }
     }
-    // A running header: the same short line beside three or more page breaks.
+    let breaks = if feeds.is_empty() { numbers } else { feeds };
+    // A running header (or footer): the same short line printed right at three or more page
+    // breaks, at least half of them: the line that holds the form feed, the first line after
+    // it, the last line before it.
     let mut seen: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    let non_blank = |k: &usize| !lines[*k].raw.replace(PAGE_BREAK, "").trim().is_empty();
     for &b in &breaks {
-        let near = (b.saturating_sub(2)..(b + 3).min(lines.len()))
-            .filter(|k| !dropped[*k] && !lines[*k].is_blank() && !lines[*k].is_tabular());
-        for k in near {
+        let after = (b + 1..lines.len()).find(non_blank);
+        let before = (0..b).rev().find(non_blank);
+        for k in [Some(b), after, before].into_iter().flatten() {
+            if lines[k].is_tabular() {
+                continue;
+            }
             let t = lines[k].raw.replace(PAGE_BREAK, "").trim().to_string();
-            if t.chars().count() <= 100 {
+            // A table's rule or repeated header after a page break is not a running header.
+            let chars: Vec<char> = t.chars().collect();
+            let table_like = is_rule(&t) || is_pipe_row(&t) || chunks(&chars).len() > 2;
+            if t.chars().count() <= 100 && t.chars().any(char::is_alphabetic) && !table_like {
                 let e = seen.entry(t).or_default();
                 if !e.contains(&k) {
                     e.push(k);
@@ -122,8 +136,9 @@ fn drop_furniture(lines: &[Line], dropped: &mut [bool], vocab: &Vocabulary) {
             }
         }
     }
+    let pages = breaks.len();
     for (_, at) in seen {
-        if at.len() >= 3 {
+        if at.len() >= 3 && at.len() * 2 >= pages {
             for k in at {
                 dropped[k] = true;
             }
@@ -469,6 +484,41 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
         .collect()
 }
 
+/// Whether line `n` starts a table header: its runs of text, with the lines below projected onto
+/// them (a wrapped header), are headers the vocabulary reads.
+fn starts_header(chars: &[Vec<char>], n: usize, vocab: &Vocabulary) -> bool {
+    let heads = chunks(&chars[n]);
+    if heads.len() < 3 || heads.iter().any(|(_, _, t)| is_figure(t)) {
+        return false;
+    }
+    let mut cells: Vec<String> = heads.iter().map(|c| c.2.clone()).collect();
+    if header_roles(&cells, vocab).is_some() {
+        return true;
+    }
+    for below in chars.iter().skip(n + 1).take(2) {
+        let parts = chunks(below);
+        if parts.iter().any(|(_, _, t)| is_figure(t)) {
+            return false;
+        }
+        for (start, end, text) in parts {
+            let over = heads
+                .iter()
+                .position(|(s, e, _)| start < *e + 2 && end + 2 > *s);
+            match over {
+                Some(c) => {
+                    cells[c].push(' ');
+                    cells[c].push_str(&text);
+                }
+                None => return false,
+            }
+        }
+        if header_roles(&cells, vocab).is_some() {
+            return true;
+        }
+    }
+    false
+}
+
 fn fixed_width_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
     let part = |l: &Line| {
         let t = l.raw.trim();
@@ -512,6 +562,15 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
     let multi: Vec<usize> = (0..block.len())
         .filter(|n| chunks(&chars[*n]).len() >= 2)
         .collect();
+    if multi.is_empty() {
+        return;
+    }
+    // Tables printed one under the other with no blank line: a header starts a new table.
+    if let Some(split) = (multi[0] + 1..block.len()).find(|n| starts_header(&chars, *n, vocab)) {
+        read_fixed_block(lines, dropped, &block[..split], vocab);
+        read_fixed_block(lines, dropped, &block[split..], vocab);
+        return;
+    }
     let lone_header = multi.len() == 1 && {
         let cells: Vec<String> = chunks(&chars[multi[0]]).into_iter().map(|c| c.2).collect();
         header_roles(&cells, vocab).is_some()
@@ -579,12 +638,13 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
     }
     let Some((header_len, roles, _)) = best else {
         // A grid with no header lapis knows (a chart, a cross table, a key): one row per line,
-        // but a line with nothing in the first column and no figure continues a row that has a
-        // label there (its cells wrapped).
+        // but a line with text in one column only, not the first, and no figure continues a row
+        // that has a label there (its cell wrapped).
         let mut row: Option<(usize, Vec<Vec<String>>)> = None;
         for n in first..block.len() {
             let c = &cells[n];
             let continues = c[0].is_empty()
+                && c.iter().filter(|t| !t.is_empty()).count() == 1
                 && !c.iter().any(|t| is_figure(t))
                 && row
                     .as_ref()

@@ -95,8 +95,8 @@ impl Transform {
             Transform::Csv => per_block(text, csv_block),
             Transform::HeaderSynonyms => header_synonyms(text),
             Transform::NoBlankLines => no_blank_lines(text),
-            Transform::ColumnsReordered => per_block(text, reorder_block),
-            Transform::EmptyMarkers => per_block(text, marker_block),
+            Transform::ColumnsReordered => per_block(text, |b| per_table(b, reorder_block)),
+            Transform::EmptyMarkers => per_block(text, |b| per_table(b, marker_block)),
             Transform::CrlfBomNbsp => crlf_bom_nbsp(text),
             Transform::PageFurniture => page_furniture(text),
         }
@@ -127,6 +127,19 @@ fn per_block(text: &str, f: fn(&[Vec<String>]) -> Vec<String>) -> String {
         i = j;
     }
     out.join("\n") + "\n"
+}
+
+/// Applies `f` to each table of a block: a header row starts a table.
+fn per_table(block: &[Vec<String>], f: fn(&[Vec<String>]) -> Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=block.len() {
+        if i == block.len() || block_roles(&block[i..]).is_some() {
+            out.extend(f(&block[start..i]));
+            start = i;
+        }
+    }
+    out
 }
 
 /// Cell text as a converter prints it: markup the report's own text export left (`<b>`) kept.
@@ -495,6 +508,12 @@ fn matrix() {
         table.push_str(&format!("| {report} | {} |", original.len()));
         for t in ALL {
             let printed = t.apply(&text);
+            assert_ne!(
+                printed,
+                text,
+                "{report} × {}: the transformation changed nothing",
+                t.name()
+            );
             if std::env::var("LAPIS_MATRIX_DUMP").is_ok_and(|d| d == t.name()) {
                 let path = std::env::temp_dir().join(format!("matrix-{report}"));
                 std::fs::write(&path, &printed).expect("dump");
@@ -580,6 +599,10 @@ fn random_compositions_keep_the_facts() {
         }
         let (text, council) = &texts[r];
         let out = chain.iter().fold(text.clone(), |t, tr| tr.apply(&t));
+        if std::env::var("LAPIS_MATRIX_DUMP").is_ok_and(|d| d == format!("case {case}")) {
+            let path = std::env::temp_dir().join(format!("matrix-case-{case}.txt"));
+            std::fs::write(&path, &out).expect("dump");
+        }
         let (share, lost, invented) = compare(&originals[r], &read_facts(&out, council));
         if !lost.is_empty() || !invented.is_empty() {
             failures.push(format!(
