@@ -31,6 +31,11 @@ struct Cli {
     /// Measure catalog file (CSV) to use instead of the built-in catalog/measures.csv.
     #[arg(long, global = true, env = "LAPIS_CATALOG")]
     catalog: Option<PathBuf>,
+    /// Vocabulary of header, rating, direction and empty-cell words (TOML) to read reports with,
+    /// instead of the built-in catalog/columns.toml. Edit a copy and `reextract` to teach lapis
+    /// a council's wording without a build.
+    #[arg(long, global = true, env = "LAPIS_COLUMNS")]
+    columns: Option<PathBuf>,
     /// How long a writing command waits for another writer to finish, in seconds.
     #[arg(
         long,
@@ -66,6 +71,10 @@ enum Command {
         /// Why, for --supersede (kept in the corrections table).
         #[arg(long, requires = "supersede")]
         reason: Option<String>,
+        /// Exit with status 0 even when part of a document could not be read (it is ingested
+        /// either way, with what was not read in parse_issues).
+        #[arg(long)]
+        accept_partial: bool,
     },
     /// Read archived documents again with this lapis's extractor. A document whose events would
     /// not change appends nothing; otherwise the new extraction is appended and the views show
@@ -168,7 +177,30 @@ fn read_limited(path: &std::path::Path, limit: usize) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// How a command ended: the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// 0.
+    Done,
+    /// 1: something was not done (a file not ingested, a document not re-extracted).
+    Failed,
+    /// 3: every document was ingested, but part of one could not be read.
+    Partial,
+}
+
+impl Status {
+    fn from_ok(ok: bool) -> Status {
+        if ok {
+            Status::Done
+        } else {
+            Status::Failed
+        }
+    }
+}
+
 struct IngestSettings<'a> {
+    vocabulary: &'a lapis_model::Vocabulary,
+    accept_partial: bool,
     council: &'a str,
     council_name: Option<&'a str>,
     layout: &'a str,
@@ -177,8 +209,9 @@ struct IngestSettings<'a> {
     operator: String,
 }
 
-async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Result<bool> {
+async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Result<Status> {
     let mut ok = true;
+    let mut partial = false;
     for file in files {
         let bytes = match read_limited(file, lapis_ingest::DEFAULT_MAX_BYTES) {
             Ok(b) => b,
@@ -202,6 +235,7 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Re
             etag: None,
             last_modified: None,
             layout: s.layout.to_string(),
+            vocabulary: s.vocabulary,
         };
         match lapis_ingest::ingest(wh, &req).await {
             Ok(IngestOutcome::AlreadyIngested { sha256, report_id }) if s.supersede => {
@@ -211,6 +245,7 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Re
                     council_name: s.council_name,
                     reason: s.reason.unwrap_or("re-ingested with --supersede"),
                     operator: &s.operator,
+                    vocabulary: s.vocabulary,
                 };
                 match lapis_ingest::correct(wh, &c).await {
                     Ok(done) if done.report_id == done.superseded_report_id => println!(
@@ -244,13 +279,40 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Re
                 extractor,
                 appended,
                 parse_issues,
+                read,
+                losses,
                 ..
             }) => {
                 println!(
-                    "{}: report {report_id} ({period_label}, {extractor}); appended {}; {parse_issues} parse issues",
+                    "{}: report {report_id} ({period_label}, {extractor}); read {} tables, {} table rows: {} observations, {} objective updates, {} claims; appended {}; {parse_issues} parse issues, {} of them things not read",
                     file.display(),
-                    counts(&appended)
+                    read.tables,
+                    read.rows,
+                    read.observations,
+                    read.objective_updates,
+                    read.claims,
+                    counts(&appended),
+                    losses.len()
                 );
+                for issue in &losses {
+                    let raw: String = issue.raw_text.chars().take(80).collect();
+                    println!(
+                        "  not read, line {}: {} [{}]",
+                        issue.source_line,
+                        issue.reason,
+                        raw.replace('\t', " | ")
+                    );
+                }
+                if !losses.is_empty() {
+                    partial = true;
+                    if !s.accept_partial {
+                        eprintln!(
+                            "{}: ingested, but {} things printed in it were not read (listed above and in parse_issues); exit status 3 (--accept-partial for 0)",
+                            file.display(),
+                            losses.len()
+                        );
+                    }
+                }
             }
             Err(e) => {
                 eprintln!("{}: not ingested: {e}", file.display());
@@ -258,7 +320,13 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Re
             }
         }
     }
-    Ok(ok)
+    Ok(if !ok {
+        Status::Failed
+    } else if partial && !s.accept_partial {
+        Status::Partial
+    } else {
+        Status::Done
+    })
 }
 
 fn counts(appended: &lapis_store::Appended) -> String {
@@ -274,7 +342,11 @@ fn counts(appended: &lapis_store::Appended) -> String {
     }
 }
 
-async fn reextract(wh: &Warehouse, selection: &lapis_ingest::Selection) -> Result<bool> {
+async fn reextract(
+    wh: &Warehouse,
+    selection: &lapis_ingest::Selection,
+    vocabulary: &lapis_model::Vocabulary,
+) -> Result<bool> {
     let chosen = lapis_ingest::select(wh, selection).await?;
     if chosen.is_empty() {
         println!("no documents selected");
@@ -286,7 +358,7 @@ async fn reextract(wh: &Warehouse, selection: &lapis_ingest::Selection) -> Resul
             .source_uri
             .as_deref()
             .unwrap_or(&record.document_sha256);
-        match lapis_ingest::reextract_one(wh, record).await {
+        match lapis_ingest::reextract_one(wh, record, vocabulary).await {
             Ok(ReextractOutcome::Unchanged { report_id }) => {
                 unchanged += 1;
                 println!("{name}: unchanged ({report_id}); nothing appended");
@@ -394,7 +466,22 @@ fn write_output(
     Ok(())
 }
 
-async fn run(cli: Cli) -> Result<bool> {
+/// The vocabulary the extractor reads with: the built-in one, or the file `--columns` names.
+fn vocabulary(
+    path: Option<&PathBuf>,
+) -> Result<std::borrow::Cow<'static, lapis_model::Vocabulary>> {
+    use std::borrow::Cow;
+    let Some(path) = path else {
+        return Ok(Cow::Borrowed(lapis_model::Vocabulary::builtin()));
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+    Ok(Cow::Owned(lapis_model::Vocabulary::from_toml(
+        &text,
+        &path.display().to_string(),
+    )?))
+}
+
+async fn run(cli: Cli) -> Result<Status> {
     let defs = lapis_sql::Definitions {
         queries_dir: cli.queries.clone(),
         catalog: cli.catalog.clone(),
@@ -409,10 +496,14 @@ async fn run(cli: Cli) -> Result<bool> {
             layout,
             supersede,
             reason,
+            accept_partial,
         } => {
             lapis_ingest::validate_council_code(council)?;
+            let vocabulary = vocabulary(cli.columns.as_ref())?;
             let wh = writer().await?;
             let settings = IngestSettings {
+                vocabulary: &vocabulary,
+                accept_partial: *accept_partial,
                 council,
                 council_name: council_name.as_deref(),
                 layout,
@@ -438,7 +529,10 @@ async fn run(cli: Cli) -> Result<bool> {
                 council: council.clone(),
                 reports: report.clone(),
             };
-            reextract(&wh, &selection).await
+            let vocabulary = vocabulary(cli.columns.as_ref())?;
+            reextract(&wh, &selection, &vocabulary)
+                .await
+                .map(Status::from_ok)
         }
         Command::Correct {
             report,
@@ -448,8 +542,10 @@ async fn run(cli: Cli) -> Result<bool> {
             operator,
         } => {
             lapis_ingest::validate_council_code(council)?;
+            let vocabulary = vocabulary(cli.columns.as_ref())?;
             let wh = writer().await?;
             let c = lapis_ingest::CouncilCorrection {
+                vocabulary: &vocabulary,
                 report,
                 council_code: council,
                 council_name: council_name.as_deref(),
@@ -462,7 +558,7 @@ async fn run(cli: Cli) -> Result<bool> {
                     "{} is already read under council {council}; nothing to correct",
                     done.report_id
                 );
-                return Ok(true);
+                return Ok(Status::Done);
             }
             println!(
                 "{} superseded by {} (council {} → {council}); appended {}",
@@ -471,7 +567,7 @@ async fn run(cli: Cli) -> Result<bool> {
                 done.old_council_code,
                 counts(&done.appended)
             );
-            Ok(true)
+            Ok(Status::Done)
         }
         Command::Query {
             sql,
@@ -484,7 +580,7 @@ async fn run(cli: Cli) -> Result<bool> {
             let ctx = lapis_sql::session(&wh, &defs, as_of).await?;
             let (schema, batches) = lapis_sql::query(&ctx, sql).await?;
             write_output(&schema, &batches, *format, out.as_ref())?;
-            Ok(true)
+            Ok(Status::Done)
         }
         Command::SuggestAliases {
             council,
@@ -499,7 +595,7 @@ async fn run(cli: Cli) -> Result<bool> {
             let found = lapis_sql::aliases::suggest(&ctx, council.as_deref(), *min_score).await?;
             let (schema, batch) = lapis_sql::aliases::to_batch(&found)?;
             write_output(&schema, &[batch], *format, None)?;
-            Ok(true)
+            Ok(Status::Done)
         }
     }
 }
@@ -540,8 +636,9 @@ fn main() -> ExitCode {
         }
     };
     match outcome {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(Status::Done) => ExitCode::SUCCESS,
+        Ok(Status::Failed) => ExitCode::FAILURE,
+        Ok(Status::Partial) => ExitCode::from(3),
         Err(e) => {
             eprintln!("lapis: {e:#}");
             ExitCode::FAILURE

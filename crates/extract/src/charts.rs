@@ -279,7 +279,8 @@ impl Engine<'_> {
                 "chart row {label:?} of {:?} is printed as a percentage ({}) although it names a count; kept as printed",
                 key.measure_name, r.value
             );
-            self.issue(r.idx, Severity::Warning, reason);
+            // A doubt about a value that was read, not a loss.
+            self.issue(r.idx, Severity::Info, reason);
         }
         self.push_observation(obs, r.idx);
     }

@@ -139,7 +139,10 @@ impl Engine<'_> {
             parts.join(" – ")
         };
         let columns: Vec<String> = (0..width).map(column_name).collect();
+        let body_rows = body.len();
         self.feature("crosstabs");
+        self.read.tables += 1;
+        self.read.rows += body_rows;
         let caption = (start.saturating_sub(3)..start)
             .rev()
             .find(|k| !self.lines[*k].is_blank())

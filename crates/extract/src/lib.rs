@@ -175,6 +175,7 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
         objective_updates: engine.objectives,
         claims: engine.claims,
         parse_issues: engine.issues,
+        read: engine.read,
     })
 }
 
@@ -193,6 +194,7 @@ pub(crate) struct Engine<'a> {
     pub claims: Vec<ClaimEvent>,
     pub issues: Vec<ParseIssue>,
     pub features: Vec<&'static str>,
+    pub read: lapis_model::ReadCounts,
 }
 
 impl<'a> Engine<'a> {
@@ -209,6 +211,7 @@ impl<'a> Engine<'a> {
             claims: Vec::new(),
             issues: Vec::new(),
             features: Vec::new(),
+            read: lapis_model::ReadCounts::default(),
         }
     }
 
@@ -413,7 +416,22 @@ impl<'a> Engine<'a> {
                     });
             let is_contents = cells.len() == 2
                 && cells[1].chars().all(|c| c.is_ascii_digit())
-                && !cells[1].is_empty();
+                && !cells[1].is_empty()
+                || cells.iter().filter(|c| !c.is_empty()).all(|c| {
+                    matches!(
+                        c.to_lowercase().as_str(),
+                        "page" | "page no" | "page no." | "page number" | "pages"
+                    )
+                });
+            // A title in the first cell of an otherwise empty row, over a table lapis read.
+            let is_caption = cells.iter().skip(1).all(|c| c.is_empty())
+                && (idx + 1..self.lines.len())
+                    .find(|k| !self.lines[*k].is_blank())
+                    .is_some_and(|k| {
+                        self.lines[k].is_tabular()
+                            && header::header_roles(&self.lines[k].cells, self.ctx.vocabulary)
+                                .is_some()
+                    });
             if is_key {
                 self.issue(idx, Severity::Info, "rating key or legend row; not a fact");
             } else if under_notes {
@@ -424,6 +442,12 @@ impl<'a> Engine<'a> {
                 );
             } else if is_contents {
                 self.issue(idx, Severity::Info, "table of contents row; not a fact");
+            } else if is_caption {
+                self.issue(
+                    idx,
+                    Severity::Info,
+                    "the title of the table below; not a fact",
+                );
             } else {
                 self.issue(
                     idx,

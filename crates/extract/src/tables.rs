@@ -159,6 +159,7 @@ impl Engine<'_> {
             let header_cells = line.cells.clone();
             self.used[idx] = true;
             self.feature("tables");
+            self.read.tables += 1;
             for (role, cell) in roles.iter().zip(&header_cells) {
                 if *role == Role::Unknown && !cell.is_empty() {
                     let reason = format!(
@@ -231,6 +232,7 @@ impl Engine<'_> {
             }
             idx = j;
         }
+        self.read.rows += rows.len();
         inherit_blank_themes(&mut rows);
         for row in rows {
             self.read_row(&row);

@@ -22,7 +22,8 @@
 #![allow(clippy::result_large_err)]
 
 use chrono::{DateTime, Utc};
-use lapis_model::{DocumentMeta, Extraction};
+use lapis_model::Vocabulary;
+use lapis_model::{DocumentMeta, Extraction, ParseIssue};
 use lapis_store::{Appended, Correction, ExtractionRecord, ExtractionUnit, StoreError, Warehouse};
 use sha2::{Digest, Sha256};
 use tracing::{info, instrument};
@@ -77,6 +78,30 @@ pub struct IngestRequest<'a> {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub layout: String,
+    /// The words the extractor reads tables by (`Vocabulary::builtin()`, or a user's file).
+    pub vocabulary: &'a Vocabulary,
+}
+
+/// What a reading found in a document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadSummary {
+    pub tables: usize,
+    pub rows: usize,
+    pub observations: usize,
+    pub objective_updates: usize,
+    pub claims: usize,
+}
+
+impl ReadSummary {
+    pub fn of(x: &Extraction) -> ReadSummary {
+        ReadSummary {
+            tables: x.read.tables,
+            rows: x.read.rows,
+            observations: x.observations.len(),
+            objective_updates: x.objective_updates.len(),
+            claims: x.claims.len(),
+        }
+    }
 }
 
 /// What an ingest did.
@@ -91,6 +116,10 @@ pub enum IngestOutcome {
         extractor: String,
         appended: Appended,
         parse_issues: usize,
+        /// What was read: tables and rows, observations, objective updates and claims.
+        read: ReadSummary,
+        /// Everything printed that was not read (warning and error parse issues).
+        losses: Vec<ParseIssue>,
     },
 }
 
@@ -144,6 +173,7 @@ fn prepare(
     council_code: &str,
     council_name: Option<&str>,
     layout: &str,
+    vocabulary: &Vocabulary,
 ) -> IngestResult<Prepared> {
     let bad = |source| IngestError::BadDocument {
         source_uri: source_uri.to_string(),
@@ -155,7 +185,7 @@ fn prepare(
         council_name,
         document_sha256: sha256,
         layout,
-        vocabulary: lapis_model::Vocabulary::builtin(),
+        vocabulary,
     };
     let extraction = lapis_extract::extract(text, &ctx).map_err(bad)?;
     let fingerprint = fingerprint(&extraction);
@@ -258,6 +288,7 @@ pub async fn ingest(wh: &Warehouse, req: &IngestRequest<'_>) -> IngestResult<Ing
         &req.council_code,
         req.council_name.as_deref(),
         &req.layout,
+        req.vocabulary,
     )?;
     let doc = DocumentMeta {
         sha256: sha256.clone(),
@@ -271,6 +302,8 @@ pub async fn ingest(wh: &Warehouse, req: &IngestRequest<'_>) -> IngestResult<Ing
     // The raw bytes are kept before any event refers to them.
     wh.archive(&sha256, req.bytes)?;
     let parse_issues = prepared.extraction.parse_issues.len();
+    let read = ReadSummary::of(&prepared.extraction);
+    let losses: Vec<ParseIssue> = prepared.extraction.losses().cloned().collect();
     let (extraction, appended) = append_next(
         wh,
         prepared,
@@ -289,6 +322,8 @@ pub async fn ingest(wh: &Warehouse, req: &IngestRequest<'_>) -> IngestResult<Ing
         extractor: extraction.report.extractor,
         appended,
         parse_issues,
+        read,
+        losses,
     })
 }
 
@@ -308,9 +343,19 @@ fn archived(wh: &Warehouse, sha256: &str) -> IngestResult<Vec<u8>> {
 pub async fn reextract_one(
     wh: &Warehouse,
     record: &ExtractionRecord,
+    vocabulary: &Vocabulary,
 ) -> IngestResult<ReextractOutcome> {
     let council_name = record.council_name.as_deref();
-    match read_again(wh, record, &record.council_code, council_name, "reextract").await? {
+    let read = read_again(
+        wh,
+        record,
+        &record.council_code,
+        council_name,
+        "reextract",
+        vocabulary,
+    )
+    .await?;
+    match read {
         None => Ok(ReextractOutcome::Unchanged {
             report_id: record.report_id.clone(),
         }),
@@ -331,6 +376,7 @@ async fn read_again(
     council_code: &str,
     council_name: Option<&str>,
     reason: &str,
+    vocabulary: &Vocabulary,
 ) -> IngestResult<Option<(Extraction, Appended)>> {
     let bytes = archived(wh, &record.document_sha256)?;
     let layout = record.layout.as_deref().unwrap_or("auto");
@@ -342,6 +388,7 @@ async fn read_again(
         council_code,
         council_name,
         layout,
+        vocabulary,
     )?;
     if record.fingerprint.as_deref() == Some(prepared.fingerprint.as_str()) {
         return Ok(None);
@@ -391,6 +438,7 @@ pub struct CouncilCorrection<'a> {
     pub council_name: Option<&'a str>,
     pub reason: &'a str,
     pub operator: &'a str,
+    pub vocabulary: &'a Vocabulary,
 }
 
 /// What a correction did. When the document was already read that way, both report ids are the
@@ -416,7 +464,15 @@ pub async fn correct(wh: &Warehouse, c: &CouncilCorrection<'_>) -> IngestResult<
     } else {
         None
     });
-    let read = read_again(wh, &record, c.council_code, council_name, "correction").await?;
+    let read = read_again(
+        wh,
+        &record,
+        c.council_code,
+        council_name,
+        "correction",
+        c.vocabulary,
+    )
+    .await?;
     let Some((extraction, appended)) = read else {
         // The document is already read this way: nothing to correct, nothing recorded.
         return Ok(Corrected {

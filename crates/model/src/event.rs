@@ -184,6 +184,26 @@ pub struct Extraction {
     pub objective_updates: Vec<ObjectiveUpdate>,
     pub claims: Vec<ClaimEvent>,
     pub parse_issues: Vec<ParseIssue>,
+    /// How much of the document's tables was read (not stored; shown to the person ingesting).
+    pub read: ReadCounts,
+}
+
+/// The tables a reading found and the rows it read from them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadCounts {
+    /// Tables whose header lapis read (measure, objective and cross tables).
+    pub tables: usize,
+    /// Data rows of those tables.
+    pub rows: usize,
+}
+
+impl Extraction {
+    /// The parse issues that say something printed was not read (warnings and errors).
+    pub fn losses(&self) -> impl Iterator<Item = &ParseIssue> {
+        self.parse_issues
+            .iter()
+            .filter(|i| matches!(i.severity, Severity::Warning | Severity::Error))
+    }
 }
 
 /// A deterministic id for the `ordinal`th event of `table` from the document `document_sha256`.

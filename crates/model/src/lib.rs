@@ -19,7 +19,7 @@ pub use council::is_council_code;
 pub use direction::Direction;
 pub use event::{
     event_id, measure_id, normalise_name, ClaimEvent, DocumentMeta, Extraction, ObjectiveKind,
-    ObjectiveUpdate, Observation, ParseIssue, ReportMeta, Severity,
+    ObjectiveUpdate, Observation, ParseIssue, ReadCounts, ReportMeta, Severity,
 };
 pub use period::{Period, PeriodKind};
 pub use rating::{ParsedRating, Rating};

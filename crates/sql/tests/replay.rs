@@ -94,7 +94,7 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
     let records = wh.extractions().await.expect("records");
     let current = lapis_ingest::current(&records);
     assert_eq!(current.len(), 1);
-    let outcome = lapis_ingest::reextract_one(&wh, current[0])
+    let outcome = lapis_ingest::reextract_one(&wh, current[0], lapis_model::Vocabulary::builtin())
         .await
         .expect("reextract");
     let lapis_ingest::ReextractOutcome::Appended { appended, .. } = outcome else {
@@ -137,7 +137,7 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
     // Reading again with the same extractor appends nothing.
     let records = wh.extractions().await.expect("records");
     let current = lapis_ingest::current(&records);
-    let again = lapis_ingest::reextract_one(&wh, current[0])
+    let again = lapis_ingest::reextract_one(&wh, current[0], lapis_model::Vocabulary::builtin())
         .await
         .expect("again");
     assert!(

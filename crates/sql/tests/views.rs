@@ -79,6 +79,7 @@ async fn warehouse(dir: &Path, reverse: bool) -> SessionContext {
             etag: None,
             last_modified: None,
             layout: "auto".into(),
+            vocabulary: lapis_model::Vocabulary::builtin(),
         };
         lapis_ingest::ingest(&wh, &req).await.expect("ingest");
     }
