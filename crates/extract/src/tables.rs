@@ -429,6 +429,35 @@ impl Engine<'_> {
 
     fn measure_row(&mut self, row: &Row, name: &str) {
         let council = self.ctx.council_code;
+        // One target, rating, benchmark and direction per row: a second one ("High target" and
+        // "Low target") is said, not dropped.
+        for (role, what) in [
+            (Role::Target(None), "targets"),
+            (Role::Rating, "ratings"),
+            (Role::Benchmark, "benchmarks"),
+            (Role::Direction, "directions of travel"),
+        ] {
+            let printed: Vec<&String> = row
+                .roles
+                .iter()
+                .zip(&row.cells)
+                .filter(|(r, c)| **r == role && !c.is_empty())
+                .map(|(_, c)| c)
+                .collect();
+            if printed.len() > 1 {
+                let reason = format!(
+                    "the row prints {} {what} ({}); lapis keeps the first, {:?}",
+                    printed.len(),
+                    printed
+                        .iter()
+                        .map(|c| format!("{c:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    printed[0]
+                );
+                self.issue(row.idx, Severity::Warning, reason);
+            }
+        }
         let measure_ref = row.get(Role::Ref).map(normalise_ref);
         let objective_ref = row.get(Role::ObjectiveRef).map(normalise_ref);
         let theme = row

@@ -1,8 +1,9 @@
 //! Directions of travel as councils print them ("Improving", "Getting better", "Worse",
 //! "Deteriorating", "Same", "No change"), read into one vocabulary: improving, deteriorating or
-//! unchanged. Arrows (↑ ↓) say whether a figure went up, not whether that is better, so they are
-//! not read here. This is the only place the words are listed; the views use it through the SQL
-//! function `lapis_direction`.
+//! unchanged. The words are data: the `[directions]` of `catalog/columns.toml` (with the arrows
+//! councils' keys define as better or worse, such as ⇧ ⇩ ⇔ and the Wingdings é ê è), then the
+//! word stems below. A plain ↑ or ↓ says whether a figure went up, not whether that is better,
+//! so it is not read. The views use this through the SQL function `lapis_direction`.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -22,6 +23,10 @@ impl Direction {
 
     /// Reads a printed direction of travel; `None` for text that states none.
     pub fn parse(text: &str) -> Option<Direction> {
+        // The words of catalog/columns.toml first (arrows, Wingdings letters, "Getting better").
+        if let Some(d) = crate::Vocabulary::builtin().direction(text) {
+            return Some(d);
+        }
         let t = text.trim().to_lowercase();
         let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
         // "Not improving" and "no longer deteriorating" are rare; a negation is not read.
@@ -66,6 +71,9 @@ mod tests {
             ("No change", Some(Direction::Unchanged)),
             ("Stable", Some(Direction::Unchanged)),
             ("↑", None),
+            ("⇧", Some(Direction::Improving)),
+            ("ê", Some(Direction::Deteriorating)),
+            ("è", Some(Direction::Unchanged)),
             ("Not improving", None),
             ("", None),
         ] {

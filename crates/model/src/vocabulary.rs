@@ -385,6 +385,7 @@ mod tests {
         assert_eq!(v.rating_word("x", "Not met"), Some(Rating::Red));
         assert_eq!(v.direction("Getting worse"), Some(Direction::Deteriorating));
         assert_eq!(v.direction("▲"), Some(Direction::Improving));
+        assert_eq!(v.direction("↑"), None);
         assert_eq!(v.direction("No change"), Some(Direction::Unchanged));
         assert_eq!(v.direction("Not improving"), None);
         assert!(v.is_furniture_line("OFFICIAL"));
