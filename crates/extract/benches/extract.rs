@@ -1,14 +1,20 @@
-//! Extraction throughput on the four real reports: `cargo bench -p lapis-extract`.
+//! Extraction throughput on the real reports: `cargo bench -p lapis-extract`.
 //!
 //! Prints, per report, its size, the best and median time of one decode + extract, and the
-//! throughput; then the four together. A plain binary (no harness) so it needs no extra crates.
+//! throughput; then all of them together; then each report re-printed in every table syntax
+//! (pipe, grid, fixed-width with wrapped cells, CSV), with its time against the original's. A
+//! plain binary (no harness) so it needs no extra crates.
+
+#[path = "../tests/common/relayout.rs"]
+mod relayout;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
 
-const REPORTS: [(&str, &str); 4] = [
+const REPORTS: [(&str, &str); 5] = [
+    ("derbyshire-county-2025-26-q1", "E10000007"),
     ("derbyshire-county-2024-25-q1", "E10000007"),
     ("derbyshire-county-2023-24-q2", "E10000007"),
     ("derbyshire-county-2019-20-annual", "E10000007"),
@@ -77,10 +83,36 @@ fn main() {
     });
     println!(
         "{:<34} {total_bytes:>9} {:>7} {:>10.3} {:>10.3} {:>9.1}",
-        "all four",
+        "all five",
         "",
         best.as_secs_f64() * 1e3,
         median.as_secs_f64() * 1e3,
         total_bytes as f64 / median.as_secs_f64() / 1e6
     );
+
+    println!();
+    println!(
+        "{:<34} {:<22} {:>9} {:>10} {:>10}",
+        "report", "printed as", "bytes", "median ms", "× original"
+    );
+    let runs = 50;
+    for (stem, council, bytes) in &reports {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let (_, original) = timings(runs, || {
+            std::hint::black_box(once(std::hint::black_box(bytes), council));
+        });
+        for t in relayout::ALL.iter().filter(|t| t.is_syntax()) {
+            let printed = t.apply(&text).into_bytes();
+            let (_, median) = timings(runs, || {
+                std::hint::black_box(once(std::hint::black_box(&printed), council));
+            });
+            println!(
+                "{stem:<34} {:<22} {:>9} {:>10.3} {:>10.2}",
+                t.name(),
+                printed.len(),
+                median.as_secs_f64() * 1e3,
+                median.as_secs_f64() / original.as_secs_f64()
+            );
+        }
+    }
 }

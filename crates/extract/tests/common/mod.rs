@@ -1,6 +1,8 @@
 //! Helpers shared by the extractor's integration tests.
 #![allow(dead_code)]
 
+pub mod relayout;
+
 use std::path::{Path, PathBuf};
 
 use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
