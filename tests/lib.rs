@@ -73,6 +73,7 @@ impl Install {
             .args(args)
             .env_remove("LAPIS_QUERIES")
             .env_remove("LAPIS_CATALOG")
+            .env_remove("LAPIS_COLUMNS")
             .env_remove("LAPIS_WAREHOUSE")
             .env_remove("LAPIS_FAILPOINT");
         c

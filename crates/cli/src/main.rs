@@ -108,6 +108,9 @@ enum Command {
         #[arg(long, env = "USER")]
         operator: Option<String>,
     },
+    /// Print the vocabulary reports are read with (the built-in catalog/columns.toml, or the
+    /// --columns file after checking it), to copy and teach lapis a council's words.
+    Vocabulary,
     /// Run SQL over the event tables and views.
     Query {
         sql: String,
@@ -567,6 +570,16 @@ async fn run(cli: Cli) -> Result<Status> {
                 done.old_council_code,
                 counts(&done.appended)
             );
+            Ok(Status::Done)
+        }
+        Command::Vocabulary => {
+            match cli.columns.as_ref() {
+                None => print!("{}", lapis_model::vocabulary::BUILTIN_TOML),
+                Some(path) => {
+                    vocabulary(Some(path))?;
+                    print!("{}", std::fs::read_to_string(path)?);
+                }
+            }
             Ok(Status::Done)
         }
         Command::Query {

@@ -173,3 +173,87 @@ fn csv_export_with_high_and_low_targets_and_worded_statuses() {
         .count();
     assert_eq!(second_targets, 4);
 }
+
+/// Periods in headers, in the forms councils print them, and headers relative to the report's
+/// own period, in a report for the first quarter (so that "last quarter" is the year before's
+/// fourth).
+#[test]
+fn period_headers_in_every_form_and_relative_to_the_report() {
+    let text = "# Performance Report Quarter 1 2025/26\n\n\
+Ref\tMeasure\tThis quarter\tLast quarter\tSame period last year\tPrevious year\t2023 to 2024\tQ1 2023/24\tQuarter 1 2022-2023\tTarget\n\
+M1\tHomes built\t101\t102\t103\t104\t105\t106\t107\t100\n\
+\n\
+Ref\tMeasure\tThis period\tLast period\tYear end\n\
+M2\tRoads repaired\t201\t202\t203\n";
+    let ctx = ReportContext {
+        council_code: "E07000138",
+        council_name: None,
+        document_sha256: "00000000000000000000",
+        layout: "auto",
+        vocabulary: Vocabulary::builtin(),
+    };
+    let x = extract(text, &ctx).expect("a report");
+    let periods = |r: &str| -> Vec<(String, Option<f64>)> {
+        let mut v: Vec<(String, Option<f64>)> = x
+            .observations
+            .iter()
+            .filter(|o| o.measure_ref.as_deref() == Some(r))
+            .map(|o| (o.period.label.clone(), o.value))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    assert_eq!(
+        periods("M1"),
+        vec![
+            ("2022-23 Q1".to_string(), Some(107.0)),
+            ("2023-24".to_string(), Some(105.0)),
+            ("2023-24 Q1".to_string(), Some(106.0)),
+            ("2024-25".to_string(), Some(104.0)),
+            ("2024-25 Q1".to_string(), Some(103.0)),
+            ("2024-25 Q4".to_string(), Some(102.0)),
+            ("2025-26 Q1".to_string(), Some(101.0)),
+        ]
+    );
+    assert_eq!(obs(&x, "M1", "2025-26 Q1").target, Some(100.0));
+    // "Year end" with no year, in a first-quarter report: not put in any year.
+    assert_eq!(
+        periods("M2"),
+        vec![
+            ("2024-25 Q4".to_string(), Some(202.0)),
+            ("2025-26 Q1".to_string(), Some(201.0)),
+        ]
+    );
+    assert!(x.parse_issues.iter().any(|i| i.severity == Severity::Warning
+        && i.reason.contains("\"year end\" column with no year")
+        && i.reason.contains("\"203\"")));
+}
+
+/// A council whose words differ: its own ratings and empty markers, in its own table of the
+/// vocabulary, win for its reports only.
+#[test]
+fn per_council_words() {
+    let mut toml = lapis_model::vocabulary::BUILTIN_TOML.to_string();
+    toml.push_str("\n[council.E07000138]\nratings = { \"exceeded\" = \"green\" }\nempty = [\"awaited\"]\n");
+    let vocab = Vocabulary::from_toml(&toml, "test.toml").expect("vocabulary");
+    let text = "# Performance Report Quarter 2 2024/25\n\n\
+Ref\tMeasure\tQ2 2024/25\tPrevious quarter\tTarget\tStatus\n\
+M1\tHomes built\t412\tawaited\t400\tExceeded\n";
+    let read = |council: &str| {
+        let ctx = ReportContext {
+            council_code: council,
+            council_name: None,
+            document_sha256: "00000000000000000000",
+            layout: "auto",
+            vocabulary: &vocab,
+        };
+        extract(text, &ctx).expect("a report")
+    };
+    let own = read("E07000138");
+    assert_eq!(own.observations.len(), 1);
+    assert_eq!(own.observations[0].rating, Some(Rating::Green));
+    let other = read("E07000139");
+    // Elsewhere "Exceeded" is Blue, and "awaited" is a value lapis cannot read as a number.
+    assert_eq!(obs(&other, "M1", "2024-25 Q2").rating, Some(Rating::Blue));
+    assert_eq!(obs(&other, "M1", "2024-25 Q1").value_text.as_deref(), Some("awaited"));
+}

@@ -1,0 +1,100 @@
+//! Reading any layout, as a user meets it: the same report printed as pipe tables, fixed-width
+//! columns or CSV ingests to the same observations; a header word lapis does not know is said
+//! (exit status 3) and taught by editing the vocabulary and re-extracting, with no build.
+
+#[path = "../../crates/extract/tests/common/relayout.rs"]
+mod relayout;
+
+use lapis_e2e::{report, stderr, stdout, Install};
+use relayout::Transform;
+
+const ALL_OBSERVATIONS: &str = "select measure_id, period_label, value, target, rating, benchmark, direction_text from observations order by 1, 2";
+
+#[test]
+fn a_report_reprinted_in_any_table_syntax_ingests_to_the_same_observations() {
+    let original = Install::new();
+    let path = report("derby-city-2024-25-annual.txt");
+    let out = original.run(&["ingest", "--council", "E06000015", &path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = original.csv(ALL_OBSERVATIONS);
+    assert_eq!(expected.lines().count(), 1 + 181);
+    let text = std::fs::read_to_string(&path).expect("read");
+    for t in [Transform::Pipe, Transform::FixedWidth, Transform::Csv, Transform::Grid] {
+        let lapis = Install::new();
+        let file = lapis.cwd.join("report.txt");
+        std::fs::write(&file, t.apply(&text)).expect("write");
+        let out = lapis.run(&["ingest", "--council", "E06000015", "report.txt"]);
+        assert!(out.status.success(), "{}: {}", t.name(), stderr(&out));
+        assert!(
+            stdout(&out).contains("181 observations, 105 objective updates, 20 claims"),
+            "{}: {}",
+            t.name(),
+            stdout(&out)
+        );
+        assert_eq!(lapis.csv(ALL_OBSERVATIONS), expected, "{}", t.name());
+    }
+}
+
+const UNKNOWN_WORD: &str = "# Performance Report Quarter 2 2024/25
+
+Ref\tIndicator\tQ2 2024/25\tAspiration\tRAG
+AB1\tHomes built\t412\t400\tGreen
+AB2\tHouseholds in temporary accommodation\t118\t100\tRed
+";
+
+#[test]
+fn an_unknown_header_word_is_said_then_taught_without_a_build() {
+    let lapis = Install::new();
+    std::fs::write(lapis.cwd.join("q2.txt"), UNKNOWN_WORD).expect("write");
+    let out = lapis.run(&["ingest", "--council", "E07000138", "q2.txt"]);
+    // Ingested, but a column was not read: exit status 3, the word and line on the terminal.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("not read, line 3: column header \"Aspiration\" is not in the vocabulary"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        lapis.row("select count(*), count(target) from observations"),
+        "2,0"
+    );
+    assert_eq!(
+        lapis.row("select source_line, severity from parse_issues where reason like '%Aspiration%'"),
+        "3,warning"
+    );
+    // The user copies the vocabulary, adds the word to the target rule, and re-extracts.
+    let out = lapis.run(&["vocabulary"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let taught = stdout(&out).replacen(
+        "contains = [\"target\", ",
+        "contains = [\"target\", \"aspiration\", ",
+        1,
+    );
+    assert_ne!(taught, stdout(&out), "the target rule is where the README says");
+    std::fs::write(lapis.cwd.join("columns.toml"), taught).expect("write");
+    let out = lapis.run(&["--columns", "columns.toml", "reextract", "--all"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 re-extracted"), "{}", stdout(&out));
+    assert_eq!(
+        lapis.csv("select measure_ref, value, target, rating from observations order by 1"),
+        "measure_ref,value,target,rating\nAB1,412.0,400.0,green\nAB2,118.0,100.0,red\n"
+    );
+    assert_eq!(
+        lapis.row("select count(*) from parse_issues where reason like '%Aspiration%'"),
+        "0"
+    );
+    // A vocabulary file with a mistake is refused, naming the file and the line.
+    std::fs::write(lapis.cwd.join("bad.toml"), "[[column]]\nrole = \"targte\"\n").expect("write");
+    let out = lapis.run(&["--columns", "bad.toml", "reextract", "--all"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("bad.toml: line 2"), "{}", stderr(&out));
+}
+
+#[test]
+fn accept_partial_makes_a_partial_reading_exit_zero() {
+    let lapis = Install::new();
+    std::fs::write(lapis.cwd.join("q2.txt"), UNKNOWN_WORD).expect("write");
+    let out = lapis.run(&["ingest", "--accept-partial", "--council", "E07000138", "q2.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 of them things not read"), "{}", stdout(&out));
+}
