@@ -19,7 +19,12 @@ fn a_report_reprinted_in_any_table_syntax_ingests_to_the_same_observations() {
     let expected = original.csv(ALL_OBSERVATIONS);
     assert_eq!(expected.lines().count(), 1 + 181);
     let text = std::fs::read_to_string(&path).expect("read");
-    for t in [Transform::Pipe, Transform::FixedWidth, Transform::Csv, Transform::Grid] {
+    for t in [
+        Transform::Pipe,
+        Transform::FixedWidth,
+        Transform::Csv,
+        Transform::Grid,
+    ] {
         let lapis = Install::new();
         let file = lapis.cwd.join("report.txt");
         std::fs::write(&file, t.apply(&text)).expect("write");
@@ -50,7 +55,8 @@ fn an_unknown_header_word_is_said_then_taught_without_a_build() {
     // Ingested, but a column was not read: exit status 3, the word and line on the terminal.
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("not read, line 3: column header \"Aspiration\" is not in the vocabulary"),
+        stdout(&out)
+            .contains("not read, line 3: column header \"Aspiration\" is not in the vocabulary"),
         "{}",
         stdout(&out)
     );
@@ -59,7 +65,8 @@ fn an_unknown_header_word_is_said_then_taught_without_a_build() {
         "2,0"
     );
     assert_eq!(
-        lapis.row("select source_line, severity from parse_issues where reason like '%Aspiration%'"),
+        lapis
+            .row("select source_line, severity from parse_issues where reason like '%Aspiration%'"),
         "3,warning"
     );
     // The user copies the vocabulary, adds the word to the target rule, and re-extracts.
@@ -70,7 +77,11 @@ fn an_unknown_header_word_is_said_then_taught_without_a_build() {
         "contains = [\"target\", \"aspiration\", ",
         1,
     );
-    assert_ne!(taught, stdout(&out), "the target rule is where the README says");
+    assert_ne!(
+        taught,
+        stdout(&out),
+        "the target rule is where the README says"
+    );
     std::fs::write(lapis.cwd.join("columns.toml"), taught).expect("write");
     let out = lapis.run(&["--columns", "columns.toml", "reextract", "--all"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -84,17 +95,35 @@ fn an_unknown_header_word_is_said_then_taught_without_a_build() {
         "0"
     );
     // A vocabulary file with a mistake is refused, naming the file and the line.
-    std::fs::write(lapis.cwd.join("bad.toml"), "[[column]]\nrole = \"targte\"\n").expect("write");
+    std::fs::write(
+        lapis.cwd.join("bad.toml"),
+        "[[column]]\nrole = \"targte\"\n",
+    )
+    .expect("write");
     let out = lapis.run(&["--columns", "bad.toml", "reextract", "--all"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("bad.toml: line 2"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bad.toml: line 2"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn accept_partial_makes_a_partial_reading_exit_zero() {
     let lapis = Install::new();
     std::fs::write(lapis.cwd.join("q2.txt"), UNKNOWN_WORD).expect("write");
-    let out = lapis.run(&["ingest", "--accept-partial", "--council", "E07000138", "q2.txt"]);
+    let out = lapis.run(&[
+        "ingest",
+        "--accept-partial",
+        "--council",
+        "E07000138",
+        "q2.txt",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("1 of them things not read"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 of them things not read"),
+        "{}",
+        stdout(&out)
+    );
 }

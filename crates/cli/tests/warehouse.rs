@@ -299,7 +299,7 @@ fn errors_a_person_can_act_on() {
     );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
-        said.contains("not read, line 31: the report's summary counts 33 strategic objectives"),
+        said.contains("not read, line 33: the report's summary counts 33 strategic objectives"),
         "{said}"
     );
     // The first third holds the summary (5 claims), SO-01..SO-09 and the two measures awaiting

@@ -17,6 +17,7 @@ mod charts;
 mod claims;
 mod crosstab;
 pub mod header;
+pub mod html;
 pub mod layout;
 mod meta;
 mod prose;
@@ -44,7 +45,7 @@ pub enum ExtractError {
     #[error("the document is a PDF; lapis reads the text extracted from a report (for example with pdftotext)")]
     Pdf,
     #[error(
-        "the document is an HTML page, not report text (an error page or a link to the report?)"
+        "the document is an HTML page that holds no report: no measure or objective table, no rated deliverable (an error page, a login page or a link to the report?)"
     )]
     Html,
     #[error("the document is binary data, not text (NUL or control bytes at offset {offset})")]
@@ -75,7 +76,20 @@ pub struct ReportContext<'a> {
     pub vocabulary: &'a Vocabulary,
 }
 
-/// Checks that bytes are report text and returns it.
+/// The media type of a document, from its first bytes: `application/pdf`, `text/html` or
+/// `text/plain`.
+pub fn media_type(bytes: &[u8]) -> &'static str {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]);
+    if bytes.starts_with(b"%PDF") {
+        "application/pdf"
+    } else if html::is_html(&head) {
+        "text/html"
+    } else {
+        "text/plain"
+    }
+}
+
+/// Checks that bytes are text (report text or an HTML page) and returns it.
 pub fn decode(bytes: &[u8], max_bytes: usize) -> Result<&str, ExtractError> {
     if bytes.len() > max_bytes {
         return Err(ExtractError::TooLarge {
@@ -86,14 +100,6 @@ pub fn decode(bytes: &[u8], max_bytes: usize) -> Result<&str, ExtractError> {
     let head = &bytes[..bytes.len().min(1024)];
     if head.starts_with(b"%PDF") {
         return Err(ExtractError::Pdf);
-    }
-    let head_lower = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let head_trim = head_lower.trim_start_matches('\u{feff}').trim_start();
-    if head_trim.starts_with("<!doctype html")
-        || head_trim.starts_with("<html")
-        || head_lower.contains("<html") && head_lower.contains("<head")
-    {
-        return Err(ExtractError::Html);
     }
     if let Some(offset) = bytes
         .iter()
@@ -120,6 +126,13 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
     }
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
+    }
+    if html::is_html(text) {
+        // A page is read as the text it shows; a page that shows no report is refused as one.
+        return extract(&html::to_text(text), ctx).map_err(|e| match e {
+            ExtractError::NotAReport { .. } | ExtractError::Empty => ExtractError::Html,
+            other => other,
+        });
     }
     let lines = layout::read(text, ctx.vocabulary);
     let meta = meta::read_meta(&lines);

@@ -224,9 +224,12 @@ M2\tRoads repaired\t201\t202\t203\n";
             ("2025-26 Q1".to_string(), Some(201.0)),
         ]
     );
-    assert!(x.parse_issues.iter().any(|i| i.severity == Severity::Warning
-        && i.reason.contains("\"year end\" column with no year")
-        && i.reason.contains("\"203\"")));
+    assert!(x
+        .parse_issues
+        .iter()
+        .any(|i| i.severity == Severity::Warning
+            && i.reason.contains("\"year end\" column with no year")
+            && i.reason.contains("\"203\"")));
 }
 
 /// A council whose words differ: its own ratings and empty markers, in its own table of the
@@ -234,7 +237,9 @@ M2\tRoads repaired\t201\t202\t203\n";
 #[test]
 fn per_council_words() {
     let mut toml = lapis_model::vocabulary::BUILTIN_TOML.to_string();
-    toml.push_str("\n[council.E07000138]\nratings = { \"exceeded\" = \"green\" }\nempty = [\"awaited\"]\n");
+    toml.push_str(
+        "\n[council.E07000138]\nratings = { \"exceeded\" = \"green\" }\nempty = [\"awaited\"]\n",
+    );
     let vocab = Vocabulary::from_toml(&toml, "test.toml").expect("vocabulary");
     let text = "# Performance Report Quarter 2 2024/25\n\n\
 Ref\tMeasure\tQ2 2024/25\tPrevious quarter\tTarget\tStatus\n\
@@ -255,5 +260,8 @@ M1\tHomes built\t412\tawaited\t400\tExceeded\n";
     let other = read("E07000139");
     // Elsewhere "Exceeded" is Blue, and "awaited" is a value lapis cannot read as a number.
     assert_eq!(obs(&other, "M1", "2024-25 Q2").rating, Some(Rating::Blue));
-    assert_eq!(obs(&other, "M1", "2024-25 Q1").value_text.as_deref(), Some("awaited"));
+    assert_eq!(
+        obs(&other, "M1", "2024-25 Q1").value_text.as_deref(),
+        Some("awaited")
+    );
 }

@@ -498,10 +498,22 @@ fn bad_input_is_refused_clearly() {
         decode(b"%PDF-1.4", DEFAULT_MAX_BYTES),
         Err(ExtractError::Pdf)
     );
-    assert_eq!(
-        decode(b"<html><head></head></html>", DEFAULT_MAX_BYTES),
-        Err(ExtractError::Html)
-    );
+    // An HTML page that shows no report (an error or login page) is refused as such.
+    let ctx = ReportContext {
+        council_code: "E06000015",
+        council_name: None,
+        document_sha256: "00",
+        layout: "auto",
+        vocabulary: lapis_model::Vocabulary::builtin(),
+    };
+    for page in [
+        "<html><head></head></html>",
+        "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>",
+        "<!doctype html><html><head><title>Sign in</title></head><body><form><label>User name</label><input name=u><label>Password</label><input type=password></form></body></html>",
+    ] {
+        let text = decode(page.as_bytes(), DEFAULT_MAX_BYTES).expect("text");
+        assert_eq!(extract(text, &ctx).map(|_| ()), Err(ExtractError::Html), "{page}");
+    }
     assert!(matches!(
         decode(&[0, 1, 2], DEFAULT_MAX_BYTES),
         Err(ExtractError::Binary { .. })

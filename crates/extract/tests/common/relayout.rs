@@ -19,6 +19,8 @@ pub enum Transform {
     FixedWidth,
     /// Comma-separated values, quoted where a cell holds a comma or a quote.
     Csv,
+    /// An HTML page: headings, paragraphs, lists, and tables with a `<thead>`.
+    Html,
     /// Another template's header words for the same columns.
     HeaderSynonyms,
     /// No blank line between a table and the next.
@@ -39,6 +41,7 @@ pub const ALL: &[Transform] = &[
     Transform::Grid,
     Transform::FixedWidth,
     Transform::Csv,
+    Transform::Html,
     Transform::HeaderSynonyms,
     Transform::NoBlankLines,
     Transform::ColumnsReordered,
@@ -54,6 +57,7 @@ impl Transform {
             Transform::Grid => "grid tables",
             Transform::FixedWidth => "fixed-width, wrapped",
             Transform::Csv => "CSV",
+            Transform::Html => "HTML page",
             Transform::HeaderSynonyms => "header synonyms",
             Transform::NoBlankLines => "no blank lines",
             Transform::ColumnsReordered => "columns reordered",
@@ -67,7 +71,11 @@ impl Transform {
     pub fn is_syntax(self) -> bool {
         matches!(
             self,
-            Transform::Pipe | Transform::Grid | Transform::FixedWidth | Transform::Csv
+            Transform::Pipe
+                | Transform::Grid
+                | Transform::FixedWidth
+                | Transform::Csv
+                | Transform::Html
         )
     }
 
@@ -77,6 +85,7 @@ impl Transform {
             Transform::Grid => per_block(text, grid_block),
             Transform::FixedWidth => per_block(text, fixed_block),
             Transform::Csv => per_block(text, csv_block),
+            Transform::Html => html_page(text),
             Transform::HeaderSynonyms => header_synonyms(text),
             Transform::NoBlankLines => no_blank_lines(text),
             Transform::ColumnsReordered => per_block(text, |b| per_table(b, reorder_block)),
@@ -85,6 +94,104 @@ impl Transform {
             Transform::PageFurniture => page_furniture(text),
         }
     }
+}
+
+/// Text made safe for HTML, keeping the `<b>`, `<sub>` and `<p>` markup the text export left.
+fn escape(t: &str) -> String {
+    let text = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut out = String::new();
+    let mut rest = t;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&text(&rest[..at]));
+        let after = &rest[at + 1..];
+        let tag = after.find('>').filter(|end| {
+            let name = after[..*end].trim_start_matches('/');
+            *end <= 12 && !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+        match tag {
+            Some(end) => {
+                out.push_str(&rest[at..at + end + 2]);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("&lt;");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(&text(rest));
+    out
+}
+
+fn html_page(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Report</title></head><body>\n",
+    );
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if line.contains('\t') {
+            let mut j = i;
+            while j < lines.len() && lines[j].contains('\t') {
+                j += 1;
+            }
+            let block: Vec<Vec<String>> = lines[i..j].iter().map(|l| cells(l)).collect();
+            let width = block.iter().map(Vec::len).max().unwrap_or(0);
+            let header = block_roles(&block).is_some();
+            out.push_str("<table>\n");
+            for (n, row) in block.iter().enumerate() {
+                let th = header && n == 0;
+                if th {
+                    out.push_str("<thead>");
+                }
+                out.push_str("<tr>");
+                let mut row = row.clone();
+                row.resize(width, String::new());
+                for c in &row {
+                    let c = escape(c.trim());
+                    if th {
+                        out.push_str(&format!("<th>{c}</th>"));
+                    } else {
+                        out.push_str(&format!("<td>{c}</td>"));
+                    }
+                }
+                out.push_str("</tr>");
+                if th {
+                    out.push_str("</thead>");
+                }
+                out.push('\n');
+            }
+            out.push_str("</table>\n");
+            i = j;
+            continue;
+        }
+        let t = line.trim();
+        let hashes = t.bytes().take_while(|b| *b == b'#').count();
+        if t.is_empty() {
+        } else if (1..=6).contains(&hashes) && t[hashes..].starts_with(' ') {
+            out.push_str(&format!(
+                "<h{hashes}>{}</h{hashes}>\n",
+                escape(t[hashes..].trim())
+            ));
+        } else if let Some(item) = t.strip_prefix("- ") {
+            out.push_str(&format!("<ul><li>{}</li></ul>\n", escape(item)));
+        } else if t.starts_with("**") && t.ends_with("**") && t.len() > 4 {
+            out.push_str(&format!(
+                "<p><strong>{}</strong></p>\n",
+                escape(&t[2..t.len() - 2])
+            ));
+        } else {
+            out.push_str(&format!("<p>{}</p>\n", escape(t)));
+        }
+        i += 1;
+    }
+    out.push_str("</body></html>\n");
+    out
 }
 
 fn cells(line: &str) -> Vec<String> {
