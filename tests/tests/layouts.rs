@@ -37,6 +37,12 @@ fn a_report_reprinted_in_any_table_syntax_ingests_to_the_same_observations() {
             stdout(&out)
         );
         assert_eq!(lapis.csv(ALL_OBSERVATIONS), expected, "{}", t.name());
+        let media_type = if t == Transform::Html {
+            "text/html"
+        } else {
+            "text/plain"
+        };
+        assert_eq!(lapis.row("select media_type from documents"), media_type);
     }
 }
 

@@ -233,7 +233,7 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Re
             council_code: s.council.to_string(),
             council_name: s.council_name.map(str::to_string),
             job: None,
-            media_type: "text/plain".into(),
+            media_type: lapis_extract::media_type(&bytes).into(),
             fetched_at: None,
             etag: None,
             last_modified: None,

@@ -47,7 +47,7 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
     let bytes = std::fs::read(report_path()).expect("report");
     let sha = hex::encode(Sha256::digest(&bytes));
 
-    // What an older extractor made of the report: the objectives, but only 10 of its 89
+    // What an older extractor made of the report: the objectives, but only 10 of its 86
     // observations.
     let text = lapis_extract::decode(&bytes, lapis_ingest::DEFAULT_MAX_BYTES).expect("text");
     let ctx = lapis_extract::ReportContext {
@@ -58,7 +58,7 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
         vocabulary: lapis_model::Vocabulary::builtin(),
     };
     let mut old = lapis_extract::extract(text, &ctx).expect("extract");
-    assert_eq!(old.observations.len(), 89);
+    assert_eq!(old.observations.len(), 86);
     old.observations.truncate(10);
     old.report.extractor = "lapis-extract/0.0.1:old".into();
     let fingerprint = lapis_ingest::fingerprint(&old);
@@ -90,7 +90,7 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
         .await
         .contains("| 10 "));
 
-    // This extractor reads all 89 (recorded 2026-01-02).
+    // This extractor reads all 86 (recorded 2026-01-02).
     let records = wh.extractions().await.expect("records");
     let current = lapis_ingest::current(&records);
     assert_eq!(current.len(), 1);
@@ -100,7 +100,7 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
     let lapis_ingest::ReextractOutcome::Appended { appended, .. } = outcome else {
         panic!("the better extractor's reading was not appended: {outcome:?}");
     };
-    assert_eq!(appended.rows.get("observations"), Some(&89));
+    assert_eq!(appended.rows.get("observations"), Some(&86));
     assert_eq!(
         appended.rows.get("documents"),
         None,
@@ -108,10 +108,10 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
     );
     assert!(one(&wh, None, "select count(*) from observations")
         .await
-        .contains("| 89 "));
+        .contains("| 86 "));
     assert!(one(&wh, None, "select count(*) from observations_current")
         .await
-        .contains("| 89 "));
+        .contains("| 86 "));
     assert!(one(
         &wh,
         None,
@@ -121,7 +121,7 @@ async fn a_better_extractor_wins_and_as_of_keeps_the_old_belief() {
     .contains("| 2 "));
     assert!(one(&wh, None, "select count(*) from raw_observations")
         .await
-        .contains("| 99 "));
+        .contains("| 96 "));
     // As the warehouse stood on 1 January: the old reading.
     let jan1 = Utc
         .with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
