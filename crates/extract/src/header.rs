@@ -227,6 +227,13 @@ fn quarter_word(h: &str) -> Option<u8> {
 /// A header must name something (a name column, or an empty first cell before period columns)
 /// and say at least one thing about it.
 pub fn header_roles(cells: &[String], vocab: &Vocabulary) -> Option<Vec<Role>> {
+    // A header names columns in a few words: a row with a sentence in it, or with fewer than
+    // three cells, is not one (checked first: most rows asked about are data rows).
+    let filled = cells.iter().filter(|c| !c.is_empty()).count();
+    let sentence = cells.iter().any(|c| c.split_whitespace().count() > 8);
+    if filled < 3 || sentence {
+        return None;
+    }
     let has_measure = cells.iter().any(|c| {
         let l = c.to_lowercase();
         l.contains("measure") || l.contains("indicator") || l.contains("kpi")
@@ -253,11 +260,6 @@ pub fn header_roles(cells: &[String], vocab: &Vocabulary) -> Option<Vec<Role>> {
             Role::Ref | Role::ObjectiveRef | Role::Value(_) | Role::Target(_) | Role::Completion
         )
     });
-    let filled = cells.iter().filter(|c| !c.is_empty()).count();
-    let sentence = cells.iter().any(|c| c.split_whitespace().count() > 8);
-    if filled < 3 || sentence {
-        return None;
-    }
     let names = roles.iter().filter(|r| **r == Role::Name).count();
     let known = roles
         .iter()

@@ -16,7 +16,7 @@
 use lapis_model::value::parse_value;
 use lapis_model::Vocabulary;
 
-use crate::header::{header_roles, Role};
+use crate::header::{header_roles, role_of, Role};
 use crate::text::{clean, Line};
 
 /// What a document's text becomes: its lines, tables as cells, furniture gone.
@@ -98,14 +98,19 @@ fn drop_furniture(lines: &[Line], dropped: &mut [bool], vocab: &Vocabulary) {
     let mut feeds = Vec::new();
     let mut numbers = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        let t = l.raw.replace(PAGE_BREAK, "");
         if l.raw.contains(PAGE_BREAK) {
             feeds.push(i);
         }
-        if is_page_number(&t) {
+        // Furniture is short: a page number or a marking, never a paragraph.
+        if l.raw.len() > 60 {
+            continue;
+        }
+        let t = l.raw.replace(PAGE_BREAK, "");
+        let page_number = is_page_number(&t);
+        if page_number {
             numbers.push(i);
         }
-        if is_page_number(&t) || vocab.is_furniture_line(&t) {
+        if page_number || vocab.is_furniture_line(&t) {
             dropped[i] = true;
         } else if l.raw.contains(PAGE_BREAK) && t.trim().is_empty() {
             dropped[i] = true;
@@ -362,6 +367,10 @@ fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
             }
             j += 1;
         }
+        if block.len() < 2 {
+            i = j.max(i + 1);
+            continue;
+        }
         let cleaned: Vec<Vec<String>> = block
             .iter()
             .map(|(_, f)| f.iter().map(|c| clean(c).trim().to_string()).collect())
@@ -386,8 +395,11 @@ fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
 // ---------------------------------------------------------------------------------------------
 // Fixed-width columns.
 
+/// A run of text and where it starts and ends, in characters.
+type Chunk = (usize, usize, String);
+
 /// Runs of text separated by two or more spaces, as (start, end, text) in characters.
-fn chunks(line: &[char]) -> Vec<(usize, usize, String)> {
+fn chunks(line: &[char]) -> Vec<Chunk> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < line.len() {
@@ -457,9 +469,10 @@ impl Grid {
         self.column_of(start) != self.column_of(end.saturating_sub(1))
     }
 
-    fn cells(&self, line: &[char]) -> Vec<String> {
+    fn cells(&self, line: &[Chunk]) -> Vec<String> {
         let mut cells = vec![String::new(); self.starts.len()];
-        for (start, _, text) in chunks(line) {
+        for (start, _, text) in line {
+            let start = *start;
             let c = &mut cells[self.column_of(start)];
             if !c.is_empty() {
                 c.push(' ');
@@ -486,28 +499,36 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
 
 /// Whether line `n` starts a table header: its runs of text, with the lines below projected onto
 /// them (a wrapped header), are headers the vocabulary reads.
-fn starts_header(chars: &[Vec<char>], n: usize, vocab: &Vocabulary) -> bool {
-    let heads = chunks(&chars[n]);
+fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
+    let heads = &all[n];
     if heads.len() < 3 || heads.iter().any(|(_, _, t)| is_figure(t)) {
         return false;
     }
     let mut cells: Vec<String> = heads.iter().map(|c| c.2.clone()).collect();
+    // A header's first line names at least two columns the vocabulary knows; a data row
+    // ("SM 01  Continue to develop  N/A  On track  Green") does not.
+    let known = cells
+        .iter()
+        .filter(|c| !matches!(role_of(c, true, vocab), Role::Unknown | Role::Name))
+        .count();
+    if known < 2 {
+        return false;
+    }
     if header_roles(&cells, vocab).is_some() {
         return true;
     }
-    for below in chars.iter().skip(n + 1).take(2) {
-        let parts = chunks(below);
+    for parts in all.iter().skip(n + 1).take(2) {
         if parts.iter().any(|(_, _, t)| is_figure(t)) {
             return false;
         }
         for (start, end, text) in parts {
             let over = heads
                 .iter()
-                .position(|(s, e, _)| start < *e + 2 && end + 2 > *s);
+                .position(|(s, e, _)| *start < *e + 2 && *end + 2 > *s);
             match over {
                 Some(c) => {
                     cells[c].push(' ');
-                    cells[c].push_str(&text);
+                    cells[c].push_str(text);
                 }
                 None => return false,
             }
@@ -559,20 +580,41 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
                 .collect()
         })
         .collect();
-    let multi: Vec<usize> = (0..block.len())
-        .filter(|n| chunks(&chars[*n]).len() >= 2)
-        .collect();
+    let runs: Vec<Vec<Chunk>> = chars.iter().map(|c| chunks(c)).collect();
+    let Some(first_multi) = (0..block.len()).find(|n| runs[*n].len() >= 2) else {
+        return;
+    };
+    // Tables printed one under the other with no blank line: a header starts a new table.
+    let mut starts = vec![0];
+    starts.extend((first_multi + 1..block.len()).filter(|n| starts_header(&runs, *n, vocab)));
+    starts.push(block.len());
+    for w in starts.windows(2) {
+        read_fixed_table(
+            lines,
+            dropped,
+            &block[w[0]..w[1]],
+            &runs[w[0]..w[1]],
+            &chars[w[0]..w[1]],
+            vocab,
+        );
+    }
+}
+
+/// One table of a fixed-width block (and the caption lines above it).
+fn read_fixed_table(
+    lines: &mut [Line],
+    dropped: &mut [bool],
+    block: &[usize],
+    runs: &[Vec<Chunk>],
+    chars: &[Vec<char>],
+    vocab: &Vocabulary,
+) {
+    let multi: Vec<usize> = (0..block.len()).filter(|n| runs[*n].len() >= 2).collect();
     if multi.is_empty() {
         return;
     }
-    // Tables printed one under the other with no blank line: a header starts a new table.
-    if let Some(split) = (multi[0] + 1..block.len()).find(|n| starts_header(&chars, *n, vocab)) {
-        read_fixed_block(lines, dropped, &block[..split], vocab);
-        read_fixed_block(lines, dropped, &block[split..], vocab);
-        return;
-    }
     let lone_header = multi.len() == 1 && {
-        let cells: Vec<String> = chunks(&chars[multi[0]]).into_iter().map(|c| c.2).collect();
+        let cells: Vec<String> = runs[multi[0]].iter().map(|c| c.2.clone()).collect();
         header_roles(&cells, vocab).is_some()
     };
     if multi.len() < 2 && !lone_header {
@@ -583,13 +625,10 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
     let Some(grid) = Grid::of(&multi.iter().map(|n| &chars[*n]).collect::<Vec<_>>()) else {
         return;
     };
-    let cells: Vec<Vec<String>> = chars.iter().map(|c| grid.cells(c)).collect();
-    let spanning: Vec<bool> = chars
+    let cells: Vec<Vec<String>> = runs.iter().map(|r| grid.cells(r)).collect();
+    let spanning: Vec<bool> = runs
         .iter()
-        .map(|c| {
-            let ch = chunks(c);
-            ch.len() == 1 && grid.spans(ch[0].0, ch[0].1)
-        })
+        .map(|ch| ch.len() == 1 && grid.spans(ch[0].0, ch[0].1))
         .collect();
     // The header: its first line, and each following line that reads as more of it (a wrapped
     // header cell). A line whose text sits only under name and comment headers is a wrapped
@@ -659,7 +698,7 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
             if let Some((k, parts)) = row.take() {
                 lines[k] = table_row(&lines[k], join_cells(&parts));
             }
-            if chunks(&chars[n]).len() >= 2 || !spanning[n] && !c[0].is_empty() {
+            if runs[n].len() >= 2 || !spanning[n] && !c[0].is_empty() {
                 row = Some((block[n], vec![c.clone()]));
             }
         }

@@ -103,14 +103,26 @@ fn decode_entities(s: &str) -> String {
 /// Cleans one cell or line of text: tags, HTML entities, `**`, markdown links, NBSP, repeated
 /// spaces.
 pub fn clean(s: &str) -> String {
+    // Most cells hold none of the markup: only their spaces need collapsing.
+    if !s.contains(['<', '&', '*', '[', '\u{a0}']) {
+        return collapse_spaces(s);
+    }
     let s = decode_entities(&strip_tags(s))
         .replace('\u{a0}', " ")
         .replace("**", "");
-    let s = strip_links(&s);
-    s.split(' ')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    collapse_spaces(&strip_links(&s))
+}
+
+/// Runs of spaces as one space, none at either end (tabs are kept).
+fn collapse_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// `[text](target)` → `text`.

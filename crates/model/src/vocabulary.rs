@@ -154,10 +154,73 @@ pub enum VocabularyError {
     },
 }
 
+/// Finds every column rule a header matches in one pass over the header (the rules hold some
+/// two hundred words, and a report asks about every short row of every table).
+#[derive(Debug, Clone)]
+struct RuleIndex {
+    contains: aho_corasick::AhoCorasick,
+    /// Pattern id of `contains` → rule index.
+    contains_rule: Vec<usize>,
+    exact: std::collections::HashMap<String, usize>,
+    words: std::collections::HashMap<String, usize>,
+    /// Index of the `period` marker, if any.
+    period: Option<usize>,
+}
+
+impl RuleIndex {
+    fn new(rules: &[ColumnRule]) -> RuleIndex {
+        let mut patterns = Vec::new();
+        let mut contains_rule = Vec::new();
+        let mut exact = std::collections::HashMap::new();
+        let mut words = std::collections::HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            for w in &r.contains {
+                patterns.push(w.clone());
+                contains_rule.push(i);
+            }
+            for w in &r.exact {
+                exact.entry(w.clone()).or_insert(i);
+            }
+            for w in &r.words {
+                words.entry(w.clone()).or_insert(i);
+            }
+        }
+        #[allow(clippy::expect_used)]
+        let contains = aho_corasick::AhoCorasick::new(&patterns)
+            .expect("a few hundred short words make an automaton");
+        RuleIndex {
+            contains,
+            contains_rule,
+            exact,
+            words,
+            period: rules.iter().position(|r| r.role == ColumnRole::Period),
+        }
+    }
+
+    /// Indexes of the rules a normalised header matches, ascending.
+    fn matches(&self, header: &str) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .contains
+            .find_overlapping_iter(header)
+            .map(|m| self.contains_rule[m.pattern().as_usize()])
+            .collect();
+        found.extend(self.exact.get(header));
+        found.extend(
+            header
+                .split(|c: char| !c.is_alphanumeric())
+                .filter_map(|w| self.words.get(w)),
+        );
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
 /// The parsed vocabulary.
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
     pub columns: Vec<ColumnRule>,
+    index: RuleIndex,
     pub periods: PeriodWords,
     empty: Vec<String>,
     ratings: BTreeMap<String, Rating>,
@@ -246,7 +309,7 @@ impl Vocabulary {
                 ),
             );
         }
-        let columns = file
+        let columns: Vec<ColumnRule> = file
             .column
             .into_iter()
             .map(|mut r| {
@@ -259,7 +322,9 @@ impl Vocabulary {
             })
             .collect();
         use sha2::Digest;
+        let index = RuleIndex::new(&columns);
         Ok(Vocabulary {
+            index,
             columns,
             periods: PeriodWords {
                 year_end: file
@@ -296,22 +361,22 @@ impl Vocabulary {
 
     /// The role the first matching rule gives a normalised header; `None` when no rule does.
     pub fn column_rule(&self, header: &str) -> Option<ColumnRole> {
-        self.columns
-            .iter()
-            .find(|r| r.role == ColumnRole::Period || r.matches(header))
-            .map(|r| r.role)
+        let first = self.index.matches(header).into_iter().next();
+        let at = match (first, self.index.period) {
+            (Some(m), Some(p)) => m.min(p),
+            (m, p) => m.or(p)?,
+        };
+        Some(self.columns[at].role)
     }
 
     /// The rules after the `period` marker, for a header that turned out not to print a period.
     pub fn column_rule_after_period(&self, header: &str) -> Option<ColumnRole> {
-        let at = self
-            .columns
-            .iter()
-            .position(|r| r.role == ColumnRole::Period)?;
-        self.columns[at + 1..]
-            .iter()
-            .find(|r| r.matches(header))
-            .map(|r| r.role)
+        let p = self.index.period?;
+        self.index
+            .matches(header)
+            .into_iter()
+            .find(|m| *m > p)
+            .map(|m| self.columns[m].role)
     }
 
     /// Whether a cell prints "no value" (`-`, `n/a`, `..`, `tbc`), for this council.
@@ -390,6 +455,32 @@ mod tests {
         assert_eq!(v.direction("Not improving"), None);
         assert!(v.is_furniture_line("OFFICIAL"));
         assert!(!v.is_furniture_line("Official figures"));
+    }
+
+    #[test]
+    fn the_index_finds_the_first_rule_as_the_rules_in_order_do() {
+        let v = Vocabulary::builtin();
+        for h in [
+            "latest performance against target (ytd)",
+            "target for quarter (ytd)",
+            "benchmark group",
+            "progress rating",
+            "q4 status",
+            "measure ref",
+            "2023 24 actual",
+            "floor",
+            "rag",
+            "kpi",
+            "expected completion",
+            "same quarter 2022-2023 (ytd)",
+        ] {
+            let in_order = v
+                .columns
+                .iter()
+                .find(|r| r.role == ColumnRole::Period || r.matches(h))
+                .map(|r| r.role);
+            assert_eq!(v.column_rule(h), in_order, "{h}");
+        }
     }
 
     #[test]
