@@ -110,9 +110,8 @@ fn drop_furniture(lines: &[Line], dropped: &mut [bool], vocab: &Vocabulary) {
         if page_number {
             numbers.push(i);
         }
-        if page_number || vocab.is_furniture_line(&t) {
-            dropped[i] = true;
-        } else if l.raw.contains(PAGE_BREAK) && t.trim().is_empty() {
+        let empty_page_break = l.raw.contains(PAGE_BREAK) && t.trim().is_empty();
+        if page_number || empty_page_break || vocab.is_furniture_line(&t) {
             dropped[i] = true;
         }
     }
@@ -477,7 +476,7 @@ impl Grid {
             if !c.is_empty() {
                 c.push(' ');
             }
-            c.push_str(&text);
+            c.push_str(text);
         }
         cells.iter().map(|c| clean(c).trim().to_string()).collect()
     }

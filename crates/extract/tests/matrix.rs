@@ -145,15 +145,15 @@ fn random_compositions_keep_the_facts() {
         let mut chain: Vec<Transform> = content
             .iter()
             .copied()
-            .filter(|_| rng.next() % 2 == 0)
+            .filter(|_| rng.next().is_multiple_of(2))
             .collect();
-        if rng.next() % 3 != 0 {
+        if !rng.next().is_multiple_of(3) {
             chain.push(syntax[(rng.next() % syntax.len() as u64) as usize]);
         }
         for t in [Transform::PageFurniture, Transform::CrlfBomNbsp] {
             // Page furniture is what a PDF's text export prints; a web page has none.
             let html = chain.contains(&Transform::Html);
-            if rng.next() % 2 == 0 && !(html && t == Transform::PageFurniture) {
+            if rng.next().is_multiple_of(2) && !(html && t == Transform::PageFurniture) {
                 chain.push(t);
             }
         }
