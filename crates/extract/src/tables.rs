@@ -160,10 +160,21 @@ impl Engine<'_> {
             self.used[idx] = true;
             self.feature("tables");
             self.read.tables += 1;
+            // The table a person would name: the heading above it, else its first column.
+            let table_name = (0..idx)
+                .rev()
+                .find(|k| self.lines[*k].heading.is_some() || self.lines[*k].bold)
+                .map(|k| crate::text::title_text(&self.lines[k].text))
+                .filter(|t| !t.is_empty());
             for (role, cell) in roles.iter().zip(&header_cells) {
                 if *role == Role::Unknown && !cell.is_empty() {
+                    let table = match &table_name {
+                        Some(t) => format!("the table under {t:?}"),
+                        None => "the table".to_string(),
+                    };
                     let reason = format!(
-                        "column header {cell:?} is not in the vocabulary (catalog/columns.toml); the column's cells are not read"
+                        "column header {cell:?} is not in the vocabulary (catalog/columns.toml); the column's cells are not read ({table}, header on line {})",
+                        self.lines[idx].no
                     );
                     self.issue(idx, Severity::Warning, reason);
                 }
