@@ -4,10 +4,19 @@ fn main() {
         eprintln!("usage: cells FILE");
         std::process::exit(2);
     };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
         eprintln!("{path}: {e}");
         std::process::exit(1)
     });
+    let text = lapis_extract::document_text(&bytes, lapis_extract::DEFAULT_MAX_BYTES)
+        .unwrap_or_else(|e| {
+            eprintln!("{path}: {e}");
+            std::process::exit(1)
+        });
+    if std::env::var("LAPIS_RAW").is_ok() {
+        print!("{text}");
+        return;
+    }
     for line in lapis_extract::layout::read(&text, lapis_model::Vocabulary::builtin()) {
         if line.is_tabular() {
             println!("L{} | {}", line.no, line.cells.join(" ⇥ "));

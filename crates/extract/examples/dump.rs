@@ -16,8 +16,8 @@ fn main() {
         layout: "auto",
         vocabulary: lapis_model::Vocabulary::builtin(),
     };
-    match lapis_extract::decode(&bytes, lapis_extract::DEFAULT_MAX_BYTES)
-        .and_then(|t| lapis_extract::extract(t, &ctx))
+    match lapis_extract::document_text(&bytes, lapis_extract::DEFAULT_MAX_BYTES)
+        .and_then(|t| lapis_extract::extract(&t, &ctx))
     {
         Ok(x) => print!("{}", lapis_extract::render(&x)),
         Err(e) => {

@@ -115,7 +115,12 @@ fn drop_furniture(lines: &[Line], dropped: &mut [bool], vocab: &Vocabulary) {
             dropped[i] = true;
         }
     }
-    let breaks = if feeds.is_empty() { numbers } else { feeds };
+    // The first page has a running header too, though no form feed comes before it.
+    let breaks = if feeds.is_empty() {
+        numbers
+    } else {
+        std::iter::once(0).chain(feeds).collect()
+    };
     // A running header (or footer): the same short line printed right at three or more page
     // breaks, at least half of them: the line that holds the form feed, the first line after
     // it, the last line before it.

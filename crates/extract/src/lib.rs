@@ -20,6 +20,7 @@ pub mod header;
 pub mod html;
 pub mod layout;
 mod meta;
+pub mod pdf;
 mod prose;
 mod tables;
 pub mod text;
@@ -48,6 +49,12 @@ pub enum ExtractError {
         "the document is an HTML page that holds no report: no measure or objective table, no rated deliverable (an error page, a login page or a link to the report?)"
     )]
     Html,
+    #[error("the PDF is damaged and cannot be read: {reason}")]
+    DamagedPdf { reason: String },
+    #[error("the PDF is encrypted with a password; lapis reads PDFs that open without one")]
+    EncryptedPdf,
+    #[error("the PDF has no text layer ({pages} pages of images, a scan?): lapis does not read scanned reports (no OCR)")]
+    ScannedPdf { pages: usize },
     #[error("the document is binary data, not text (NUL or control bytes at offset {offset})")]
     Binary { offset: usize },
     #[error("the document is not valid UTF-8 (first bad byte at offset {offset})")]
@@ -87,6 +94,24 @@ pub fn media_type(bytes: &[u8]) -> &'static str {
     } else {
         "text/plain"
     }
+}
+
+/// The text of a document lapis can read: report text and HTML pages as they are, a PDF laid
+/// out by [`pdf::to_text`]. Everything else is refused, as by [`decode`].
+pub fn document_text(
+    bytes: &[u8],
+    max_bytes: usize,
+) -> Result<std::borrow::Cow<'_, str>, ExtractError> {
+    if bytes.len() > max_bytes {
+        return Err(ExtractError::TooLarge {
+            bytes: bytes.len(),
+            limit: max_bytes,
+        });
+    }
+    if pdf::is_pdf(bytes) {
+        return pdf::to_text(bytes).map(std::borrow::Cow::Owned);
+    }
+    decode(bytes, max_bytes).map(std::borrow::Cow::Borrowed)
 }
 
 /// Checks that bytes are text (report text or an HTML page) and returns it.

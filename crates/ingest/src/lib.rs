@@ -179,7 +179,7 @@ fn prepare(
         source_uri: source_uri.to_string(),
         source,
     };
-    let text = lapis_extract::decode(bytes, DEFAULT_MAX_BYTES).map_err(bad)?;
+    let text = lapis_extract::document_text(bytes, DEFAULT_MAX_BYTES).map_err(bad)?;
     let ctx = lapis_extract::ReportContext {
         council_code,
         council_name,
@@ -187,7 +187,7 @@ fn prepare(
         layout,
         vocabulary,
     };
-    let extraction = lapis_extract::extract(text, &ctx).map_err(bad)?;
+    let extraction = lapis_extract::extract(&text, &ctx).map_err(bad)?;
     let fingerprint = fingerprint(&extraction);
     Ok(Prepared {
         extraction,

@@ -1,0 +1,551 @@
+//! PDF reports into the text the readers know, with their tables kept as tables.
+//!
+//! The characters of each page and their positions come from `pdf-extract` (over `lopdf`, both
+//! pure Rust): fonts, encodings and `ToUnicode` maps are its business. Here they are laid out
+//! again as a person sees the page: characters at one height make a line, lines are printed top
+//! to bottom, a wide horizontal gap becomes two or more spaces that put the next text at the
+//! column its position gives (so that a table's columns line up and the fixed-width reader of
+//! [`crate::layout`] finds them, wrapped cells included), a larger vertical gap a blank line, and
+//! each page after the first starts with a form feed (so that running headers and page numbers
+//! are recognised as furniture). Lines of one paragraph that wrapped at the right margin are
+//! joined back into one line, as the text exports the readers were built on print them; text
+//! larger than the body becomes a heading.
+//!
+//! What goes wrong: a damaged file (refused), a file encrypted with a password (refused; one
+//! encrypted only against copying opens with the empty password and is read), a scan with no
+//! text layer (refused as such), and `pdf-extract` panicking on a construct it does not handle
+//! (caught, refused as damaged). Rotated pages (`/Rotate 90`) are turned back.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
+
+/// Where the page's origin is and which way is down: the media box's top-left corner.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    llx: f64,
+    ury: f64,
+}
+
+use crate::ExtractError;
+
+/// One character where the page prints it (points from the top-left corner of the page as read).
+#[derive(Debug, Clone)]
+struct Glyph {
+    x: f64,
+    y: f64,
+    width: f64,
+    size: f64,
+    text: String,
+}
+
+#[derive(Debug, Default)]
+struct Page {
+    glyphs: Vec<Glyph>,
+    /// Horizontal rules (a table's row borders): (y, x from, x to).
+    rules: Vec<(f64, f64, f64)>,
+    /// Vertical rules (a table's column borders): (x, y from, y to).
+    columns: Vec<(f64, f64, f64)>,
+    width: f64,
+    height: f64,
+}
+
+#[derive(Default)]
+struct Collector {
+    pages: Vec<Page>,
+    frame: Option<Frame>,
+}
+
+impl OutputDev for Collector {
+    fn begin_page(
+        &mut self,
+        _page_num: u32,
+        media_box: &MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.frame = Some(Frame {
+            llx: media_box.llx,
+            ury: media_box.ury,
+        });
+        self.pages.push(Page {
+            glyphs: Vec::new(),
+            rules: Vec::new(),
+            columns: Vec::new(),
+            width: media_box.urx - media_box.llx,
+            height: media_box.ury - media_box.lly,
+        });
+        Ok(())
+    }
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        text: &str,
+    ) -> Result<(), OutputError> {
+        let (Some(frame), Some(page)) = (self.frame, self.pages.last_mut()) else {
+            return Ok(());
+        };
+        // The text matrix maps the glyph's origin; sizes scale by its linear part.
+        let (vx, vy) = (
+            font_size * (trm.m11 + trm.m21),
+            font_size * (trm.m12 + trm.m22),
+        );
+        let size = (vx * vy).abs().sqrt();
+        if text.chars().all(char::is_whitespace) || !size.is_finite() || size <= 0.0 {
+            return Ok(());
+        }
+        page.glyphs.push(Glyph {
+            x: trm.m31 - frame.llx,
+            y: frame.ury - trm.m32,
+            width: width * size,
+            size,
+            text: text.to_string(),
+        });
+        Ok(())
+    }
+    fn stroke(
+        &mut self,
+        ctm: &Transform,
+        _colorspace: &pdf_extract::ColorSpace,
+        _color: &[f64],
+        path: &pdf_extract::Path,
+    ) -> Result<(), OutputError> {
+        self.rules_of(ctm, path, false);
+        Ok(())
+    }
+    fn fill(
+        &mut self,
+        ctm: &Transform,
+        _colorspace: &pdf_extract::ColorSpace,
+        _color: &[f64],
+        path: &pdf_extract::Path,
+    ) -> Result<(), OutputError> {
+        self.rules_of(ctm, path, true);
+        Ok(())
+    }
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+impl Collector {
+    /// The horizontal edges a path draws: lines, the edges of rectangles, thin filled bars.
+    fn rules_of(&mut self, ctm: &Transform, path: &pdf_extract::Path, filled: bool) {
+        use pdf_extract::PathOp;
+        let (Some(frame), Some(page)) = (self.frame, self.pages.last_mut()) else {
+            return;
+        };
+        let at = |x: f64, y: f64| {
+            (
+                x * ctm.m11 + y * ctm.m21 + ctm.m31 - frame.llx,
+                frame.ury - (x * ctm.m12 + y * ctm.m22 + ctm.m32),
+            )
+        };
+        let mut edge = |a: (f64, f64), b: (f64, f64)| {
+            if (a.1 - b.1).abs() < 0.6 && (a.0 - b.0).abs() > 2.0 {
+                page.rules.push((a.1, a.0.min(b.0), a.0.max(b.0)));
+            } else if (a.0 - b.0).abs() < 0.6 && (a.1 - b.1).abs() > 2.0 {
+                page.columns.push((a.0, a.1.min(b.1), a.1.max(b.1)));
+            }
+        };
+        let mut cursor = (0.0, 0.0);
+        for op in &path.ops {
+            match *op {
+                PathOp::MoveTo(x, y) => cursor = at(x, y),
+                PathOp::LineTo(x, y) => {
+                    let to = at(x, y);
+                    if !filled {
+                        edge(cursor, to);
+                    }
+                    cursor = to;
+                }
+                PathOp::Rect(x, y, w, h) => {
+                    let (a, b) = (at(x, y), at(x + w, y + h));
+                    let thin = (a.1 - b.1).abs() <= 1.5 || (a.0 - b.0).abs() <= 1.5;
+                    if filled && !thin {
+                        continue;
+                    }
+                    edge(a, (b.0, a.1));
+                    edge((a.0, b.1), b);
+                    edge(a, (a.0, b.1));
+                    edge((b.0, a.1), b);
+                }
+                PathOp::CurveTo(_, _, _, _, x, y) => cursor = at(x, y),
+                PathOp::Close => {}
+            }
+        }
+    }
+}
+
+/// Whether bytes are a PDF.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+/// The text of a PDF, laid out for the readers.
+pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
+    let damaged = |reason: String| ExtractError::DamagedPdf { reason };
+    let mut doc = lopdf::Document::load_mem(bytes).map_err(|e| damaged(e.to_string()))?;
+    if doc.is_encrypted() {
+        // Encrypted only against copying or printing: the empty user password opens it.
+        doc.decrypt("").map_err(|_| ExtractError::EncryptedPdf)?;
+    }
+    let rotations: Vec<i64> = doc
+        .get_pages()
+        .values()
+        .map(|id| {
+            doc.get_object(*id)
+                .and_then(|o| o.as_dict())
+                .and_then(|d| d.get(b"Rotate"))
+                .and_then(|r| r.as_i64())
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut collector = Collector::default();
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        pdf_extract::output_doc(&doc, &mut collector)
+    }));
+    match run {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(damaged(e.to_string())),
+        Err(_) => {
+            return Err(damaged(
+                "its content could not be interpreted (the PDF reader stopped on it)".into(),
+            ))
+        }
+    }
+    let pages = collector.pages.len();
+    let glyphs: usize = collector.pages.iter().map(|p| p.glyphs.len()).sum();
+    if glyphs == 0 {
+        return Err(ExtractError::ScannedPdf { pages });
+    }
+    let body = body_size(&collector.pages);
+    let mut out = String::new();
+    for (n, mut page) in collector.pages.into_iter().enumerate() {
+        match rotations.get(n).copied().unwrap_or(0).rem_euclid(360) {
+            90 => rotate(&mut page, true),
+            270 => rotate(&mut page, false),
+            _ => {}
+        }
+        if n > 0 {
+            out.push('\u{c}');
+        }
+        out.push_str(&page_text(&page, body));
+    }
+    Ok(out)
+}
+
+/// Turns a page printed rotated by a quarter turn back upright.
+fn rotate(page: &mut Page, clockwise: bool) {
+    let (w, h) = (page.width, page.height);
+    let turn = |x: f64, y: f64| if clockwise { (h - y, x) } else { (y, w - x) };
+    for g in &mut page.glyphs {
+        (g.x, g.y) = turn(g.x, g.y);
+    }
+    // Rules turned a quarter swap their directions.
+    let rules = std::mem::take(&mut page.rules);
+    let columns = std::mem::take(&mut page.columns);
+    for (y, x0, x1) in rules {
+        let (a, b) = (turn(x0, y), turn(x1, y));
+        page.columns.push((a.0, a.1.min(b.1), a.1.max(b.1)));
+    }
+    for (x, y0, y1) in columns {
+        let (a, b) = (turn(x, y0), turn(x, y1));
+        page.rules.push((a.1, a.0.min(b.0), a.0.max(b.0)));
+    }
+    (page.width, page.height) = (h, w);
+}
+
+/// The most common character size of the lines that are not table rows: the body text.
+fn body_size(pages: &[Page]) -> f64 {
+    let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
+    let prose = pages.iter().flat_map(|p| {
+        rows_of(p)
+            .into_iter()
+            .filter(|r| !r.wide() && !inside_rules(p, r))
+            .collect::<Vec<_>>()
+    });
+    for row in prose {
+        let chars: usize = row.runs.iter().map(|r| r.2.chars().count()).sum();
+        *counts.entry((row.size * 2.0).round() as i64).or_default() += chars;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map_or(10.0, |(s, _)| s as f64 / 2.0)
+}
+
+/// One printed line: its runs of text (split where a gap is wider than a word space).
+#[derive(Debug, Clone)]
+struct Row {
+    y: f64,
+    size: f64,
+    /// (x where the run starts, x where it ends, text).
+    runs: Vec<(f64, f64, String)>,
+    glyphs: Vec<Glyph>,
+}
+
+impl Row {
+    fn left(&self) -> f64 {
+        self.runs.first().map_or(0.0, |r| r.0)
+    }
+    fn right(&self) -> f64 {
+        self.runs.last().map_or(0.0, |r| r.1)
+    }
+    fn wide(&self) -> bool {
+        self.runs.len() > 1
+    }
+}
+
+/// Glyphs into lines of runs.
+fn rows_of(page: &Page) -> Vec<Row> {
+    let mut glyphs = page.glyphs.clone();
+    glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    // Characters within a fraction of their size in height are one line.
+    let mut lines: Vec<(f64, f64, Vec<Glyph>)> = Vec::new();
+    for g in glyphs {
+        match lines.last_mut() {
+            Some((y, size, gs)) if (g.y - *y).abs() <= 0.35 * size.max(g.size) => {
+                *size = size.max(g.size);
+                gs.push(g);
+            }
+            _ => lines.push((g.y, g.size, vec![g])),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|(y, size, mut gs)| {
+            gs.sort_by(|a, b| a.x.total_cmp(&b.x));
+            let mut runs: Vec<(f64, f64, String)> = Vec::new();
+            for g in gs.clone() {
+                match runs.last_mut() {
+                    Some(run) if g.x - run.1 <= 1.2 * g.size => {
+                        if g.x - run.1 > 0.15 * g.size {
+                            run.2.push(' ');
+                        }
+                        run.2.push_str(&g.text);
+                        run.1 = run.1.max(g.x + g.width);
+                    }
+                    _ => runs.push((g.x, g.x + g.width, g.text.clone())),
+                }
+            }
+            Row {
+                y,
+                size,
+                runs,
+                glyphs: gs,
+            }
+        })
+        .collect()
+}
+
+/// A table row drawn between two rules and split by vertical rules into cells: one line of
+/// tab-separated cells, each cell's lines joined, as a text export prints a row.
+fn ruled_row(region: &[Row], edges: &[f64]) -> String {
+    let mut cells: Vec<String> = vec![String::new(); edges.len() - 1];
+    for r in region {
+        let mut last: Vec<Option<f64>> = vec![None; cells.len()];
+        for g in &r.glyphs {
+            let mid = g.x + g.width / 2.0;
+            let c = edges
+                .iter()
+                .rposition(|e| *e <= mid)
+                .unwrap_or(0)
+                .min(cells.len() - 1);
+            let cell = &mut cells[c];
+            match last[c] {
+                Some(end) if g.x - end > 0.15 * g.size => cell.push(' '),
+                None if !cell.is_empty() => cell.push(' '),
+                _ => {}
+            }
+            cell.push_str(&g.text);
+            last[c] = Some(g.x + g.width);
+        }
+    }
+    cells
+        .iter()
+        .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\t")
+}
+
+/// The lines of a table row drawn between two rules, with each cell's text stacked from the top
+/// (a cell centred in a tall row prints its first line lower than its neighbours').
+fn top_align(region: &[Row]) -> Vec<Row> {
+    if region.len() < 2 {
+        return region.to_vec();
+    }
+    // Columns: runs starting within a few points of each other.
+    let mut starts: Vec<f64> = region
+        .iter()
+        .flat_map(|r| r.runs.iter().map(|x| x.0))
+        .collect();
+    starts.sort_by(f64::total_cmp);
+    let mut columns: Vec<f64> = Vec::new();
+    for x in starts {
+        if columns.last().is_none_or(|c| x - *c > 3.0) {
+            columns.push(x);
+        }
+    }
+    let column_of = |x: f64| columns.iter().rposition(|c| *c <= x + 3.0).unwrap_or(0);
+    let mut stacks: Vec<Vec<(f64, f64, String)>> = vec![Vec::new(); columns.len()];
+    for r in region {
+        for run in &r.runs {
+            stacks[column_of(run.0)].push(run.clone());
+        }
+    }
+    let height = stacks.iter().map(Vec::len).max().unwrap_or(0);
+    let pitch = (region[region.len() - 1].y - region[0].y) / (region.len() - 1) as f64;
+    (0..height)
+        .map(|i| Row {
+            y: region[0].y + pitch * i as f64,
+            size: region[0].size,
+            runs: stacks.iter().filter_map(|s| s.get(i).cloned()).collect(),
+            glyphs: Vec::new(),
+        })
+        .collect()
+}
+
+/// Whether a line is inside a ruled table: a column rule runs down beside its text, and rules
+/// above and below reach it.
+fn inside_rules(page: &Page, r: &Row) -> bool {
+    let (left, right) = (r.left(), r.right());
+    let beside = page.columns.iter().any(|(x, y0, y1)| {
+        *y0 <= r.y - 0.5 * r.size && *y1 >= r.y && *x <= right + 1.0 && *x >= left - 40.0
+    });
+    let reaches = |(_, x0, x1): &&(f64, f64, f64)| *x0 <= left + 1.0 && *x1 >= left;
+    beside
+        && page.rules.iter().filter(reaches).any(|(y, _, _)| *y < r.y)
+        && page.rules.iter().filter(reaches).any(|(y, _, _)| *y > r.y)
+}
+
+fn page_text(page: &Page, body: f64) -> String {
+    let rows = rows_of(page);
+    // A rule between two lines (across part of the text) is a table's row border.
+    let rule_between = |a: &Row, b: &Row| {
+        page.rules.iter().any(|(y, x0, x1)| {
+            *y > a.y + 0.1 * a.size
+                && *y < b.y - 0.6 * b.size
+                && *x0 < a.right().max(b.right())
+                && *x1 > a.left().min(b.left())
+        })
+    };
+    let inside_rules = |r: &Row| inside_rules(page, r);
+    // Group the lines of each ruled table row: with column rules, the row is its cells (one
+    // tab-separated line); without, its cells are stacked from the top for the fixed-width
+    // reader.
+    let mut laid: Vec<(Row, bool)> = Vec::new();
+    let mut tabbed: std::collections::BTreeMap<usize, String> = Default::default();
+    let mut i = 0;
+    while i < rows.len() {
+        if !inside_rules(&rows[i]) {
+            laid.push((rows[i].clone(), false));
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < rows.len() && inside_rules(&rows[j]) && !rule_between(&rows[j - 1], &rows[j]) {
+            j += 1;
+        }
+        let (top, bottom) = (rows[i].y - rows[i].size, rows[j - 1].y);
+        let mut edges: Vec<f64> = page
+            .columns
+            .iter()
+            .filter(|(_, y0, y1)| *y0 <= top + 1.0 && *y1 >= bottom)
+            .map(|(x, _, _)| *x)
+            .collect();
+        edges.sort_by(f64::total_cmp);
+        edges.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+        if edges.len() >= 3 {
+            tabbed.insert(laid.len(), ruled_row(&rows[i..j], &edges));
+            laid.push((rows[i].clone(), true));
+        } else {
+            for r in top_align(&rows[i..j]) {
+                laid.push((r, true));
+            }
+        }
+        i = j;
+    }
+    let cell = body * 0.5;
+    let margin = laid
+        .iter()
+        .map(|(r, _)| r.left())
+        .fold(f64::INFINITY, f64::min)
+        .min(page.width);
+    let text_right = laid.iter().map(|(r, _)| r.right()).fold(0.0, f64::max);
+    let mut out: Vec<String> = Vec::new();
+    let mut prev: Option<(&Row, bool)> = None;
+    for (n, (r, ruled)) in laid.iter().enumerate() {
+        if let Some(row) = tabbed.get(&n) {
+            if let Some((p, p_ruled)) = prev {
+                if !p_ruled && r.y - p.y > 1.9 * r.size.max(p.size) {
+                    out.push(String::new());
+                }
+            }
+            out.push(row.clone());
+            prev = Some((r, true));
+            continue;
+        }
+        let mut line = String::new();
+        for (x, _, text) in &r.runs {
+            let col = ((x - margin) / cell).round().max(0.0) as usize;
+            let len = line.chars().count();
+            let pad = if line.is_empty() {
+                col
+            } else if col >= len + 2 {
+                col - len
+            } else {
+                2
+            };
+            line.extend(std::iter::repeat_n(' ', pad));
+            line.push_str(text);
+        }
+        let heading = !*ruled && !r.wide() && r.size > body * 1.15;
+        if let Some((p, p_ruled)) = prev {
+            let pitch = r.y - p.y;
+            let p_heading = !p_ruled && !p.wide() && p.size > body * 1.15;
+            // Lines of one paragraph wrapped at the right margin are one line again.
+            let same_para = !*ruled
+                && !p_ruled
+                && !r.wide()
+                && !p.wide()
+                && heading == p_heading
+                && (r.size - p.size).abs() < 0.5
+                && pitch < 1.6 * r.size.max(p.size)
+                && (r.left() - p.left()).abs() < cell
+                && p.right() > text_right - 0.2 * (text_right - margin);
+            if same_para {
+                if let Some(last) = out.last_mut() {
+                    last.push(' ');
+                    last.push_str(line.trim());
+                }
+                prev = Some((r, *ruled));
+                continue;
+            }
+            let in_table = *ruled && p_ruled;
+            if !in_table && pitch > 1.9 * r.size.max(p.size) {
+                out.push(String::new());
+            }
+        }
+        if heading {
+            let level = if r.size > body * 1.6 { 1 } else { 2 };
+            out.push(format!("{} {}", "#".repeat(level), line.trim()));
+        } else {
+            out.push(line);
+        }
+        prev = Some((r, *ruled));
+    }
+    out.join("\n") + "\n"
+}

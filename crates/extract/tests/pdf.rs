@@ -1,0 +1,146 @@
+//! PDF reports: the shared reports rendered to PDF at test time (`tests/pdf/render.py`, fpdf2:
+//! ruled tables with wrapped cells, headers repeated over page breaks, landscape pages for wide
+//! tables, a running header and page numbers) must give the same facts as their text; damaged,
+//! scanned and password-protected files are refused with a clear reason.
+//!
+//! Needs `python3` with `fpdf2` and the DejaVu fonts (`.ci/run` installs them).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{facts, report_path};
+use lapis_extract::{document_text, extract, ExtractError, ReportContext, DEFAULT_MAX_BYTES};
+use lapis_model::Vocabulary;
+
+fn render(text_path: &Path, out: &Path, extra: &[&str]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render.py");
+    let run = Command::new("python3")
+        .arg(&script)
+        .arg(text_path)
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed to render test PDFs: {e}"));
+    assert!(
+        run.status.success(),
+        "rendering {} failed (is fpdf2 installed? `pip install fpdf2`): {}",
+        text_path.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+fn read(bytes: &[u8], council: &str) -> Result<BTreeSet<String>, ExtractError> {
+    let ctx = ReportContext {
+        council_code: council,
+        council_name: None,
+        document_sha256: "00000000000000000000",
+        layout: "auto",
+        vocabulary: Vocabulary::builtin(),
+    };
+    let text = document_text(bytes, DEFAULT_MAX_BYTES)?;
+    Ok(facts(&extract(&text, &ctx)?).into_iter().collect())
+}
+
+fn same_facts_as_text(text_path: PathBuf, council: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("report.pdf");
+    render(&text_path, &pdf, &[]);
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    assert!(bytes.starts_with(b"%PDF"));
+    let from_text = read(&std::fs::read(&text_path).expect("text"), council).expect("text read");
+    let from_pdf = read(&bytes, council).expect("pdf read");
+    let lost: Vec<&String> = from_text.difference(&from_pdf).collect();
+    let invented: Vec<&String> = from_pdf.difference(&from_text).collect();
+    assert!(
+        lost.is_empty() && invented.is_empty(),
+        "{}: {} facts, {} lost, {} invented\nlost: {lost:#?}\ninvented: {invented:#?}",
+        text_path.display(),
+        from_text.len(),
+        lost.len(),
+        invented.len()
+    );
+}
+
+#[test]
+fn derby_city_pdf_gives_the_facts_of_its_text() {
+    same_facts_as_text(report_path("derby-city-2024-25-annual.txt"), "E06000015");
+}
+
+#[test]
+fn derbyshire_2024_25_q1_pdf_gives_the_facts_of_its_text() {
+    same_facts_as_text(report_path("derbyshire-county-2024-25-q1.txt"), "E10000007");
+}
+
+#[test]
+fn derbyshire_2025_26_q1_pdf_gives_the_facts_of_its_text() {
+    same_facts_as_text(report_path("derbyshire-county-2025-26-q1.txt"), "E10000007");
+}
+
+#[test]
+fn the_bundled_sample_pdf_gives_the_facts_of_its_text() {
+    same_facts_as_text(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../samples/derbyshire-county-2025-26-q1-sample.txt"),
+        "E10000007",
+    );
+}
+
+#[test]
+fn damaged_scanned_and_mislabelled_pdfs_are_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("report.pdf");
+    render(&report_path("derbyshire-county-2024-25-q1.txt"), &pdf, &[]);
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    // Cut in half: the cross-reference table and half the pages are gone.
+    let cut = read(&bytes[..bytes.len() / 2], "E10000007");
+    assert!(
+        matches!(cut, Err(ExtractError::DamagedPdf { .. })),
+        "{cut:?}"
+    );
+    // A PDF header over junk.
+    let junk = read(
+        b"%PDF-1.7\n\x00\x01\x02 this is not a PDF body",
+        "E10000007",
+    );
+    assert!(
+        matches!(junk, Err(ExtractError::DamagedPdf { .. })),
+        "{junk:?}"
+    );
+    // A scan: pages of images, no text layer.
+    let scan = dir.path().join("scan.pdf");
+    render(Path::new("-"), &scan, &["--scan"]);
+    let scanned = read(&std::fs::read(&scan).expect("scan"), "E10000007");
+    assert_eq!(scanned, Err(ExtractError::ScannedPdf { pages: 2 }));
+    assert!(ExtractError::ScannedPdf { pages: 2 }
+        .to_string()
+        .contains("no text layer"));
+    // A PDF printed from a web server's error page: it reads, and holds no report.
+    let error_page = dir.path().join("error.txt");
+    std::fs::write(
+        &error_page,
+        "404 Not Found\n\nThe requested URL /documents/s12345/Performance.pdf was not found on this server.\n\nApache/2.4.41 (Ubuntu) Server at democracy.example.gov.uk Port 443\n",
+    )
+    .expect("write");
+    let error_pdf = dir.path().join("error.pdf");
+    render(&error_page, &error_pdf, &[]);
+    let refused = read(&std::fs::read(&error_pdf).expect("pdf"), "E10000007");
+    assert!(
+        matches!(refused, Err(ExtractError::NotAReport { .. })),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_pdf_encrypted_only_against_copying_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = report_path("derbyshire-county-2024-25-q1.txt");
+    let pdf = dir.path().join("locked.pdf");
+    render(&text, &pdf, &["--encrypt-owner"]);
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    let from_pdf = read(&bytes, "E10000007").expect("an owner-password PDF opens");
+    let from_text = read(&std::fs::read(&text).expect("text"), "E10000007").expect("text");
+    assert_eq!(from_pdf, from_text);
+}
