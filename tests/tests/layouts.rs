@@ -133,3 +133,48 @@ fn accept_partial_makes_a_partial_reading_exit_zero() {
         stdout(&out)
     );
 }
+
+fn render_pdf(text: &str, out: &std::path::Path, extra: &[&str]) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/extract/tests/pdf/render.py");
+    let run = std::process::Command::new("python3")
+        .arg(script)
+        .arg(text)
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("python3 renders the test PDFs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+#[test]
+fn a_pdf_report_ingests_to_the_observations_of_its_text_and_a_scan_is_refused() {
+    let original = Install::new();
+    let path = report("derby-city-2024-25-annual.txt");
+    let out = original.run(&["ingest", "--council", "E06000015", &path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lapis = Install::new();
+    render_pdf(&path, &lapis.cwd.join("report.pdf"), &[]);
+    let out = lapis.run(&["ingest", "--council", "E06000015", "report.pdf"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("181 observations, 105 objective updates, 20 claims"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(lapis.csv(ALL_OBSERVATIONS), original.csv(ALL_OBSERVATIONS));
+    assert_eq!(
+        lapis.row("select media_type from documents"),
+        "application/pdf"
+    );
+    // A scan has no text to read: refused, naming why, and nothing appended.
+    render_pdf("-", &lapis.cwd.join("scan.pdf"), &["--scan"]);
+    let out = lapis.run(&["ingest", "--council", "E06000015", "scan.pdf"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no text layer"), "{}", stderr(&out));
+    assert_eq!(lapis.row("select count(*) from documents"), "1");
+}
