@@ -102,7 +102,7 @@ fn drop_furniture(lines: &[Line], dropped: &mut [bool], vocab: &Vocabulary) {
             feeds.push(i);
         }
         // Furniture is short: a page number or a marking, never a paragraph.
-        if l.raw.len() > 60 {
+        if l.raw.trim().len() > 60 {
             continue;
         }
         let t = l.raw.replace(PAGE_BREAK, "");

@@ -144,3 +144,18 @@ fn a_pdf_encrypted_only_against_copying_is_read() {
     let from_text = read(&std::fs::read(&text).expect("text"), "E10000007").expect("text");
     assert_eq!(from_pdf, from_text);
 }
+
+#[test]
+#[ignore = "known gap (issue 14): the report marks deliverables with emoji the test font cannot draw, so its PDF loses them (1 of 142 facts differs)"]
+fn derbyshire_2019_20_pdf_gives_the_facts_of_its_text() {
+    same_facts_as_text(
+        report_path("derbyshire-county-2019-20-annual.txt"),
+        "E10000007",
+    );
+}
+
+#[test]
+#[ignore = "known gap (issue 14): bold type is not read from PDFs yet, and this report marks captions and deliverable titles only by bold (31 of 225 facts differ)"]
+fn derbyshire_2023_24_q2_pdf_gives_the_facts_of_its_text() {
+    same_facts_as_text(report_path("derbyshire-county-2023-24-q2.txt"), "E10000007");
+}
