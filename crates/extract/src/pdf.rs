@@ -37,6 +37,7 @@ struct Glyph {
     width: f64,
     size: f64,
     text: String,
+    bold: bool,
 }
 
 #[derive(Debug, Default)]
@@ -105,6 +106,7 @@ impl OutputDev for Collector {
             width: width * size,
             size,
             text: text.to_string(),
+            bold: false,
         });
         Ok(())
     }
@@ -188,6 +190,123 @@ impl Collector {
     }
 }
 
+/// Where each text shown on a page starts, and whether its font is bold: (y, x, bold), in the
+/// page's coordinates from its top-left corner. `pdf-extract` gives characters without their
+/// font, so the content stream is walked once more for the font of each text operation.
+fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64, bool)> {
+    let fonts: std::collections::BTreeMap<Vec<u8>, bool> = doc
+        .get_page_fonts(page_id)
+        .map(|fonts| {
+            fonts
+                .into_iter()
+                .map(|(name, dict)| {
+                    let base = dict
+                        .get(b"BaseFont")
+                        .and_then(|b| b.as_name())
+                        .map(|b| String::from_utf8_lossy(b).to_lowercase())
+                        .unwrap_or_default();
+                    let bold = ["bold", "black", "heavy", "semibold", "demi"]
+                        .iter()
+                        .any(|w| base.contains(w));
+                    (name, bold)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let Ok(content) = doc.get_and_decode_page_content(page_id) else {
+        return Vec::new();
+    };
+    let media: Vec<f64> = doc
+        .get_object(page_id)
+        .and_then(|o| o.as_dict())
+        .and_then(|d| d.get(b"MediaBox"))
+        .and_then(|m| m.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_float().ok())
+                .map(f64::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let (llx, ury) = (
+        media.first().copied().unwrap_or(0.0),
+        media.get(3).copied().unwrap_or(842.0),
+    );
+    type M = [f64; 6];
+    let mul = |a: M, b: M| -> M {
+        [
+            a[0] * b[0] + a[1] * b[2],
+            a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2],
+            a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4],
+            a[4] * b[1] + a[5] * b[3] + b[5],
+        ]
+    };
+    let id: M = [1., 0., 0., 1., 0., 0.];
+    let nums = |ops: &[lopdf::Object]| -> Vec<f64> {
+        ops.iter()
+            .filter_map(|o| o.as_float().ok())
+            .map(f64::from)
+            .collect()
+    };
+    let (mut ctm, mut stack, mut tm, mut tlm) = (id, Vec::new(), id, id);
+    let (mut bold, mut leading) = (false, 0.0);
+    let mut out = Vec::new();
+    for op in content.operations {
+        let n = nums(&op.operands);
+        match op.operator.as_str() {
+            "q" => stack.push(ctm),
+            "Q" => ctm = stack.pop().unwrap_or(id),
+            "cm" if n.len() == 6 => ctm = mul([n[0], n[1], n[2], n[3], n[4], n[5]], ctm),
+            "BT" => (tm, tlm) = (id, id),
+            "Tf" => {
+                bold = op
+                    .operands
+                    .first()
+                    .and_then(|f| f.as_name().ok())
+                    .and_then(|f| fonts.get(f))
+                    .copied()
+                    .unwrap_or(false)
+            }
+            "TL" if !n.is_empty() => leading = n[0],
+            "Td" | "TD" if n.len() == 2 => {
+                if op.operator == "TD" {
+                    leading = -n[1];
+                }
+                tlm = mul([1., 0., 0., 1., n[0], n[1]], tlm);
+                tm = tlm;
+            }
+            "Tm" if n.len() == 6 => {
+                tlm = [n[0], n[1], n[2], n[3], n[4], n[5]];
+                tm = tlm;
+            }
+            "T*" | "'" | "\"" => {
+                tlm = mul([1., 0., 0., 1., 0., -leading], tlm);
+                tm = tlm;
+            }
+            _ => {}
+        }
+        if matches!(op.operator.as_str(), "Tj" | "TJ" | "'" | "\"") {
+            let at = mul(tm, ctm);
+            out.push((ury - at[5], at[4] - llx, bold));
+        }
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    out
+}
+
+/// Marks the glyphs that a bold text operation drew.
+fn mark_bold(page: &mut Page, starts: &[(f64, f64, bool)]) {
+    for g in &mut page.glyphs {
+        g.bold = starts
+            .iter()
+            .filter(|(y, x, _)| (y - g.y).abs() < 0.5 * g.size && *x <= g.x + 0.5)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .is_some_and(|(_, _, bold)| *bold);
+    }
+}
+
 /// Whether bytes are a PDF.
 pub fn is_pdf(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(1024)];
@@ -202,6 +321,7 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
         // Encrypted only against copying or printing: the empty user password opens it.
         doc.decrypt("").map_err(|_| ExtractError::EncryptedPdf)?;
     }
+    let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().values().copied().collect();
     let rotations: Vec<i64> = doc
         .get_pages()
         .values()
@@ -234,6 +354,9 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
     let body = body_size(&collector.pages);
     let mut out = String::new();
     for (n, mut page) in collector.pages.into_iter().enumerate() {
+        if let Some(id) = page_ids.get(n) {
+            mark_bold(&mut page, &bold_starts(&doc, *id));
+        }
         match rotations.get(n).copied().unwrap_or(0).rem_euclid(360) {
             90 => rotate(&mut page, true),
             270 => rotate(&mut page, false),
@@ -304,8 +427,18 @@ impl Row {
     fn right(&self) -> f64 {
         self.runs.last().map_or(0.0, |r| r.1)
     }
+    /// A line of several runs of text (table cells), not a bulleted line.
     fn wide(&self) -> bool {
-        self.runs.len() > 1
+        let bullet = |t: &str| matches!(t, "-" | "•" | "*" | "–" | "◦" | "▪");
+        self.runs.len() > 2 || self.runs.len() == 2 && !bullet(self.runs[0].2.trim())
+    }
+    fn bold(&self) -> bool {
+        !self.glyphs.is_empty()
+            && self
+                .glyphs
+                .iter()
+                .filter(|g| g.text.chars().any(char::is_alphanumeric))
+                .all(|g| g.bold)
     }
 }
 
@@ -374,9 +507,31 @@ fn ruled_row(region: &[Row], edges: &[f64]) -> String {
             last[c] = Some(g.x + g.width);
         }
     }
+    // A cell printed wholly in bold is marked as the text exports mark it.
+    let mut bold: Vec<Option<bool>> = vec![None; cells.len()];
+    for g in region.iter().flat_map(|r| &r.glyphs) {
+        if !g.text.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        let mid = g.x + g.width / 2.0;
+        let c = edges
+            .iter()
+            .rposition(|e| *e <= mid)
+            .unwrap_or(0)
+            .min(cells.len() - 1);
+        bold[c] = Some(bold[c].unwrap_or(true) && g.bold);
+    }
     cells
         .iter()
-        .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+        .zip(bold)
+        .map(|(c, b)| {
+            let text = c.split_whitespace().collect::<Vec<_>>().join(" ");
+            if b == Some(true) {
+                format!("<b>{text}</b>")
+            } else {
+                text
+            }
+        })
         .collect::<Vec<_>>()
         .join("\t")
 }
@@ -514,7 +669,7 @@ fn page_text(page: &Page, body: f64) -> String {
         }
         let heading = !*ruled && !r.wide() && r.size > body * 1.15;
         if let Some((p, p_ruled)) = prev {
-            let pitch = r.y - p.y;
+            let gap = r.y - p.y;
             let p_heading = !p_ruled && !p.wide() && p.size > body * 1.15;
             // Lines of one paragraph wrapped at the right margin are one line again.
             let same_para = !*ruled
@@ -522,26 +677,38 @@ fn page_text(page: &Page, body: f64) -> String {
                 && !r.wide()
                 && !p.wide()
                 && heading == p_heading
+                && r.bold() == p.bold()
                 && (r.size - p.size).abs() < 0.5
-                && pitch < 1.6 * r.size.max(p.size)
+                && gap < 1.6 * r.size.max(p.size)
                 && (r.left() - p.left()).abs() < cell
                 && p.right() > text_right - 0.2 * (text_right - margin);
             if same_para {
                 if let Some(last) = out.last_mut() {
+                    let bold = last.ends_with("**");
+                    if bold {
+                        last.truncate(last.len() - 2);
+                    }
                     last.push(' ');
                     last.push_str(line.trim());
+                    if bold {
+                        last.push_str("**");
+                    }
                 }
                 prev = Some((r, *ruled));
                 continue;
             }
             let in_table = *ruled && p_ruled;
-            if !in_table && pitch > 1.9 * r.size.max(p.size) {
+            if !in_table && gap > 1.9 * r.size.max(p.size) {
                 out.push(String::new());
             }
         }
         if heading {
             let level = if r.size > body * 1.6 { 1 } else { 2 };
             out.push(format!("{} {}", "#".repeat(level), line.trim()));
+        } else if r.bold() && !*ruled {
+            // A bold line, as the text exports print it.
+            let indent = line.len() - line.trim_start().len();
+            out.push(format!("{}**{}**", &line[..indent], line.trim()));
         } else {
             out.push(line);
         }

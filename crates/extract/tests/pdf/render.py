@@ -90,7 +90,14 @@ def main():
             j = i
             while j < len(lines) and "\t" in lines[j]:
                 j += 1
-            rows = [[plain(c) for c in l.split("\t")] for l in lines[i:j]]
+            raw_rows = [l.split("\t") for l in lines[i:j]]
+            rows = [[plain(c) for c in r] for r in raw_rows]
+            bold_cells = {
+                (n, c)
+                for n, r in enumerate(raw_rows)
+                for c, cell in enumerate(r)
+                if cell.strip().startswith("<b>") and cell.strip().endswith("</b>")
+            }
             width = max(len(r) for r in rows)
             rows = [r + [""] * (width - len(r)) for r in rows]
             landscape = width >= 8
@@ -119,10 +126,13 @@ def main():
                 headings_style=FontFace(emphasis="BOLD"),
                 padding=0.8,
             ) as table:
-                for r in rows:
+                for n, r in enumerate(rows):
                     row = table.row()
-                    for c in r:
-                        row.cell(c)
+                    for c, text in enumerate(r):
+                        if (n, c) in bold_cells and n > 0:
+                            row.cell(text, style=FontFace(emphasis="BOLD"))
+                        else:
+                            row.cell(text)
             if landscape:
                 pdf.add_page(orientation="P")
             pdf.ln(3)
@@ -139,7 +149,10 @@ def main():
             pdf.multi_cell(0, size * 0.5, plain(m.group(2)))
             pdf.ln(2)
             continue
-        bold = t.startswith("**") and t.endswith("**") and len(t) > 4
+        # A bold line, bulleted or not ("**Title**", "-  **Title**"), prints in bold.
+        bullet = re.match(r"^(- +)", t)
+        inner = t[bullet.end():] if bullet else t
+        bold = inner.startswith("**") and inner.endswith("**") and len(inner) > 4
         pdf.set_font("DejaVu", "B" if bold else "", body)
         pdf.multi_cell(0, body * 0.5, plain(t))
         pdf.ln(1.5)
