@@ -115,4 +115,58 @@ fn main() {
             );
         }
     }
+
+    // PDF: each report rendered by tests/pdf/render.py (fpdf2), when Python can render it.
+    let dir = std::env::temp_dir().join(format!("lapis-bench-pdf-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render.py");
+    println!();
+    println!(
+        "{:<34} {:>9} {:>6} {:>7} {:>10} {:>10}",
+        "report as PDF", "bytes", "pages", "events", "median ms", "pages/s"
+    );
+    for (stem, council, _) in &reports {
+        let pdf = dir.join(format!("{stem}.pdf"));
+        let rendered = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(format!("../../../shared/reports/{stem}.txt")),
+            )
+            .arg(&pdf)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        let Ok(bytes) =
+            std::fs::read(&pdf)
+                .map_err(|_| ())
+                .and_then(|b| if rendered { Ok(b) } else { Err(()) })
+        else {
+            println!("{stem:<34} (not rendered: python3 with fpdf2 is needed)");
+            continue;
+        };
+        let read = |b: &[u8]| {
+            let ctx = ReportContext {
+                council_code: council,
+                council_name: None,
+                document_sha256: "0000000000000000",
+                layout: "auto",
+                vocabulary: lapis_model::Vocabulary::builtin(),
+            };
+            let text = lapis_extract::document_text(b, DEFAULT_MAX_BYTES).expect("pdf");
+            let x = extract(&text, &ctx).expect("extract");
+            x.observations.len() + x.objective_updates.len() + x.claims.len() + x.parse_issues.len()
+        };
+        let events = read(&bytes);
+        let pages = lopdf::Document::load_mem(&bytes).map_or(1, |d| d.get_pages().len());
+        let (_, median) = timings(20, || {
+            std::hint::black_box(read(std::hint::black_box(&bytes)));
+        });
+        println!(
+            "{stem:<34} {:>9} {pages:>6} {events:>7} {:>10.1} {:>10.0}",
+            bytes.len(),
+            median.as_secs_f64() * 1e3,
+            pages as f64 / median.as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -429,7 +429,8 @@ impl Row {
     }
     /// A line of several runs of text (table cells), not a bulleted line.
     fn wide(&self) -> bool {
-        let bullet = |t: &str| matches!(t, "-" | "•" | "*" | "–" | "◦" | "▪");
+        // A bullet or an icon (✔ ★ 🚩) before a line's text does not make it a table row.
+        let bullet = |t: &str| t.chars().count() <= 2 && !t.chars().any(char::is_alphanumeric);
         self.runs.len() > 2 || self.runs.len() == 2 && !bullet(self.runs[0].2.trim())
     }
     fn bold(&self) -> bool {
@@ -474,6 +475,14 @@ fn rows_of(page: &Page) -> Vec<Row> {
                     _ => runs.push((g.x, g.x + g.width, g.text.clone())),
                 }
             }
+            // The line's size is its letters' (an icon may be drawn larger).
+            let mut sizes: Vec<f64> = gs
+                .iter()
+                .filter(|g| g.text.chars().any(char::is_alphanumeric))
+                .map(|g| g.size)
+                .collect();
+            sizes.sort_by(f64::total_cmp);
+            let size = sizes.get(sizes.len() / 2).copied().unwrap_or(size);
             Row {
                 y,
                 size,

@@ -115,10 +115,13 @@ def main():
             content = [min(60, max(len(r[c]) for r in rows)) + 1 for c in range(width)]
             free = max(0.0, usable - sum(min_w))
             weights = [min_w[c] + free * content[c] / sum(content) for c in range(width)]
+            # A block whose first row holds figures (a chart's data) has no header row to repeat.
+            figure = re.compile(r"^[£-]?[0-9][0-9,.]*%?$")
+            has_header = not any(figure.match(c) for c in rows[0][1:])
             with pdf.table(
                 width=min(sum(weights), pdf.epw),
                 col_widths=weights,
-                first_row_as_headings=True,
+                first_row_as_headings=has_header,
                 repeat_headings=1,
                 text_align="LEFT",
                 v_align="TOP",
@@ -129,7 +132,7 @@ def main():
                 for n, r in enumerate(rows):
                     row = table.row()
                     for c, text in enumerate(r):
-                        if (n, c) in bold_cells and n > 0:
+                        if (n, c) in bold_cells and (n > 0 or not has_header):
                             row.cell(text, style=FontFace(emphasis="BOLD"))
                         else:
                             row.cell(text)
