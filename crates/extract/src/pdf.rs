@@ -595,6 +595,157 @@ fn inside_rules(page: &Page, r: &Row) -> bool {
         && page.rules.iter().filter(reaches).any(|(y, _, _)| *y > r.y)
 }
 
+/// A line's glyphs split where a gap is wider than a word space (a table's cell gap).
+fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
+    let mut runs: Vec<(f64, f64)> = Vec::new();
+    for g in &r.glyphs {
+        match runs.last_mut() {
+            Some(run) if g.x - run.1 <= 0.55 * g.size => run.1 = run.1.max(g.x + g.width),
+            _ => runs.push((g.x, g.x + g.width)),
+        }
+    }
+    runs
+}
+
+/// Tables drawn without column rules: blocks of lines, two or more of them split into runs by
+/// gaps wider than a word space. Their columns are found from where text lies on the page, and
+/// each line is printed with every column at a fixed character position, so that the
+/// fixed-width reader finds the columns (and joins wrapped cells and headers) exactly.
+fn aligned_tables(
+    laid: &[(Row, bool)],
+    skip: &dyn Fn(usize) -> bool,
+) -> std::collections::BTreeMap<usize, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut i = 0;
+    while i < laid.len() {
+        if skip(i) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < laid.len()
+            && !skip(j)
+            && laid[j].0.y - laid[j - 1].0.y <= 2.2 * laid[j].0.size.max(laid[j - 1].0.size)
+        {
+            j += 1;
+        }
+        let block = &laid[i..j];
+        let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
+        if runs.iter().filter(|r| r.len() >= 2).count() >= 2 {
+            if let Some(lines) = align(block, &runs) {
+                for (k, line) in lines.into_iter().enumerate() {
+                    out.insert(i + k, line);
+                }
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+fn align(block: &[(Row, bool)], runs: &[Vec<(f64, f64)>]) -> Option<Vec<String>> {
+    let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
+    let mut spans: Vec<(f64, f64)> = runs
+        .iter()
+        .filter(|r| r.len() >= 2)
+        .flatten()
+        .copied()
+        .collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut columns: Vec<(f64, f64)> = Vec::new();
+    for (x0, x1) in spans {
+        match columns.last_mut() {
+            Some(c) if x0 <= c.1 + 0.3 * size => c.1 = c.1.max(x1),
+            _ => columns.push((x0, x1)),
+        }
+    }
+    if columns.len() < 2 {
+        return None;
+    }
+    let column_of = |x: f64| {
+        columns
+            .iter()
+            .rposition(|c| c.0 <= x + 0.3 * size)
+            .unwrap_or(0)
+    };
+    // A table's lines are mostly cells; text running across the columns is rare in one (a
+    // section row). Paragraphs between two "Rating: Good   Expected completion" lines are not
+    // a table.
+    let wide = runs.iter().filter(|r| r.len() >= 2).count();
+    let across = runs
+        .iter()
+        .filter(|r| r.len() == 1 && column_of(r[0].0) != column_of(r[0].1 - 0.5 * size))
+        .count();
+    if across * 2 > wide {
+        return None;
+    }
+    // The text of each line, per column; a lone run across columns spans them.
+    // Per line: the text of each column, or (for a line across the columns) its column and text.
+    type Cells = (Vec<String>, Option<(usize, String)>);
+    let mut cells: Vec<Cells> = Vec::new();
+    for ((r, _), fr) in block.iter().zip(runs) {
+        let spanning = fr.len() == 1 && column_of(fr[0].0) != column_of(fr[0].1 - 0.5 * size);
+        let mut texts = vec![String::new(); columns.len()];
+        let mut last_end: Vec<Option<f64>> = vec![None; columns.len()];
+        for g in &r.glyphs {
+            let c = if spanning {
+                column_of(fr[0].0)
+            } else {
+                column_of(g.x + g.width / 2.0)
+            };
+            if last_end[c].is_some_and(|e| g.x - e > 0.15 * g.size) {
+                texts[c].push(' ');
+            }
+            texts[c].push_str(&g.text);
+            last_end[c] = Some(g.x + g.width);
+        }
+        if spanning {
+            let c = column_of(fr[0].0);
+            cells.push((
+                vec![String::new(); columns.len()],
+                Some((c, std::mem::take(&mut texts[c]))),
+            ));
+        } else {
+            cells.push((texts, None));
+        }
+    }
+    let widths: Vec<usize> = (0..columns.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|(t, _)| t[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut offsets = vec![0usize; columns.len()];
+    for c in 1..columns.len() {
+        offsets[c] = offsets[c - 1] + widths[c - 1] + 3;
+    }
+    Some(
+        cells
+            .into_iter()
+            .map(|(texts, span)| {
+                let mut line = String::new();
+                let put = |at: usize, text: &str, line: &mut String| {
+                    let len = line.chars().count();
+                    line.extend(std::iter::repeat_n(' ', at.saturating_sub(len)));
+                    line.push_str(text);
+                };
+                if let Some((c, text)) = span {
+                    put(offsets[c], &text, &mut line);
+                }
+                for (c, t) in texts.iter().enumerate() {
+                    if !t.is_empty() {
+                        put(offsets[c], t, &mut line);
+                    }
+                }
+                line
+            })
+            .collect(),
+    )
+}
+
 fn page_text(page: &Page, body: f64) -> String {
     let rows = rows_of(page);
     // A rule between two lines (across part of the text) is a table's row border.
@@ -642,6 +793,10 @@ fn page_text(page: &Page, body: f64) -> String {
         }
         i = j;
     }
+    // Headings (larger type) are never part of a table.
+    let aligned = aligned_tables(&laid, &|n| {
+        tabbed.contains_key(&n) || !laid[n].1 && laid[n].0.size > body * 1.15
+    });
     let cell = body * 0.5;
     let margin = laid
         .iter()
@@ -659,6 +814,17 @@ fn page_text(page: &Page, body: f64) -> String {
                 }
             }
             out.push(row.clone());
+            prev = Some((r, true));
+            continue;
+        }
+        if let Some(line) = aligned.get(&n) {
+            let continues_block = n > 0 && aligned.contains_key(&(n - 1));
+            if let Some((p, _)) = prev {
+                if !continues_block && r.y - p.y > 1.9 * r.size.max(p.size) {
+                    out.push(String::new());
+                }
+            }
+            out.push(line.clone());
             prev = Some((r, true));
             continue;
         }

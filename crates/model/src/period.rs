@@ -180,6 +180,17 @@ pub fn find_financial_year(text: &str) -> Option<(i32, usize, usize)> {
     while i + 4 <= b.len() {
         if b[i..i + 4].iter().all(u8::is_ascii_digit) && (i == 0 || !b[i - 1].is_ascii_digit()) {
             let year: i32 = text[i..i + 4].parse().ok()?;
+            // "2025 to 2026".
+            let rest = &text[i + 4..];
+            if let Some(next) = rest
+                .strip_prefix(" to ")
+                .and_then(|r| r.get(..4))
+                .and_then(|d| d.parse::<i32>().ok())
+            {
+                if next == year + 1 {
+                    return Some((year, i, i + 4 + 4 + 4));
+                }
+            }
             let mut j = i + 4;
             while j < b.len() && matches!(b[j], b' ' | b'-' | b'/' | b'\t') && j < i + 7 {
                 j += 1;
@@ -287,6 +298,10 @@ mod tests {
         let q4 = Period::quarter(PeriodKind::Quarter, 2024, 4);
         assert_eq!(q4.end, NaiveDate::from_ymd_opt(2025, 3, 31).unwrap());
         assert_eq!(Period::financial_year(2023).label, "2023-24");
+        assert_eq!(
+            find_financial_year("Quarter 1 2025 to 2026"),
+            Some((2025, 10, 22))
+        );
         assert_eq!(
             Period::academic_year(2022).end,
             NaiveDate::from_ymd_opt(2023, 8, 31).unwrap()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders a report's text as a council's Word export prints it to PDF, for lapis's tests.
 
-    render.py REPORT.txt OUT.pdf [--encrypt-owner]
+    render.py REPORT.txt OUT.pdf [--encrypt-owner] [--borders all|horizontal|none]
     render.py - OUT.pdf --scan
 
 --encrypt-owner protects the file against copying with an owner password (it opens without
@@ -70,8 +70,16 @@ def scan(out):
     pdf.output(out)
 
 
+BORDERS = "ALL"
+
+
 def main():
+    global BORDERS
     src, out = sys.argv[1], sys.argv[2]
+    if "--borders" in sys.argv:
+        BORDERS = {"all": "ALL", "horizontal": "HORIZONTAL_LINES", "none": "NONE"}[
+            sys.argv[sys.argv.index("--borders") + 1]
+        ]
     if "--scan" in sys.argv:
         scan(out)
         return
@@ -128,6 +136,7 @@ def main():
                 line_height=pdf.font_size * 1.35,
                 headings_style=FontFace(emphasis="BOLD"),
                 padding=0.8,
+                borders_layout=BORDERS,
             ) as table:
                 for n, r in enumerate(rows):
                     row = table.row()
