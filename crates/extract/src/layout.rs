@@ -78,7 +78,7 @@ pub fn normalise(text: &str) -> String {
 /// removed with the furniture.
 const PAGE_BREAK: char = '\u{e000}';
 
-fn is_page_number(line: &str) -> bool {
+pub(crate) fn is_page_number(line: &str) -> bool {
     let l = line.trim().trim_matches(PAGE_BREAK).trim().to_lowercase();
     let words: Vec<&str> = l
         .split(|c: char| c.is_whitespace() || c == '|')

@@ -353,6 +353,7 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
     }
     let body = body_size(&collector.pages);
     let mut out = String::new();
+    let mut pages: Vec<Page> = Vec::new();
     for (n, mut page) in collector.pages.into_iter().enumerate() {
         if let Some(id) = page_ids.get(n) {
             mark_bold(&mut page, &bold_starts(&doc, *id));
@@ -362,10 +363,22 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
             270 => rotate(&mut page, false),
             _ => {}
         }
+        pages.push(page);
+    }
+    let furniture = furniture(&pages);
+    let mut texts: Vec<Vec<String>> = pages
+        .iter()
+        .map(|p| page_text(p, body, &furniture))
+        .collect();
+    continue_over_pages(&mut texts);
+    for (n, lines) in texts.iter().enumerate() {
         if n > 0 {
-            out.push('\u{c}');
+            // The page break on a line of its own, so that the page's first line keeps its
+            // form (a heading's `#`).
+            out.push_str("\u{c}\n");
         }
-        out.push_str(&page_text(&page, body));
+        out.push_str(&lines.join("\n"));
+        out.push('\n');
     }
     Ok(out)
 }
@@ -746,8 +759,102 @@ fn align(block: &[(Row, bool)], runs: &[Vec<(f64, f64)>]) -> Option<Vec<String>>
     )
 }
 
-fn page_text(page: &Page, body: f64) -> String {
-    let rows = rows_of(page);
+/// The lines printed at the top or bottom of at least half the pages (three or more), and page
+/// numbers there: running headers and footers.
+fn furniture(pages: &[Page]) -> std::collections::BTreeSet<String> {
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+    for p in pages {
+        let mut texts: Vec<String> = rows_of(p)
+            .iter()
+            .filter(|r| (r.y < p.height * 0.1 || r.y > p.height * 0.9) && !r.wide())
+            .filter(|r| !inside_rules(p, r))
+            .map(row_text)
+            .collect();
+        texts.sort();
+        texts.dedup();
+        for t in texts {
+            *seen.entry(t).or_default() += 1;
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, n)| *n >= 3 && n * 2 >= pages.len())
+        .map(|(t, _)| t)
+        .collect()
+}
+
+fn row_text(r: &Row) -> String {
+    r.runs
+        .iter()
+        .map(|x| x.2.trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A paragraph or title the page break cut: the last line of a page, not ended by a full stop or
+/// a colon, and the first of the next, starting in lower case or continuing a heading of the
+/// same level, are one line.
+fn continue_over_pages(pages: &mut [Vec<String>]) {
+    let prose = |l: &str| !l.contains('\t') && !l.trim_start().is_empty() && !l.contains("   ");
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let (a, b) = (pages[n - 1][last].clone(), pages[n][first].clone());
+        if !prose(&a) || !prose(&b) {
+            continue;
+        }
+        let level = |l: &str| l.chars().take_while(|c| *c == '#').count();
+        let bold = |l: &str| l.trim_start().starts_with("**") && l.trim_end().ends_with("**");
+        let ended = a
+            .trim_end()
+            .trim_end_matches("**")
+            .ends_with(['.', ':', '?', '!', ';']);
+        let lower = b
+            .trim_start_matches('#')
+            .trim_start()
+            .trim_start_matches("**")
+            .chars()
+            .next()
+            .is_some_and(char::is_lowercase);
+        if ended || level(&a) != level(&b) || bold(&a) != bold(&b) || !lower {
+            continue;
+        }
+        let joined = if bold(&a) {
+            format!(
+                "{} {}",
+                a.trim_end().trim_end_matches("**"),
+                b.trim_start().trim_start_matches("**")
+            )
+        } else {
+            format!(
+                "{} {}",
+                a.trim_end(),
+                b.trim_start_matches('#').trim_start()
+            )
+        };
+        pages[n - 1][last] = joined;
+        pages[n].remove(first);
+    }
+}
+
+fn page_text(
+    page: &Page,
+    body: f64,
+    furniture: &std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    let rows: Vec<Row> = rows_of(page)
+        .into_iter()
+        .filter(|r| {
+            let band = (r.y < page.height * 0.1 || r.y > page.height * 0.9)
+                && !r.wide()
+                && !inside_rules(page, r);
+            let t = row_text(r);
+            !(band && (furniture.contains(&t) || crate::layout::is_page_number(&t)))
+        })
+        .collect();
     // A rule between two lines (across part of the text) is a table's row border.
     let rule_between = |a: &Row, b: &Row| {
         page.rules.iter().any(|(y, x0, x1)| {
@@ -889,5 +996,5 @@ fn page_text(page: &Page, body: f64) -> String {
         }
         prev = Some((r, *ruled));
     }
-    out.join("\n") + "\n"
+    out
 }
