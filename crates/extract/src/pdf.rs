@@ -635,11 +635,23 @@ fn aligned_tables(
             i += 1;
             continue;
         }
+        // Lines of a table follow each other closely; its rows may be further apart (cell
+        // padding), but a row of cells is still of the table's type size.
         let mut j = i + 1;
-        while j < laid.len()
-            && !skip(j)
-            && laid[j].0.y - laid[j - 1].0.y <= 2.2 * laid[j].0.size.max(laid[j - 1].0.size)
-        {
+        while j < laid.len() && !skip(j) && {
+            let (a, b) = (&laid[j - 1].0, &laid[j].0);
+            let gap = b.y - a.y;
+            let size = a.size.max(b.size);
+            // Farther apart, the lines must start their cells at the same places: the next row
+            // of the same table, not the next table or a paragraph.
+            let (ra, rb) = (fine_runs(a), fine_runs(b));
+            let aligned = rb
+                .iter()
+                .filter(|x| ra.iter().any(|y| (x.0 - y.0).abs() < 3.0))
+                .count();
+            let cells = (ra.len() >= 2 || rb.len() >= 2) && aligned >= rb.len().min(2);
+            gap <= 2.2 * size || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size
+        } {
             j += 1;
         }
         let block = &laid[i..j];

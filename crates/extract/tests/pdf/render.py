@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders a report's text as a council's Word export prints it to PDF, for lapis's tests.
 
-    render.py REPORT.txt OUT.pdf [--encrypt-owner] [--borders all|horizontal|none]
+    render.py REPORT.txt OUT.pdf [--encrypt-owner] [--borders all|horizontal|none] [--padding MM]
     render.py - OUT.pdf --scan
 
 --encrypt-owner protects the file against copying with an owner password (it opens without
@@ -71,11 +71,14 @@ def scan(out):
 
 
 BORDERS = "ALL"
+PADDING = 0.8
 
 
 def main():
-    global BORDERS
+    global BORDERS, PADDING
     src, out = sys.argv[1], sys.argv[2]
+    if "--padding" in sys.argv:
+        PADDING = float(sys.argv[sys.argv.index("--padding") + 1])
     if "--borders" in sys.argv:
         BORDERS = {"all": "ALL", "horizontal": "HORIZONTAL_LINES", "none": "NONE"}[
             sys.argv[sys.argv.index("--borders") + 1]
@@ -135,7 +138,7 @@ def main():
                 v_align="TOP",
                 line_height=pdf.font_size * 1.35,
                 headings_style=FontFace(emphasis="BOLD"),
-                padding=0.8,
+                padding=PADDING,
                 borders_layout=BORDERS,
             ) as table:
                 for n, r in enumerate(rows):
