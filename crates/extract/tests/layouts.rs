@@ -2,7 +2,10 @@
 //! is read with the right periods, values, targets, ratings and directions, and whatever it
 //! prints that lapis keeps no field for is a parse issue, not a silent loss.
 
-use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
+mod common;
+
+use common::{context, read_document};
+use lapis_extract::extract;
 use lapis_model::{Direction, Extraction, Observation, Rating, Severity, Vocabulary};
 
 fn read(name: &str, council: &str) -> Extraction {
@@ -10,14 +13,7 @@ fn read(name: &str, council: &str) -> Extraction {
         .join("tests/layouts")
         .join(name);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let ctx = ReportContext {
-        council_code: council,
-        council_name: None,
-        document_sha256: "00000000000000000000",
-        layout: "auto",
-        vocabulary: Vocabulary::builtin(),
-    };
-    extract(decode(&bytes, DEFAULT_MAX_BYTES).expect("text"), &ctx).expect("a report")
+    read_document(&bytes, council, Vocabulary::builtin()).expect("a report")
 }
 
 fn obs<'a>(x: &'a Extraction, measure_ref: &str, period: &str) -> &'a Observation {
@@ -187,14 +183,7 @@ M1\tHomes built\t101\t102\t103\t104\t105\t106\t107\t100\n\
 \n\
 Ref\tMeasure\tThis period\tLast period\tYear end\n\
 M2\tRoads repaired\t201\t202\t203\n";
-    let ctx = ReportContext {
-        council_code: "E07000138",
-        council_name: None,
-        document_sha256: "00000000000000000000",
-        layout: "auto",
-        vocabulary: Vocabulary::builtin(),
-    };
-    let x = extract(text, &ctx).expect("a report");
+    let x = extract(text, &context("E07000138", Vocabulary::builtin())).expect("a report");
     let periods = |r: &str| -> Vec<(String, Option<f64>)> {
         let mut v: Vec<(String, Option<f64>)> = x
             .observations
@@ -246,16 +235,7 @@ fn per_council_words() {
     let text = "# Performance Report Quarter 2 2024/25\n\n\
 Ref\tMeasure\tQ2 2024/25\tPrevious quarter\tTarget\tStatus\n\
 M1\tHomes built\t412\tawaited\t400\tExceeded\n";
-    let read = |council: &str| {
-        let ctx = ReportContext {
-            council_code: council,
-            council_name: None,
-            document_sha256: "00000000000000000000",
-            layout: "auto",
-            vocabulary: &vocab,
-        };
-        extract(text, &ctx).expect("a report")
-    };
+    let read = |council: &str| extract(text, &context(council, &vocab)).expect("a report");
     let own = read("E07000138");
     assert_eq!(own.observations.len(), 1);
     assert_eq!(own.observations[0].rating, Some(Rating::Green));

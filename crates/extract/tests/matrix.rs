@@ -12,8 +12,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::relayout::{Transform, ALL};
-use common::{facts, read};
-use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
+use common::{facts, read, read_document};
 use lapis_model::Vocabulary;
 
 const REPORTS: &[(&str, &str)] = &[
@@ -25,15 +24,7 @@ const REPORTS: &[(&str, &str)] = &[
 ];
 
 fn read_facts(text: &str, council: &str) -> BTreeSet<String> {
-    let ctx = ReportContext {
-        council_code: council,
-        council_name: None,
-        document_sha256: "00000000000000000000",
-        layout: "auto",
-        vocabulary: Vocabulary::builtin(),
-    };
-    let decoded = decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("text");
-    match extract(decoded, &ctx) {
+    match read_document(text.as_bytes(), council, Vocabulary::builtin()) {
         Ok(x) => facts(&x).into_iter().collect(),
         Err(_) => BTreeSet::new(),
     }

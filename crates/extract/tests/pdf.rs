@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{facts, report_path};
-use lapis_extract::{document_text, extract, ExtractError, ReportContext, DEFAULT_MAX_BYTES};
+use common::{facts, read_document, report_path};
+use lapis_extract::ExtractError;
 use lapis_model::Vocabulary;
 
 fn render(text_path: &Path, out: &Path, extra: &[&str]) {
@@ -33,15 +33,8 @@ fn render(text_path: &Path, out: &Path, extra: &[&str]) {
 }
 
 fn read(bytes: &[u8], council: &str) -> Result<BTreeSet<String>, ExtractError> {
-    let ctx = ReportContext {
-        council_code: council,
-        council_name: None,
-        document_sha256: "00000000000000000000",
-        layout: "auto",
-        vocabulary: Vocabulary::builtin(),
-    };
-    let text = document_text(bytes, DEFAULT_MAX_BYTES)?;
-    Ok(facts(&extract(&text, &ctx)?).into_iter().collect())
+    let x = read_document(bytes, council, Vocabulary::builtin())?;
+    Ok(facts(&x).into_iter().collect())
 }
 
 fn same_facts_as_text(text_path: PathBuf, council: &str) {

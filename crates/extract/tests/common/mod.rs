@@ -5,8 +5,8 @@ pub mod relayout;
 
 use std::path::{Path, PathBuf};
 
-use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
-use lapis_model::Extraction;
+use lapis_extract::{document_text, extract, ExtractError, ReportContext, DEFAULT_MAX_BYTES};
+use lapis_model::{Extraction, Vocabulary};
 
 /// `../shared/reports/<name>`: the real reports, read in place and never copied here.
 pub fn report_path(name: &str) -> PathBuf {
@@ -21,20 +21,30 @@ pub fn read(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Extracts a report's text, which must be one.
-pub fn run(text: &str, council: &str) -> Extraction {
-    let ctx = ReportContext {
+/// The context the tests read a document in: a council, a vocabulary, auto layout.
+pub fn context<'a>(council: &'a str, vocabulary: &'a Vocabulary) -> ReportContext<'a> {
+    ReportContext {
         council_code: council,
         council_name: None,
         document_sha256: "00000000000000000000",
         layout: "auto",
-        vocabulary: lapis_model::Vocabulary::builtin(),
-    };
-    extract(
-        decode(text.as_bytes(), DEFAULT_MAX_BYTES).expect("text"),
-        &ctx,
-    )
-    .expect("a report")
+        vocabulary,
+    }
+}
+
+/// Reads a document of any kind lapis reads (text, HTML page, PDF) as a report.
+pub fn read_document(
+    bytes: &[u8],
+    council: &str,
+    vocabulary: &Vocabulary,
+) -> Result<Extraction, ExtractError> {
+    let text = document_text(bytes, DEFAULT_MAX_BYTES)?;
+    extract(&text, &context(council, vocabulary))
+}
+
+/// Extracts a report's text, which must be one.
+pub fn run(text: &str, council: &str) -> Extraction {
+    read_document(text.as_bytes(), council, Vocabulary::builtin()).expect("a report")
 }
 
 /// Every fact of an extraction, in a form that does not depend on line numbers or order.
