@@ -43,7 +43,7 @@ pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
 pub enum ExtractError {
     #[error("the document is empty")]
     Empty,
-    #[error("the document is a PDF; lapis reads the text extracted from a report (for example with pdftotext)")]
+    #[error("the document is a PDF, not text (PDFs are read through document_text)")]
     Pdf,
     #[error(
         "the document is an HTML page that holds no report: no measure or objective table, no rated deliverable (an error page, a login page or a link to the report?)"

@@ -227,8 +227,6 @@ pub struct Vocabulary {
     directions: Vec<(String, Direction)>,
     furniture: Vec<String>,
     councils: BTreeMap<String, (BTreeMap<String, Rating>, Vec<String>)>,
-    /// SHA-256 of the file's text: an extraction records which vocabulary read it.
-    pub digest: String,
 }
 
 /// Lower-cases a header, collapses its spaces and drops a trailing colon and surrounding
@@ -321,7 +319,6 @@ impl Vocabulary {
                 r
             })
             .collect();
-        use sha2::Digest;
         let index = RuleIndex::new(&columns);
         Ok(Vocabulary {
             index,
@@ -355,7 +352,6 @@ impl Vocabulary {
                 .map(|w| normalise_word(w))
                 .collect(),
             councils,
-            digest: hex::encode(sha2::Sha256::digest(text.as_bytes())),
         })
     }
 
