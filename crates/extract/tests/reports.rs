@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{read, run};
-use lapis_extract::{decode, extract, ReportContext, DEFAULT_MAX_BYTES};
+use common::{context, read, run};
+use lapis_extract::{decode, extract, DEFAULT_MAX_BYTES};
 use lapis_model::{Extraction, ObjectiveKind, Rating};
 
 fn obs<'a>(x: &'a Extraction, name: &str, period: &str) -> &'a lapis_model::Observation {
@@ -499,13 +499,7 @@ fn bad_input_is_refused_clearly() {
         Err(ExtractError::Pdf)
     );
     // An HTML page that shows no report (an error or login page) is refused as such.
-    let ctx = ReportContext {
-        council_code: "E06000015",
-        council_name: None,
-        document_sha256: "00",
-        layout: "auto",
-        vocabulary: lapis_model::Vocabulary::builtin(),
-    };
+    let ctx = context("E06000015", lapis_model::Vocabulary::builtin());
     for page in [
         "<html><head></head></html>",
         "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>",
@@ -536,13 +530,6 @@ fn bad_input_is_refused_clearly() {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let ctx = ReportContext {
-            council_code: "E06000015",
-            council_name: None,
-            document_sha256: "00",
-            layout: "auto",
-            vocabulary: lapis_model::Vocabulary::builtin(),
-        };
         let _ = extract(&text[..end], &ctx);
     }
 }

@@ -293,6 +293,26 @@ fn column_widths(block: &[Vec<String>], cap: usize) -> Vec<usize> {
         .collect()
 }
 
+/// A row's cells word-wrapped to their column widths, as the physical lines that print it: each
+/// line holds every column's part, padded to `width + gutter`.
+fn wrapped_lines(row: &[String], widths: &[usize], gutter: usize) -> Vec<Vec<String>> {
+    let wrapped: Vec<Vec<String>> = widths
+        .iter()
+        .enumerate()
+        .map(|(c, w)| wrap(&plain(row.get(c).map_or("", String::as_str)), *w))
+        .collect();
+    let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+    (0..height)
+        .map(|k| {
+            wrapped
+                .iter()
+                .zip(widths)
+                .map(|(lines, w)| pad(lines.get(k).map_or("", String::as_str), w + gutter))
+                .collect()
+        })
+        .collect()
+}
+
 fn pad(s: &str, w: usize) -> String {
     format!("{s:<w$}")
 }
@@ -311,18 +331,7 @@ fn grid_block(block: &[Vec<String>]) -> Vec<String> {
     };
     let mut out = vec![rule('-')];
     for (n, row) in block.iter().enumerate() {
-        let wrapped: Vec<Vec<String>> = widths
-            .iter()
-            .enumerate()
-            .map(|(c, w)| wrap(&plain(row.get(c).map_or("", String::as_str)), *w))
-            .collect();
-        let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
-        for k in 0..height {
-            let parts: Vec<String> = wrapped
-                .iter()
-                .zip(&widths)
-                .map(|(lines, w)| pad(lines.get(k).map_or("", String::as_str), *w))
-                .collect();
+        for parts in wrapped_lines(row, &widths, 0) {
             out.push(format!("| {} |", parts.join(" | ")));
         }
         out.push(rule(if n == 0 { '=' } else { '-' }));
@@ -342,19 +351,8 @@ fn fixed_block(block: &[Vec<String>]) -> Vec<String> {
             out.push(plain(&row[0]));
             continue;
         }
-        let wrapped: Vec<Vec<String>> = widths
-            .iter()
-            .enumerate()
-            .map(|(c, w)| wrap(&plain(row.get(c).map_or("", String::as_str)), *w))
-            .collect();
-        let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
-        for k in 0..height {
-            let line: String = wrapped
-                .iter()
-                .zip(&widths)
-                .map(|(lines, w)| pad(lines.get(k).map_or("", String::as_str), *w + 3))
-                .collect();
-            out.push(line.trim_end().to_string());
+        for parts in wrapped_lines(row, &widths, 3) {
+            out.push(parts.concat().trim_end().to_string());
         }
     }
     out
