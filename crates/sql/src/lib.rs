@@ -149,10 +149,12 @@ fn columns(table: &str, overrides: &[(&str, &str)]) -> String {
 
 /// Counts that fit 32 bits are exposed as INT (BI tools map BIGINT to decimals or longs).
 /// `documents.bytes` stays BIGINT: a size, which may pass 2 GiB once limits are raised.
-const INT_COUNTS: [(&str, &str); 4] = [
+const INT_COUNTS: [(&str, &str); 6] = [
     ("count", "CAST(t.count AS INT)"),
     ("documents_seen", "CAST(t.documents_seen AS INT)"),
     ("documents_new", "CAST(t.documents_new AS INT)"),
+    ("documents_unchanged", "CAST(t.documents_unchanged AS INT)"),
+    ("documents_failed", "CAST(t.documents_failed AS INT)"),
     ("events_appended", "CAST(t.events_appended AS INT)"),
 ];
 
@@ -239,6 +241,11 @@ pub async fn session(
         format!(
             "CREATE VIEW job_runs AS SELECT {} FROM raw_job_runs t WHERE true{}",
             columns("job_runs", &INT_COUNTS),
+            recorded("t")
+        ),
+        format!(
+            "CREATE VIEW fetches AS SELECT {} FROM raw_fetches t WHERE true{}",
+            columns("fetches", &[]),
             recorded("t")
         ),
         format!(

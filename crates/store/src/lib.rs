@@ -30,8 +30,8 @@ pub mod schema;
 mod warehouse;
 
 pub use warehouse::{
-    Appended, Clock, Correction, ExtractionRecord, ExtractionUnit, FixedClock, SteppingClock,
-    SystemClock, Warehouse, WAREHOUSE_FORMAT,
+    Appended, Clock, Correction, ExtractionRecord, ExtractionUnit, Fetch, FixedClock, JobRun,
+    SteppingClock, SystemClock, Warehouse, WAREHOUSE_FORMAT,
 };
 
 /// Errors of the warehouse. Bad input is kept apart from storage faults.

@@ -16,7 +16,7 @@ use crate::ExtractionUnit;
 
 /// The event tables. `reports` comes first: a reader loads it before the others, so that every
 /// report it sees has all its events in the tables it loads next (`reports` is committed last).
-pub const TABLES: [&str; 8] = [
+pub const TABLES: [&str; 9] = [
     "reports",
     "documents",
     "observations",
@@ -25,6 +25,7 @@ pub const TABLES: [&str; 8] = [
     "parse_issues",
     "job_runs",
     "corrections",
+    "fetches",
 ];
 
 fn ts() -> DataType {
@@ -150,6 +151,30 @@ pub fn schema(table: &str) -> SchemaRef {
             Field::new("events_appended", Int64, true),
             s("error"),
             Field::new("recorded_at", ts(), false),
+            // Format 3: what started the run (schedule, catch-up, manual) and the documents it
+            // found unchanged or could not ingest.
+            s("trigger"),
+            Field::new("documents_unchanged", Int64, true),
+            Field::new("documents_failed", Int64, true),
+        ],
+        // One row per document a job fetched with a body, or failed to fetch or ingest: the
+        // validators a later conditional GET sends, and what became of the document.
+        "fetches" => vec![
+            Field::new("fetch_id", Utf8, false),
+            s("run_id"),
+            s("job"),
+            Field::new("url", Utf8, false),
+            s("final_url"),
+            Field::new("fetched_at", ts(), true),
+            Field::new("http_status", Int32, true),
+            s("outcome"),
+            s("sha256"),
+            Field::new("bytes", Int64, true),
+            s("etag"),
+            s("last_modified"),
+            s("report_id"),
+            s("error"),
+            Field::new("recorded_at", ts(), false),
         ],
         // A correction an operator made to a document's reading (a wrong council), with the
         // extraction it superseded and the one that replaced it.
@@ -187,6 +212,46 @@ pub fn correction_batch(c: &crate::Correction, recorded_at: DateTime<Utc>) -> Re
     b.str(7, Some(&c.reason));
     b.str(8, Some(&c.operator));
     b.ts(9, Some(recorded_at));
+    b.finish()
+}
+
+/// One `job_runs` row (see [`crate::JobRun`]).
+pub fn job_run_batch(r: &crate::JobRun, recorded_at: DateTime<Utc>) -> RecordBatch {
+    let mut b = Batch::new("job_runs");
+    b.str(0, Some(&r.run_id));
+    b.str(1, Some(&r.job));
+    b.ts(2, Some(r.started_at));
+    b.ts(3, Some(r.finished_at));
+    b.str(4, Some(&r.status));
+    b.i64(5, Some(r.documents_seen as i64));
+    b.i64(6, Some(r.documents_new as i64));
+    b.i64(7, Some(r.events_appended as i64));
+    b.str(8, r.error.as_deref());
+    b.ts(9, Some(recorded_at));
+    b.str(10, Some(&r.trigger));
+    b.i64(11, Some(r.documents_unchanged as i64));
+    b.i64(12, Some(r.documents_failed as i64));
+    b.finish()
+}
+
+/// One `fetches` row (see [`crate::Fetch`]).
+pub fn fetch_batch(f: &crate::Fetch, recorded_at: DateTime<Utc>) -> RecordBatch {
+    let mut b = Batch::new("fetches");
+    b.str(0, Some(&f.fetch_id));
+    b.str(1, Some(&f.run_id));
+    b.str(2, Some(&f.job));
+    b.str(3, Some(&f.url));
+    b.str(4, f.final_url.as_deref());
+    b.ts(5, Some(f.fetched_at));
+    b.i32(6, f.http_status.map(i32::from));
+    b.str(7, Some(&f.outcome));
+    b.str(8, f.sha256.as_deref());
+    b.i64(9, f.bytes.map(|n| n as i64));
+    b.str(10, f.etag.as_deref());
+    b.str(11, f.last_modified.as_deref());
+    b.str(12, f.report_id.as_deref());
+    b.str(13, f.error.as_deref());
+    b.ts(14, Some(recorded_at));
     b.finish()
 }
 

@@ -17,13 +17,14 @@ use lapis_model::{DocumentMeta, Extraction};
 use tracing::{info, instrument, warn};
 use url::Url;
 
-use crate::schema::{batches, correction_batch, schema, TABLES};
+use crate::schema::{batches, correction_batch, fetch_batch, job_run_batch, schema, TABLES};
 use crate::{StoreError, StoreResult};
 
 /// Version of the warehouse layout this lapis writes; a warehouse with a larger number is
-/// refused. Format 2 added the `corrections` table and the extraction columns of `reports`; a
-/// writer upgrades a format-1 warehouse in place (new table, new nullable columns).
-pub const WAREHOUSE_FORMAT: u32 = 2;
+/// refused. Format 2 added the `corrections` table and the extraction columns of `reports`;
+/// format 3 the `fetches` table and the trigger and document counts of `job_runs`. A writer
+/// upgrades an older warehouse in place (new tables, new nullable columns).
+pub const WAREHOUSE_FORMAT: u32 = 3;
 
 const MARKER: &str = "_lapis.json";
 const LOCK: &str = "_lapis.lock";
@@ -633,6 +634,234 @@ impl Warehouse {
             .await
             .map_err(Self::delta_err("corrections"))?;
         Ok(())
+    }
+}
+
+/// One run of a fetch job, as `job_runs` records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRun {
+    pub run_id: String,
+    pub job: String,
+    /// What started it: `schedule`, `catch-up` or `manual`.
+    pub trigger: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// `succeeded`, `failed`, `partial` or `skipped`.
+    pub status: String,
+    pub documents_seen: u64,
+    pub documents_new: u64,
+    pub documents_unchanged: u64,
+    pub documents_failed: u64,
+    pub events_appended: u64,
+    pub error: Option<String>,
+}
+
+/// One document a job fetched (or failed to fetch or ingest), as `fetches` records it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Fetch {
+    pub fetch_id: String,
+    pub run_id: String,
+    pub job: String,
+    pub url: String,
+    pub final_url: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+    pub http_status: Option<u16>,
+    /// `new`, `unchanged`, `not_extracted` (archived, but lapis cannot read it) or `failed`.
+    pub outcome: String,
+    pub sha256: Option<String>,
+    pub bytes: Option<u64>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub report_id: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Warehouse {
+    /// Appends one row to a table, once: the commit carries the application transaction
+    /// `app_id`, and a table that already has it is left alone.
+    async fn append_once(
+        &self,
+        table: &str,
+        app_id: String,
+        batch: deltalake::arrow::array::RecordBatch,
+    ) -> StoreResult<()> {
+        self.writable()?;
+        let t = self.table(table).await?;
+        if self.txn_version(&t, &app_id).await?.is_some() {
+            return Ok(());
+        }
+        t.write(vec![batch])
+            .with_save_mode(SaveMode::Append)
+            .with_commit_properties(
+                CommitProperties::default()
+                    .with_application_transaction(Transaction::new(app_id, 1)),
+            )
+            .await
+            .map_err(Self::delta_err(table))?;
+        Ok(())
+    }
+
+    /// Records a job run (once per run id).
+    pub async fn append_job_run(&self, run: &JobRun) -> StoreResult<()> {
+        let batch = job_run_batch(run, self.clock.now());
+        self.append_once("job_runs", format!("lapis-run-{}", run.run_id), batch)
+            .await
+    }
+
+    /// Records a fetch (once per fetch id).
+    pub async fn append_fetch(&self, fetch: &Fetch) -> StoreResult<()> {
+        let batch = fetch_batch(fetch, self.clock.now());
+        self.append_once("fetches", format!("lapis-fetch-{}", fetch.fetch_id), batch)
+            .await
+    }
+
+    /// Runs one query over the named tables (registered under their own names).
+    async fn select(
+        &self,
+        tables: &[&str],
+        sql: &str,
+    ) -> StoreResult<Vec<deltalake::arrow::array::RecordBatch>> {
+        use deltalake::datafusion::prelude::SessionContext;
+        let engine = |e: deltalake::datafusion::error::DataFusionError| StoreError::Warehouse {
+            location: self.location.clone(),
+            message: format!("reading {}: {e}", tables.join(", ")),
+        };
+        let ctx = SessionContext::new();
+        for name in tables {
+            let table = self.table(name).await?;
+            table
+                .update_datafusion_session(&ctx.state())
+                .map_err(Self::delta_err(name))?;
+            let provider = table.table_provider().await.map_err(engine)?;
+            ctx.register_table(*name, provider).map_err(engine)?;
+        }
+        ctx.sql(sql)
+            .await
+            .map_err(engine)?
+            .collect()
+            .await
+            .map_err(engine)
+    }
+
+    /// The latest fetch of each URL that returned a document (HTTP 200, or a file read), for
+    /// conditional requests and to tell a known document from a new one.
+    pub async fn last_fetches(&self) -> StoreResult<Vec<Fetch>> {
+        let batches = self
+            .select(
+                &["fetches"],
+                "SELECT fetch_id, run_id, job, url, final_url, fetched_at, http_status, outcome, \
+                 sha256, bytes, etag, last_modified, report_id, error FROM ( \
+                 SELECT *, ROW_NUMBER() OVER (PARTITION BY url ORDER BY fetched_at DESC, recorded_at DESC) AS n \
+                 FROM fetches WHERE sha256 IS NOT NULL) WHERE n = 1 ORDER BY url",
+            )
+            .await?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let c = Columns::new(b, &self.location)?;
+            for row in 0..b.num_rows() {
+                out.push(Fetch {
+                    fetch_id: c.text(0, row).unwrap_or_default(),
+                    run_id: c.text(1, row).unwrap_or_default(),
+                    job: c.text(2, row).unwrap_or_default(),
+                    url: c.text(3, row).unwrap_or_default(),
+                    final_url: c.text(4, row),
+                    fetched_at: c.time(5, row).unwrap_or_default(),
+                    http_status: c.int(6, row).and_then(|n| u16::try_from(n).ok()),
+                    outcome: c.text(7, row).unwrap_or_default(),
+                    sha256: c.text(8, row),
+                    bytes: c.int(9, row).and_then(|n| u64::try_from(n).ok()),
+                    etag: c.text(10, row),
+                    last_modified: c.text(11, row),
+                    report_id: c.text(12, row),
+                    error: c.text(13, row),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every job run, oldest first.
+    pub async fn job_runs(&self) -> StoreResult<Vec<JobRun>> {
+        let batches = self
+            .select(
+                &["job_runs"],
+                "SELECT run_id, job, COALESCE(trigger, 'manual'), started_at, finished_at, status, \
+                 documents_seen, documents_new, COALESCE(documents_unchanged, 0), \
+                 COALESCE(documents_failed, 0), events_appended, error \
+                 FROM job_runs ORDER BY started_at, recorded_at",
+            )
+            .await?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let c = Columns::new(b, &self.location)?;
+            let n = |i, row| c.int(i, row).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+            for row in 0..b.num_rows() {
+                out.push(JobRun {
+                    run_id: c.text(0, row).unwrap_or_default(),
+                    job: c.text(1, row).unwrap_or_default(),
+                    trigger: c.text(2, row).unwrap_or_default(),
+                    started_at: c.time(3, row).unwrap_or_default(),
+                    finished_at: c.time(4, row).unwrap_or_default(),
+                    status: c.text(5, row).unwrap_or_default(),
+                    documents_seen: n(6, row),
+                    documents_new: n(7, row),
+                    documents_unchanged: n(8, row),
+                    documents_failed: n(9, row),
+                    events_appended: n(10, row),
+                    error: c.text(11, row),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The columns of a query result, cast to text, 64-bit integers and times.
+struct Columns {
+    cols: Vec<deltalake::arrow::array::ArrayRef>,
+}
+
+impl Columns {
+    fn new(batch: &deltalake::arrow::array::RecordBatch, location: &str) -> StoreResult<Columns> {
+        use deltalake::arrow::compute::cast;
+        use deltalake::arrow::datatypes::{DataType, TimeUnit};
+        let cols = batch
+            .columns()
+            .iter()
+            .map(|col| {
+                let to = match col.data_type() {
+                    DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                        DataType::Int64
+                    }
+                    DataType::Timestamp(..) => {
+                        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+                    }
+                    _ => DataType::Utf8,
+                };
+                cast(col, &to).map_err(|e| StoreError::Warehouse {
+                    location: location.into(),
+                    message: format!("reading a column: {e}"),
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(Columns { cols })
+    }
+    fn text(&self, i: usize, row: usize) -> Option<String> {
+        use deltalake::arrow::array::{Array, StringArray};
+        let c = self.cols[i].as_any().downcast_ref::<StringArray>()?;
+        (!c.is_null(row)).then(|| c.value(row).to_string())
+    }
+    fn int(&self, i: usize, row: usize) -> Option<i64> {
+        use deltalake::arrow::array::{Array, Int64Array};
+        let c = self.cols[i].as_any().downcast_ref::<Int64Array>()?;
+        (!c.is_null(row)).then(|| c.value(row))
+    }
+    fn time(&self, i: usize, row: usize) -> Option<DateTime<Utc>> {
+        use deltalake::arrow::array::{Array, TimestampMicrosecondArray};
+        let c = self.cols[i]
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()?;
+        (!c.is_null(row)).then(|| DateTime::from_timestamp_micros(c.value(row)))?
     }
 }
 

@@ -1,0 +1,145 @@
+//! `lapis.toml`: the configuration of `lapis run` and the `lapis serve` daemon. Every field
+//! has a default, so an absent file means the defaults; unknown fields are errors.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The daemon's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Warehouse directory (or object-store URL). Relative to the configuration file.
+    pub warehouse: String,
+    /// Directory of job files. Relative to the configuration file.
+    pub jobs: PathBuf,
+    pub fetch: FetchPolicy,
+    pub schedule: ScheduleConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            warehouse: "./warehouse".into(),
+            jobs: PathBuf::from("jobs"),
+            fetch: FetchPolicy::default(),
+            schedule: ScheduleConfig::default(),
+        }
+    }
+}
+
+/// How documents are fetched.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetchPolicy {
+    /// Seconds to wait for a connection.
+    pub connect_timeout_secs: f64,
+    /// Seconds for a whole request, body included.
+    pub timeout_secs: f64,
+    /// Largest document accepted, in bytes; a larger body is refused while it streams.
+    pub max_bytes: usize,
+    /// Attempts per request on network errors, 429 and 5xx (other 4xx are never retried).
+    pub max_attempts: u32,
+    /// First retry delay, in milliseconds; it doubles per attempt, with jitter.
+    pub backoff_initial_ms: u64,
+    /// Longest retry delay, in milliseconds.
+    pub backoff_max_ms: u64,
+    /// A Retry-After longer than this (seconds) fails the request instead of waiting.
+    pub retry_after_max_secs: u64,
+    /// Redirects followed per request.
+    pub max_redirects: usize,
+    /// Milliseconds between two requests to one host.
+    pub host_delay_ms: u64,
+}
+
+impl Default for FetchPolicy {
+    fn default() -> Self {
+        FetchPolicy {
+            connect_timeout_secs: 10.0,
+            timeout_secs: 120.0,
+            max_bytes: lapis_extract::DEFAULT_MAX_BYTES,
+            max_attempts: 4,
+            backoff_initial_ms: 1_000,
+            backoff_max_ms: 60_000,
+            retry_after_max_secs: 300,
+            max_redirects: 5,
+            host_delay_ms: 1_000,
+        }
+    }
+}
+
+impl FetchPolicy {
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.connect_timeout_secs.max(0.001))
+    }
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout_secs.max(0.001))
+    }
+}
+
+/// How `lapis serve` runs the schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// Run the schedule at all (false: `lapis serve` only serves).
+    pub enabled: bool,
+    /// At start-up, run once each job whose scheduled time passed while the daemon was down.
+    pub catch_up: bool,
+    /// Seconds a shutdown waits for runs in progress to finish their current document.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            enabled: true,
+            catch_up: true,
+            shutdown_grace_secs: 60,
+        }
+    }
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}{}: {message}", if *line > 0 { format!(" line {line}") } else { String::new() })]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl Config {
+    /// Reads `path`; relative paths in it are taken from the file's directory.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0),
+            message: e.message().trim().to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        if !config.warehouse.contains("://") && Path::new(&config.warehouse).is_relative() {
+            config.warehouse = base.join(&config.warehouse).display().to_string();
+        }
+        if config.jobs.is_relative() {
+            config.jobs = base.join(&config.jobs);
+        }
+        if config.fetch.max_attempts == 0 {
+            return Err(ConfigError {
+                file,
+                line: 0,
+                message: "fetch.max_attempts must be at least 1".into(),
+            });
+        }
+        Ok(config)
+    }
+}

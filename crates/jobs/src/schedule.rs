@@ -1,0 +1,245 @@
+//! The schedule of `lapis serve`, on `tokio-cron-scheduler`, with its known flaws designed
+//! around:
+//! - it starts a job's handler on every tick even while the previous run is still going: each
+//!   job has a lock, and a tick that finds it taken is recorded as a `skipped` run;
+//! - it keeps no memory across restarts: at start-up each job whose scheduled time passed
+//!   since its last recorded run is run once (`catch-up`);
+//! - its time-zone jobs freeze the UTC offset when they are created (upstream issue #107):
+//!   schedules are in UTC, always;
+//! - a panic in a handler would end that run silently: each run is its own task, and a panic
+//!   is recorded as a failed run while the daemon lives on.
+//!
+//! Runs of different jobs take turns at the warehouse (one writer), in this process through
+//! an async lock and across processes through the warehouse's lock file.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use lapis_model::Vocabulary;
+use lapis_store::{JobRun, SystemClock, Warehouse};
+use tokio::sync::{watch, Mutex};
+use tracing::{error, info, warn};
+
+use crate::config::Config;
+use crate::fetch::Fetcher;
+use crate::job::Job;
+use crate::run::{run_id, run_job, Progress, RunContext, Trigger};
+
+/// The state the schedule's handlers share.
+struct Shared {
+    config: Config,
+    fetcher: Fetcher,
+    vocabulary: Vocabulary,
+    lock_wait: Duration,
+    /// One writer at a time in this process.
+    writer: Mutex<()>,
+    /// Held while a job runs.
+    running: HashMap<String, Arc<Mutex<()>>>,
+    cancel: watch::Receiver<bool>,
+    progress: Box<dyn Fn(Progress) + Send + Sync>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("the scheduler: {0}")]
+    Scheduler(String),
+    #[error("{0}")]
+    Fetcher(String),
+}
+
+impl Shared {
+    /// Records a run that did not happen (skipped) or ended in a panic.
+    async fn record(&self, run: &JobRun) {
+        let _w = self.writer.lock().await;
+        let wh = Warehouse::open_writer(&self.config.warehouse, Box::new(SystemClock), self.lock_wait).await;
+        match wh {
+            Ok(wh) => {
+                if let Err(e) = wh.append_job_run(run).await {
+                    error!(job = %run.job, error = %e, "Cannot record the run.");
+                }
+            }
+            Err(e) => error!(job = %run.job, error = %e, "Cannot record the run."),
+        }
+        (self.progress)(Progress::Finished(run.clone()));
+    }
+
+    /// One tick of a job's schedule (or its catch-up): runs it unless it is running already.
+    async fn tick(self: Arc<Self>, job: Arc<Job>, trigger: Trigger) {
+        if *self.cancel.borrow() {
+            return;
+        }
+        let Some(lock) = self.running.get(&job.name).cloned() else {
+            return;
+        };
+        let now = Utc::now();
+        let Ok(guard) = lock.try_lock_owned() else {
+            warn!(job = %job.name, "Skipped a tick: the previous run is still going.");
+            let run = JobRun {
+                run_id: run_id(&job.name, now),
+                job: job.name.clone(),
+                trigger: trigger.as_str().into(),
+                started_at: now,
+                finished_at: now,
+                status: "skipped".into(),
+                documents_seen: 0,
+                documents_new: 0,
+                documents_unchanged: 0,
+                documents_failed: 0,
+                events_appended: 0,
+                error: Some("the previous run of this job was still going".into()),
+            };
+            self.record(&run).await;
+            return;
+        };
+        let shared = self.clone();
+        let task_job = job.clone();
+        let task = tokio::spawn(async move {
+            let _w = shared.writer.lock().await;
+            let ctx = RunContext {
+                warehouse: &shared.config.warehouse,
+                fetcher: &shared.fetcher,
+                vocabulary: &shared.vocabulary,
+                lock_wait: shared.lock_wait,
+                cancel: shared.cancel.clone(),
+                progress: shared.progress.as_ref(),
+            };
+            run_job(&task_job, trigger, &ctx).await
+        });
+        if let Err(e) = task.await {
+            let message = if e.is_panic() {
+                let p = e.into_panic();
+                let text = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "a panic".into());
+                format!("the run panicked: {text}")
+            } else {
+                "the run was cancelled".to_string()
+            };
+            error!(job = %job.name, %message, "Run failed.");
+            let run = JobRun {
+                run_id: run_id(&job.name, now),
+                job: job.name.clone(),
+                trigger: trigger.as_str().into(),
+                started_at: now,
+                finished_at: Utc::now(),
+                status: "failed".into(),
+                documents_seen: 0,
+                documents_new: 0,
+                documents_unchanged: 0,
+                documents_failed: 0,
+                events_appended: 0,
+                error: Some(message),
+            };
+            self.record(&run).await;
+        }
+        drop(guard);
+    }
+}
+
+/// The jobs whose scheduled time passed since their last recorded run (of any trigger). A
+/// job that never ran is not caught up: `lapis run` starts it.
+pub fn missed<'a>(jobs: &'a [Job], runs: &[JobRun], now: chrono::DateTime<Utc>) -> Vec<&'a Job> {
+    jobs.iter()
+        .filter(|j| j.enabled)
+        .filter(|j| {
+            let last = runs
+                .iter()
+                .filter(|r| r.job == j.name)
+                .map(|r| r.started_at)
+                .max();
+            last.and_then(|t| j.next_after(t)).is_some_and(|due| due <= now)
+        })
+        .collect()
+}
+
+/// The daemon's scheduling half: runs `jobs` on their schedules until `shutdown` resolves,
+/// then stops taking ticks, tells runs in progress to stop after their current document, and
+/// waits for them (up to `schedule.shutdown_grace_secs`).
+pub async fn serve(
+    config: Config,
+    jobs: Vec<Job>,
+    vocabulary: Vocabulary,
+    lock_wait: Duration,
+    progress: Box<dyn Fn(Progress) + Send + Sync>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ServeError> {
+    use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
+    let fetcher = Fetcher::new(&config.fetch).map_err(ServeError::Fetcher)?;
+    let (cancel_tx, cancel) = watch::channel(false);
+    let jobs: Vec<Arc<Job>> = jobs.into_iter().filter(|j| j.enabled).map(Arc::new).collect();
+    let shared = Arc::new(Shared {
+        running: jobs
+            .iter()
+            .map(|j| (j.name.clone(), Arc::new(Mutex::new(()))))
+            .collect(),
+        config: config.clone(),
+        fetcher,
+        vocabulary,
+        lock_wait,
+        writer: Mutex::new(()),
+        cancel,
+        progress,
+    });
+    let scheduler = |e: tokio_cron_scheduler::JobSchedulerError| ServeError::Scheduler(e.to_string());
+    let mut sched = JobScheduler::new().await.map_err(scheduler)?;
+    if config.schedule.enabled {
+        for job in &jobs {
+            let (shared, job2) = (shared.clone(), job.clone());
+            let cron = CronJob::new_async(job.schedule.as_str(), move |_id, _lock| {
+                let (shared, job) = (shared.clone(), job2.clone());
+                Box::pin(async move {
+                    shared.tick(job, Trigger::Schedule).await;
+                })
+            })
+            .map_err(scheduler)?;
+            sched.add(cron).await.map_err(scheduler)?;
+            info!(job = %job.name, schedule = %job.schedule, next = ?job.next_after(Utc::now()), "Scheduled.");
+        }
+        if config.schedule.catch_up {
+            let runs = match Warehouse::open_reader(&config.warehouse).await {
+                Ok(wh) => wh.job_runs().await.unwrap_or_else(|e| {
+                    warn!(error = %e, "Cannot read job_runs; nothing is caught up.");
+                    Vec::new()
+                }),
+                Err(_) => Vec::new(),
+            };
+            let plain: Vec<Job> = jobs.iter().map(|j| (**j).clone()).collect();
+            for job in missed(&plain, &runs, Utc::now()) {
+                info!(job = %job.name, "Catching up a run missed while the daemon was down.");
+                if let Some(job) = jobs.iter().find(|j| j.name == job.name) {
+                    tokio::spawn(shared.clone().tick(job.clone(), Trigger::CatchUp));
+                }
+            }
+        }
+        sched.start().await.map_err(scheduler)?;
+    }
+    shutdown.await;
+    info!("Shutting down: no new runs; runs in progress stop after their current document.");
+    let _ = cancel_tx.send(true);
+    if let Err(e) = sched.shutdown().await {
+        warn!(error = %e, "The scheduler did not stop cleanly.");
+    }
+    let grace = Duration::from_secs(config.schedule.shutdown_grace_secs);
+    let wait_all = async {
+        for lock in shared.running.values() {
+            let _ = lock.lock().await;
+        }
+        // A skip or panic being recorded holds the writer.
+        let _ = shared.writer.lock().await;
+    };
+    if tokio::time::timeout(grace, wait_all).await.is_err() {
+        warn!(grace_secs = grace.as_secs(), "Runs still going at the end of the grace period; what they had not appended is left out.");
+    }
+    Ok(())
+}
