@@ -10,6 +10,8 @@ use datafusion::arrow::array::RecordBatch;
 use lapis_ingest::{IngestOutcome, IngestRequest, ReextractOutcome};
 use lapis_store::{SystemClock, Warehouse};
 
+mod jobs;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "lapis",
@@ -17,14 +19,17 @@ use lapis_store::{SystemClock, Warehouse};
     about = "Local Authority Performance Information Store"
 )]
 struct Cli {
-    /// Warehouse directory (or object-store URL).
-    #[arg(
-        long,
-        global = true,
-        env = "LAPIS_WAREHOUSE",
-        default_value = "./warehouse"
-    )]
-    warehouse: String,
+    /// Warehouse directory (or object-store URL) [default: the configuration's, else
+    /// ./warehouse].
+    #[arg(long, global = true, env = "LAPIS_WAREHOUSE")]
+    warehouse: Option<String>,
+    /// Configuration file of `lapis run` and `lapis serve` [default: ./lapis.toml when it
+    /// exists].
+    #[arg(long, global = true, env = "LAPIS_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory of job files [default: the configuration's, else ./jobs].
+    #[arg(long = "jobs-dir", global = true, env = "LAPIS_JOBS")]
+    jobs_dir: Option<PathBuf>,
     /// Directory of view files (*.sql) to use instead of the built-in views.
     #[arg(long, global = true, env = "LAPIS_QUERIES")]
     queries: Option<PathBuf>,
@@ -111,6 +116,18 @@ enum Command {
     /// Print the vocabulary reports are read with (the built-in catalog/columns.toml, or the
     /// --columns file after checking it), to copy and teach lapis a council's words.
     Vocabulary,
+    /// Run fetch jobs once, now (all enabled jobs, or the ones named), with progress.
+    Run {
+        /// Job names (default: every enabled job).
+        jobs: Vec<String>,
+    },
+    /// List or check the job files.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// The daemon: runs the jobs on their schedules (UTC) until SIGINT or SIGTERM.
+    Serve,
     /// Run SQL over the event tables and views.
     Query {
         sql: String,
@@ -135,6 +152,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsCommand {
+    /// Each job: its council, source, schedule, last run and result, next run.
+    List,
+    /// Check every job file without fetching anything.
+    Validate,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -490,7 +515,9 @@ async fn run(cli: Cli) -> Result<Status> {
         catalog: cli.catalog.clone(),
     };
     let lock_wait = std::time::Duration::from_secs(cli.lock_wait_secs);
-    let writer = || Warehouse::open_writer(&cli.warehouse, Box::new(SystemClock), lock_wait);
+    let config = jobs::config(&cli)?;
+    let warehouse = config.warehouse.clone();
+    let writer = || Warehouse::open_writer(&warehouse, Box::new(SystemClock), lock_wait);
     match &cli.command {
         Command::Ingest {
             files,
@@ -572,6 +599,20 @@ async fn run(cli: Cli) -> Result<Status> {
             );
             Ok(Status::Done)
         }
+        Command::Run { jobs: names } => {
+            let vocabulary = vocabulary(cli.columns.as_ref())?;
+            jobs::run(&config, names, &vocabulary, lock_wait).await
+        }
+        Command::Jobs {
+            command: JobsCommand::List,
+        } => jobs::list(&config).await,
+        Command::Jobs {
+            command: JobsCommand::Validate,
+        } => jobs::validate(&config),
+        Command::Serve => {
+            let vocabulary = vocabulary(cli.columns.as_ref())?;
+            jobs::serve(config, vocabulary.into_owned(), lock_wait).await
+        }
         Command::Vocabulary => {
             match cli.columns.as_ref() {
                 None => print!("{}", lapis_model::vocabulary::BUILTIN_TOML),
@@ -589,7 +630,7 @@ async fn run(cli: Cli) -> Result<Status> {
             as_of,
         } => {
             let as_of = as_of.as_deref().map(parse_as_of).transpose()?;
-            let wh = Warehouse::open_reader(&cli.warehouse).await?;
+            let wh = Warehouse::open_reader(&warehouse).await?;
             let ctx = lapis_sql::session(&wh, &defs, as_of).await?;
             let (schema, batches) = lapis_sql::query(&ctx, sql).await?;
             write_output(&schema, &batches, *format, out.as_ref())?;
@@ -603,7 +644,7 @@ async fn run(cli: Cli) -> Result<Status> {
             if !(0.0..=1.0).contains(min_score) {
                 bail!("--min-score must be between 0 and 1, not {min_score}");
             }
-            let wh = Warehouse::open_reader(&cli.warehouse).await?;
+            let wh = Warehouse::open_reader(&warehouse).await?;
             let ctx = lapis_sql::session(&wh, &defs, None).await?;
             let found = lapis_sql::aliases::suggest(&ctx, council.as_deref(), *min_score).await?;
             let (schema, batch) = lapis_sql::aliases::to_batch(&found)?;

@@ -142,7 +142,9 @@ pub async fn discover(job: &Job, fetcher: &Fetcher, today: NaiveDate) -> Result<
             Ok(found
                 .into_iter()
                 .map(|p| {
-                    let abs = std::path::absolute(&p).unwrap_or(p);
+                    let abs = std::fs::canonicalize(&p)
+                        .or_else(|_| std::path::absolute(&p))
+                        .unwrap_or(p);
                     Candidate {
                         uri: format!("file://{}", abs.display()),
                         title: None,
