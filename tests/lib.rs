@@ -75,7 +75,9 @@ impl Install {
             .env_remove("LAPIS_CATALOG")
             .env_remove("LAPIS_COLUMNS")
             .env_remove("LAPIS_WAREHOUSE")
-            .env_remove("LAPIS_FAILPOINT");
+            .env_remove("LAPIS_FAILPOINT")
+            .env_remove("LAPIS_CONFIG")
+            .env_remove("LAPIS_JOBS");
         c
     }
 

@@ -155,6 +155,11 @@ impl Server {
             .collect()
     }
 
+    /// How many requests for `path` arrived, answered or not yet.
+    pub fn arrived(&self, path: &str) -> usize {
+        self.state.lock().expect("state").hits.get(path).copied().unwrap_or(0)
+    }
+
     pub fn all_requests(&self) -> Vec<Request> {
         self.state.lock().expect("state").log.clone()
     }
