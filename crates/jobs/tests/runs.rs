@@ -355,6 +355,9 @@ async fn an_html_error_page_served_as_a_report_is_refused() {
     let job = urls_job(dir.path(), &[server.url("/q1.txt")]);
     let (r, _) = run(&job, &wh, &fast()).await;
     assert_failed_cleanly(&wh, &r, "refused: the document is an HTML page that holds no report").await;
+    // Its bytes were archived before it was read: the evidence of what the server sent.
+    let archived = std::fs::read_dir(wh.join("_documents")).expect("archive").count();
+    assert_eq!(archived, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -447,4 +450,56 @@ async fn a_local_directory_and_a_failed_document_among_good_ones() {
     // The good document is in, whole; nothing of the bad one.
     assert_eq!(one(&wh, "select count(*) from observations").await, "86");
     assert_eq!(one(&wh, "select count(*) from raw_reports").await, "1");
+}
+
+fn render_pdf(text: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> Vec<u8> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../extract/tests/pdf/render.py");
+    let run = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(text)
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed to render test PDFs: {e}"));
+    assert!(run.status.success(), "render.py failed (pip install fpdf2): {}", String::from_utf8_lossy(&run.stderr));
+    std::fs::read(out).expect("pdf")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pdf_report_is_read_and_a_scanned_one_is_archived_and_recorded_but_not_extracted() {
+    let dir = tempdir();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reports").join(Q1);
+    let pdf = render_pdf(&source, &dir.path().join("q1.pdf"), &[]);
+    let scan = render_pdf(std::path::Path::new("-"), &dir.path().join("scan.pdf"), &["--scan"]);
+    let server = Server::start();
+    let pdf_route = |body: Vec<u8>| Route::Doc { body, content_type: "application/pdf".into(), etag: None };
+    server.route("/q1.pdf", pdf_route(pdf.clone()));
+    server.route("/scan.pdf", pdf_route(scan.clone()));
+    let wh = wh(&dir);
+    let job = urls_job(dir.path(), &[server.url("/q1.pdf"), server.url("/scan.pdf")]);
+    let (r, _) = run(&job, &wh, &fast()).await;
+    assert_eq!((r.status.as_str(), r.documents_new, r.documents_failed), ("partial", 1, 1), "{r:?}");
+    let error = r.error.expect("error");
+    assert!(error.contains("scan.pdf: not extracted: the PDF has no text layer (2 pages of images, a scan?)"), "{error}");
+    let text = lapis_extract::document_text(&pdf, lapis_extract::DEFAULT_MAX_BYTES).expect("pdf text");
+    assert_eq!(
+        one(&wh, "select count(*) from observations").await,
+        observations_in(&text, "E10000007").to_string()
+    );
+    assert_eq!(one(&wh, "select media_type from documents").await, "application/pdf");
+    // The scan's bytes are kept, for a lapis that reads scans one day; no event refers to them.
+    use sha2::Digest;
+    let sha = hex::encode(sha2::Sha256::digest(&scan));
+    assert!(wh.join("_documents").join(&sha[..2]).join(&sha).is_file());
+    assert_eq!(
+        rows(&wh, "select outcome, sha256 from fetches order by url").await,
+        vec![format!("new|{}", hex::encode(sha2::Sha256::digest(&pdf))), format!("not_extracted|{sha}")]
+    );
+    assert_eq!(one(&wh, "select count(*) from raw_reports").await, "1");
+    // Next run: both are known (asked with If-Modified-Since, answered 304).
+    let (r, _) = run(&job, &wh, &fast()).await;
+    assert_eq!((r.status.as_str(), r.documents_unchanged, r.documents_failed), ("succeeded", 2, 0), "{r:?}");
+    let asked = server.requests("/scan.pdf");
+    assert_eq!(asked[1].status, 304);
+    assert_eq!(asked[1].headers["if-modified-since"], "Wed, 01 Oct 2025 08:00:00 GMT");
 }
