@@ -14,7 +14,9 @@ if [ -d ../shared/reports ]; then
   # it goes into a warehouse of its own, so the two readings of that quarter never mix.
   SAMPLE_WH="$WH-sample"
 fi
-cargo run -q -p lapis-cli -- --warehouse "$SAMPLE_WH" ingest samples/*.txt --council E10000007 --council-name "Derbyshire County Council"
+# The bundled samples come in through the offline fetch job (jobs/samples.toml), as a council's
+# shared directory would.
+cargo run -q -p lapis-cli -- --warehouse "$SAMPLE_WH" --jobs-dir jobs run samples
 echo "== tables"
 lapis query "select (select count(*) from reports) reports, (select count(*) from observations) observations, (select count(*) from objective_updates) objective_updates, (select count(*) from report_claims) claims, (select count(*) from parse_issues) parse_issues"
 echo "== restatements"

@@ -20,17 +20,36 @@ fn repo_jobs() -> PathBuf {
 fn the_shipped_jobs_validate_and_list() {
     let lapis = Install::new();
     let jobs = repo_jobs();
-    let out = lapis.run(&["--jobs-dir", jobs.to_str().expect("path"), "jobs", "validate"]);
+    let out = lapis.run(&[
+        "--jobs-dir",
+        jobs.to_str().expect("path"),
+        "jobs",
+        "validate",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("job derbyshire-county-cabinet (E10000007 Derbyshire County Council), moderngov source"), "{text}");
-    assert!(text.contains("job derby-city-performance (E06000015 Derby City Council), index source"), "{text}");
-    assert!(text.contains("job samples (E10000007 Derbyshire County Council), dir source"), "{text}");
+    assert!(
+        text.contains(
+            "job derbyshire-county-cabinet (E10000007 Derbyshire County Council), moderngov source"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("job derby-city-performance (E06000015 Derby City Council), index source"),
+        "{text}"
+    );
+    assert!(
+        text.contains("job samples (E10000007 Derbyshire County Council), dir source"),
+        "{text}"
+    );
     assert!(text.contains("3 job files valid"), "{text}");
     let out = lapis.run(&["--jobs-dir", jobs.to_str().expect("path"), "jobs", "list"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    let samples = text.lines().find(|l| l.starts_with("samples ")).expect("samples row");
+    let samples = text
+        .lines()
+        .find(|l| l.starts_with("samples "))
+        .expect("samples row");
     assert!(samples.contains("never"), "{samples}");
 }
 
@@ -55,9 +74,24 @@ fn a_bad_job_file_is_named_with_its_line_and_field_and_nothing_runs() {
         let out = lapis.run(&all);
         assert_eq!(out.status.code(), Some(1));
         let err = stderr(&out);
-        assert!(err.contains(&format!("{} line 2: schedule: \"every monday\" has 2 fields", jobs.join("cron.toml").display())), "{err}");
-        assert!(err.contains(&format!("{} line 8: unknown field `url`, expected `urls`", jobs.join("typo.toml").display())), "{err}");
-        assert!(err.contains("2 job files are not valid (nothing was run)"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "{} line 2: schedule: \"every monday\" has 2 fields",
+                jobs.join("cron.toml").display()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "{} line 8: unknown field `url`, expected `urls`",
+                jobs.join("typo.toml").display()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("2 job files are not valid (nothing was run)"),
+            "{err}"
+        );
     }
     assert!(!lapis.warehouse().exists());
 }
@@ -70,14 +104,29 @@ fn the_offline_job_ingests_the_bundled_samples_once() {
     let out = lapis.run(&["--jobs-dir", jobs, "run", "samples"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("job samples: succeeded — 1 documents seen, 1 new, 0 unchanged, 0 failed"), "{text}");
-    assert!(text.contains("samples/derbyshire-county-2025-26-q1-sample.txt: new: report r-"), "{text}");
+    assert!(
+        text.contains("job samples: succeeded — 1 documents seen, 1 new, 0 unchanged, 0 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("samples/derbyshire-county-2025-26-q1-sample.txt: new: report r-"),
+        "{text}"
+    );
     let observations = lapis.row("select count(*) from observations");
     assert_ne!(observations, "0");
-    assert_eq!(lapis.row("select job, council_code from documents join reports on sha256 = document_sha256"), "samples,E10000007");
+    assert_eq!(
+        lapis.row(
+            "select job, council_code from documents join reports on sha256 = document_sha256"
+        ),
+        "samples,E10000007"
+    );
     let out = lapis.run(&["--jobs-dir", jobs, "run", "samples"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("0 new, 1 unchanged"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("0 new, 1 unchanged"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(lapis.row("select count(*) from observations"), observations);
     assert_eq!(
         lapis.csv("select trigger, status, documents_new, documents_unchanged from job_runs order by started_at"),
@@ -99,16 +148,34 @@ fn the_real_councils_jobs_fail_cleanly_where_their_sites_cannot_be_reached() {
     )
     .expect("write");
     let out = lapis
-        .command(&["--config", config.to_str().expect("path"), "run", "derbyshire-county-cabinet", "derby-city-performance"])
+        .command(&[
+            "--config",
+            config.to_str().expect("path"),
+            "run",
+            "derbyshire-county-cabinet",
+            "derby-city-performance",
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    let runs = lapis.csv("select job, status, documents_seen, events_appended, error from job_runs order by job");
+    let runs = lapis.csv(
+        "select job, status, documents_seen, events_appended, error from job_runs order by job",
+    );
     let lines: Vec<&str> = runs.lines().skip(1).collect();
     assert_eq!(lines.len(), 2, "{runs}");
-    assert!(lines[0].starts_with("derby-city-performance,failed,0,0,source index page https://www.derby.gov.uk/"), "{runs}");
+    assert!(
+        lines[0].starts_with(
+            "derby-city-performance,failed,0,0,source index page https://www.derby.gov.uk/"
+        ),
+        "{runs}"
+    );
     assert!(lines[1].starts_with("derbyshire-county-cabinet,failed,0,0,source Modern.Gov meetings of committee 135 at https://democracy.derbyshire.gov.uk/"), "{runs}");
-    assert!(lines.iter().all(|l| l.contains("gave up after 1 attempts") || l.contains("HTTP 403")), "{runs}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains("gave up after 1 attempts") || l.contains("HTTP 403")),
+        "{runs}"
+    );
     assert_eq!(lapis.row("select count(*) from reports"), "0");
 }
 
@@ -120,7 +187,9 @@ fn sigterm_during_a_run_stops_after_the_current_document() {
     let server = Server::start();
     let slow = |name: &str| Route::Slow {
         delay: Duration::from_millis(1500),
-        then: Box::new(Route::text(&std::fs::read_to_string(report(name)).expect("report"))),
+        then: Box::new(Route::text(
+            &std::fs::read_to_string(report(name)).expect("report"),
+        )),
     };
     server.route("/d1.txt", slow("derbyshire-county-2024-25-q1.txt"));
     server.route("/d2.txt", slow("derbyshire-county-2023-24-q2.txt"));
@@ -150,7 +219,10 @@ fn sigterm_during_a_run_stops_after_the_current_document() {
     let mut child = lapis.spawn(&["--config", config.to_str().expect("path"), "serve"]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while server.arrived("/d2.txt") == 0 {
-        assert!(Instant::now() < deadline, "the second document was never asked for");
+        assert!(
+            Instant::now() < deadline,
+            "the second document was never asked for"
+        );
         if let Ok(Some(status)) = child.try_wait() {
             panic!("lapis serve ended early: {status}");
         }
@@ -163,11 +235,33 @@ fn sigterm_during_a_run_stops_after_the_current_document() {
     assert!(kill.success());
     let stopped = Instant::now();
     let out = child.wait_with_output().expect("wait");
-    assert!(stopped.elapsed() < Duration::from_secs(15), "took {:?} to stop", stopped.elapsed());
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
-    assert!(stderr(&out).contains("lapis serve: SIGTERM received"), "{}", stderr(&out));
-    assert!(stdout(&out).contains("lapis serve: stopped"), "{}", stdout(&out));
-    assert_eq!(server.arrived("/d3.txt"), 0, "a document was fetched after SIGTERM");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(15),
+        "took {:?} to stop",
+        stopped.elapsed()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("lapis serve: SIGTERM received"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("lapis serve: stopped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        server.arrived("/d3.txt"),
+        0,
+        "a document was fetched after SIGTERM"
+    );
     assert_eq!(
         lapis.csv("select trigger, status, documents_seen, documents_new, error from job_runs where status <> 'skipped'"),
         format!(
@@ -176,7 +270,10 @@ fn sigterm_during_a_run_stops_after_the_current_document() {
         )
     );
     // Ticks while the run was going were skipped, not run beside it.
-    assert_ne!(lapis.row("select count(*) from job_runs where status = 'skipped'"), "0");
+    assert_ne!(
+        lapis.row("select count(*) from job_runs where status = 'skipped'"),
+        "0"
+    );
     assert_eq!(lapis.row("select count(*) from observations"), "86");
     assert_eq!(lapis.row("select count(*) from raw_observations"), "86");
     assert_eq!(lapis.row("select period_label from reports"), "2024-25 Q1");

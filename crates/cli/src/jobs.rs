@@ -59,7 +59,11 @@ pub fn validate(config: &Config) -> Result<Status> {
             if job.enabled { "" } else { ", disabled" }
         );
     }
-    println!("{} job files valid in {}", jobs.len(), config.jobs.display());
+    println!(
+        "{} job files valid in {}",
+        jobs.len(),
+        config.jobs.display()
+    );
     Ok(Status::Done)
 }
 
@@ -83,11 +87,18 @@ pub async fn list(config: &Config) -> Result<Status> {
         "next run".into(),
     ]];
     for job in &jobs {
-        let last = runs.iter().filter(|r| r.job == job.name).max_by_key(|r| r.started_at);
+        let last = runs
+            .iter()
+            .filter(|r| r.job == job.name)
+            .max_by_key(|r| r.started_at);
         let (when, result) = match last {
             None => ("never".to_string(), String::new()),
             Some(r) => (
-                format!("{} ({})", r.started_at.format("%Y-%m-%d %H:%M:%SZ"), r.trigger),
+                format!(
+                    "{} ({})",
+                    r.started_at.format("%Y-%m-%d %H:%M:%SZ"),
+                    r.trigger
+                ),
                 format!(
                     "{}: {} new, {} unchanged, {} failed{}",
                     r.status,
@@ -149,7 +160,10 @@ fn printer(timestamps: bool) -> Box<dyn Fn(Progress) + Send + Sync> {
         };
         match p {
             Progress::Started { job, trigger } => {
-                println!("{stamp}job {job} ({}): reading its source", trigger.as_str())
+                println!(
+                    "{stamp}job {job} ({}): reading its source",
+                    trigger.as_str()
+                )
             }
             Progress::Found { job, documents } => {
                 println!("{stamp}job {job}: found {documents} documents")
@@ -160,7 +174,14 @@ fn printer(timestamps: bool) -> Box<dyn Fn(Progress) + Send + Sync> {
                 if bar {
                     let width = 24;
                     let done = (index - 1) * width / total.max(1);
-                    let name: String = uri.chars().rev().take(50).collect::<Vec<_>>().into_iter().rev().collect();
+                    let name: String = uri
+                        .chars()
+                        .rev()
+                        .take(50)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
                     eprint!(
                         "\r\x1b[2K[{}{}] {}/{} {}",
                         "#".repeat(done),
@@ -239,7 +260,10 @@ pub async fn run(
                 None => bail!(
                     "no job {name:?} in {} (jobs: {})",
                     config.jobs.display(),
-                    all.iter().map(|j| j.name.as_str()).collect::<Vec<_>>().join(", ")
+                    all.iter()
+                        .map(|j| j.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             }
         }
@@ -302,14 +326,31 @@ pub async fn serve(
         jobs.len(),
         config.jobs.display(),
         enabled,
-        if config.schedule.enabled { "" } else { "; the schedule is off (schedule.enabled = false)" }
+        if config.schedule.enabled {
+            ""
+        } else {
+            "; the schedule is off (schedule.enabled = false)"
+        }
     );
     for job in jobs.iter().filter(|j| j.enabled) {
         if let Some(next) = job.next_after(Utc::now()) {
-            println!("  {}: {:?}, next run {}", job.name, job.schedule_text, next.format("%Y-%m-%d %H:%M:%SZ"));
+            println!(
+                "  {}: {:?}, next run {}",
+                job.name,
+                job.schedule_text,
+                next.format("%Y-%m-%d %H:%M:%SZ")
+            );
         }
     }
-    lapis_jobs::schedule::serve(config, jobs, vocabulary, lock_wait, printer(true), signalled()).await?;
+    lapis_jobs::schedule::serve(
+        config,
+        jobs,
+        vocabulary,
+        lock_wait,
+        printer(true),
+        signalled(),
+    )
+    .await?;
     println!("lapis serve: stopped");
     Ok(Status::Done)
 }

@@ -406,7 +406,12 @@ item_title = "performance"
         assert_eq!(job.schedule, "0 30 6 * * 1");
         assert_eq!(job.layout, "auto");
         assert!(job.enabled);
-        let Source::ModernGov { site, lookback_days, .. } = &job.source else {
+        let Source::ModernGov {
+            site,
+            lookback_days,
+            ..
+        } = &job.source
+        else {
             panic!("moderngov source")
         };
         assert_eq!(site.as_str(), "https://democracy.derbyshire.gov.uk/");
@@ -426,21 +431,44 @@ item_title = "performance"
     #[test]
     fn errors_name_file_line_and_field() {
         let e = error(&GOOD.replace("schedule =", "shedule ="));
-        assert!(e.starts_with("jobs/x.toml line 3: unknown field `shedule`"), "{e}");
+        assert!(
+            e.starts_with("jobs/x.toml line 3: unknown field `shedule`"),
+            "{e}"
+        );
         let e = error(&GOOD.replace("30 6 * * 1", "30 6 * *"));
-        assert!(e.starts_with("jobs/x.toml line 3: schedule: \"30 6 * *\" has 4 fields"), "{e}");
+        assert!(
+            e.starts_with("jobs/x.toml line 3: schedule: \"30 6 * *\" has 4 fields"),
+            "{e}"
+        );
         let e = error(&GOOD.replace("30 6 * * 1", "61 6 * * 1"));
         assert!(e.starts_with("jobs/x.toml line 3: schedule:"), "{e}");
         let e = error(&GOOD.replace("E10000007", "E1000007"));
-        assert!(e.starts_with("jobs/x.toml line 5: council.code \"E1000007\""), "{e}");
+        assert!(
+            e.starts_with("jobs/x.toml line 5: council.code \"E1000007\""),
+            "{e}"
+        );
         let e = error(&GOOD.replace("\"performance\"", "\"perf(\""));
-        assert!(e.starts_with("jobs/x.toml line 10: source.moderngov.item_title: not a regular expression"), "{e}");
+        assert!(
+            e.starts_with(
+                "jobs/x.toml line 10: source.moderngov.item_title: not a regular expression"
+            ),
+            "{e}"
+        );
         let e = error(&GOOD.replace("committee_id = 135", "committee_id = 135\npage = 2"));
-        assert!(e.starts_with("jobs/x.toml line 10: unknown field `page`"), "{e}");
+        assert!(
+            e.starts_with("jobs/x.toml line 10: unknown field `page`"),
+            "{e}"
+        );
         let e = error(&GOOD.replace("[source.moderngov]", "[source.ftp]"));
-        assert!(e.contains("line 7") && e.contains("unknown variant `ftp`"), "{e}");
+        assert!(
+            e.contains("line 7") && e.contains("unknown variant `ftp`"),
+            "{e}"
+        );
         let e = error(&GOOD.replace("https://democracy", "ftp://democracy"));
-        assert!(e.starts_with("jobs/x.toml line 8: source.moderngov.site: ftp://"), "{e}");
+        assert!(
+            e.starts_with("jobs/x.toml line 8: source.moderngov.site: ftp://"),
+            "{e}"
+        );
         let e = error(&GOOD.replace("name = \"Derbyshire County Council\"\n", ""));
         assert!(e.contains("missing field `name`"), "{e}");
     }

@@ -39,16 +39,14 @@ fn named<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> bool {
 
 /// The text of the first child element named `name`.
 fn child_text(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
-    node.children()
-        .find(|c| named(*c, name))
-        .map(|c| {
-            c.descendants()
-                .filter(|d| d.is_text())
-                .filter_map(|d| d.text())
-                .collect::<String>()
-                .trim()
-                .to_string()
-        })
+    node.children().find(|c| named(*c, name)).map(|c| {
+        c.descendants()
+            .filter(|d| d.is_text())
+            .filter_map(|d| d.text())
+            .collect::<String>()
+            .trim()
+            .to_string()
+    })
 }
 
 /// A `dd/mm/yyyy` date (Modern.Gov's form), with or without a time after it.
@@ -142,8 +140,14 @@ mod tests {
         assert_eq!(
             m,
             vec![
-                Meeting { id: "1314".into(), date: NaiveDate::from_ymd_opt(2023, 9, 14).expect("date") },
-                Meeting { id: "1520".into(), date: NaiveDate::from_ymd_opt(2024, 9, 18).expect("date") },
+                Meeting {
+                    id: "1314".into(),
+                    date: NaiveDate::from_ymd_opt(2023, 9, 14).expect("date")
+                },
+                Meeting {
+                    id: "1520".into(),
+                    date: NaiveDate::from_ymd_opt(2024, 9, 18).expect("date")
+                },
             ]
         );
         let e = meetings("<html><body>Access denied</body></html>").expect_err("html");
@@ -178,7 +182,9 @@ mod tests {
         );
         let plain = Url::parse("http://127.0.0.1:8080/").expect("url");
         assert_eq!(
-            document_url(&plain, "http://127.0.0.1:8080/d.pdf").expect("url").as_str(),
+            document_url(&plain, "http://127.0.0.1:8080/d.pdf")
+                .expect("url")
+                .as_str(),
             "http://127.0.0.1:8080/d.pdf"
         );
     }

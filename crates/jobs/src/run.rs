@@ -323,7 +323,9 @@ async fn run_documents(
             DocumentOutcome::Unchanged { .. } => tally.unchanged += 1,
             DocumentOutcome::NotExtracted { reason } => {
                 tally.failed += 1;
-                tally.errors.push(format!("{}: not extracted: {reason}", candidate.uri));
+                tally
+                    .errors
+                    .push(format!("{}: not extracted: {reason}", candidate.uri));
             }
             DocumentOutcome::Failed { error } => {
                 tally.failed += 1;
@@ -398,10 +400,18 @@ async fn document(
             match ctx.fetcher.get(url, validators.as_ref()).await {
                 Ok(Fetched::NotModified) => {
                     let Some(p) = previous else {
-                        return failed(wh, record, Some(304), "answered 304 Not Modified to a request with no validators".into()).await;
+                        return failed(
+                            wh,
+                            record,
+                            Some(304),
+                            "answered 304 Not Modified to a request with no validators".into(),
+                        )
+                        .await;
                     };
                     let sha = p.sha256.clone().unwrap_or_default();
-                    if not_extracted.contains(&sha) || matches!(wh.extractions_of(&sha).await, Ok(n) if n > 0) {
+                    if not_extracted.contains(&sha)
+                        || matches!(wh.extractions_of(&sha).await, Ok(n) if n > 0)
+                    {
                         return DocumentOutcome::Unchanged {
                             why: "not modified (HTTP 304)",
                         };
@@ -415,7 +425,15 @@ async fn document(
                             etag: p.etag.clone(),
                             last_modified: p.last_modified.clone(),
                         },
-                        Err(e) => return failed(wh, record, Some(304), format!("not modified, but the copy fetched before is not archived: {e}")).await,
+                        Err(e) => return failed(
+                            wh,
+                            record,
+                            Some(304),
+                            format!(
+                                "not modified, but the copy fetched before is not archived: {e}"
+                            ),
+                        )
+                        .await,
                     }
                 }
                 Ok(Fetched::Body(body)) => Got {
@@ -446,7 +464,8 @@ async fn document(
     let is_file = matches!(candidate.location, Location::File(_));
     // Known content adds nothing; for a web document the fetch is recorded when its validators
     // changed, so the next request sends the new ones.
-    let known = not_extracted.contains(&sha) || matches!(wh.extractions_of(&sha).await, Ok(n) if n > 0);
+    let known =
+        not_extracted.contains(&sha) || matches!(wh.extractions_of(&sha).await, Ok(n) if n > 0);
     if known {
         let same_validators = previous.is_some_and(|p| {
             p.sha256.as_deref() == Some(sha.as_str())
@@ -464,7 +483,13 @@ async fn document(
     // The raw bytes are kept before anything is read from them.
     if let Err(e) = wh.archive(&sha, &got.bytes) {
         let status = record.http_status;
-        return failed(wh, record, status, format!("cannot archive the document: {e}")).await;
+        return failed(
+            wh,
+            record,
+            status,
+            format!("cannot archive the document: {e}"),
+        )
+        .await;
     }
     let request = IngestRequest {
         bytes: &got.bytes,
@@ -534,7 +559,12 @@ async fn record_fetch(wh: &Warehouse, record: &Fetch) {
     }
 }
 
-async fn failed(wh: &Warehouse, mut record: Fetch, status: Option<u16>, error: String) -> DocumentOutcome {
+async fn failed(
+    wh: &Warehouse,
+    mut record: Fetch,
+    status: Option<u16>,
+    error: String,
+) -> DocumentOutcome {
     record.outcome = "failed".into();
     record.http_status = status.or(record.http_status);
     record.error = Some(error.clone());

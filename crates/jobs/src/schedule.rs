@@ -60,7 +60,12 @@ impl Shared {
     /// Records a run that did not happen (skipped) or ended in a panic.
     async fn record(&self, run: &JobRun) {
         let _w = self.writer.lock().await;
-        let wh = Warehouse::open_writer(&self.config.warehouse, Box::new(SystemClock), self.lock_wait).await;
+        let wh = Warehouse::open_writer(
+            &self.config.warehouse,
+            Box::new(SystemClock),
+            self.lock_wait,
+        )
+        .await;
         match wh {
             Ok(wh) => {
                 if let Err(e) = wh.append_job_run(run).await {
@@ -158,7 +163,8 @@ pub fn missed<'a>(jobs: &'a [Job], runs: &[JobRun], now: chrono::DateTime<Utc>) 
                 .filter(|r| r.job == j.name)
                 .map(|r| r.started_at)
                 .max();
-            last.and_then(|t| j.next_after(t)).is_some_and(|due| due <= now)
+            last.and_then(|t| j.next_after(t))
+                .is_some_and(|due| due <= now)
         })
         .collect()
 }
@@ -177,7 +183,11 @@ pub async fn serve(
     use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
     let fetcher = Fetcher::new(&config.fetch).map_err(ServeError::Fetcher)?;
     let (cancel_tx, cancel) = watch::channel(false);
-    let jobs: Vec<Arc<Job>> = jobs.into_iter().filter(|j| j.enabled).map(Arc::new).collect();
+    let jobs: Vec<Arc<Job>> = jobs
+        .into_iter()
+        .filter(|j| j.enabled)
+        .map(Arc::new)
+        .collect();
     let shared = Arc::new(Shared {
         running: jobs
             .iter()
@@ -191,7 +201,8 @@ pub async fn serve(
         cancel,
         progress,
     });
-    let scheduler = |e: tokio_cron_scheduler::JobSchedulerError| ServeError::Scheduler(e.to_string());
+    let scheduler =
+        |e: tokio_cron_scheduler::JobSchedulerError| ServeError::Scheduler(e.to_string());
     let mut sched = JobScheduler::new().await.map_err(scheduler)?;
     if config.schedule.enabled {
         for job in &jobs {

@@ -66,7 +66,12 @@ async fn get_text(fetcher: &Fetcher, url: &Url, what: &str) -> Result<(String, U
 }
 
 /// The links of an HTML page that match the job's patterns, absolute, in page order, once each.
-pub fn index_links(html: &str, base: &Url, links: &regex::Regex, text: Option<&regex::Regex>) -> Vec<Candidate> {
+pub fn index_links(
+    html: &str,
+    base: &Url,
+    links: &regex::Regex,
+    text: Option<&regex::Regex>,
+) -> Vec<Candidate> {
     let page = scraper::Html::parse_document(html);
     let anchors = scraper::Selector::parse("a[href]").expect("a constant selector");
     let mut out: Vec<Candidate> = Vec::new();
@@ -99,7 +104,11 @@ pub fn index_links(html: &str, base: &Url, links: &regex::Regex, text: Option<&r
 }
 
 /// The documents the job's source names now. `today` bounds a Modern.Gov search.
-pub async fn discover(job: &Job, fetcher: &Fetcher, today: NaiveDate) -> Result<Vec<Candidate>, SourceError> {
+pub async fn discover(
+    job: &Job,
+    fetcher: &Fetcher,
+    today: NaiveDate,
+) -> Result<Vec<Candidate>, SourceError> {
     match &job.source {
         Source::Urls(urls) => Ok(urls
             .iter()
@@ -134,7 +143,10 @@ pub async fn discover(job: &Job, fetcher: &Fetcher, today: NaiveDate) -> Result<
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.is_file())
                 .filter(|p| {
-                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     !name.starts_with('.') && files.as_ref().is_none_or(|f| f.is_match(&name))
                 })
                 .collect();
@@ -162,25 +174,29 @@ pub async fn discover(job: &Job, fetcher: &Fetcher, today: NaiveDate) -> Result<
             ..
         } => {
             let from = today - chrono::Duration::days(i64::from(*lookback_days));
-            let mut list = site
-                .join("mgWebService.asmx/GetMeetings")
-                .map_err(|e| SourceError::Unreadable {
+            let mut list = site.join("mgWebService.asmx/GetMeetings").map_err(|e| {
+                SourceError::Unreadable {
                     what: site.to_string(),
                     message: e.to_string(),
-                })?;
+                }
+            })?;
             list.query_pairs_mut()
                 .append_pair("lCommitteeId", &committee_id.to_string())
                 .append_pair("sFromDate", &moderngov::format_date(from))
                 .append_pair("sToDate", &moderngov::format_date(today));
             let what = format!("Modern.Gov meetings of committee {committee_id} at {site}");
             let (xml, _) = get_text(fetcher, &list, &what).await?;
-            let meetings = moderngov::meetings(&xml).map_err(|message| SourceError::Unreadable {
-                what: what.clone(),
-                message,
-            })?;
+            let meetings =
+                moderngov::meetings(&xml).map_err(|message| SourceError::Unreadable {
+                    what: what.clone(),
+                    message,
+                })?;
             let mut out: Vec<Candidate> = Vec::new();
             // Some sites ignore the dates asked for and answer with the whole history.
-            for meeting in meetings.iter().filter(|m| m.date >= from && m.date <= today) {
+            for meeting in meetings
+                .iter()
+                .filter(|m| m.date >= from && m.date <= today)
+            {
                 let mut agenda = site.join("mgWebService.asmx/GetMeeting").map_err(|e| {
                     SourceError::Unreadable {
                         what: site.to_string(),
@@ -190,7 +206,10 @@ pub async fn discover(job: &Job, fetcher: &Fetcher, today: NaiveDate) -> Result<
                 agenda
                     .query_pairs_mut()
                     .append_pair("lMeetingId", &meeting.id);
-                let what = format!("Modern.Gov meeting {} ({}) at {site}", meeting.id, meeting.date);
+                let what = format!(
+                    "Modern.Gov meeting {} ({}) at {site}",
+                    meeting.id, meeting.date
+                );
                 let (xml, _) = get_text(fetcher, &agenda, &what).await?;
                 let docs = moderngov::linked_documents(&xml)
                     .map_err(|message| SourceError::Unreadable { what, message })?;
@@ -198,7 +217,10 @@ pub async fn discover(job: &Job, fetcher: &Fetcher, today: NaiveDate) -> Result<
                     if d.restricted || !item_title.is_match(&d.item_title) {
                         continue;
                     }
-                    if document_title.as_ref().is_some_and(|t| !t.is_match(&d.title)) {
+                    if document_title
+                        .as_ref()
+                        .is_some_and(|t| !t.is_match(&d.title))
+                    {
                         continue;
                     }
                     let Some(url) = moderngov::document_url(site, &d.url) else {

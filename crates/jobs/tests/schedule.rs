@@ -55,19 +55,38 @@ async fn runs(wh: &std::path::Path) -> Vec<JobRun> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_one_second_schedule_fires_ingests_and_records_runs() {
     let server = Server::start();
-    server.route("/q1.txt", Route::text(&report("derbyshire-county-2024-25-q1.txt")));
+    server.route(
+        "/q1.txt",
+        Route::text(&report("derbyshire-county-2024-25-q1.txt")),
+    );
     let dir = tempdir();
     let wh = wh(&dir);
-    let job = urls_job(dir.path(), "every-second", "* * * * * *", &server.url("/q1.txt"));
+    let job = urls_job(
+        dir.path(),
+        "every-second",
+        "* * * * * *",
+        &server.url("/q1.txt"),
+    );
     serve_for(config(&wh, fast()), vec![job], Duration::from_millis(3500)).await;
     let runs = runs(&wh).await;
     assert!(runs.len() >= 2, "{runs:?}");
-    assert!(runs.iter().all(|r| r.trigger == "schedule" && r.status == "succeeded"), "{runs:?}");
+    assert!(
+        runs.iter()
+            .all(|r| r.trigger == "schedule" && r.status == "succeeded"),
+        "{runs:?}"
+    );
     assert_eq!(runs[0].documents_new, 1);
-    assert!(runs[1..].iter().all(|r| r.documents_unchanged == 1 && r.events_appended == 0), "{runs:?}");
+    assert!(
+        runs[1..]
+            .iter()
+            .all(|r| r.documents_unchanged == 1 && r.events_appended == 0),
+        "{runs:?}"
+    );
     assert_eq!(one(&wh, "select count(*) from observations").await, "86");
     // Later runs asked conditionally and were told 304.
-    assert!(server.requests("/q1.txt")[1..].iter().all(|r| r.status == 304));
+    assert!(server.requests("/q1.txt")[1..]
+        .iter()
+        .all(|r| r.status == 304));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,41 +106,67 @@ async fn ticks_of_a_slow_job_never_overlap() {
     fetch.timeout_secs = 10.0;
     serve_for(config(&wh, fetch), vec![job], Duration::from_millis(5500)).await;
     let runs = runs(&wh).await;
-    let (ran, skipped): (Vec<&JobRun>, Vec<&JobRun>) = runs.iter().partition(|r| r.status != "skipped");
+    let (ran, skipped): (Vec<&JobRun>, Vec<&JobRun>) =
+        runs.iter().partition(|r| r.status != "skipped");
     assert!(ran.len() >= 2, "{runs:?}");
     assert!(skipped.len() >= 2, "{runs:?}");
     for pair in ran.windows(2) {
-        assert!(pair[1].started_at >= pair[0].finished_at, "runs overlap: {pair:?}");
+        assert!(
+            pair[1].started_at >= pair[0].finished_at,
+            "runs overlap: {pair:?}"
+        );
     }
     for s in &skipped {
-        assert_eq!(s.error.as_deref(), Some("the previous run of this job was still going"));
+        assert_eq!(
+            s.error.as_deref(),
+            Some("the previous run of this job was still going")
+        );
         // Each skip happened while a run was going.
-        assert!(ran.iter().any(|r| r.started_at <= s.started_at && s.started_at <= r.finished_at), "{s:?}");
+        assert!(
+            ran.iter()
+                .any(|r| r.started_at <= s.started_at && s.started_at <= r.finished_at),
+            "{s:?}"
+        );
     }
     // One request per run; a run the shutdown stopped mid-request may not have been answered.
     let stopped = ran
         .iter()
-        .filter(|r| r.error.as_deref().is_some_and(|e| e.starts_with("stopped by shutdown")))
+        .filter(|r| {
+            r.error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("stopped by shutdown"))
+        })
         .count();
     assert!(stopped <= 1, "{runs:?}");
     let asked = server.requests("/slow.txt");
-    assert!(asked.len() + stopped >= ran.len() && asked.len() <= ran.len(), "{} requests, {runs:?}", asked.len());
+    assert!(
+        asked.len() + stopped >= ran.len() && asked.len() <= ran.len(),
+        "{} requests, {runs:?}",
+        asked.len()
+    );
     assert_eq!(one(&wh, "select count(*) from observations").await, "86");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_missed_while_the_daemon_was_down_is_caught_up_once() {
     let server = Server::start();
-    server.route("/q1.txt", Route::text(&report("derbyshire-county-2024-25-q1.txt")));
+    server.route(
+        "/q1.txt",
+        Route::text(&report("derbyshire-county-2024-25-q1.txt")),
+    );
     let dir = tempdir();
     let wh = wh(&dir);
     // Once a year, on 1 January at midnight; the last run was two years ago.
     let job = urls_job(dir.path(), "yearly", "0 0 1 1 *", &server.url("/q1.txt"));
     let long_ago = Utc::now() - chrono::Duration::days(730);
     {
-        let w = Warehouse::open_writer(wh.to_str().expect("path"), Box::new(SystemClock), Duration::from_secs(5))
-            .await
-            .expect("warehouse");
+        let w = Warehouse::open_writer(
+            wh.to_str().expect("path"),
+            Box::new(SystemClock),
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("warehouse");
         w.append_job_run(&JobRun {
             run_id: "yearly-old".into(),
             job: "yearly".into(),
@@ -139,19 +184,39 @@ async fn a_run_missed_while_the_daemon_was_down_is_caught_up_once() {
         .await
         .expect("append");
     }
-    serve_for(config(&wh, fast()), vec![job.clone()], Duration::from_millis(2000)).await;
+    serve_for(
+        config(&wh, fast()),
+        vec![job.clone()],
+        Duration::from_millis(2000),
+    )
+    .await;
     let after_first = runs(&wh).await;
-    let caught: Vec<&JobRun> = after_first.iter().filter(|r| r.trigger == "catch-up").collect();
+    let caught: Vec<&JobRun> = after_first
+        .iter()
+        .filter(|r| r.trigger == "catch-up")
+        .collect();
     assert_eq!(caught.len(), 1, "{after_first:?}");
-    assert_eq!((caught[0].status.as_str(), caught[0].documents_new), ("succeeded", 1));
+    assert_eq!(
+        (caught[0].status.as_str(), caught[0].documents_new),
+        ("succeeded", 1)
+    );
     // Restarted again: the catch-up run is the last run now, and no tick was missed since.
-    serve_for(config(&wh, fast()), vec![job.clone()], Duration::from_millis(1500)).await;
+    serve_for(
+        config(&wh, fast()),
+        vec![job.clone()],
+        Duration::from_millis(1500),
+    )
+    .await;
     assert_eq!(runs(&wh).await.len(), after_first.len());
     // With catch-up turned off, nothing runs at start-up.
     let mut off = config(&wh, fast());
     off.schedule.catch_up = false;
     let jobs = [job];
-    let missed = lapis_jobs::schedule::missed(&jobs, &runs(&wh).await, Utc::now() + chrono::Duration::days(400));
+    let missed = lapis_jobs::schedule::missed(
+        &jobs,
+        &runs(&wh).await,
+        Utc::now() + chrono::Duration::days(400),
+    );
     assert_eq!(missed.len(), 1, "a year later the job is due again");
     serve_for(off, vec![], Duration::from_millis(500)).await;
     assert_eq!(runs(&wh).await.len(), 2);
@@ -161,22 +226,36 @@ async fn a_run_missed_while_the_daemon_was_down_is_caught_up_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_in_a_run_is_a_failed_run_and_the_daemon_lives_on() {
     let server = Server::start();
-    server.route("/q1.txt", Route::text(&report("derbyshire-county-2024-25-q1.txt")));
+    server.route(
+        "/q1.txt",
+        Route::text(&report("derbyshire-county-2024-25-q1.txt")),
+    );
     let dir = tempdir();
     let wh = wh(&dir);
     // Only the job named "boom" panics; the variable names it.
     std::env::set_var("LAPIS_FAILPOINT", "panic-in-run:boom");
     let boom = urls_job(dir.path(), "boom", "* * * * * *", &server.url("/q1.txt"));
     let good = urls_job(dir.path(), "good", "* * * * * *", &server.url("/q1.txt"));
-    serve_for(config(&wh, fast()), vec![boom, good], Duration::from_millis(3500)).await;
+    serve_for(
+        config(&wh, fast()),
+        vec![boom, good],
+        Duration::from_millis(3500),
+    )
+    .await;
     let runs = runs(&wh).await;
     let booms: Vec<&JobRun> = runs.iter().filter(|r| r.job == "boom").collect();
     assert!(booms.len() >= 2, "{runs:?}");
     for r in &booms {
         assert_eq!(r.status, "failed");
-        assert_eq!(r.error.as_deref(), Some("the run panicked: LAPIS_FAILPOINT: a panic inside the run of boom"));
+        assert_eq!(
+            r.error.as_deref(),
+            Some("the run panicked: LAPIS_FAILPOINT: a panic inside the run of boom")
+        );
     }
     let goods: Vec<&JobRun> = runs.iter().filter(|r| r.job == "good").collect();
-    assert!(goods.len() >= 2 && goods.iter().all(|r| r.status == "succeeded"), "{runs:?}");
+    assert!(
+        goods.len() >= 2 && goods.iter().all(|r| r.status == "succeeded"),
+        "{runs:?}"
+    );
     assert_eq!(one(&wh, "select count(*) from observations").await, "86");
 }

@@ -794,7 +794,11 @@ impl Warehouse {
         let mut out = Vec::new();
         for b in &batches {
             let c = Columns::new(b, &self.location)?;
-            let n = |i, row| c.int(i, row).and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+            let n = |i, row| {
+                c.int(i, row)
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0)
+            };
             for row in 0..b.num_rows() {
                 out.push(JobRun {
                     run_id: c.text(0, row).unwrap_or_default(),

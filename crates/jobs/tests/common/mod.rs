@@ -28,7 +28,10 @@ pub fn observations_in(text: &str, council: &str) -> usize {
         layout: "auto",
         vocabulary: lapis_model::Vocabulary::builtin(),
     };
-    lapis_extract::extract(text, &ctx).expect("a report").observations.len()
+    lapis_extract::extract(text, &ctx)
+        .expect("a report")
+        .observations
+        .len()
 }
 
 /// A job from its TOML text, as if it were `dir/<name>.toml`.
@@ -113,7 +116,11 @@ pub async fn rows(warehouse: &Path, sql: &str) -> Vec<String> {
 }
 
 pub async fn one(warehouse: &Path, sql: &str) -> String {
-    rows(warehouse, sql).await.into_iter().next().unwrap_or_default()
+    rows(warehouse, sql)
+        .await
+        .into_iter()
+        .next()
+        .unwrap_or_default()
 }
 
 pub fn tempdir() -> tempfile::TempDir {

@@ -140,7 +140,11 @@ impl Server {
     }
 
     pub fn route(&self, path: &str, route: Route) {
-        self.state.lock().expect("state").routes.insert(path.into(), route);
+        self.state
+            .lock()
+            .expect("state")
+            .routes
+            .insert(path.into(), route);
     }
 
     /// Requests for `path` so far (any query string ignored unless part of `path`).
@@ -157,7 +161,13 @@ impl Server {
 
     /// How many requests for `path` arrived, answered or not yet.
     pub fn arrived(&self, path: &str) -> usize {
-        self.state.lock().expect("state").hits.get(path).copied().unwrap_or(0)
+        self.state
+            .lock()
+            .expect("state")
+            .hits
+            .get(path)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn all_requests(&self) -> Vec<Request> {
@@ -210,9 +220,20 @@ impl Server {
         });
     }
 
-    fn answer(&self, mut stream: TcpStream, path: &str, headers: HashMap<String, String>, route: Route, hit: usize) {
+    fn answer(
+        &self,
+        mut stream: TcpStream,
+        path: &str,
+        headers: HashMap<String, String>,
+        route: Route,
+        hit: usize,
+    ) {
         match route {
-            Route::Doc { body, content_type, etag } => {
+            Route::Doc {
+                body,
+                content_type,
+                etag,
+            } => {
                 let lm = "Wed, 01 Oct 2025 08:00:00 GMT";
                 let fresh = match (&etag, headers.get("if-none-match")) {
                     (Some(e), Some(sent)) => sent == e,
@@ -231,11 +252,20 @@ impl Server {
                     write_response(&mut stream, 200, &extra, &body);
                 }
             }
-            Route::Raw { status, headers: h, body } => {
+            Route::Raw {
+                status,
+                headers: h,
+                body,
+            } => {
                 self.log(path, headers, status);
                 write_response(&mut stream, status, &h, &body);
             }
-            Route::FailFirst { n, status, retry_after, then } => {
+            Route::FailFirst {
+                n,
+                status,
+                retry_after,
+                then,
+            } => {
                 if hit <= n {
                     self.log(path, headers, status);
                     let mut h = vec![("Content-Type".to_string(), "text/html".to_string())];
@@ -265,7 +295,8 @@ impl Server {
             }
             Route::Endless { total } => {
                 self.log(path, headers, 200);
-                let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+                let head =
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
                 if stream.write_all(head.as_bytes()).is_err() {
                     return;
                 }
@@ -298,7 +329,10 @@ fn reason(status: u16) -> &'static str {
 }
 
 fn write_response(stream: &mut TcpStream, status: u16, headers: &[(String, String)], body: &[u8]) {
-    let mut head = format!("HTTP/1.1 {status} {}\r\nConnection: close\r\n", reason(status));
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\nConnection: close\r\n",
+        reason(status)
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
