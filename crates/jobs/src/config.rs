@@ -159,7 +159,9 @@ mod tests {
         assert!(c.jobs.ends_with("ops/jobs"));
         let bad = std::env::temp_dir().join(format!("lapis-config-{}.toml", std::process::id()));
         std::fs::write(&bad, "[fetch]\ntimeout = 3\n").expect("write");
-        let e = Config::from_file(&bad).expect_err("unknown field").to_string();
+        let e = Config::from_file(&bad)
+            .expect_err("unknown field")
+            .to_string();
         std::fs::remove_file(&bad).ok();
         assert!(e.ends_with("line 2: unknown field `timeout`, expected one of `connect_timeout_secs`, `timeout_secs`, `max_bytes`, `max_attempts`, `backoff_initial_ms`, `backoff_max_ms`, `retry_after_max_secs`, `max_redirects`, `host_delay_ms`"), "{e}");
     }

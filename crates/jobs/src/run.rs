@@ -425,15 +425,17 @@ async fn document(
                             etag: p.etag.clone(),
                             last_modified: p.last_modified.clone(),
                         },
-                        Err(e) => return failed(
-                            wh,
-                            record,
-                            Some(304),
-                            format!(
+                        Err(e) => {
+                            return failed(
+                                wh,
+                                record,
+                                Some(304),
+                                format!(
                                 "not modified, but the copy fetched before is not archived: {e}"
                             ),
-                        )
-                        .await,
+                            )
+                            .await
+                        }
                     }
                 }
                 Ok(Fetched::Body(body)) => Got {

@@ -148,7 +148,8 @@ fn columns(table: &str, overrides: &[(&str, &str)]) -> String {
 }
 
 /// Counts that fit 32 bits are exposed as INT (BI tools map BIGINT to decimals or longs).
-/// `documents.bytes` stays BIGINT: a size, which may pass 2 GiB once limits are raised.
+/// `documents.bytes` and `fetches.bytes` stay BIGINT: sizes, which may pass 2 GiB once limits
+/// are raised.
 const INT_COUNTS: [(&str, &str); 6] = [
     ("count", "CAST(t.count AS INT)"),
     ("documents_seen", "CAST(t.documents_seen AS INT)"),
