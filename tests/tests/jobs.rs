@@ -278,3 +278,77 @@ fn sigterm_during_a_run_stops_after_the_current_document() {
     assert_eq!(lapis.row("select count(*) from raw_observations"), "86");
     assert_eq!(lapis.row("select period_label from reports"), "2024-25 Q1");
 }
+
+/// `lapis serve` killed (SIGKILL) at moments spread over its runs, then started again, as often
+/// as it takes: the warehouse ends with each document once, whole, whatever the kills cut.
+#[test]
+fn killing_the_daemon_at_any_moment_leaves_whole_documents_only() {
+    let server = Server::start();
+    let q1 = std::fs::read_to_string(report("derbyshire-county-2024-25-q1.txt")).expect("report");
+    let q2 = std::fs::read_to_string(report("derbyshire-county-2023-24-q2.txt")).expect("report");
+    let slow = |text: &str| Route::Slow {
+        delay: Duration::from_millis(300),
+        then: Box::new(Route::text(text)),
+    };
+    server.route("/q1.txt", slow(&q1));
+    server.route("/q2.txt", slow(&q2));
+    let lapis = Install::new();
+    let jobs = lapis.dir.path().join("jobs");
+    std::fs::create_dir_all(&jobs).expect("mkdir");
+    std::fs::write(
+        jobs.join("two.toml"),
+        format!(
+            "name = \"two\"\nschedule = \"* * * * * *\"\n[council]\ncode = \"E10000007\"\nname = \"Derbyshire County Council\"\n[source.urls]\nurls = [\"{}\", \"{}\"]\n",
+            server.url("/q1.txt"),
+            server.url("/q2.txt")
+        ),
+    )
+    .expect("write");
+    let config = lapis.dir.path().join("lapis.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "warehouse = \"{}\"\njobs = \"jobs\"\n[fetch]\nhost_delay_ms = 0\n",
+            lapis.warehouse().display()
+        ),
+    )
+    .expect("write");
+    // Kills 0.4 s to 2.6 s after start: while reading the source, fetching, appending, recording.
+    for ms in [400u64, 1100, 1500, 1900, 2600, 800] {
+        let mut child = lapis.spawn(&["--config", config.to_str().expect("path"), "serve"]);
+        std::thread::sleep(Duration::from_millis(ms));
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+    }
+    let out = lapis.run(&["--config", config.to_str().expect("path"), "run", "two"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let q2_observations = {
+        let ctx = lapis_extract::ReportContext {
+            council_code: "E10000007",
+            council_name: None,
+            document_sha256: "0",
+            layout: "auto",
+            vocabulary: lapis_model::Vocabulary::builtin(),
+        };
+        lapis_extract::extract(&q2, &ctx)
+            .expect("report")
+            .observations
+            .len()
+    };
+    let expected = 86 + q2_observations;
+    assert_eq!(lapis.row("select count(*) from reports"), "2");
+    assert_eq!(
+        lapis.row("select count(*) from observations"),
+        expected.to_string()
+    );
+    // No event twice, even among the raw rows of interrupted appends.
+    assert_eq!(
+        lapis.row("select count(*) from raw_observations"),
+        expected.to_string()
+    );
+    assert_eq!(
+        lapis.row("select count(distinct event_id) from raw_observations"),
+        expected.to_string()
+    );
+    assert_eq!(lapis.row("select count(*) from documents"), "2");
+}
