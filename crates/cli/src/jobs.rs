@@ -313,10 +313,35 @@ async fn signalled() {
     }
 }
 
+pub fn passwd(user: &str) -> Result<Status> {
+    use std::io::BufRead;
+    if user.is_empty()
+        || user
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '=')
+    {
+        bail!("{user:?} is not a user name: no spaces, quotes or '='");
+    }
+    if std::io::stdin().is_terminal() {
+        eprint!("password for {user} (shown as you type; or pipe it in): ");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.chars().count() < 8 {
+        bail!("the password is shorter than 8 characters");
+    }
+    let verifier = lapis_serve::scram::Verifier::new(password);
+    println!("# under [server.users] in lapis.toml:");
+    println!("{user} = \"{}\"", verifier.to_text());
+    Ok(Status::Done)
+}
+
 pub async fn serve(
     config: Config,
     vocabulary: lapis_model::Vocabulary,
     lock_wait: Duration,
+    defs: lapis_sql::Definitions,
 ) -> Result<Status> {
     let jobs = load(&config)?;
     let enabled = jobs.iter().filter(|j| j.enabled).count();
@@ -342,15 +367,62 @@ pub async fn serve(
             );
         }
     }
-    lapis_jobs::schedule::serve(
-        config,
-        jobs,
-        vocabulary,
-        lock_wait,
-        printer(true),
-        signalled(),
-    )
-    .await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sql = if config.server.enabled {
+        // Clients need a warehouse to read: create it (empty) if this is its first start.
+        drop(
+            Warehouse::open_writer(
+                &config.warehouse,
+                Box::new(lapis_store::SystemClock),
+                lock_wait,
+            )
+            .await?,
+        );
+        let s = &config.server;
+        let settings = lapis_serve::pg::Settings {
+            listen: s.listen.clone(),
+            tls_cert: s.tls_cert.clone(),
+            tls_key: s.tls_key.clone(),
+            tls_required: s.tls_required,
+            trust_loopback: s.trust_loopback,
+            users: s.users.clone(),
+            max_connections: s.max_connections,
+            statement_timeout: Duration::from_secs_f64(s.statement_timeout_secs.max(0.001)),
+            memory_limit_bytes: s.memory_limit_mib.saturating_mul(1024 * 1024),
+            max_result_rows: s.max_result_rows,
+        };
+        let server =
+            lapis_serve::pg::Server::bind(settings, config.warehouse.clone(), defs).await?;
+        println!(
+            "lapis serve: SQL (PostgreSQL protocol, read-only) on {}{}, {}",
+            server
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| s.listen.clone()),
+            match (&s.tls_cert, s.tls_required) {
+                (Some(_), true) => " with TLS required",
+                (Some(_), false) => " with TLS",
+                (None, _) => " without TLS",
+            },
+            if s.users.is_empty() {
+                "no password (trust_loopback)".to_string()
+            } else {
+                format!("{} users (SCRAM-SHA-256)", s.users.len())
+            }
+        );
+        Some(tokio::spawn(server.run(stop_rx)))
+    } else {
+        None
+    };
+    let shutdown = async move {
+        signalled().await;
+        let _ = stop_tx.send(true);
+    };
+    lapis_jobs::schedule::serve(config, jobs, vocabulary, lock_wait, printer(true), shutdown)
+        .await?;
+    if let Some(sql) = sql {
+        let _ = sql.await;
+    }
     println!("lapis serve: stopped");
     Ok(Status::Done)
 }

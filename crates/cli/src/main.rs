@@ -126,8 +126,15 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
-    /// The daemon: runs the jobs on their schedules (UTC) until SIGINT or SIGTERM.
+    /// The daemon: runs the jobs on their schedules (UTC) and serves the warehouse over the
+    /// PostgreSQL protocol (read-only), until SIGINT or SIGTERM.
     Serve,
+    /// Print a user's line for [server.users] in lapis.toml: a salted SCRAM-SHA-256 verifier of
+    /// the password read from standard input (never the password itself).
+    Passwd {
+        /// The user name clients log in with.
+        user: String,
+    },
     /// Run SQL over the event tables and views.
     Query {
         sql: String,
@@ -609,9 +616,10 @@ async fn run(cli: Cli) -> Result<Status> {
         Command::Jobs {
             command: JobsCommand::Validate,
         } => jobs::validate(&config),
+        Command::Passwd { user } => jobs::passwd(user),
         Command::Serve => {
             let vocabulary = vocabulary(cli.columns.as_ref())?;
-            jobs::serve(config, vocabulary.into_owned(), lock_wait).await
+            jobs::serve(config, vocabulary.into_owned(), lock_wait, defs).await
         }
         Command::Vocabulary => {
             match cli.columns.as_ref() {

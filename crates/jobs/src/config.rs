@@ -16,6 +16,7 @@ pub struct Config {
     pub jobs: PathBuf,
     pub fetch: FetchPolicy,
     pub schedule: ScheduleConfig,
+    pub server: ServerConfig,
 }
 
 impl Default for Config {
@@ -25,6 +26,55 @@ impl Default for Config {
             jobs: PathBuf::from("jobs"),
             fetch: FetchPolicy::default(),
             schedule: ScheduleConfig::default(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+/// The PostgreSQL-protocol server of `lapis serve`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Serve SQL at all (false: `lapis serve` only runs the schedule).
+    pub enabled: bool,
+    /// Address and port to listen on.
+    pub listen: String,
+    /// PEM certificate chain and private key (PKCS#8, PKCS#1 or SEC1): both turn TLS on. A key
+    /// that does not load stops the server; it never falls back to plain text.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Refuse clients that do not use TLS.
+    pub tls_required: bool,
+    /// Let clients in without a password, only when `listen` is a loopback address.
+    pub trust_loopback: bool,
+    /// User name → SCRAM-SHA-256 verifier (`lapis passwd NAME` prints one).
+    pub users: std::collections::BTreeMap<String, String>,
+    /// Connections served at once; more are refused.
+    pub max_connections: usize,
+    /// Longest a statement may run, in seconds (a client's `SET statement_timeout` can only
+    /// shorten it).
+    pub statement_timeout_secs: f64,
+    /// Memory all queries together may hold, in MiB; sorts and joins spill to disk past it
+    /// where they can, and fail where they cannot.
+    pub memory_limit_mib: usize,
+    /// Most rows one result may have.
+    pub max_result_rows: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            enabled: true,
+            listen: "127.0.0.1:5433".into(),
+            tls_cert: None,
+            tls_key: None,
+            tls_required: false,
+            trust_loopback: false,
+            users: Default::default(),
+            max_connections: 64,
+            statement_timeout_secs: 300.0,
+            memory_limit_mib: 2048,
+            max_result_rows: 1_000_000,
         }
     }
 }
@@ -132,6 +182,14 @@ impl Config {
         }
         if config.jobs.is_relative() {
             config.jobs = base.join(&config.jobs);
+        }
+        for p in [&mut config.server.tls_cert, &mut config.server.tls_key]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
         }
         if config.fetch.max_attempts == 0 {
             return Err(ConfigError {

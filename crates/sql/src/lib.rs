@@ -29,6 +29,7 @@ use lapis_store::Warehouse;
 
 pub mod aliases;
 pub mod catalog;
+pub mod live;
 pub mod udf;
 
 /// The views and the measure catalog compiled into the binary.
@@ -165,6 +166,32 @@ pub async fn session(
     defs: &Definitions,
     as_of: Option<DateTime<Utc>>,
 ) -> SqlResult<SessionContext> {
+    Ok(build(wh, defs, as_of, None).await?.0)
+}
+
+/// Builds a long-lived session (a connection of the SQL server): its tables follow the
+/// warehouse through [`live::LiveTables::refresh`], and it runs on `runtime` (the server's
+/// shared memory pool). The `raw_*` tables are left out of its catalog (the views still read
+/// them): they show events of interrupted ingests, which are not what a BI user should see.
+pub async fn live_session(
+    wh: &Warehouse,
+    defs: &Definitions,
+    runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>,
+) -> SqlResult<(SessionContext, Arc<live::LiveTables>)> {
+    let (ctx, live) = build(wh, defs, None, Some(runtime)).await?;
+    for table in TABLES {
+        ctx.deregister_table(format!("raw_{table}"))
+            .map_err(|e| SqlError::Engine(e.to_string()))?;
+    }
+    Ok((ctx, live.expect("live tables of a live session")))
+}
+
+async fn build(
+    wh: &Warehouse,
+    defs: &Definitions,
+    as_of: Option<DateTime<Utc>>,
+    runtime: Option<Arc<datafusion::execution::runtime_env::RuntimeEnv>>,
+) -> SqlResult<(SessionContext, Option<Arc<live::LiveTables>>)> {
     let config = SessionConfig::new()
         .with_information_schema(true)
         .with_default_catalog_and_schema("lapis", "public")
@@ -175,10 +202,26 @@ pub async fn session(
             "datafusion.execution.parquet.schema_force_view_types",
             false,
         );
-    let ctx = SessionContext::new_with_config(config);
+    let ctx = match &runtime {
+        Some(rt) => SessionContext::new_with_config_rt(config, rt.clone()),
+        None => SessionContext::new_with_config(config),
+    };
     udf::register(&ctx);
+    let mut live_tables = None;
+    if runtime.is_some() {
+        let state = ctx.state();
+        let live = live::LiveTables::open(wh, &state).await?;
+        for (table, provider) in live.tables() {
+            ctx.register_table(format!("raw_{table}"), provider)
+                .map_err(|e| SqlError::Engine(e.to_string()))?;
+        }
+        live_tables = Some(Arc::new(live));
+    }
     // `reports` first (TABLES starts with it): see the module docs.
     for table in TABLES {
+        if live_tables.is_some() {
+            break;
+        }
         let t = wh.table(table).await?;
         t.update_datafusion_session(&ctx.state())
             .map_err(|e| SqlError::Engine(e.to_string()))?;
@@ -261,7 +304,7 @@ pub async fn session(
             .map_err(|e| SqlError::Engine(format!("{e} in {sql}")))?;
     }
     register_views(&ctx, defs.views()?).await?;
-    Ok(ctx)
+    Ok((ctx, live_tables))
 }
 
 /// Registers each (name, origin, SQL) as a view named `name`. Views may use each other; they
@@ -333,7 +376,7 @@ pub const MAX_EXPR_DEPTH: usize = 1_000;
 
 /// Refuses a query whose expressions nest deeper than [`MAX_EXPR_DEPTH`], before it is planned.
 /// The walk stops at the limit, so checking costs no deeper recursion than the limit.
-fn check_depth(sql: &str) -> SqlResult<()> {
+pub fn check_depth(sql: &str) -> SqlResult<()> {
     use datafusion::sql::parser::{DFParserBuilder, Statement};
     use datafusion::sql::sqlparser::ast::{Expr, Visit, Visitor};
     use std::ops::ControlFlow;

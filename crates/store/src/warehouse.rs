@@ -395,6 +395,11 @@ impl Warehouse {
         &self.location
     }
 
+    /// The warehouse's directory, when it is local.
+    pub fn local_root(&self) -> Option<&Path> {
+        self.local_root.as_deref()
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

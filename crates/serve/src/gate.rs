@@ -1,0 +1,342 @@
+//! What a client may run: queries (and EXPLAIN), the session settings drivers send, SHOW,
+//! transactions and cursors. Everything else (INSERT, UPDATE, DELETE, COPY, CREATE, DROP,
+//! external tables, SET of server options, …) is refused with SQLSTATE 25006
+//! (read_only_sql_transaction) or 42501 and changes nothing.
+//!
+//! Before each statement the connection's tables catch up with the warehouse, so events
+//! appended by a job run or by `lapis ingest` in another process are seen without a restart.
+//! Queries of the simple protocol run here, under the statement timeout, the row limit and the
+//! shared memory pool; EXPLAIN output has the warehouse's path taken out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use datafusion::common::ParamValues;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::{Set, Statement};
+use datafusion_postgres::arrow_pg::datatypes::df::encode_dataframe;
+use datafusion_postgres::hooks::{HookClient, QueryHook};
+use futures::StreamExt;
+use pgwire::api::portal::Format;
+use pgwire::api::results::{Response, Tag};
+use pgwire::api::ClientInfo;
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::types::format::FormatOptions;
+use tracing::{info, warn};
+
+use lapis_sql::live::LiveTables;
+
+/// Limits of one statement.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub statement_timeout: Duration,
+    pub max_rows: usize,
+}
+
+/// The per-connection gate.
+#[derive(Debug)]
+pub struct Gate {
+    pub live: Arc<LiveTables>,
+    pub limits: Limits,
+    /// Text to take out of plans shown to clients (the warehouse's path).
+    pub hide: Vec<String>,
+}
+
+pub fn error(code: &str, message: impl Into<String>) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        code.into(),
+        message.into(),
+    )))
+}
+
+/// Session settings that drivers send and that change nothing on the server. `SetShowHook`
+/// answers the ones it knows; the rest are acknowledged here.
+const CLIENT_SETTINGS: [&str; 11] = [
+    "statement_timeout",
+    "datestyle",
+    "bytea_output",
+    "intervalstyle",
+    "application_name",
+    "extra_float_digits",
+    "search_path",
+    "client_encoding",
+    "client_min_messages",
+    "standard_conforming_strings",
+    "lc_monetary",
+];
+
+enum Verdict {
+    /// A query: run it.
+    Query,
+    /// Let the built-in hooks or planner answer it.
+    Pass,
+    /// Answer with this tag and do nothing.
+    Ack(&'static str),
+    Refuse(PgWireError),
+}
+
+fn verdict(statement: &Statement) -> Verdict {
+    let first_word = statement.to_string();
+    let what = first_word
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase();
+    match statement {
+        Statement::Query(_) | Statement::Explain { .. } => Verdict::Query,
+        Statement::ShowVariable { .. }
+        | Statement::ShowStatus { .. }
+        | Statement::ShowTables { .. }
+        | Statement::ShowColumns { .. }
+        | Statement::StartTransaction { .. }
+        | Statement::Commit { .. }
+        | Statement::Rollback { .. }
+        | Statement::Declare { .. }
+        | Statement::Fetch { .. }
+        | Statement::Close { .. } => Verdict::Pass,
+        Statement::Discard { .. } => Verdict::Ack("DISCARD ALL"),
+        Statement::Deallocate { .. } => Verdict::Ack("DEALLOCATE"),
+        Statement::Set(set) => match set {
+            Set::SingleAssignment { variable, .. } => {
+                let name = variable.to_string().to_lowercase();
+                if CLIENT_SETTINGS.contains(&name.as_str()) {
+                    if matches!(
+                        name.as_str(),
+                        "client_encoding"
+                            | "client_min_messages"
+                            | "standard_conforming_strings"
+                            | "lc_monetary"
+                    ) {
+                        Verdict::Ack("SET")
+                    } else {
+                        Verdict::Pass
+                    }
+                } else {
+                    Verdict::Refuse(error(
+                        "42501",
+                        format!("SET {name} is not allowed: clients of lapis cannot change the server's settings"),
+                    ))
+                }
+            }
+            Set::SetTimeZone { .. } | Set::SetNames { .. } | Set::SetNamesDefault {} => {
+                Verdict::Pass
+            }
+            _ => Verdict::Refuse(error(
+                "42501",
+                "this SET is not allowed: clients of lapis cannot change the server's settings",
+            )),
+        },
+        Statement::Copy { .. } | Statement::CopyIntoSnowflake { .. } => Verdict::Refuse(error(
+            "25006",
+            "COPY is not allowed: lapis is read-only and reads or writes no files for clients (export with SELECT)",
+        )),
+        _ => Verdict::Refuse(error(
+            "25006",
+            format!("{what} is not allowed: lapis is a read-only database (only queries run)"),
+        )),
+    }
+}
+
+fn timeout_for(client: &(dyn ClientInfo + Send + Sync), server: Duration) -> Duration {
+    client
+        .metadata()
+        .get("statement_timeout_ms")
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(|ms| Duration::from_millis(ms).min(server))
+        .unwrap_or(server)
+}
+
+impl Gate {
+    async fn refresh(&self, ctx: &SessionContext) -> PgWireResult<()> {
+        match self.live.refresh(&ctx.state()).await {
+            Ok(true) => {
+                info!("The warehouse moved on: this connection now sees its latest events.");
+                Ok(())
+            }
+            Ok(false) => Ok(()),
+            Err(e) => Err(error("58000", format!("cannot read the warehouse: {e}"))),
+        }
+    }
+
+    /// Takes the warehouse's path out of a plan's text.
+    fn scrub(&self, batch: RecordBatch) -> RecordBatch {
+        let cols: Vec<ArrayRef> = batch
+            .columns()
+            .iter()
+            .map(|c| {
+                let Some(s) = c.as_any().downcast_ref::<StringArray>() else {
+                    return c.clone();
+                };
+                let out: StringArray = (0..s.len())
+                    .map(|i| {
+                        (!s.is_null(i)).then(|| {
+                            let mut v = s.value(i).to_string();
+                            for h in &self.hide {
+                                v = v.replace(h.as_str(), "<warehouse>/");
+                            }
+                            v
+                        })
+                    })
+                    .collect();
+                Arc::new(out) as ArrayRef
+            })
+            .collect();
+        RecordBatch::try_new(batch.schema(), cols).unwrap_or(batch)
+    }
+
+    /// Plans and runs a query under the limits, and encodes its rows as text.
+    async fn run(
+        &self,
+        statement: &Statement,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
+    ) -> PgWireResult<Response> {
+        let limit = timeout_for(client, self.limits.statement_timeout);
+        let sql = statement.to_string();
+        let is_explain = matches!(statement, Statement::Explain { .. });
+        let max_rows = self.limits.max_rows;
+        let work = async {
+            let df = ctx
+                .sql(&sql)
+                .await
+                .map_err(|e| error("42000", one_line(&e.to_string())))?;
+            let schema = Arc::new(df.schema().as_arrow().clone());
+            let mut stream = df
+                .execute_stream()
+                .await
+                .map_err(|e| error("XX000", one_line(&e.to_string())))?;
+            let mut batches = Vec::new();
+            let mut rows = 0usize;
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(|e| {
+                    let text = one_line(&e.to_string());
+                    if text.contains("Resources exhausted") {
+                        error("53200", format!("the query needs more memory than lapis allows (server.memory_limit_mib): {text}"))
+                    } else {
+                        error("XX000", text)
+                    }
+                })?;
+                rows += batch.num_rows();
+                if rows > max_rows {
+                    return Err(error(
+                        "54000",
+                        format!("the result has more than {max_rows} rows (server.max_result_rows); add a filter or LIMIT"),
+                    ));
+                }
+                batches.push(if is_explain { self.scrub(batch) } else { batch });
+            }
+            Ok::<_, PgWireError>((schema, batches))
+        };
+        let (schema, batches) = match tokio::time::timeout(limit, work).await {
+            Ok(r) => r?,
+            Err(_) => {
+                warn!(
+                    timeout_ms = limit.as_millis() as u64,
+                    "Statement timed out."
+                );
+                return Err(error(
+                    "57014",
+                    format!(
+                        "canceling statement due to statement timeout ({} s)",
+                        limit.as_secs_f64()
+                    ),
+                ));
+            }
+        };
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])
+            .map_err(|e| error("XX000", e.to_string()))?;
+        let df = ctx
+            .read_table(Arc::new(table))
+            .map_err(|e| error("XX000", e.to_string()))?;
+        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let encoded = encode_dataframe(df, &Format::UnifiedText, Some(options)).await?;
+        Ok(Response::Query(encoded))
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn check_depth(sql: &str) -> PgWireResult<()> {
+    lapis_sql::check_depth(sql).map_err(|e| error("54001", e.to_string()))
+}
+
+#[async_trait]
+impl QueryHook for Gate {
+    async fn handle_simple_query(
+        &self,
+        statement: &Statement,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        match verdict(statement) {
+            Verdict::Query => {
+                if let Err(e) = check_depth(&statement.to_string()) {
+                    return Some(Err(e));
+                }
+                if let Err(e) = self.refresh(ctx).await {
+                    return Some(Err(e));
+                }
+                Some(self.run(statement, ctx, client).await)
+            }
+            Verdict::Pass => None,
+            Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
+            Verdict::Refuse(e) => {
+                warn!(statement = %statement.to_string().chars().take(200).collect::<String>(), "Refused.");
+                Some(Err(e))
+            }
+        }
+    }
+
+    async fn handle_extended_parse_query(
+        &self,
+        statement: &Statement,
+        ctx: &SessionContext,
+        _client: &(dyn ClientInfo + Send + Sync),
+    ) -> Option<PgWireResult<LogicalPlan>> {
+        match verdict(statement) {
+            Verdict::Query => {
+                if let Err(e) = check_depth(&statement.to_string()) {
+                    return Some(Err(e));
+                }
+                if let Err(e) = self.refresh(ctx).await {
+                    return Some(Err(e));
+                }
+                None
+            }
+            Verdict::Pass => None,
+            Verdict::Ack(_) => {
+                let empty = datafusion::common::DFSchema::empty();
+                Some(Ok(LogicalPlan::EmptyRelation(
+                    datafusion::logical_expr::EmptyRelation {
+                        produce_one_row: false,
+                        schema: Arc::new(empty),
+                    },
+                )))
+            }
+            Verdict::Refuse(e) => Some(Err(e)),
+        }
+    }
+
+    async fn handle_extended_query(
+        &self,
+        statement: &Statement,
+        _plan: &LogicalPlan,
+        _params: &ParamValues,
+        _ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        match verdict(statement) {
+            Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
+            Verdict::Refuse(e) => Some(Err(e)),
+            _ => None,
+        }
+    }
+}

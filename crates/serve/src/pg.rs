@@ -1,0 +1,293 @@
+//! The PostgreSQL-protocol listener: checks its settings before it listens (users, TLS, the
+//! address), then gives each connection its own session, gate and start-up handler.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion_postgres::auth::AuthManager;
+use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
+use datafusion_postgres::hooks::cursor::CursorStatementHook;
+use datafusion_postgres::hooks::set_show::SetShowHook;
+use datafusion_postgres::hooks::transactions::TransactionStatementHook;
+use datafusion_postgres::hooks::QueryHook;
+use datafusion_postgres::DfSessionService;
+use lapis_sql::Definitions;
+use lapis_store::Warehouse;
+use pgwire::api::auth::StartupHandler;
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::PgWireServerHandlers;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio_rustls::TlsAcceptor;
+use tracing::{error, info, warn};
+
+use crate::auth::{Auth, Users};
+use crate::gate::{Gate, Limits};
+use crate::scram::Verifier;
+
+/// What the server needs to know (the `[server]` table of `lapis.toml`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_required: bool,
+    pub trust_loopback: bool,
+    /// User name → SCRAM-SHA-256 verifier.
+    pub users: BTreeMap<String, String>,
+    pub max_connections: usize,
+    pub statement_timeout: Duration,
+    pub memory_limit_bytes: usize,
+    pub max_result_rows: usize,
+}
+
+/// Why the server does not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("server: {0}")]
+    Config(String),
+    #[error(
+        "server TLS: {0}; the server does not start without it (it never falls back to plain text)"
+    )]
+    Tls(String),
+    #[error("server: cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+fn load_tls(cert: &PathBuf, key: &PathBuf) -> Result<TlsAcceptor, ServerError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| ServerError::Tls(format!("certificate {}: {e}", cert.display())))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| ServerError::Tls(format!("certificate {}: {e}", cert.display())))?;
+    if certs.is_empty() {
+        return Err(ServerError::Tls(format!(
+            "certificate {}: no certificate in it",
+            cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| ServerError::Tls(format!("private key {}: {e}", key.display())))?;
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| ServerError::Tls(e.to_string()))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A server bound to its address, ready to run.
+pub struct Server {
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    users: Users,
+    settings: Settings,
+    warehouse: String,
+    defs: Definitions,
+    runtime: Arc<RuntimeEnv>,
+    hide: Vec<String>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listen", &self.settings.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One connection's handlers.
+struct Handlers {
+    session: Arc<DfSessionService>,
+    auth: Arc<Auth>,
+}
+
+impl PgWireServerHandlers for Handlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.session.clone()
+    }
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.session.clone()
+    }
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        self.auth.clone()
+    }
+}
+
+impl Server {
+    /// Checks the settings and binds the address.
+    pub async fn bind(
+        settings: Settings,
+        warehouse: String,
+        defs: Definitions,
+    ) -> Result<Server, ServerError> {
+        let addr: SocketAddr = tokio::net::lookup_host(&settings.listen)
+            .await
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| {
+                ServerError::Config(format!(
+                    "listen = {:?} is not an address and port",
+                    settings.listen
+                ))
+            })?;
+        let users = if settings.users.is_empty() {
+            if !settings.trust_loopback {
+                return Err(ServerError::Config(
+                    "no users: add one to [server.users] in lapis.toml (`lapis passwd NAME` prints the line), or set trust_loopback = true on a loopback address".into(),
+                ));
+            }
+            if !addr.ip().is_loopback() {
+                return Err(ServerError::Config(format!(
+                    "trust_loopback lets clients in without a password, and {} is not a loopback address",
+                    addr.ip()
+                )));
+            }
+            Users::Trust
+        } else {
+            let mut parsed = HashMap::new();
+            for (name, text) in &settings.users {
+                let v = Verifier::parse(text)
+                    .map_err(|e| ServerError::Config(format!("[server.users] {name}: {e}")))?;
+                parsed.insert(name.clone(), v);
+            }
+            Users::Scram(Arc::new(parsed))
+        };
+        let tls = match (&settings.tls_cert, &settings.tls_key) {
+            (Some(c), Some(k)) => Some(load_tls(c, k)?),
+            (None, None) => None,
+            _ => {
+                return Err(ServerError::Tls(
+                    "tls_cert and tls_key go together: give both or neither".into(),
+                ))
+            }
+        };
+        if settings.tls_required && tls.is_none() {
+            return Err(ServerError::Tls(
+                "tls_required = true, but no tls_cert and tls_key are set".into(),
+            ));
+        }
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(settings.memory_limit_bytes, 1.0)
+            .build_arc()
+            .map_err(|e| ServerError::Config(e.to_string()))?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let mut hide = Vec::new();
+        if let Ok(wh) = Warehouse::open_reader(&warehouse).await {
+            if let Some(root) = wh.local_root() {
+                let root = root.display().to_string();
+                let root = root.trim_end_matches('/').to_string();
+                hide.push(format!("file://{root}/"));
+                hide.push(format!("{root}/"));
+                hide.push(format!("{}/", root.trim_start_matches('/')));
+            }
+        }
+        Ok(Server {
+            listener,
+            tls,
+            users,
+            settings,
+            warehouse,
+            defs,
+            runtime,
+            hide,
+        })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// Serves until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let slots = Arc::new(Semaphore::new(this.settings.max_connections.max(1)));
+        info!(
+            listen = %this.settings.listen,
+            tls = this.tls.is_some(),
+            "Serving SQL over the PostgreSQL protocol."
+        );
+        loop {
+            let accepted = tokio::select! {
+                a = this.listener.accept() => a,
+                _ = shutdown.changed() => {
+                    if *shutdown.borrow() { break; }
+                    continue;
+                }
+            };
+            let (socket, peer) = match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    warn!(error = %e, "Cannot accept a connection.");
+                    continue;
+                }
+            };
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                warn!(%peer, max = this.settings.max_connections, "Refused a connection: too many clients.");
+                drop(socket);
+                continue;
+            };
+            let this = this.clone();
+            tokio::spawn(async move {
+                let _permit = permit;
+                let handlers = match this.handlers().await {
+                    Ok(h) => h,
+                    Err(e) => {
+                        error!(%peer, error = %e, "Cannot open the warehouse for a connection.");
+                        return;
+                    }
+                };
+                if let Err(e) =
+                    pgwire::tokio::process_socket(socket, this.tls.clone(), Arc::new(handlers))
+                        .await
+                {
+                    warn!(%peer, error = %e, "Connection ended with an error.");
+                }
+            });
+        }
+        info!("The SQL server stopped taking connections.");
+    }
+
+    async fn handlers(&self) -> Result<Handlers, String> {
+        let wh = Warehouse::open_reader(&self.warehouse)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (ctx, live) = lapis_sql::live_session(&wh, &self.defs, self.runtime.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        setup_pg_catalog(&ctx, "lapis", Arc::new(AuthManager::default()))
+            .map_err(|e| e.to_string())?;
+        let gate = Gate {
+            live,
+            limits: Limits {
+                statement_timeout: self.settings.statement_timeout,
+                max_rows: self.settings.max_result_rows,
+            },
+            hide: self.hide.clone(),
+        };
+        let hooks: Vec<Arc<dyn QueryHook>> = vec![
+            Arc::new(gate),
+            Arc::new(CursorStatementHook),
+            Arc::new(SetShowHook),
+            Arc::new(TransactionStatementHook),
+        ];
+        let session = Arc::new(DfSessionService::new_with_hooks(Arc::new(ctx), hooks));
+        Ok(Handlers {
+            session,
+            auth: Arc::new(Auth::new(self.users.clone(), self.settings.tls_required)),
+        })
+    }
+}
