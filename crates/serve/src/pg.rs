@@ -75,12 +75,18 @@ fn load_tls(cert: &PathBuf, key: &PathBuf) -> Result<TlsAcceptor, ServerError> {
             cert.display()
         )));
     }
-    let key = PrivateKeyDer::from_pem_file(key)
+    let key_der = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| ServerError::Tls(format!("private key {}: {e}", key.display())))?;
     let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| ServerError::Tls(e.to_string()))?;
+        .with_single_cert(certs, key_der)
+        .map_err(|e| {
+            ServerError::Tls(format!(
+                "private key {} (with certificate {}): {e}",
+                key.display(),
+                cert.display()
+            ))
+        })?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 

@@ -1,0 +1,515 @@
+//! `lapis serve` as a PostgreSQL database, checked with real clients: psql and Python's
+//! psycopg 3. Read-only for real, passwords by SCRAM-SHA-256, TLS that is required when the
+//! configuration says so, new events seen without a restart, and queries that cannot take the
+//! server down.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use lapis_e2e::{report, stderr, stdout, Install};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A running `lapis serve` over a warehouse holding the 2024-25 Q1 report.
+struct Daemon {
+    lapis: Install,
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn verifier(lapis: &Install, user: &str, password: &str) -> String {
+    let mut child = lapis
+        .command(&["passwd", user])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("lapis passwd");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let line = text.lines().last().expect("a line").to_string();
+    assert!(
+        line.starts_with(&format!("{user} = \"SCRAM-SHA-256$4096:")),
+        "{line}"
+    );
+    assert!(!text.contains(password), "the password is printed");
+    line
+}
+
+fn start(server_extra: &str) -> Result<Daemon, (Install, Output)> {
+    let lapis = Install::new();
+    let out = lapis.run(&[
+        "ingest",
+        "--council",
+        "E10000007",
+        &report("derbyshire-county-2024-25-q1.txt"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let port = free_port();
+    let users = verifier(&lapis, "analyst", PASSWORD);
+    std::fs::create_dir_all(lapis.dir.path().join("jobs")).expect("jobs");
+    let config = lapis.dir.path().join("lapis.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "warehouse = \"{}\"\njobs = \"jobs\"\n[server]\nlisten = \"127.0.0.1:{port}\"\nstatement_timeout_secs = 20\nmax_result_rows = 50\n{server_extra}\n[server.users]\n{users}\n",
+            lapis.warehouse().display()
+        ),
+    )
+    .expect("config");
+    let mut child = lapis.spawn(&["--config", config.to_str().expect("path"), "serve"]);
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with("lapis serve: SQL") => break,
+            Some(Ok(_)) => {}
+            _ => {
+                let out = child.wait_with_output().expect("wait");
+                return Err((lapis, out));
+            }
+        }
+        assert!(Instant::now() < deadline, "lapis serve did not start");
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Daemon { lapis, child, port })
+}
+
+impl Daemon {
+    fn psql(&self, password: Option<&str>, extra: &[&str], input: &str) -> Output {
+        let mut c = Command::new("psql");
+        c.args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "analyst",
+            "-d",
+            "lapis",
+            "-w",
+        ])
+        .args(extra)
+        .env_remove("PGPASSWORD")
+        .env("PGCONNECT_TIMEOUT", "10")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        if let Some(p) = password {
+            c.env("PGPASSWORD", p);
+        }
+        let mut child = c
+            .spawn()
+            .expect("psql is needed for these tests (apt-get install postgresql-client)");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("psql")
+    }
+
+    /// psql with the right password, unaligned output, stopping at the first error.
+    fn sql(&self, input: &str) -> Output {
+        self.psql(
+            Some(PASSWORD),
+            &["-At", "-v", "ON_ERROR_STOP=0", "-v", "VERBOSITY=verbose"],
+            input,
+        )
+    }
+
+    fn python(&self, script: &str) -> Output {
+        Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .env(
+                "LAPIS_DSN",
+                format!(
+                    "host=127.0.0.1 port={} user=analyst password='{PASSWORD}' dbname=lapis",
+                    self.port
+                ),
+            )
+            .output()
+            .expect("python3")
+    }
+
+    fn warehouse(&self) -> PathBuf {
+        self.lapis.warehouse()
+    }
+}
+
+/// The newest version of each table's log: the warehouse's state, to check nothing changed.
+fn versions(wh: &Path) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = std::fs::read_dir(wh)
+        .expect("warehouse")
+        .flatten()
+        .filter(|e| e.path().join("_delta_log").is_dir())
+        .map(|e| {
+            let n = std::fs::read_dir(e.path().join("_delta_log"))
+                .expect("log")
+                .count();
+            (e.file_name().to_string_lossy().into_owned(), n)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn psql_lists_describes_and_queries_the_views() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let out = d.sql("\\dv\n\\d current_ratings\nselect count(*) from observations;\nselect period_label, count(*) from observations_current group by 1 order by 1 limit 2;\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for view in [
+        "current_ratings",
+        "observations",
+        "yoy_direction",
+        "benchmark_gaps",
+        "job_runs",
+        "fetches",
+    ] {
+        assert!(
+            text.contains(&format!("public|{view}|view|")),
+            "{view} missing: {text}"
+        );
+    }
+    assert!(text.contains("value|double precision"), "{text}");
+    assert!(text.contains("period_end|date"), "{text}");
+    assert!(text.lines().any(|l| l == "86"), "{text}");
+    // The raw event tables are not in the default schema.
+    let out = d.sql("\\dt\nselect count(*) from raw_observations;\n");
+    assert!(!stdout(&out).contains("raw_"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("raw_observations' not found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn passwords_are_checked() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let out = d.psql(Some("wrong password"), &["-c", "select 1"], "");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("password authentication failed for user \"analyst\""),
+        "{}",
+        stderr(&out)
+    );
+    let out = d.psql(None, &["-c", "select 1"], "");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no password supplied"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-w",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &d.port.to_string(),
+            "-U",
+            "nobody",
+            "-d",
+            "lapis",
+            "-c",
+            "select 1",
+        ])
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .expect("psql");
+    assert!(
+        stderr(&out).contains("password authentication failed for user \"nobody\""),
+        "{}",
+        stderr(&out)
+    );
+    let out = d.psql(Some(PASSWORD), &["-At", "-c", "select 1"], "");
+    assert_eq!(stdout(&out).trim(), "1", "{}", stderr(&out));
+}
+
+#[test]
+fn writes_and_file_access_are_refused_and_change_nothing() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let before = versions(&d.warehouse());
+    let target = d.lapis.dir.path().join("stolen.csv");
+    let attempts = [
+        ("insert into observations (event_id) values ('x');", "25006"),
+        ("update observations set value = 0;", "25006"),
+        ("delete from observations;", "25006"),
+        (
+            &format!("copy (select 1) to '{}';", target.display()),
+            "25006",
+        ),
+        ("copy observations from '/etc/passwd';", "25006"),
+        ("create table t as select 1;", "25006"),
+        ("create view v as select 1;", "25006"),
+        ("drop view observations;", "25006"),
+        (
+            &format!(
+                "create external table x stored as csv location '{}';",
+                d.lapis.dir.path().display()
+            ),
+            "",
+        ),
+        ("set datafusion.execution.batch_size = 1;", "42501"),
+    ];
+    for (sql, code) in attempts {
+        let out = d.sql(sql);
+        let err = stderr(&out);
+        assert!(
+            err.contains("ERROR:"),
+            "{sql} was not refused: {}",
+            stdout(&out)
+        );
+        if !code.is_empty() {
+            assert!(err.contains(&format!("ERROR:  {code}:")), "{sql}: {err}");
+        }
+    }
+    assert!(!target.exists(), "COPY wrote a file");
+    assert_eq!(versions(&d.warehouse()), before);
+    // EXPLAIN ANALYZE shows plans, not where the server keeps its files.
+    let out = d.sql(
+        "explain analyze select count(*) from observations;\nexplain select * from reports;\n",
+    );
+    let text = stdout(&out);
+    assert!(text.contains("<warehouse>/observations/part-"), "{text}");
+    assert!(
+        !text.contains(&d.warehouse().display().to_string()),
+        "{text}"
+    );
+    // Still serving.
+    assert_eq!(stdout(&d.sql("select count(*) from reports;")).trim(), "1");
+}
+
+#[test]
+fn runaway_and_deep_queries_get_errors_and_the_server_serves_on() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let deep = format!("select {};\n", vec!["1"; 20_000].join("+"));
+    let out = d.sql(&deep);
+    assert!(
+        stderr(&out).contains("54001: the query nests expressions more than 1000 deep"),
+        "{}",
+        stderr(&out)
+    );
+    let started = Instant::now();
+    let out = d.sql("set statement_timeout = '1s';\nselect count(*) from observations a, observations b, observations c, observations d;\n");
+    assert!(
+        stderr(&out).contains("57014: canceling statement due to statement timeout (1 s)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let out = d.sql("select * from observations;\n");
+    assert!(
+        stderr(&out).contains("54000: the result has more than 50 rows (server.max_result_rows)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&d.sql("select count(*) from observations;")).trim(),
+        "86"
+    );
+}
+
+#[test]
+fn a_report_appended_while_clients_are_connected_is_seen_without_a_restart() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let ingest = format!(
+        "{} --warehouse {} ingest --council E10000007 {} > /dev/null",
+        d.lapis.bin.display(),
+        d.warehouse().display(),
+        report("derbyshire-county-2023-24-q2.txt")
+    );
+    // One psql session: a query, an ingest by another process, the same queries again.
+    let out = d.sql(&format!(
+        "select count(*) from reports;\nselect count(*) from current_ratings;\n\\! {ingest}\nselect count(*) from reports;\nselect string_agg(period_label, ',' order by period_end) from reports;\n"
+    ));
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 4, "{lines:?} {}", stderr(&out));
+    assert_eq!(lines[0], "1");
+    assert_eq!(lines[2], "2");
+    assert_eq!(lines[3], "2023-24 Q2,2024-25 Q1");
+}
+
+#[test]
+fn psycopg_runs_parameterised_queries_and_refuses_writes() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let out = d.python(
+        r#"
+import os, psycopg
+with psycopg.connect(os.environ["LAPIS_DSN"]) as conn:
+    cur = conn.cursor()
+    cur.execute("select count(*) from observations where council_code = %s and period_year = %s", ("E10000007", 2024))
+    print("count", cur.fetchone()[0])
+    cur.execute("select measure_name, value from observations where value > %s and unit = %s order by value desc limit 2", (90.0, "%"))
+    for row in cur.fetchall():
+        print("row", row[0], row[1])
+    try:
+        cur.execute("insert into observations (event_id) values (%s)", ("x",))
+        print("inserted")
+    except psycopg.Error as e:
+        print("refused", e.sqlstate)
+    conn.rollback()
+    cur.execute("select count(*) from reports")
+    print("reports", cur.fetchone()[0])
+"#,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("count 28\n"), "{text}");
+    assert!(text.contains("refused 25006\n"), "{text}");
+    assert!(text.contains("reports 1\n"), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("row ")).count(),
+        2,
+        "{text}"
+    );
+}
+
+fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let cert = dir.join("server.crt");
+    let key = dir.join("server.key");
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is needed for the TLS tests");
+    assert!(out.status.success(), "{}", stderr(&out));
+    (cert, key)
+}
+
+#[test]
+fn tls_when_configured_required_when_asked_and_never_a_silent_fallback() {
+    let certs = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = self_signed(certs.path());
+    let d = start(&format!(
+        "tls_cert = \"{}\"\ntls_key = \"{}\"\ntls_required = true",
+        cert.display(),
+        key.display()
+    ))
+    .unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let secure = Command::new("psql")
+        .args(["-X", "-w", "-At", "-c", "select count(*) from reports"])
+        .arg(format!(
+            "host=127.0.0.1 port={} user=analyst dbname=lapis sslmode=require",
+            d.port
+        ))
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .expect("psql");
+    assert_eq!(stdout(&secure).trim(), "1", "{}", stderr(&secure));
+    let plain = Command::new("psql")
+        .args(["-X", "-w", "-At", "-c", "select 1"])
+        .arg(format!(
+            "host=127.0.0.1 port={} user=analyst dbname=lapis sslmode=disable",
+            d.port
+        ))
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .expect("psql");
+    assert!(!plain.status.success());
+    assert!(
+        stderr(&plain).contains("this lapis server requires TLS"),
+        "{}",
+        stderr(&plain)
+    );
+    // A key that does not load stops the server before it listens.
+    std::fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n",
+    )
+    .expect("write");
+    let Err((_, out)) = start(&format!(
+        "tls_cert = \"{}\"\ntls_key = \"{}\"",
+        cert.display(),
+        key.display()
+    )) else {
+        panic!("the server started with a broken key");
+    };
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("server TLS: private key"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("never falls back to plain text"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_server_refuses_to_start_without_users_or_with_trust_off_loopback() {
+    let lapis = Install::new();
+    std::fs::create_dir_all(lapis.dir.path().join("jobs")).expect("jobs");
+    let config = lapis.dir.path().join("lapis.toml");
+    for (server, expected) in [
+        (
+            "listen = \"127.0.0.1:0\"",
+            "no users: add one to [server.users]",
+        ),
+        (
+            "listen = \"0.0.0.0:0\"\ntrust_loopback = true",
+            "0.0.0.0 is not a loopback address",
+        ),
+        (
+            "listen = \"127.0.0.1:0\"\n[server.users]\nanalyst = \"hunter2\"",
+            "[server.users] analyst: not a SCRAM-SHA-256 verifier",
+        ),
+    ] {
+        std::fs::write(
+            &config,
+            format!(
+                "warehouse = \"{}\"\njobs = \"jobs\"\n[server]\n{server}\n",
+                lapis.warehouse().display()
+            ),
+        )
+        .expect("write");
+        let out = lapis.run(&["--config", config.to_str().expect("path"), "serve"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+    }
+}
