@@ -211,7 +211,7 @@ fn sigterm_during_a_run_stops_after_the_current_document() {
     std::fs::write(
         &config,
         format!(
-            "warehouse = \"{}\"\njobs = \"jobs\"\n[fetch]\nhost_delay_ms = 0\ntimeout_secs = 10\n[schedule]\nshutdown_grace_secs = 20\n",
+            "warehouse = \"{}\"\njobs = \"jobs\"\n[fetch]\nhost_delay_ms = 0\ntimeout_secs = 10\n[schedule]\nshutdown_grace_secs = 20\n[server]\nenabled = false\n",
             lapis.warehouse().display()
         ),
     )
@@ -308,7 +308,7 @@ fn killing_the_daemon_at_any_moment_leaves_whole_documents_only() {
     std::fs::write(
         &config,
         format!(
-            "warehouse = \"{}\"\njobs = \"jobs\"\n[fetch]\nhost_delay_ms = 0\n",
+            "warehouse = \"{}\"\njobs = \"jobs\"\n[fetch]\nhost_delay_ms = 0\n[server]\nenabled = false\n",
             lapis.warehouse().display()
         ),
     )
@@ -317,9 +317,17 @@ fn killing_the_daemon_at_any_moment_leaves_whole_documents_only() {
     for ms in [400u64, 1100, 1500, 1900, 2600, 800] {
         let mut child = lapis.spawn(&["--config", config.to_str().expect("path"), "serve"]);
         std::thread::sleep(Duration::from_millis(ms));
+        assert!(
+            child.try_wait().expect("status").is_none(),
+            "lapis serve ended before it was killed"
+        );
         child.kill().expect("SIGKILL");
         child.wait().expect("wait");
     }
+    assert!(
+        server.arrived("/q1.txt") > 0,
+        "the daemon never fetched anything"
+    );
     let out = lapis.run(&["--config", config.to_str().expect("path"), "run", "two"]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     let q2_observations = {

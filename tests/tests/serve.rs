@@ -381,6 +381,13 @@ with psycopg.connect(os.environ["LAPIS_DSN"]) as conn:
     conn.rollback()
     cur.execute("select count(*) from reports")
     print("reports", cur.fetchone()[0])
+    # A server-side cursor (DECLARE, then FETCH in batches), as psycopg does for large results.
+    with conn.cursor(name="big") as big:
+        big.itersize = 20
+        big.execute("select measure_name, period_label, value from observations where council_code = %s order by measure_name, period_label", ("E10000007",))
+        first = big.fetchmany(2)
+        print("first", len(first), [d.name for d in big.description])
+        print("rest", sum(1 for _ in big))
 "#,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -388,6 +395,11 @@ with psycopg.connect(os.environ["LAPIS_DSN"]) as conn:
     assert!(text.contains("count 28\n"), "{text}");
     assert!(text.contains("refused 25006\n"), "{text}");
     assert!(text.contains("reports 1\n"), "{text}");
+    assert!(
+        text.contains("first 2 ['measure_name', 'period_label', 'value']\n"),
+        "{text}"
+    );
+    assert!(text.contains("rest 84\n"), "{text}");
     assert_eq!(
         text.lines().filter(|l| l.starts_with("row ")).count(),
         2,

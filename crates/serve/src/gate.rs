@@ -43,7 +43,14 @@ pub struct Gate {
     pub limits: Limits,
     /// Text to take out of plans shown to clients (the warehouse's path).
     pub hide: Vec<String>,
+    /// The columns of this connection's open cursors, so that a FETCH and the cursor itself
+    /// can be described before they run (drivers' server-side cursors describe both).
+    pub cursors:
+        std::sync::Mutex<std::collections::HashMap<String, datafusion::common::DFSchemaRef>>,
 }
+
+/// The statement type of datafusion-postgres's portals.
+type DfStatement = (String, Option<(Statement, LogicalPlan)>);
 
 pub fn error(code: &str, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new(
@@ -153,6 +160,76 @@ fn timeout_for(client: &(dyn ClientInfo + Send + Sync), server: Duration) -> Dur
 }
 
 impl Gate {
+    /// DECLARE name CURSOR FOR query: planned here so the cursor's portal carries its plan
+    /// (its Describe answers with the columns), then run lazily as FETCH asks for rows.
+    async fn declare(
+        &self,
+        stmts: &[datafusion::sql::sqlparser::ast::Declare],
+        params: Option<&ParamValues>,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
+    ) -> PgWireResult<Response> {
+        use pgwire::api::portal::Portal;
+        use pgwire::api::stmt::StoredStatement;
+        use pgwire::api::store::PortalStore;
+        self.refresh(ctx).await?;
+        for declare in stmts {
+            let name = declare
+                .names
+                .first()
+                .map(|n| n.value.clone())
+                .ok_or_else(|| error("42601", "cursor name is required"))?;
+            let query = declare
+                .for_query
+                .as_ref()
+                .ok_or_else(|| error("42601", "DECLARE CURSOR requires a FOR query"))?;
+            let sql = query.to_string();
+            check_depth(&sql)?;
+            let mut df = ctx
+                .sql(&sql)
+                .await
+                .map_err(|e| error("42000", one_line(&e.to_string())))?;
+            if let Some(params) = params {
+                let plan = df
+                    .logical_plan()
+                    .clone()
+                    .replace_params_with_values(params)
+                    .map_err(|e| error("42P02", one_line(&e.to_string())))?;
+                df = ctx
+                    .execute_logical_plan(plan)
+                    .await
+                    .map_err(|e| error("42000", one_line(&e.to_string())))?;
+            }
+            let plan = df.logical_plan().clone();
+            self.cursors
+                .lock()
+                .map_err(|_| error("XX000", "cursor table poisoned"))?
+                .insert(name.clone(), plan.schema().clone());
+            let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+            let rows = encode_dataframe(df, &Format::UnifiedText, Some(options)).await?;
+            let statement: DfStatement = (sql, Some((Statement::Query(query.clone()), plan)));
+            let stored = Arc::new(StoredStatement::new(name.clone(), statement, vec![]));
+            let portal = Portal::new_cursor(name, stored);
+            portal.start(rows).await;
+            client.portal_store().put_portal(Arc::new(portal));
+        }
+        Ok(Response::Execution(Tag::new("DECLARE CURSOR")))
+    }
+
+    /// The plan a FETCH is described by: no rows, the cursor's columns.
+    fn fetch_plan(&self, statement: &Statement) -> Option<LogicalPlan> {
+        let Statement::Fetch { name, .. } = statement else {
+            return None;
+        };
+        let schema = self.cursors.lock().ok()?.get(&name.value).cloned()?;
+        Some(LogicalPlan::EmptyRelation(
+            datafusion::logical_expr::EmptyRelation {
+                produce_one_row: false,
+                schema,
+            },
+        ))
+    }
+
     async fn refresh(&self, ctx: &SessionContext) -> PgWireResult<()> {
         match self.live.refresh(&ctx.state()).await {
             Ok(true) => {
@@ -276,6 +353,9 @@ impl QueryHook for Gate {
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
+        if let Statement::Declare { stmts } = statement {
+            return Some(self.declare(stmts, None, ctx, client).await);
+        }
         match verdict(statement) {
             Verdict::Query => {
                 if let Err(e) = check_depth(&statement.to_string()) {
@@ -301,6 +381,9 @@ impl QueryHook for Gate {
         ctx: &SessionContext,
         _client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
+        if let Some(plan) = self.fetch_plan(statement) {
+            return Some(Ok(plan));
+        }
         match verdict(statement) {
             Verdict::Query => {
                 if let Err(e) = check_depth(&statement.to_string()) {
@@ -329,10 +412,13 @@ impl QueryHook for Gate {
         &self,
         statement: &Statement,
         _plan: &LogicalPlan,
-        _params: &ParamValues,
-        _ctx: &SessionContext,
-        _client: &mut dyn HookClient,
+        params: &ParamValues,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
+        if let Statement::Declare { stmts } = statement {
+            return Some(self.declare(stmts, Some(params), ctx, client).await);
+        }
         match verdict(statement) {
             Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
             Verdict::Refuse(e) => Some(Err(e)),

@@ -283,6 +283,7 @@ impl Server {
                 max_rows: self.settings.max_result_rows,
             },
             hide: self.hide.clone(),
+            cursors: Default::default(),
         };
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(gate),
