@@ -3,7 +3,7 @@
 # PDF at test time) and the DejaVu fonts; psql, psycopg 3 and openssl (the SQL server's tests
 # connect with real clients and make a TLS certificate). Safe to run again.
 set -euo pipefail
-python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "psycopg[binary]==3.2.13"
+python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
 missing=""
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 command -v psql >/dev/null || missing="$missing postgresql-client"

@@ -525,3 +525,29 @@ fn the_server_refuses_to_start_without_users_or_with_trust_off_loopback() {
         assert!(stderr(&out).contains(expected), "{}", stderr(&out));
     }
 }
+
+/// What SQLAlchemy's inspector reads (Superset lists schemas, tables and views this way).
+#[test]
+fn sqlalchemy_inspector_lists_schemas_tables_and_views() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let out = d.python(&format!(
+        r#"
+import sqlalchemy as sa
+eng = sa.create_engine("postgresql+psycopg://analyst:{}@127.0.0.1:{}/lapis")
+insp = sa.inspect(eng)
+print("schemas", insp.get_schema_names())
+print("tables", insp.get_table_names())
+print("views", sorted(insp.get_view_names()))
+with eng.connect() as c:
+    print("count", c.execute(sa.text("select count(*) from observations where period_year = :y"), {{"y": 2024}}).scalar())
+"#,
+        PASSWORD.replace(' ', "%20"),
+        d.port
+    ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("schemas ['public']\n"), "{text}");
+    assert!(text.contains("tables ['measure_catalog']\n"), "{text}");
+    assert!(text.contains("'benchmark_gaps', 'claim_reconciliation', 'corrections', 'council_schemes', 'current_ratings', 'documents', 'extractions', 'fetches', 'job_runs', 'measures', 'objective_status', 'objective_updates', 'observations', 'observations_current', 'parse_issues', 'polarity_evidence', 'rating_audit', 'report_claims', 'reports', 'restatements', 'yoy_direction']"), "{text}");
+    assert!(text.contains("count 28\n"), "{text}");
+}

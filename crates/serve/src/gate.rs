@@ -102,11 +102,17 @@ fn verdict(statement: &Statement) -> Verdict {
         | Statement::ShowColumns { .. }
         | Statement::StartTransaction { .. }
         | Statement::Commit { .. }
-        | Statement::Rollback { .. }
+        | Statement::Rollback { savepoint: None, .. }
         | Statement::Declare { .. }
         | Statement::Fetch { .. }
         | Statement::Close { .. } => Verdict::Pass,
         Statement::Discard { .. } => Verdict::Ack("DISCARD ALL"),
+        // Nothing is ever written, so there is nothing to go back to.
+        Statement::Savepoint { .. } => Verdict::Ack("SAVEPOINT"),
+        Statement::ReleaseSavepoint { .. } => Verdict::Ack("RELEASE"),
+        Statement::Rollback {
+            savepoint: Some(_), ..
+        } => Verdict::Ack("ROLLBACK"),
         Statement::Deallocate { .. } => Verdict::Ack("DEALLOCATE"),
         Statement::Set(set) => match set {
             Set::SingleAssignment { variable, .. } => {
@@ -337,6 +343,51 @@ impl Gate {
     }
 }
 
+/// Rewrites what PostgreSQL clients send and DataFusion does not take: `LIKE … ESCAPE 'c'`
+/// with an escape character other than backslash (SQLAlchemy's inspector sends `ESCAPE '/'`).
+/// `None` when nothing needed rewriting.
+fn pg_compat(statement: &Statement) -> Option<Statement> {
+    use datafusion::sql::sqlparser::ast::{visit_expressions_mut, Expr};
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    use std::ops::ControlFlow;
+    let mut changed = false;
+    let mut out = statement.clone();
+    let _ = visit_expressions_mut(&mut out, |e| {
+        if let Expr::Like {
+            pattern,
+            escape_char,
+            ..
+        }
+        | Expr::ILike {
+            pattern,
+            escape_char,
+            ..
+        } = e
+        {
+            let esc = escape_char
+                .as_ref()
+                .and_then(|v| v.value.clone().into_string());
+            if let Some(esc) = esc.filter(|c| c != "\\") {
+                let snippet = format!(
+                    "replace(replace({pattern}, '\\', '\\\\'), '{}', '\\')",
+                    esc.replace('\'', "''")
+                );
+                if let Ok(new) = Parser::new(&PostgreSqlDialect {})
+                    .try_with_sql(&snippet)
+                    .and_then(|mut p| p.parse_expr())
+                {
+                    **pattern = new;
+                    *escape_char = None;
+                    changed = true;
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    changed.then_some(out)
+}
+
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -364,7 +415,11 @@ impl QueryHook for Gate {
                 if let Err(e) = self.refresh(ctx).await {
                     return Some(Err(e));
                 }
-                Some(self.run(statement, ctx, client).await)
+                let rewritten = pg_compat(statement);
+                Some(
+                    self.run(rewritten.as_ref().unwrap_or(statement), ctx, client)
+                        .await,
+                )
             }
             Verdict::Pass => None,
             Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
@@ -392,7 +447,15 @@ impl QueryHook for Gate {
                 if let Err(e) = self.refresh(ctx).await {
                     return Some(Err(e));
                 }
-                None
+                let rewritten = pg_compat(statement)?;
+                let planned = ctx
+                    .state()
+                    .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                        rewritten,
+                    )))
+                    .await
+                    .map_err(|e| error("42000", one_line(&e.to_string())));
+                Some(planned)
             }
             Verdict::Pass => None,
             Verdict::Ack(_) => {
