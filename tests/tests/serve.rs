@@ -25,6 +25,7 @@ struct Daemon {
     lapis: Install,
     child: Child,
     port: u16,
+    http_port: u16,
 }
 
 impl Drop for Daemon {
@@ -59,6 +60,7 @@ fn verifier(lapis: &Install, user: &str, password: &str) -> String {
     line
 }
 
+#[allow(clippy::result_large_err)] // a test helper: the error is the failed daemon's output
 fn start(server_extra: &str) -> Result<Daemon, (Install, Output)> {
     let lapis = Install::new();
     let out = lapis.run(&[
@@ -69,13 +71,14 @@ fn start(server_extra: &str) -> Result<Daemon, (Install, Output)> {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let port = free_port();
+    let http_port = free_port();
     let users = verifier(&lapis, "analyst", PASSWORD);
     std::fs::create_dir_all(lapis.dir.path().join("jobs")).expect("jobs");
     let config = lapis.dir.path().join("lapis.toml");
     std::fs::write(
         &config,
         format!(
-            "warehouse = \"{}\"\njobs = \"jobs\"\n[server]\nlisten = \"127.0.0.1:{port}\"\nstatement_timeout_secs = 20\nmax_result_rows = 50\n{server_extra}\n[server.users]\n{users}\n",
+            "warehouse = \"{}\"\njobs = \"jobs\"\n[server]\nlisten = \"127.0.0.1:{port}\"\nhttp_listen = \"127.0.0.1:{http_port}\"\nstatement_timeout_secs = 20\nmax_result_rows = 50\n{server_extra}\n[server.users]\n{users}\n",
             lapis.warehouse().display()
         ),
     )
@@ -95,7 +98,12 @@ fn start(server_extra: &str) -> Result<Daemon, (Install, Output)> {
         assert!(Instant::now() < deadline, "lapis serve did not start");
     }
     std::thread::spawn(move || for _ in lines {});
-    Ok(Daemon { lapis, child, port })
+    Ok(Daemon {
+        lapis,
+        child,
+        port,
+        http_port,
+    })
 }
 
 impl Daemon {
@@ -156,6 +164,37 @@ impl Daemon {
             )
             .output()
             .expect("python3")
+    }
+
+    /// GETs a page of the HTTP side: (status, content type, body).
+    fn get(&self, path: &str, login: Option<(&str, &str)>) -> (u16, String, Vec<u8>) {
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(
+                r#"
+import base64, sys, urllib.request, urllib.error
+req = urllib.request.Request(sys.argv[1])
+if len(sys.argv) > 2:
+    req.add_header("Authorization", "Basic " + base64.b64encode(sys.argv[2].encode()).decode())
+try:
+    r = urllib.request.urlopen(req, timeout=30)
+    status, ctype, body = r.status, r.headers.get("content-type"), r.read()
+except urllib.error.HTTPError as e:
+    status, ctype, body = e.code, e.headers.get("content-type"), e.read()
+sys.stdout.buffer.write(f"{status}\n{ctype}\n".encode() + body)
+"#,
+            )
+            .arg(format!("http://127.0.0.1:{}{path}", self.http_port))
+            .args(login.map(|(u, p)| format!("{u}:{p}")))
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut parts = out.stdout.splitn(3, |b| *b == b'\n');
+        let status = String::from_utf8_lossy(parts.next().unwrap_or_default())
+            .parse()
+            .unwrap_or(0);
+        let ctype = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+        (status, ctype, parts.next().unwrap_or_default().to_vec())
     }
 
     fn warehouse(&self) -> PathBuf {
@@ -550,4 +589,68 @@ with eng.connect() as c:
     assert!(text.contains("tables ['measure_catalog']\n"), "{text}");
     assert!(text.contains("'benchmark_gaps', 'claim_reconciliation', 'corrections', 'council_schemes', 'current_ratings', 'documents', 'extractions', 'fetches', 'job_runs', 'measures', 'objective_status', 'objective_updates', 'observations', 'observations_current', 'parse_issues', 'polarity_evidence', 'rating_audit', 'report_claims', 'reports', 'restatements', 'yoy_direction']"), "{text}");
     assert!(text.contains("count 28\n"), "{text}");
+}
+
+#[test]
+fn http_health_jobs_metrics_and_exports_behind_the_same_users() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let me = Some(("analyst", PASSWORD));
+    assert_eq!(d.get("/health", None).0, 401);
+    assert_eq!(d.get("/health", Some(("analyst", "wrong"))).0, 401);
+    let (status, ctype, body) = d.get("/health", me);
+    assert_eq!((status, ctype.as_str()), (200, "application/json"));
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains("\"status\": \"ok\"") && text.contains("\"warehouse\": \"readable\""),
+        "{text}"
+    );
+    let (status, _, body) = d.get("/jobs", me);
+    assert_eq!(status, 200);
+    assert!(
+        String::from_utf8_lossy(&body).contains("\"jobs\": []"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    // A query and a refused write, then the counters.
+    let _ = d.sql("select count(*) from reports;\ninsert into reports (report_id) values ('x');\n");
+    let (status, ctype, body) = d.get("/metrics", me);
+    assert_eq!((status, ctype.as_str()), (200, "text/plain; version=0.0.4"));
+    let text = String::from_utf8_lossy(&body);
+    for line in [
+        "lapis_sql_queries_total 1",
+        "lapis_sql_refused_total 1",
+        "lapis_sql_query_duration_seconds_count 1",
+        "lapis_sql_query_duration_seconds_bucket{le=\"+Inf\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing: {text}");
+    }
+    assert!(
+        text.contains("# TYPE lapis_sql_query_duration_seconds histogram"),
+        "{text}"
+    );
+    // Exports: filtered CSV, Parquet, and no raw tables.
+    let expected = stdout(&d.sql("select count(*) from current_ratings where council_code = 'E10000007' and period_label = '2024-25 Q1';"));
+    let (status, ctype, body) = d.get(
+        "/export/current_ratings.csv?council=E10000007&period=2024-25%20Q1",
+        me,
+    );
+    assert_eq!((status, ctype.as_str()), (200, "text/csv; charset=utf-8"));
+    let csv = String::from_utf8_lossy(&body);
+    assert!(csv.starts_with("council_code,measure_id,"), "{csv}");
+    assert_eq!((csv.lines().count() - 1).to_string(), expected.trim());
+    assert!(csv.lines().skip(1).all(|l| l.starts_with("E10000007,")));
+    let (status, ctype, body) = d.get("/export/reports.parquet", me);
+    assert_eq!(
+        (status, ctype.as_str()),
+        (200, "application/vnd.apache.parquet")
+    );
+    assert!(body.starts_with(b"PAR1") && body.ends_with(b"PAR1"));
+    assert_eq!(d.get("/export/raw_observations.csv", me).0, 404);
+    // 86 observations, over this server's limit of 50 rows: refused before anything is sent.
+    let (status, _, body) = d.get("/export/observations.csv", me);
+    assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body)
+        .contains("observations has 86 rows here, over server.max_result_rows = 50"));
+    assert_eq!(d.get("/export/reports.csv?council=E10000007", me).0, 200);
+    assert_eq!(d.get("/nothing", me).0, 404);
 }

@@ -368,52 +368,91 @@ pub async fn serve(
         }
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let sql = if config.server.enabled {
-        // Clients need a warehouse to read: create it (empty) if this is its first start.
-        drop(
-            Warehouse::open_writer(
-                &config.warehouse,
-                Box::new(lapis_store::SystemClock),
-                lock_wait,
-            )
-            .await?,
-        );
-        let s = &config.server;
-        let settings = lapis_serve::pg::Settings {
-            listen: s.listen.clone(),
-            tls_cert: s.tls_cert.clone(),
-            tls_key: s.tls_key.clone(),
-            tls_required: s.tls_required,
-            trust_loopback: s.trust_loopback,
-            users: s.users.clone(),
-            max_connections: s.max_connections,
-            statement_timeout: Duration::from_secs_f64(s.statement_timeout_secs.max(0.001)),
-            memory_limit_bytes: s.memory_limit_mib.saturating_mul(1024 * 1024),
-            max_result_rows: s.max_result_rows,
-        };
-        let server =
-            lapis_serve::pg::Server::bind(settings, config.warehouse.clone(), defs).await?;
-        println!(
-            "lapis serve: SQL (PostgreSQL protocol, read-only) on {}{}, {}",
-            server
-                .local_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_else(|| s.listen.clone()),
-            match (&s.tls_cert, s.tls_required) {
-                (Some(_), true) => " with TLS required",
-                (Some(_), false) => " with TLS",
-                (None, _) => " without TLS",
-            },
-            if s.users.is_empty() {
-                "no password (trust_loopback)".to_string()
-            } else {
-                format!("{} users (SCRAM-SHA-256)", s.users.len())
+    let sql =
+        if config.server.enabled {
+            // Clients need a warehouse to read: create it (empty) if this is its first start.
+            drop(
+                Warehouse::open_writer(
+                    &config.warehouse,
+                    Box::new(lapis_store::SystemClock),
+                    lock_wait,
+                )
+                .await?,
+            );
+            let s = &config.server;
+            let settings = lapis_serve::pg::Settings {
+                listen: s.listen.clone(),
+                tls_cert: s.tls_cert.clone(),
+                tls_key: s.tls_key.clone(),
+                tls_required: s.tls_required,
+                trust_loopback: s.trust_loopback,
+                users: s.users.clone(),
+                max_connections: s.max_connections,
+                statement_timeout: Duration::from_secs_f64(s.statement_timeout_secs.max(0.001)),
+                memory_limit_bytes: s.memory_limit_mib.saturating_mul(1024 * 1024),
+                max_result_rows: s.max_result_rows,
+            };
+            let server =
+                lapis_serve::pg::Server::bind(settings, config.warehouse.clone(), defs.clone())
+                    .await?;
+            if !s.http_listen.is_empty() {
+                let listener = tokio::net::TcpListener::bind(&s.http_listen)
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "server: cannot listen on {} (http_listen): {e}",
+                            s.http_listen
+                        )
+                    })?;
+                println!(
+                "lapis serve: HTTP on {} (/health, /jobs, /metrics, /export/{{view}}.csv|.parquet)",
+                listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
+            );
+                let infos = jobs
+                    .iter()
+                    .map(|j| {
+                        let job = j.clone();
+                        lapis_serve::http::JobInfo {
+                            name: j.name.clone(),
+                            council_code: j.council_code.clone(),
+                            source: j.source.kind().into(),
+                            schedule: j.schedule_text.clone(),
+                            enabled: j.enabled,
+                            next: Box::new(move |t| job.next_after(t)),
+                        }
+                    })
+                    .collect();
+                let http = lapis_serve::http::Http {
+                    warehouse: config.warehouse.clone(),
+                    defs,
+                    users: server.users(),
+                    jobs: infos,
+                    metrics: server.metrics(),
+                    max_rows: s.max_result_rows,
+                };
+                tokio::spawn(http.run(listener, stop_rx.clone()));
             }
-        );
-        Some(tokio::spawn(server.run(stop_rx)))
-    } else {
-        None
-    };
+            println!(
+                "lapis serve: SQL (PostgreSQL protocol, read-only) on {}{}, {}",
+                server
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| s.listen.clone()),
+                match (&s.tls_cert, s.tls_required) {
+                    (Some(_), true) => " with TLS required",
+                    (Some(_), false) => " with TLS",
+                    (None, _) => " without TLS",
+                },
+                if s.users.is_empty() {
+                    "no password (trust_loopback)".to_string()
+                } else {
+                    format!("{} users (SCRAM-SHA-256)", s.users.len())
+                }
+            );
+            Some(tokio::spawn(server.run(stop_rx)))
+        } else {
+            None
+        };
     let shutdown = async move {
         signalled().await;
         let _ = stop_tx.send(true);

@@ -39,6 +39,8 @@ pub struct ServerConfig {
     pub enabled: bool,
     /// Address and port to listen on.
     pub listen: String,
+    /// Address and port of the HTTP side (health, jobs, metrics, exports); "" turns it off.
+    pub http_listen: String,
     /// PEM certificate chain and private key (PKCS#8, PKCS#1 or SEC1): both turn TLS on. A key
     /// that does not load stops the server; it never falls back to plain text.
     pub tls_cert: Option<PathBuf>,
@@ -66,6 +68,7 @@ impl Default for ServerConfig {
         ServerConfig {
             enabled: true,
             listen: "127.0.0.1:5433".into(),
+            http_listen: "127.0.0.1:8433".into(),
             tls_cert: None,
             tls_key: None,
             tls_required: false,

@@ -48,6 +48,7 @@ pub struct Auth {
     tls_required: bool,
     state: Mutex<State>,
     parameters: DefaultServerParameterProvider,
+    metrics: Arc<crate::http::Metrics>,
 }
 
 fn fatal(code: &str, message: String) -> PgWireError {
@@ -59,14 +60,17 @@ fn fatal(code: &str, message: String) -> PgWireError {
 }
 
 impl Auth {
-    pub fn new(users: Users, tls_required: bool) -> Auth {
+    pub fn new(users: Users, tls_required: bool, metrics: Arc<crate::http::Metrics>) -> Auth {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = "16.0 (lapis)".to_string();
+        parameters.default_transaction_read_only = true;
+        parameters.is_superuser = false;
         Auth {
             users,
             tls_required,
             state: Mutex::new(State::Start),
             parameters,
+            metrics,
         }
     }
 }
@@ -181,6 +185,9 @@ impl StartupHandler for Auth {
                             Ok(f) if known => f,
                             _ => {
                                 warn!(%user, peer = %client.socket_addr(), "Password authentication failed.");
+                                self.metrics
+                                    .auth_failures
+                                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                 return Err(failed(user));
                             }
                         };

@@ -47,6 +47,7 @@ pub struct Gate {
     /// can be described before they run (drivers' server-side cursors describe both).
     pub cursors:
         std::sync::Mutex<std::collections::HashMap<String, datafusion::common::DFSchemaRef>>,
+    pub metrics: Arc<crate::http::Metrics>,
 }
 
 /// The statement type of datafusion-postgres's portals.
@@ -416,15 +417,20 @@ impl QueryHook for Gate {
                     return Some(Err(e));
                 }
                 let rewritten = pg_compat(statement);
-                Some(
-                    self.run(rewritten.as_ref().unwrap_or(statement), ctx, client)
-                        .await,
-                )
+                let started = std::time::Instant::now();
+                let result = self
+                    .run(rewritten.as_ref().unwrap_or(statement), ctx, client)
+                    .await;
+                self.metrics.observe(started.elapsed(), result.is_ok());
+                Some(result)
             }
             Verdict::Pass => None,
             Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
             Verdict::Refuse(e) => {
                 warn!(statement = %statement.to_string().chars().take(200).collect::<String>(), "Refused.");
+                self.metrics
+                    .refused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Some(Err(e))
             }
         }
@@ -467,7 +473,12 @@ impl QueryHook for Gate {
                     },
                 )))
             }
-            Verdict::Refuse(e) => Some(Err(e)),
+            Verdict::Refuse(e) => {
+                self.metrics
+                    .refused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Some(Err(e))
+            }
         }
     }
 

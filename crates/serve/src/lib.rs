@@ -8,5 +8,6 @@
 
 pub mod auth;
 pub mod gate;
+pub mod http;
 pub mod pg;
 pub mod scram;

@@ -173,6 +173,7 @@ pub struct Server {
     defs: Definitions,
     runtime: Arc<RuntimeEnv>,
     hide: Vec<String>,
+    metrics: Arc<crate::http::Metrics>,
 }
 
 impl std::fmt::Debug for Server {
@@ -283,11 +284,22 @@ impl Server {
             defs,
             runtime,
             hide,
+            metrics: Arc::default(),
         })
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.listener.local_addr().ok()
+    }
+
+    /// The server's counters (for `/metrics`).
+    pub fn metrics(&self) -> Arc<crate::http::Metrics> {
+        self.metrics.clone()
+    }
+
+    /// How clients log in (the HTTP side checks the same users).
+    pub fn users(&self) -> Users {
+        self.users.clone()
     }
 
     /// Serves until `shutdown` turns true.
@@ -319,6 +331,9 @@ impl Server {
                 drop(socket);
                 continue;
             };
+            this.metrics
+                .connections
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let this = this.clone();
             tokio::spawn(async move {
                 let _permit = permit;
@@ -359,6 +374,7 @@ impl Server {
             },
             hide: self.hide.clone(),
             cursors: Default::default(),
+            metrics: self.metrics.clone(),
         };
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(gate),
@@ -369,7 +385,11 @@ impl Server {
         let session = Arc::new(DfSessionService::new_with_hooks(Arc::new(ctx), hooks));
         Ok(Handlers {
             session,
-            auth: Arc::new(Auth::new(self.users.clone(), self.settings.tls_required)),
+            auth: Arc::new(Auth::new(
+                self.users.clone(),
+                self.settings.tls_required,
+                self.metrics.clone(),
+            )),
         })
     }
 }

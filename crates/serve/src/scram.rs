@@ -94,6 +94,17 @@ impl Verifier {
         Ok(v)
     }
 
+    /// Whether `password` is the one this verifier was made from (HTTP Basic logins).
+    pub fn check(&self, password: &str) -> bool {
+        let other = Verifier::with_salt(password, &self.salt, self.iterations);
+        let diff = other
+            .stored_key
+            .iter()
+            .zip(&self.stored_key)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        diff == 0 && other.stored_key.len() == self.stored_key.len()
+    }
+
     pub fn to_text(&self) -> String {
         format!(
             "SCRAM-SHA-256${}:{}${}:{}",
@@ -121,7 +132,7 @@ pub enum ScramError {
     WrongProof,
 }
 
-fn attribute<'a>(part: &'a str, name: char) -> Option<&'a str> {
+fn attribute(part: &str, name: char) -> Option<&str> {
     part.strip_prefix(name)?.strip_prefix('=')
 }
 
