@@ -654,3 +654,103 @@ fn http_health_jobs_metrics_and_exports_behind_the_same_users() {
     assert_eq!(d.get("/export/reports.csv?council=E10000007", me).0, 200);
     assert_eq!(d.get("/nothing", me).0, 404);
 }
+
+/// The PostgreSQL JDBC driver from Debian (what DBeaver, Metabase and Tableau use):
+/// DatabaseMetaData's tables, views and columns, and a prepared statement.
+#[test]
+fn jdbc_reads_the_catalog_and_runs_a_prepared_statement() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let classes = tempfile::tempdir().expect("tempdir");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/JdbcProbe.java");
+    let out = Command::new("javac")
+        .arg("-d")
+        .arg(classes.path())
+        .arg(&source)
+        .output()
+        .expect("javac is needed (apt-get install default-jdk-headless)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = Command::new("java")
+        .arg("-cp")
+        .arg(format!(
+            "{}:/usr/share/java/postgresql.jar",
+            classes.path().display()
+        ))
+        .arg("JdbcProbe")
+        .arg(format!("jdbc:postgresql://127.0.0.1:{}/lapis", d.port))
+        .arg("analyst")
+        .arg(PASSWORD)
+        .output()
+        .expect("java");
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let columns = stdout(&d.sql(
+        "select count(*) from information_schema.columns where table_name = 'current_ratings';",
+    ));
+    let text = stdout(&out);
+    assert!(text.contains("product PostgreSQL 16.0 (lapis)\n"), "{text}");
+    assert!(text.contains("tables 1 views 21\n"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "columns {} first council_code:text\n",
+            columns.trim()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("count 86\n"), "{text}");
+}
+
+/// psqlODBC through unixODBC's isql (what Excel and Power BI's ODBC path use): a query, the
+/// tables (SQLTables) and a view's columns (SQLColumns).
+#[test]
+fn odbc_lists_tables_and_columns_and_queries() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ini = dir.path().join("odbc.ini");
+    std::fs::write(
+        &ini,
+        format!("[lapis]\nDriver = PostgreSQL Unicode\nServername = 127.0.0.1\nPort = {}\nDatabase = lapis\nSSLmode = disable\n", d.port),
+    )
+    .expect("odbc.ini");
+    let isql = |input: &str| {
+        let mut child = Command::new("isql")
+            .args(["-b", "-d,", "lapis", "analyst", PASSWORD])
+            .env("ODBCINI", &ini)
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("isql is needed (apt-get install unixodbc odbc-postgresql)");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("isql")
+    };
+    let out = isql("select count(*) from observations where council_code = 'E10000007'\n");
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).lines().any(|l| l.trim() == "86"),
+        "{}",
+        stdout(&out)
+    );
+    let out = isql("help\n");
+    let text = stdout(&out);
+    assert!(text.contains("lapis,public,current_ratings,VIEW"), "{text}");
+    assert!(
+        text.contains("lapis,public,measure_catalog,TABLE"),
+        "{text}"
+    );
+    let out = isql("help current_ratings\n");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(
+        text.contains("lapis,public,current_ratings,council_code,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lapis,public,current_ratings,period_end,"),
+        "{text}"
+    );
+}

@@ -216,6 +216,7 @@ mod tests {
         let d = Config::default();
         assert_eq!(format!("{:?}", c.fetch), format!("{:?}", d.fetch));
         assert_eq!(format!("{:?}", c.schedule), format!("{:?}", d.schedule));
+        assert_eq!(format!("{:?}", c.server), format!("{:?}", d.server));
         assert!(c.warehouse.ends_with("ops/./warehouse"), "{}", c.warehouse);
         assert!(c.jobs.ends_with("ops/jobs"));
         let bad = std::env::temp_dir().join(format!("lapis-config-{}.toml", std::process::id()));

@@ -333,6 +333,8 @@ impl Gate {
                 ));
             }
         };
+        // The batches' own schema: a plan's schema may differ from its output in nullability.
+        let schema = batches.first().map(|b| b.schema()).unwrap_or(schema);
         let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])
             .map_err(|e| error("XX000", e.to_string()))?;
         let df = ctx
