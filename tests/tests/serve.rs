@@ -754,3 +754,52 @@ fn odbc_lists_tables_and_columns_and_queries() {
         "{text}"
     );
 }
+
+/// What Npgsql (Power BI's and Excel's PostgreSQL driver) asks when it connects: DISCARD ALL,
+/// version(), then the type catalog, telling arrays from base types by their receive function,
+/// with ranges, domains, composites and enums. These queries are ours, written to use the same
+/// catalog features: pg_type joined to pg_proc on a regproc column, pg_range, a correlated
+/// scalar subquery, pg_attribute of composites, pg_enum.
+#[test]
+fn npgsql_style_start_up_queries_are_answered() {
+    let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    let out = d.sql(
+        r#"DISCARD ALL;
+SELECT version();
+SELECT n.nspname, k.oid, k.typname, k.kind, k.element
+FROM (
+    SELECT t.oid, t.typnamespace, t.typname,
+        CASE WHEN p.proname = 'array_recv' THEN 'a' ELSE t.typtype END AS kind,
+        CASE WHEN p.proname = 'array_recv' THEN t.typelem
+             WHEN t.typtype = 'r' THEN r.rngsubtype
+             WHEN t.typtype = 'm' THEN (SELECT rr.rngtypid FROM pg_range rr WHERE rr.rngmultitypid = t.oid)
+             WHEN t.typtype = 'd' THEN t.typbasetype END AS element
+    FROM pg_type t
+    LEFT JOIN pg_proc p ON p.oid = t.typreceive
+    LEFT JOIN pg_range r ON r.rngtypid = t.oid
+) k
+JOIN pg_namespace n ON n.oid = k.typnamespace
+WHERE k.kind IN ('b', 'a', 'r', 'm', 'e', 'd') AND k.typname IN ('int4', 'text', 'float8', 'date', '_int4')
+ORDER BY k.oid;
+SELECT t.oid, a.attname FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid JOIN pg_attribute a ON a.attrelid = t.typrelid
+WHERE t.typtype = 'c' AND c.relkind = 'c' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY t.oid, a.attnum;
+SELECT t.oid, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid ORDER BY t.oid, e.enumsortorder;
+"#,
+    );
+    assert!(!stderr(&out).contains("ERROR"), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "DISCARD ALL");
+    assert!(lines[1].starts_with("PostgreSQL 16.0 on lapis "), "{text}");
+    assert_eq!(
+        &lines[2..],
+        [
+            "pg_catalog|23|int4|b|",
+            "pg_catalog|25|text|b|",
+            "pg_catalog|701|float8|b|",
+            "pg_catalog|1007|_int4|a|23",
+            "pg_catalog|1082|date|b|"
+        ],
+        "{text}"
+    );
+}

@@ -386,9 +386,105 @@ fn pg_compat(statement: &Statement) -> Option<Statement> {
                 }
             }
         }
+        // pg_type's regproc columns (typreceive, typinput, …) hold procedure names in this
+        // catalog, where PostgreSQL compares them with pg_proc.oid: compare names instead.
+        if let Expr::BinaryOp { left, op, right } = e {
+            use datafusion::sql::sqlparser::ast::{BinaryOperator, Ident};
+            let regproc = |x: &Expr| match x {
+                Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|p| {
+                    matches!(
+                        p.value.to_lowercase().as_str(),
+                        "typreceive" | "typinput" | "typoutput" | "typsend"
+                    )
+                }),
+                _ => false,
+            };
+            let oid_of = |x: &mut Expr| -> bool {
+                if let Expr::CompoundIdentifier(parts) = x {
+                    if let Some(last) = parts.last_mut() {
+                        if last.value.eq_ignore_ascii_case("oid") {
+                            *last = Ident::new("proname");
+                            return true;
+                        }
+                    }
+                }
+                false
+            };
+            if *op == BinaryOperator::Eq {
+                if regproc(right) && oid_of(left) || regproc(left) && oid_of(right) {
+                    changed = true;
+                }
+            }
+        }
+        // A scalar subquery that returns one column without aggregating (Npgsql's type query
+        // has `(SELECT rngtypid FROM pg_range WHERE rngmultitypid = typ.oid)`): DataFusion wants
+        // correlated ones aggregated. PostgreSQL fails on a second row; taking max() of at most
+        // one row gives the same answer.
+        if let Expr::Subquery(query) = e {
+            if let Some(wrapped) = aggregate_scalar_subquery(query) {
+                **query = wrapped;
+                changed = true;
+            }
+        }
         ControlFlow::<()>::Continue(())
     });
     changed.then_some(out)
+}
+
+fn aggregate_scalar_subquery(
+    query: &datafusion::sql::sqlparser::ast::Query,
+) -> Option<datafusion::sql::sqlparser::ast::Query> {
+    use datafusion::sql::sqlparser::ast::{GroupByExpr, SelectItem, SetExpr};
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
+    if select.projection.len() != 1
+        || grouped
+        || select.having.is_some()
+        || query.limit_clause.is_some()
+    {
+        return None;
+    }
+    let expr = match &select.projection[0] {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+        _ => return None,
+    };
+    let text = expr.to_string().to_lowercase();
+    if [
+        "count(",
+        "max(",
+        "min(",
+        "sum(",
+        "avg(",
+        "array_agg(",
+        "string_agg(",
+        "bool_and(",
+        "bool_or(",
+        "every(",
+    ]
+    .iter()
+    .any(|a| text.contains(a))
+    {
+        return None;
+    }
+    let aggregated = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&format!("max({expr})"))
+        .and_then(|mut p| p.parse_expr())
+        .ok()?;
+    let mut q = query.clone();
+    if let SetExpr::Select(sel) = q.body.as_mut() {
+        sel.projection[0] = match &sel.projection[0] {
+            SelectItem::ExprWithAlias { alias, .. } => SelectItem::ExprWithAlias {
+                expr: aggregated,
+                alias: alias.clone(),
+            },
+            _ => SelectItem::UnnamedExpr(aggregated),
+        };
+    }
+    Some(q)
 }
 
 fn one_line(message: &str) -> String {
