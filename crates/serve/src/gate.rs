@@ -410,10 +410,10 @@ fn pg_compat(statement: &Statement) -> Option<Statement> {
                 }
                 false
             };
-            if *op == BinaryOperator::Eq {
-                if regproc(right) && oid_of(left) || regproc(left) && oid_of(right) {
-                    changed = true;
-                }
+            if *op == BinaryOperator::Eq
+                && (regproc(right) && oid_of(left) || regproc(left) && oid_of(right))
+            {
+                changed = true;
             }
         }
         // A scalar subquery that returns one column without aggregating (Npgsql's type query
