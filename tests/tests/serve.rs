@@ -377,6 +377,28 @@ fn runaway_and_deep_queries_get_errors_and_the_server_serves_on() {
         stdout(&d.sql("select count(*) from observations;")).trim(),
         "86"
     );
+    // The same limits for prepared statements (the extended protocol, as psycopg sends them).
+    let out = d.python(
+        r#"
+import os, psycopg
+with psycopg.connect(os.environ["LAPIS_DSN"], autocommit=True) as conn:
+    cur = conn.cursor()
+    cur.execute("set statement_timeout = '1s'")
+    for sql, args in [
+        ("select count(*) from observations a, observations b, observations c, observations d where a.value > %s and b.value > d.value", (0,)),
+        ("select * from observations where value > %s or value is null", (0,)),
+    ]:
+        try:
+            cur.execute(sql, args)
+            print("ran", cur.fetchall()[:1])
+        except psycopg.Error as e:
+            print("error", e.sqlstate)
+    cur.execute("select count(*) from observations where council_code = %s", ("E10000007",))
+    print("count", cur.fetchone()[0])
+"#,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "error 57014\nerror 54000\ncount 86\n");
 }
 
 #[test]

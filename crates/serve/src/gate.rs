@@ -50,6 +50,12 @@ pub struct Gate {
     pub metrics: Arc<crate::http::Metrics>,
 }
 
+/// A query to run: SQL text (simple protocol) or a plan with its parameters bound (extended).
+enum Planned {
+    Sql(String),
+    Plan(LogicalPlan),
+}
+
 /// The statement type of datafusion-postgres's portals.
 type DfStatement = (String, Option<(Statement, LogicalPlan)>);
 
@@ -277,19 +283,20 @@ impl Gate {
     /// Plans and runs a query under the limits, and encodes its rows as text.
     async fn run(
         &self,
-        statement: &Statement,
+        query: Planned,
+        is_explain: bool,
+        format: &Format,
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> PgWireResult<Response> {
         let limit = timeout_for(client, self.limits.statement_timeout);
-        let sql = statement.to_string();
-        let is_explain = matches!(statement, Statement::Explain { .. });
         let max_rows = self.limits.max_rows;
         let work = async {
-            let df = ctx
-                .sql(&sql)
-                .await
-                .map_err(|e| error("42000", one_line(&e.to_string())))?;
+            let df = match query {
+                Planned::Sql(sql) => ctx.sql(&sql).await,
+                Planned::Plan(plan) => ctx.execute_logical_plan(plan).await,
+            }
+            .map_err(|e| error("42000", one_line(&e.to_string())))?;
             let schema = Arc::new(df.schema().as_arrow().clone());
             let mut stream = df
                 .execute_stream()
@@ -341,7 +348,7 @@ impl Gate {
             .read_table(Arc::new(table))
             .map_err(|e| error("XX000", e.to_string()))?;
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-        let encoded = encode_dataframe(df, &Format::UnifiedText, Some(options)).await?;
+        let encoded = encode_dataframe(df, format, Some(options)).await?;
         Ok(Response::Query(encoded))
     }
 }
@@ -516,8 +523,16 @@ impl QueryHook for Gate {
                 }
                 let rewritten = pg_compat(statement);
                 let started = std::time::Instant::now();
+                let statement = rewritten.as_ref().unwrap_or(statement);
+                let is_explain = matches!(statement, Statement::Explain { .. });
                 let result = self
-                    .run(rewritten.as_ref().unwrap_or(statement), ctx, client)
+                    .run(
+                        Planned::Sql(statement.to_string()),
+                        is_explain,
+                        &Format::UnifiedText,
+                        ctx,
+                        client,
+                    )
                     .await;
                 self.metrics.observe(started.elapsed(), result.is_ok());
                 Some(result)
@@ -583,13 +598,42 @@ impl QueryHook for Gate {
     async fn handle_extended_query(
         &self,
         statement: &Statement,
-        _plan: &LogicalPlan,
+        plan: &LogicalPlan,
         params: &ParamValues,
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         if let Statement::Declare { stmts } = statement {
             return Some(self.declare(stmts, Some(params), ctx, client).await);
+        }
+        if let Verdict::Query = verdict(statement) {
+            // Run here, under the limits, when the portal is the unnamed one that holds this
+            // statement (what drivers use): its result format is known. Otherwise the default
+            // execution runs it.
+            use pgwire::api::store::{Entry, PortalStore};
+            let format = match client.portal_store().get_portal(pgwire::api::DEFAULT_NAME) {
+                Some(Entry::Value(p)) if p.statement.statement.0 == statement.to_string() => {
+                    p.result_column_format.clone()
+                }
+                other => {
+                    tracing::debug!(
+                        found = matches!(other, Some(Entry::Value(_))),
+                        "No unnamed portal with this statement: default execution."
+                    );
+                    return None;
+                }
+            };
+            let plan = match plan.clone().replace_params_with_values(params) {
+                Ok(p) => p,
+                Err(e) => return Some(Err(error("42P02", one_line(&e.to_string())))),
+            };
+            let is_explain = matches!(statement, Statement::Explain { .. });
+            let started = std::time::Instant::now();
+            let result = self
+                .run(Planned::Plan(plan), is_explain, &format, ctx, client)
+                .await;
+            self.metrics.observe(started.elapsed(), result.is_ok());
+            return Some(result);
         }
         match verdict(statement) {
             Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
