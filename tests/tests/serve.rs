@@ -825,3 +825,60 @@ SELECT t.oid, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid O
         "{text}"
     );
 }
+
+#[test]
+fn connections_over_the_limit_are_told_why_and_idle_ones_are_closed() {
+    let d = start("max_connections = 1\nidle_timeout_secs = 2")
+        .unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
+    // One client holds the only slot (busy with a query, then 1 s of thought, then another).
+    let mut holder = Command::new("psql")
+        .args([
+            "-X",
+            "-w",
+            "-At",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &d.port.to_string(),
+            "-U",
+            "analyst",
+            "-d",
+            "lapis",
+        ])
+        .env("PGPASSWORD", PASSWORD)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql");
+    holder
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"select 1;\n\\! sleep 1.5\nselect 2;\n")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(700));
+    let out = d.psql(Some(PASSWORD), &["-At", "-c", "select 'second'"], "");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("FATAL:  sorry, too many clients already (max_connections = 1)"),
+        "{}",
+        stderr(&out)
+    );
+    let held = holder.wait_with_output().expect("psql");
+    assert_eq!(stdout(&held), "1\n2\n", "{}", stderr(&held));
+    // Now the slot is free; a client that sits idle past 2 s loses its connection.
+    let out = d.psql(
+        Some(PASSWORD),
+        &["-At"],
+        "select 1;\n\\! sleep 4\nselect 2;\n",
+    );
+    assert_eq!(stdout(&out), "1\n", "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("server closed the connection unexpectedly"),
+        "{}",
+        stderr(&out)
+    );
+    let out = d.psql(Some(PASSWORD), &["-At", "-c", "select 'after'"], "");
+    assert_eq!(stdout(&out), "after\n", "{}", stderr(&out));
+}

@@ -388,6 +388,7 @@ pub async fn serve(
                 trust_loopback: s.trust_loopback,
                 users: s.users.clone(),
                 max_connections: s.max_connections,
+                idle_timeout: Duration::from_secs(s.idle_timeout_secs.max(1)),
                 statement_timeout: Duration::from_secs_f64(s.statement_timeout_secs.max(0.001)),
                 memory_limit_bytes: s.memory_limit_mib.saturating_mul(1024 * 1024),
                 max_result_rows: s.max_result_rows,

@@ -51,8 +51,10 @@ pub struct ServerConfig {
     pub trust_loopback: bool,
     /// User name → SCRAM-SHA-256 verifier (`lapis passwd NAME` prints one).
     pub users: std::collections::BTreeMap<String, String>,
-    /// Connections served at once; more are refused.
+    /// Connections served at once; more are refused (SQLSTATE 53300).
     pub max_connections: usize,
+    /// Seconds a connection may run nothing before it is closed.
+    pub idle_timeout_secs: u64,
     /// Longest a statement may run, in seconds (a client's `SET statement_timeout` can only
     /// shorten it).
     pub statement_timeout_secs: f64,
@@ -75,6 +77,7 @@ impl Default for ServerConfig {
             trust_loopback: false,
             users: Default::default(),
             max_connections: 64,
+            idle_timeout_secs: 3600,
             statement_timeout_secs: 300.0,
             memory_limit_mib: 2048,
             max_result_rows: 1_000_000,

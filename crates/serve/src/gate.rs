@@ -48,6 +48,7 @@ pub struct Gate {
     pub cursors:
         std::sync::Mutex<std::collections::HashMap<String, datafusion::common::DFSchemaRef>>,
     pub metrics: Arc<crate::http::Metrics>,
+    pub activity: Arc<crate::pg::Activity>,
 }
 
 /// A query to run: SQL text (simple protocol) or a plan with its parameters bound (extended).
@@ -510,6 +511,7 @@ impl QueryHook for Gate {
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
+        let _busy = self.activity.begin();
         if let Statement::Declare { stmts } = statement {
             return Some(self.declare(stmts, None, ctx, client).await);
         }
@@ -555,6 +557,7 @@ impl QueryHook for Gate {
         ctx: &SessionContext,
         _client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
+        let _busy = self.activity.begin();
         if let Some(plan) = self.fetch_plan(statement) {
             return Some(Ok(plan));
         }
@@ -603,6 +606,7 @@ impl QueryHook for Gate {
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
+        let _busy = self.activity.begin();
         if let Statement::Declare { stmts } = statement {
             return Some(self.declare(stmts, Some(params), ctx, client).await);
         }

@@ -29,6 +29,106 @@ use crate::auth::{Auth, Users};
 use crate::gate::{Gate, Limits};
 use crate::scram::Verifier;
 
+/// When a connection last did something, and whether a statement is running now.
+#[derive(Debug)]
+pub struct Activity {
+    since: std::sync::Mutex<std::time::Instant>,
+    running: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Activity {
+            since: std::sync::Mutex::new(std::time::Instant::now()),
+            running: Default::default(),
+        }
+    }
+}
+
+impl Activity {
+    /// A statement starts; the returned guard marks its end.
+    pub fn begin(self: &Arc<Self>) -> ActivityGuard {
+        self.running
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.touch();
+        ActivityGuard(self.clone())
+    }
+    fn touch(&self) {
+        if let Ok(mut t) = self.since.lock() {
+            *t = std::time::Instant::now();
+        }
+    }
+    /// How long the connection has done nothing (zero while a statement runs).
+    fn idle_for(&self) -> Duration {
+        if self.running.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            return Duration::ZERO;
+        }
+        self.since.lock().map(|t| t.elapsed()).unwrap_or_default()
+    }
+}
+
+/// Marks the end of a statement when dropped.
+#[derive(Debug)]
+pub struct ActivityGuard(Arc<Activity>);
+
+impl Drop for ActivityGuard {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0
+            .running
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Tells a client over `max_connections` why, in the protocol's own words (SQLSTATE 53300),
+/// whatever it sent first, and closes.
+async fn refuse(mut socket: tokio::net::TcpStream, max: usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // libpq asks for TLS first (SSLRequest) and shows no error sent in answer to that: decline
+    // TLS for this refusal, read the start-up message, then answer it with the error.
+    let read_packet = async {
+        let mut len = [0u8; 4];
+        socket.read_exact(&mut len).await?;
+        let n = u32::from_be_bytes(len).saturating_sub(4).min(10_000) as usize;
+        let mut rest = vec![0u8; n];
+        socket.read_exact(&mut rest).await?;
+        Ok::<_, std::io::Error>(rest)
+    };
+    if let Ok(Ok(first)) = tokio::time::timeout(Duration::from_secs(5), read_packet).await {
+        if first.len() == 4 && first == [0x04, 0xd2, 0x16, 0x2f] {
+            let _ = socket.write_all(b"N").await;
+            let mut len = [0u8; 4];
+            if tokio::time::timeout(Duration::from_secs(5), socket.read_exact(&mut len))
+                .await
+                .is_ok()
+            {
+                let n = u32::from_be_bytes(len).saturating_sub(4).min(10_000) as usize;
+                let mut rest = vec![0u8; n];
+                let _ = tokio::time::timeout(Duration::from_secs(5), socket.read_exact(&mut rest))
+                    .await;
+            }
+        }
+    }
+    let message = format!("sorry, too many clients already (max_connections = {max})");
+    let mut body = Vec::new();
+    for (field, value) in [
+        (b'S', "FATAL"),
+        (b'V', "FATAL"),
+        (b'C', "53300"),
+        (b'M', message.as_str()),
+    ] {
+        body.push(field);
+        body.extend_from_slice(value.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut packet = vec![b'E'];
+    packet.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    packet.extend_from_slice(&body);
+    let _ = tokio::time::timeout(Duration::from_secs(5), socket.write_all(&packet)).await;
+    let _ = socket.shutdown().await;
+}
+
 /// What the server needs to know (the `[server]` table of `lapis.toml`).
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -40,6 +140,8 @@ pub struct Settings {
     /// User name → SCRAM-SHA-256 verifier.
     pub users: BTreeMap<String, String>,
     pub max_connections: usize,
+    /// A connection that runs nothing for this long is closed.
+    pub idle_timeout: Duration,
     pub statement_timeout: Duration,
     pub memory_limit_bytes: usize,
     pub max_result_rows: usize,
@@ -328,7 +430,7 @@ impl Server {
             };
             let Ok(permit) = slots.clone().try_acquire_owned() else {
                 warn!(%peer, max = this.settings.max_connections, "Refused a connection: too many clients.");
-                drop(socket);
+                tokio::spawn(refuse(socket, this.settings.max_connections));
                 continue;
             };
             this.metrics
@@ -337,25 +439,43 @@ impl Server {
             let this = this.clone();
             tokio::spawn(async move {
                 let _permit = permit;
-                let handlers = match this.handlers().await {
+                let activity = Arc::new(Activity::default());
+                let handlers = match this.handlers(activity.clone()).await {
                     Ok(h) => h,
                     Err(e) => {
                         error!(%peer, error = %e, "Cannot open the warehouse for a connection.");
                         return;
                     }
                 };
-                if let Err(e) =
-                    pgwire::tokio::process_socket(socket, this.tls.clone(), Arc::new(handlers))
-                        .await
-                {
-                    warn!(%peer, error = %e, "Connection ended with an error.");
+                let tls = this.tls.clone();
+                let mut session = tokio::spawn(async move {
+                    pgwire::tokio::process_socket(socket, tls, Arc::new(handlers)).await
+                });
+                let idle = this.settings.idle_timeout;
+                let tick = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
+                loop {
+                    tokio::select! {
+                        ended = &mut session => {
+                            if let Ok(Err(e)) = ended {
+                                warn!(%peer, error = %e, "Connection ended with an error.");
+                            }
+                            break;
+                        }
+                        _ = tokio::time::sleep(tick) => {
+                            if activity.idle_for() > idle {
+                                info!(%peer, idle_secs = idle.as_secs(), "Closed an idle connection.");
+                                session.abort();
+                                break;
+                            }
+                        }
+                    }
                 }
             });
         }
         info!("The SQL server stopped taking connections.");
     }
 
-    async fn handlers(&self) -> Result<Handlers, String> {
+    async fn handlers(&self, activity: Arc<Activity>) -> Result<Handlers, String> {
         let wh = Warehouse::open_reader(&self.warehouse)
             .await
             .map_err(|e| e.to_string())?;
@@ -375,6 +495,7 @@ impl Server {
             hide: self.hide.clone(),
             cursors: Default::default(),
             metrics: self.metrics.clone(),
+            activity,
         };
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(gate),
