@@ -241,6 +241,14 @@ fn psql_lists_describes_and_queries_the_views() {
     assert!(text.contains("value|double precision"), "{text}");
     assert!(text.contains("period_end|date"), "{text}");
     assert!(text.lines().any(|l| l == "86"), "{text}");
+    // Functions drivers call that DataFusion lacks.
+    let out = d.sql("select json_build_object('start', 1, 'cycle', false, 'name', 'x');\nselect to_regtype('int4'), to_regtype('hstore') is null;\n");
+    assert_eq!(
+        stdout(&out),
+        "{\"start\" : 1, \"cycle\" : false, \"name\" : \"x\"}\n23|t\n",
+        "{}",
+        stderr(&out)
+    );
     // The raw event tables are not in the default schema.
     let out = d.sql("\\dt\nselect count(*) from raw_observations;\n");
     assert!(!stdout(&out).contains("raw_"), "{}", stdout(&out));

@@ -265,6 +265,94 @@ fn to_regtype_udf() -> datafusion::logical_expr::ScalarUDF {
     )
 }
 
+/// `json_build_object(key, value, …)` as JSON text (SQLAlchemy's column query asks for it).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonBuildObject {
+    signature: datafusion::logical_expr::Signature,
+}
+
+impl Default for JsonBuildObject {
+    fn default() -> Self {
+        JsonBuildObject {
+            signature: datafusion::logical_expr::Signature::variadic_any(
+                datafusion::logical_expr::Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl datafusion::logical_expr::ScalarUDFImpl for JsonBuildObject {
+    fn name(&self) -> &str {
+        "json_build_object"
+    }
+    fn signature(&self) -> &datafusion::logical_expr::Signature {
+        &self.signature
+    }
+    fn return_type(
+        &self,
+        _: &[datafusion::arrow::datatypes::DataType],
+    ) -> datafusion::error::Result<datafusion::arrow::datatypes::DataType> {
+        Ok(datafusion::arrow::datatypes::DataType::Utf8)
+    }
+    fn invoke_with_args(
+        &self,
+        args: datafusion::logical_expr::ScalarFunctionArgs,
+    ) -> datafusion::error::Result<datafusion::logical_expr::ColumnarValue> {
+        use datafusion::arrow::array::{Array, StringArray};
+        use datafusion::arrow::compute::cast;
+        use datafusion::arrow::datatypes::DataType;
+        use datafusion::logical_expr::ColumnarValue;
+        let rows = args.number_rows;
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let texts: Vec<StringArray> = arrays
+            .iter()
+            .map(|a| {
+                let numeric = a.data_type().is_numeric() || *a.data_type() == DataType::Boolean;
+                cast(a, &DataType::Utf8).map(|c| {
+                    let s = c
+                        .as_any()
+                        .downcast_ref::<StringArray>()
+                        .cloned()
+                        .unwrap_or_else(|| StringArray::from(vec![None::<&str>; rows]));
+                    // Strings are quoted; numbers and booleans are not.
+                    if numeric {
+                        s
+                    } else {
+                        (0..s.len())
+                            .map(|i| {
+                                (!s.is_null(i)).then(|| {
+                                    serde_json::Value::String(s.value(i).to_string()).to_string()
+                                })
+                            })
+                            .collect()
+                    }
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let out: StringArray = (0..rows)
+            .map(|row| {
+                let pairs: Vec<String> = texts
+                    .chunks(2)
+                    .map(|kv| {
+                        let key = if kv[0].is_null(row) {
+                            "\"\"".to_string()
+                        } else {
+                            kv[0].value(row).to_string()
+                        };
+                        let value = match kv.get(1) {
+                            Some(v) if !v.is_null(row) => v.value(row).to_string(),
+                            _ => "null".to_string(),
+                        };
+                        format!("{key} : {value}")
+                    })
+                    .collect();
+                Some(format!("{{{}}}", pairs.join(", ")))
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
 /// A server bound to its address, ready to run.
 pub struct Server {
     listener: TcpListener,
@@ -486,6 +574,9 @@ impl Server {
             .map_err(|e| e.to_string())?;
         ctx.register_udf(version_udf());
         ctx.register_udf(to_regtype_udf());
+        ctx.register_udf(datafusion::logical_expr::ScalarUDF::new_from_impl(
+            JsonBuildObject::default(),
+        ));
         let gate = Gate {
             live,
             limits: Limits {
