@@ -511,25 +511,20 @@ fn tls_when_configured_required_when_asked_and_never_a_silent_fallback() {
         key.display()
     ))
     .unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
-    let secure = Command::new("psql")
-        .args(["-X", "-w", "-At", "-c", "select count(*) from reports"])
-        .arg(format!(
-            "host=127.0.0.1 port={} user=analyst dbname=lapis sslmode=require",
-            d.port
-        ))
-        .env("PGPASSWORD", PASSWORD)
-        .output()
-        .expect("psql");
+    let with_sslmode = |mode: &str, sql: &str| {
+        Command::new("psql")
+            .args(["-X", "-w", "-At", "-c", sql])
+            .arg(format!(
+                "host=127.0.0.1 port={} user=analyst dbname=lapis sslmode={mode}",
+                d.port
+            ))
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .expect("psql")
+    };
+    let secure = with_sslmode("require", "select count(*) from reports");
     assert_eq!(stdout(&secure).trim(), "1", "{}", stderr(&secure));
-    let plain = Command::new("psql")
-        .args(["-X", "-w", "-At", "-c", "select 1"])
-        .arg(format!(
-            "host=127.0.0.1 port={} user=analyst dbname=lapis sslmode=disable",
-            d.port
-        ))
-        .env("PGPASSWORD", PASSWORD)
-        .output()
-        .expect("psql");
+    let plain = with_sslmode("disable", "select 1");
     assert!(!plain.status.success());
     assert!(
         stderr(&plain).contains("this lapis server requires TLS"),

@@ -176,20 +176,13 @@ pub async fn run_job(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRu
     if std::env::var("LAPIS_FAILPOINT").is_ok_and(|f| f == format!("panic-in-run:{}", job.name)) {
         panic!("LAPIS_FAILPOINT: a panic inside the run of {}", job.name);
     }
-    let mut run = JobRun {
-        run_id: run_id.clone(),
-        job: job.name.clone(),
-        trigger: trigger.as_str().into(),
+    let mut run = JobRun::new(
+        run_id.clone(),
+        &job.name,
+        trigger.as_str(),
         started_at,
-        finished_at: started_at,
-        status: "failed".into(),
-        documents_seen: 0,
-        documents_new: 0,
-        documents_unchanged: 0,
-        documents_failed: 0,
-        events_appended: 0,
-        error: None,
-    };
+        "failed",
+    );
     let wh = match Warehouse::open_writer(ctx.warehouse, Box::new(SystemClock), ctx.lock_wait).await
     {
         Ok(wh) => wh,

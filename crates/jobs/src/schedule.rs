@@ -88,20 +88,14 @@ impl Shared {
         let now = Utc::now();
         let Ok(guard) = lock.try_lock_owned() else {
             warn!(job = %job.name, "Skipped a tick: the previous run is still going.");
-            let run = JobRun {
-                run_id: run_id(&job.name, now),
-                job: job.name.clone(),
-                trigger: trigger.as_str().into(),
-                started_at: now,
-                finished_at: now,
-                status: "skipped".into(),
-                documents_seen: 0,
-                documents_new: 0,
-                documents_unchanged: 0,
-                documents_failed: 0,
-                events_appended: 0,
-                error: Some("the previous run of this job was still going".into()),
-            };
+            let run = JobRun::new(
+                run_id(&job.name, now),
+                &job.name,
+                trigger.as_str(),
+                now,
+                "skipped",
+            )
+            .with_error("the previous run of this job was still going");
             self.record(&run).await;
             return;
         };
@@ -132,20 +126,15 @@ impl Shared {
                 "the run was cancelled".to_string()
             };
             error!(job = %job.name, %message, "Run failed.");
-            let run = JobRun {
-                run_id: run_id(&job.name, now),
-                job: job.name.clone(),
-                trigger: trigger.as_str().into(),
-                started_at: now,
-                finished_at: Utc::now(),
-                status: "failed".into(),
-                documents_seen: 0,
-                documents_new: 0,
-                documents_unchanged: 0,
-                documents_failed: 0,
-                events_appended: 0,
-                error: Some(message),
-            };
+            let mut run = JobRun::new(
+                run_id(&job.name, now),
+                &job.name,
+                trigger.as_str(),
+                now,
+                "failed",
+            )
+            .with_error(message);
+            run.finished_at = Utc::now();
             self.record(&run).await;
         }
         drop(guard);

@@ -167,20 +167,13 @@ async fn a_run_missed_while_the_daemon_was_down_is_caught_up_once() {
         )
         .await
         .expect("warehouse");
-        w.append_job_run(&JobRun {
-            run_id: "yearly-old".into(),
-            job: "yearly".into(),
-            trigger: "schedule".into(),
-            started_at: long_ago,
-            finished_at: long_ago,
-            status: "succeeded".into(),
-            documents_seen: 0,
-            documents_new: 0,
-            documents_unchanged: 0,
-            documents_failed: 0,
-            events_appended: 0,
-            error: None,
-        })
+        w.append_job_run(&JobRun::new(
+            "yearly-old".into(),
+            "yearly",
+            "schedule",
+            long_ago,
+            "succeeded",
+        ))
         .await
         .expect("append");
     }

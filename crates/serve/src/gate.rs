@@ -230,6 +230,15 @@ impl Gate {
         Ok(Response::Execution(Tag::new("DECLARE CURSOR")))
     }
 
+    /// Counts and logs a refused statement, and returns its error.
+    fn refuse(&self, statement: &Statement, e: PgWireError) -> PgWireError {
+        warn!(statement = %statement.to_string().chars().take(200).collect::<String>(), "Refused.");
+        self.metrics
+            .refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        e
+    }
+
     /// The plan a FETCH is described by: no rows, the cursor's columns.
     fn fetch_plan(&self, statement: &Statement) -> Option<LogicalPlan> {
         let Statement::Fetch { name, .. } = statement else {
@@ -541,13 +550,7 @@ impl QueryHook for Gate {
             }
             Verdict::Pass => None,
             Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
-            Verdict::Refuse(e) => {
-                warn!(statement = %statement.to_string().chars().take(200).collect::<String>(), "Refused.");
-                self.metrics
-                    .refused
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Some(Err(e))
-            }
+            Verdict::Refuse(e) => Some(Err(self.refuse(statement, e))),
         }
     }
 
@@ -589,12 +592,7 @@ impl QueryHook for Gate {
                     },
                 )))
             }
-            Verdict::Refuse(e) => {
-                self.metrics
-                    .refused
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Some(Err(e))
-            }
+            Verdict::Refuse(e) => Some(Err(self.refuse(statement, e))),
         }
     }
 

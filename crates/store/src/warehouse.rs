@@ -661,6 +661,37 @@ pub struct JobRun {
     pub error: Option<String>,
 }
 
+impl JobRun {
+    /// A run that started (and, for now, ended) at `at` with nothing seen or appended.
+    pub fn new(
+        run_id: String,
+        job: &str,
+        trigger: &str,
+        at: DateTime<Utc>,
+        status: &str,
+    ) -> JobRun {
+        JobRun {
+            run_id,
+            job: job.into(),
+            trigger: trigger.into(),
+            started_at: at,
+            finished_at: at,
+            status: status.into(),
+            documents_seen: 0,
+            documents_new: 0,
+            documents_unchanged: 0,
+            documents_failed: 0,
+            events_appended: 0,
+            error: None,
+        }
+    }
+
+    pub fn with_error(mut self, error: impl Into<String>) -> JobRun {
+        self.error = Some(error.into());
+        self
+    }
+}
+
 /// One document a job fetched (or failed to fetch or ingest), as `fetches` records it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Fetch {
