@@ -183,8 +183,16 @@ pub async fn run_job(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRu
         started_at,
         "failed",
     );
-    let wh = match Warehouse::open_writer(ctx.warehouse, Box::new(SystemClock), ctx.lock_wait).await
-    {
+    // The writer creates (or upgrades) the warehouse, then lets go: a run holds the writer lock
+    // only while it stores a document or records itself, never while it waits on a website.
+    let opened = match writer(ctx).await {
+        Ok(w) => {
+            drop(w);
+            Warehouse::open_reader(ctx.warehouse).await
+        }
+        Err(e) => Err(e),
+    };
+    let wh = match opened {
         Ok(wh) => wh,
         Err(e) => {
             run.finished_at = Utc::now();
@@ -240,7 +248,11 @@ pub async fn run_job(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRu
             }
         }
     }
-    if let Err(e) = wh.append_job_run(&run).await {
+    let recorded = match writer(ctx).await {
+        Ok(w) => w.append_job_run(&run).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = recorded {
         error!(job = %job.name, error = %e, "Cannot record the run.");
         run.error = Some(format!(
             "{}; the run was not recorded: {e}",
@@ -301,11 +313,19 @@ async fn run_documents(
             total,
             uri: candidate.uri.clone(),
         });
-        let outcome = tokio::select! {
-            o = document(job, run_id, wh, ctx, candidate, &last, &not_extracted, &mut refused_hosts) => o,
+        let fetched = tokio::select! {
+            f = fetch_document(job, run_id, wh, ctx, candidate, &last, &not_extracted, &mut refused_hosts) => f,
             _ = cancelled(&mut cancel) => {
                 tally.seen -= 1;
                 return Ok((tally, Some(format!("stopped by shutdown after {i} of {total} documents; {} was not fetched", candidate.uri))));
+            }
+        };
+        // Once fetched, a document is stored whole even if a shutdown comes meanwhile.
+        let outcome = match fetched {
+            Err(outcome) => outcome,
+            Ok((got, record)) => {
+                let previous = last.get(&candidate.uri);
+                store_document(job, ctx, candidate, got, record, previous, &not_extracted).await
             }
         };
         match &outcome {
@@ -343,10 +363,11 @@ fn fetch_id(run_id: &str, uri: &str) -> String {
     hex::encode(&h.finalize()[..12])
 }
 
-/// Fetches, archives, extracts and appends one document. A cancelled future leaves nothing of
-/// the document behind: the append is the last step and is all or nothing.
+/// Fetches one document (or reads its file). `Err` is what became of it when there is nothing
+/// to store (not modified, failed). Reads the warehouse without its lock; a shutdown may drop
+/// this future at any point, leaving nothing of the document behind.
 #[allow(clippy::too_many_arguments)]
-async fn document(
+async fn fetch_document(
     job: &Job,
     run_id: &str,
     wh: &Warehouse,
@@ -355,9 +376,9 @@ async fn document(
     last: &HashMap<String, Fetch>,
     not_extracted: &HashSet<String>,
     refused_hosts: &mut HashMap<String, String>,
-) -> DocumentOutcome {
+) -> Result<(Got, Fetch), DocumentOutcome> {
     let fetched_at = Utc::now();
-    let mut record = Fetch {
+    let record = Fetch {
         fetch_id: fetch_id(run_id, &candidate.uri),
         run_id: run_id.into(),
         job: job.name.clone(),
@@ -375,12 +396,12 @@ async fn document(
                 etag: None,
                 last_modified: None,
             },
-            Err(e) => return failed(wh, record, None, e).await,
+            Err(e) => return Err(failed(ctx, record, None, e).await),
         },
         Location::Http(url) => {
             let host = url.host_str().unwrap_or_default().to_string();
             if let Some(why) = refused_hosts.get(&host) {
-                return failed(wh, record, Some(403), why.clone()).await;
+                return Err(failed(ctx, record, Some(403), why.clone()).await);
             }
             // Validators only from a copy whose bytes are archived: a 304 then means "that copy".
             let validators = previous
@@ -393,21 +414,21 @@ async fn document(
             match ctx.fetcher.get(url, validators.as_ref()).await {
                 Ok(Fetched::NotModified) => {
                     let Some(p) = previous else {
-                        return failed(
-                            wh,
+                        return Err(failed(
+                            ctx,
                             record,
                             Some(304),
                             "answered 304 Not Modified to a request with no validators".into(),
                         )
-                        .await;
+                        .await);
                     };
                     let sha = p.sha256.clone().unwrap_or_default();
                     if not_extracted.contains(&sha)
                         || matches!(wh.extractions_of(&sha).await, Ok(n) if n > 0)
                     {
-                        return DocumentOutcome::Unchanged {
+                        return Err(DocumentOutcome::Unchanged {
                             why: "not modified (HTTP 304)",
-                        };
+                        });
                     }
                     // The copy fetched before was not ingested (it failed then): read it again.
                     match wh.read_archived(&sha, ctx.fetcher.policy().max_bytes) {
@@ -419,15 +440,15 @@ async fn document(
                             last_modified: p.last_modified.clone(),
                         },
                         Err(e) => {
-                            return failed(
-                                wh,
+                            return Err(failed(
+                                ctx,
                                 record,
                                 Some(304),
                                 format!(
                                 "not modified, but the copy fetched before is not archived: {e}"
                             ),
                             )
-                            .await
+                            .await)
                         }
                     }
                 }
@@ -444,11 +465,36 @@ async fn document(
                         refused_hosts.insert(host, e.to_string());
                     }
                     let status = e.http_status();
-                    return failed(wh, record, status, e.to_string()).await;
+                    return Err(failed(ctx, record, status, e.to_string()).await);
                 }
             }
         }
     };
+    Ok((got, record))
+}
+
+/// Archives, extracts and appends one fetched document, under the warehouse's writer lock,
+/// and records the fetch. Runs to its end once started (a shutdown waits for it): the append
+/// is all or nothing either way.
+async fn store_document(
+    job: &Job,
+    ctx: &RunContext<'_>,
+    candidate: &Candidate,
+    got: Got,
+    mut record: Fetch,
+    previous: Option<&Fetch>,
+    not_extracted: &HashSet<String>,
+) -> DocumentOutcome {
+    let fetched_at = record.fetched_at;
+    let wh = match writer(ctx).await {
+        Ok(wh) => wh,
+        Err(e) => {
+            return DocumentOutcome::Failed {
+                error: format!("cannot write to the warehouse: {e}"),
+            }
+        }
+    };
+    let wh = &wh;
     let sha = hex::encode(Sha256::digest(&got.bytes));
     record.http_status = got.http_status;
     record.final_url = got.final_url.clone();
@@ -478,7 +524,7 @@ async fn document(
     // The raw bytes are kept before anything is read from them.
     if let Err(e) = wh.archive(&sha, &got.bytes) {
         let status = record.http_status;
-        return failed(
+        return failed_with(
             wh,
             record,
             status,
@@ -539,11 +585,11 @@ async fn document(
         }
         Err(IngestError::BadDocument { source, .. }) => {
             let status = record.http_status;
-            failed(wh, record, status, format!("refused: {source}")).await
+            failed_with(wh, record, status, format!("refused: {source}")).await
         }
         Err(e) => {
             let status = record.http_status;
-            failed(wh, record, status, e.to_string()).await
+            failed_with(wh, record, status, e.to_string()).await
         }
     }
 }
@@ -554,7 +600,27 @@ async fn record_fetch(wh: &Warehouse, record: &Fetch) {
     }
 }
 
+/// Records a failed document with its own short hold of the writer lock.
 async fn failed(
+    ctx: &RunContext<'_>,
+    record: Fetch,
+    status: Option<u16>,
+    error: String,
+) -> DocumentOutcome {
+    match writer(ctx).await {
+        Ok(wh) => failed_with(&wh, record, status, error).await,
+        Err(e) => {
+            warn!(url = %record.url, error = %e, "Cannot record the fetch.");
+            DocumentOutcome::Failed { error }
+        }
+    }
+}
+
+async fn writer(ctx: &RunContext<'_>) -> lapis_store::StoreResult<Warehouse> {
+    Warehouse::open_writer(ctx.warehouse, Box::new(SystemClock), ctx.lock_wait).await
+}
+
+async fn failed_with(
     wh: &Warehouse,
     mut record: Fetch,
     status: Option<u16>,

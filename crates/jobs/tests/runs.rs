@@ -766,3 +766,46 @@ async fn a_pdf_report_is_read_and_a_scanned_one_is_archived_and_recorded_but_not
         "Wed, 01 Oct 2025 08:00:00 GMT"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_does_not_hold_the_writer_lock_while_a_site_is_slow() {
+    let server = Server::start();
+    server.route(
+        "/slow.txt",
+        Route::Slow {
+            delay: Duration::from_millis(2500),
+            then: Box::new(Route::text(&report(Q1))),
+        },
+    );
+    let dir = tempdir();
+    let wh = wh(&dir);
+    let job = urls_job(dir.path(), &[server.url("/slow.txt")]);
+    let mut policy = fast();
+    policy.timeout_secs = 10.0;
+    let location = wh.clone();
+    let running = tokio::spawn(async move { run(&job, &location, &policy).await });
+    while server.arrived("/slow.txt") == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Another writer (a `lapis ingest`, say) gets the lock at once while the site answers.
+    let started = Instant::now();
+    let other = lapis_store::Warehouse::open_writer(
+        wh.to_str().expect("path"),
+        Box::new(lapis_store::SystemClock),
+        Duration::from_millis(500),
+    )
+    .await;
+    assert!(
+        other.is_ok(),
+        "the lock was held during the fetch: {other:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(500));
+    drop(other);
+    let (r, _) = running.await.expect("run");
+    assert_eq!(
+        (r.status.as_str(), r.documents_new),
+        ("succeeded", 1),
+        "{r:?}"
+    );
+    assert_eq!(one(&wh, "select count(*) from observations").await, "86");
+}
