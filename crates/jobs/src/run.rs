@@ -167,6 +167,12 @@ struct Got {
 /// Runs a job once and records the run. Never panics on bad input; returns the recorded run
 /// (also when it could not be recorded, with the reason in `error`).
 pub async fn run_job(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRun {
+    let run = perform(job, trigger, ctx).await;
+    record(job, run, ctx).await
+}
+
+/// Runs a job once without recording the run (see [`record`]).
+pub async fn perform(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRun {
     let started_at = Utc::now();
     let run_id = run_id(&job.name, started_at);
     (ctx.progress)(Progress::Started {
@@ -196,9 +202,8 @@ pub async fn run_job(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRu
         Ok(wh) => wh,
         Err(e) => {
             run.finished_at = Utc::now();
-            run.error = Some(format!("the run was not recorded: {e}"));
+            run.error = Some(format!("cannot open the warehouse: {e}"));
             error!(job = %job.name, error = %e, "Cannot open the warehouse.");
-            (ctx.progress)(Progress::Finished(run.clone()));
             return run;
         }
     };
@@ -248,6 +253,12 @@ pub async fn run_job(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRu
             }
         }
     }
+    run
+}
+
+/// Records a run in `job_runs` and reports it finished. A run that cannot be recorded says so
+/// in its error.
+pub async fn record(job: &Job, mut run: JobRun, ctx: &RunContext<'_>) -> JobRun {
     let recorded = match writer(ctx).await {
         Ok(w) => w.append_job_run(&run).await,
         Err(e) => Err(e),

@@ -9,8 +9,8 @@
 //! - a panic in a handler would end that run silently: each run is its own task, and a panic
 //!   is recorded as a failed run while the daemon lives on.
 //!
-//! Runs of different jobs take turns at the warehouse (one writer), in this process through
-//! an async lock and across processes through the warehouse's lock file.
+//! Runs of different jobs may overlap; they take turns at the warehouse through its writer lock
+//! (a lock file), which a run holds only to store a document or to record itself.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use tracing::{error, info, warn};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::job::Job;
-use crate::run::{run_id, run_job, Progress, RunContext, Trigger};
+use crate::run::{perform, record, run_id, Progress, RunContext, Trigger};
 
 /// The state the schedule's handlers share.
 struct Shared {
@@ -33,7 +33,7 @@ struct Shared {
     fetcher: Fetcher,
     vocabulary: Vocabulary,
     lock_wait: Duration,
-    /// One writer at a time in this process.
+    /// Records of skipped and panicked runs, one at a time.
     writer: Mutex<()>,
     /// Held while a job runs.
     running: HashMap<String, Arc<Mutex<()>>>,
@@ -60,6 +60,11 @@ impl Shared {
     /// Records a run that did not happen (skipped) or ended in a panic.
     async fn record(&self, run: &JobRun) {
         let _w = self.writer.lock().await;
+        self.record_holding_writer(run).await;
+    }
+
+    /// [`Shared::record`] for a caller that holds `writer` already.
+    async fn record_holding_writer(&self, run: &JobRun) {
         let wh = Warehouse::open_writer(
             &self.config.warehouse,
             Box::new(SystemClock),
@@ -101,8 +106,9 @@ impl Shared {
         };
         let shared = self.clone();
         let task_job = job.clone();
+        // Runs of different jobs may overlap: each takes the warehouse's writer lock only to
+        // store a document or record itself.
         let task = tokio::spawn(async move {
-            let _w = shared.writer.lock().await;
             let ctx = RunContext {
                 warehouse: &shared.config.warehouse,
                 fetcher: &shared.fetcher,
@@ -111,33 +117,51 @@ impl Shared {
                 cancel: shared.cancel.clone(),
                 progress: shared.progress.as_ref(),
             };
-            run_job(&task_job, trigger, &ctx).await
+            perform(&task_job, trigger, &ctx).await
         });
-        if let Err(e) = task.await {
-            let message = if e.is_panic() {
-                let p = e.into_panic();
-                let text = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "a panic".into());
-                format!("the run panicked: {text}")
-            } else {
-                "the run was cancelled".to_string()
-            };
-            error!(job = %job.name, %message, "Run failed.");
-            let mut run = JobRun::new(
-                run_id(&job.name, now),
-                &job.name,
-                trigger.as_str(),
-                now,
-                "failed",
-            )
-            .with_error(message);
-            run.finished_at = Utc::now();
-            self.record(&run).await;
-        }
+        let outcome = task.await;
+        // The slot is free once the run has done its work: its record may be written while
+        // the next tick starts the next run, whose start comes after this run's end. The
+        // record holds `writer`, which a shutdown waits for after the slots.
+        let _recording = self.writer.lock().await;
         drop(guard);
+        match outcome {
+            Ok(run) => {
+                let ctx = RunContext {
+                    warehouse: &self.config.warehouse,
+                    fetcher: &self.fetcher,
+                    vocabulary: &self.vocabulary,
+                    lock_wait: self.lock_wait,
+                    cancel: self.cancel.clone(),
+                    progress: self.progress.as_ref(),
+                };
+                record(&job, run, &ctx).await;
+            }
+            Err(e) => {
+                let message = if e.is_panic() {
+                    let p = e.into_panic();
+                    let text = p
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "a panic".into());
+                    format!("the run panicked: {text}")
+                } else {
+                    "the run was cancelled".to_string()
+                };
+                error!(job = %job.name, %message, "Run failed.");
+                let mut run = JobRun::new(
+                    run_id(&job.name, now),
+                    &job.name,
+                    trigger.as_str(),
+                    now,
+                    "failed",
+                )
+                .with_error(message);
+                run.finished_at = Utc::now();
+                self.record_holding_writer(&run).await;
+            }
+        }
     }
 }
 

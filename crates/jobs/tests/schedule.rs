@@ -125,7 +125,7 @@ async fn ticks_of_a_slow_job_never_overlap() {
         assert!(
             ran.iter()
                 .any(|r| r.started_at <= s.started_at && s.started_at <= r.finished_at),
-            "{s:?}"
+            "{s:?} in {runs:#?}"
         );
     }
     // One request per run; a run the shutdown stopped mid-request may not have been answered.

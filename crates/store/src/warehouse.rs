@@ -147,7 +147,7 @@ fn lock_holder(path: &Path) -> String {
 }
 
 impl WriterLock {
-    fn acquire(dir: &Path, location: &str, wait: Duration) -> StoreResult<WriterLock> {
+    async fn acquire(dir: &Path, location: &str, wait: Duration) -> StoreResult<WriterLock> {
         let path = dir.join(LOCK);
         let io = |e| StoreError::Io {
             path: path.display().to_string(),
@@ -178,7 +178,9 @@ impl WriterLock {
                         warn!(location, %holder, "Waiting for the writer lock.");
                         told = true;
                     }
-                    std::thread::sleep(Duration::from_millis(50));
+                    // Waits without holding up the runtime's threads (a daemon runs jobs
+                    // and serves queries on them meanwhile).
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
             }
@@ -282,7 +284,7 @@ impl Warehouse {
                 path: dir.display().to_string(),
                 source: e,
             })?;
-            lock = Some(WriterLock::acquire(dir, location, lock_wait)?);
+            lock = Some(WriterLock::acquire(dir, location, lock_wait).await?);
             let marker = dir.join(MARKER);
             let found = if marker.exists() {
                 read_format(&marker, location)?
