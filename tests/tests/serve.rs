@@ -524,6 +524,33 @@ fn tls_when_configured_required_when_asked_and_never_a_silent_fallback() {
     };
     let secure = with_sslmode("require", "select count(*) from reports");
     assert_eq!(stdout(&secure).trim(), "1", "{}", stderr(&secure));
+    // The HTTP side uses the same certificate: HTTPS only.
+    let https = Command::new("python3")
+        .arg("-c")
+        .arg(
+            r#"
+import base64, ssl, sys, urllib.request
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+auth = "Basic " + base64.b64encode(sys.argv[2].encode()).decode()
+req = urllib.request.Request("https://127.0.0.1:%s/health" % sys.argv[1], headers={"Authorization": auth})
+print(urllib.request.urlopen(req, context=ctx, timeout=30).status)
+try:
+    urllib.request.urlopen("http://127.0.0.1:%s/health" % sys.argv[1], timeout=10)
+    print("plain http answered")
+except Exception:
+    print("plain http refused")
+"#,
+        )
+        .arg(d.http_port.to_string())
+        .arg(format!("analyst:{PASSWORD}"))
+        .output()
+        .expect("python3");
+    assert_eq!(
+        stdout(&https),
+        "200\nplain http refused\n",
+        "{}",
+        stderr(&https)
+    );
     let plain = with_sslmode("disable", "select 1");
     assert!(!plain.status.success());
     assert!(

@@ -406,7 +406,8 @@ pub async fn serve(
                         )
                     })?;
                 println!(
-                "lapis serve: HTTP on {} (/health, /jobs, /metrics, /export/{{view}}.csv|.parquet)",
+                "lapis serve: {} on {} (/health, /jobs, /metrics, /export/{{view}}.csv|.parquet)",
+                if s.tls_cert.is_some() { "HTTPS" } else { "HTTP" },
                 listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
             );
                 let infos = jobs
@@ -430,6 +431,7 @@ pub async fn serve(
                     jobs: infos,
                     metrics: server.metrics(),
                     max_rows: s.max_result_rows,
+                    tls: server.tls(),
                 };
                 tokio::spawn(http.run(listener, stop_rx.clone()));
             }

@@ -79,7 +79,6 @@ impl std::fmt::Debug for JobInfo {
 }
 
 /// What the HTTP side serves from.
-#[derive(Debug)]
 pub struct Http {
     pub warehouse: String,
     pub defs: Definitions,
@@ -87,6 +86,17 @@ pub struct Http {
     pub jobs: Vec<JobInfo>,
     pub metrics: Arc<Metrics>,
     pub max_rows: usize,
+    /// The SQL server's certificate: when set, HTTP is served over TLS only (HTTPS).
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("warehouse", &self.warehouse)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 type Body = UnsyncBoxBody<Bytes, std::io::Error>;
@@ -581,14 +591,29 @@ impl Http {
             };
             let this = this.clone();
             tokio::spawn(async move {
+                let tls = this.tls.clone();
                 let service = hyper::service::service_fn(move |req| {
                     let this = this.clone();
                     async move { Ok::<_, Infallible>(this.handle(req).await) }
                 });
-                if let Err(e) = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service)
-                    .await
-                {
+                let http = hyper::server::conn::http1::Builder::new();
+                let served = match tls {
+                    Some(acceptor) => match acceptor.accept(socket).await {
+                        Ok(stream) => {
+                            http.serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                                .await
+                        }
+                        Err(e) => {
+                            warn!(%peer, error = %e, "HTTPS handshake failed (plain HTTP to a TLS port?).");
+                            return;
+                        }
+                    },
+                    None => {
+                        http.serve_connection(hyper_util::rt::TokioIo::new(socket), service)
+                            .await
+                    }
+                };
+                if let Err(e) = served {
                     warn!(%peer, error = %e, "HTTP connection ended with an error.");
                 }
             });

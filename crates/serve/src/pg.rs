@@ -492,6 +492,11 @@ impl Server {
         self.users.clone()
     }
 
+    /// The TLS acceptor, when TLS is configured (the HTTP side uses it too).
+    pub fn tls(&self) -> Option<TlsAcceptor> {
+        self.tls.clone()
+    }
+
     /// Serves until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
