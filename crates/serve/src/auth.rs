@@ -41,14 +41,36 @@ enum State {
     Done,
 }
 
-/// One connection's startup handler.
-#[derive(Debug)]
+/// Builds a connection's session (its views, catalog and gate).
+pub type SessionBuilder = Arc<
+    dyn Fn() -> std::pin::Pin<
+            Box<
+                dyn std::future::Future<
+                        Output = Result<Arc<datafusion_postgres::DfSessionService>, String>,
+                    > + Send,
+            >,
+        > + Send
+        + Sync,
+>;
+
+/// One connection's startup handler. The connection's session is built only once the client
+/// has proved who it is: a client without a password costs the server nothing but the exchange.
 pub struct Auth {
     users: Users,
     tls_required: bool,
     state: Mutex<State>,
     parameters: DefaultServerParameterProvider,
     metrics: Arc<crate::http::Metrics>,
+    session: Arc<std::sync::OnceLock<Arc<datafusion_postgres::DfSessionService>>>,
+    build: SessionBuilder,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("tls_required", &self.tls_required)
+            .finish_non_exhaustive()
+    }
 }
 
 fn fatal(code: &str, message: String) -> PgWireError {
@@ -60,7 +82,13 @@ fn fatal(code: &str, message: String) -> PgWireError {
 }
 
 impl Auth {
-    pub fn new(users: Users, tls_required: bool, metrics: Arc<crate::http::Metrics>) -> Auth {
+    pub fn new(
+        users: Users,
+        tls_required: bool,
+        metrics: Arc<crate::http::Metrics>,
+        session: Arc<std::sync::OnceLock<Arc<datafusion_postgres::DfSessionService>>>,
+        build: SessionBuilder,
+    ) -> Auth {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = "16.0 (lapis)".to_string();
         parameters.default_transaction_read_only = true;
@@ -71,7 +99,20 @@ impl Auth {
             state: Mutex::new(State::Start),
             parameters,
             metrics,
+            session,
+            build,
         }
+    }
+
+    /// Builds the session of an authenticated client.
+    async fn open(&self) -> PgWireResult<()> {
+        if self.session.get().is_none() {
+            let session = (self.build)()
+                .await
+                .map_err(|e| fatal("58000", format!("cannot open the warehouse: {e}")))?;
+            let _ = self.session.set(session);
+        }
+        Ok(())
     }
 }
 
@@ -119,6 +160,7 @@ impl StartupHandler for Auth {
                         *state = State::Done;
                         client.set_state(PgWireConnectionState::AuthenticationInProgress);
                         info!(%user, peer = %client.socket_addr(), "Connected (trust, loopback).");
+                        self.open().await?;
                         finish_authentication(client, &self.parameters).await?;
                     }
                     Users::Scram(users) => {
@@ -198,6 +240,7 @@ impl StartupHandler for Auth {
                             .await?;
                         info!(%user, peer = %client.socket_addr(), "Authenticated.");
                         *state = State::Done;
+                        self.open().await?;
                         finish_authentication(client, &self.parameters).await?;
                     }
                 }

@@ -23,7 +23,7 @@ use pgwire::api::PgWireServerHandlers;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 
 use crate::auth::{Auth, Users};
 use crate::gate::{Gate, Limits};
@@ -376,7 +376,7 @@ impl std::fmt::Debug for Server {
 
 /// One connection's handlers.
 struct Handlers {
-    session: Arc<DfSessionService>,
+    session: Arc<LazySession>,
     auth: Arc<Auth>,
 }
 
@@ -389,6 +389,86 @@ impl PgWireServerHandlers for Handlers {
     }
     fn startup_handler(&self) -> Arc<impl StartupHandler> {
         self.auth.clone()
+    }
+}
+
+/// A connection's query handlers, built by [`Auth`] once the client has logged in (pgwire
+/// passes no query on before that).
+struct LazySession {
+    cell: Arc<std::sync::OnceLock<Arc<DfSessionService>>>,
+}
+
+impl LazySession {
+    fn get(&self) -> pgwire::error::PgWireResult<&Arc<DfSessionService>> {
+        self.cell
+            .get()
+            .ok_or_else(|| crate::gate::error("08P01", "log in first"))
+    }
+}
+
+type DfStatement = (
+    String,
+    Option<(
+        datafusion::sql::sqlparser::ast::Statement,
+        datafusion::logical_expr::LogicalPlan,
+    )>,
+);
+
+#[async_trait::async_trait]
+impl SimpleQueryHandler for LazySession {
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        query: &str,
+    ) -> pgwire::error::PgWireResult<Vec<pgwire::api::results::Response>>
+    where
+        C: pgwire::api::ClientInfo
+            + pgwire::api::ClientPortalStore
+            + futures::Sink<pgwire::messages::PgWireBackendMessage>
+            + Unpin
+            + Send
+            + Sync,
+        C::PortalStore: pgwire::api::store::PortalStore,
+        C::Error: std::fmt::Debug,
+        pgwire::error::PgWireError:
+            From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
+    {
+        SimpleQueryHandler::do_query(self.get()?.as_ref(), client, query).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ExtendedQueryHandler for LazySession {
+    type Statement = DfStatement;
+    type QueryParser = datafusion_postgres::Parser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        // pgwire parses no query before the start-up handler has built the session.
+        self.cell
+            .get()
+            .expect("queries arrive only after login")
+            .query_parser()
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &pgwire::api::portal::Portal<Self::Statement>,
+        max_rows: usize,
+    ) -> pgwire::error::PgWireResult<pgwire::api::results::Response>
+    where
+        C: pgwire::api::ClientInfo
+            + pgwire::api::ClientPortalStore
+            + futures::Sink<pgwire::messages::PgWireBackendMessage>
+            + Unpin
+            + Send
+            + Sync,
+        C::PortalStore: pgwire::api::store::PortalStore<Statement = Self::Statement>,
+        C::Error: std::fmt::Debug,
+        pgwire::error::PgWireError:
+            From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
+    {
+        ExtendedQueryHandler::do_query(self.get()?.as_ref(), client, portal, max_rows).await
     }
 }
 
@@ -533,13 +613,7 @@ impl Server {
             tokio::spawn(async move {
                 let _permit = permit;
                 let activity = Arc::new(Activity::default());
-                let handlers = match this.handlers(activity.clone()).await {
-                    Ok(h) => h,
-                    Err(e) => {
-                        error!(%peer, error = %e, "Cannot open the warehouse for a connection.");
-                        return;
-                    }
-                };
+                let handlers = this.handlers(activity.clone());
                 let tls = this.tls.clone();
                 let mut session = tokio::spawn(async move {
                     pgwire::tokio::process_socket(socket, tls, Arc::new(handlers)).await
@@ -568,7 +642,29 @@ impl Server {
         info!("The SQL server stopped taking connections.");
     }
 
-    async fn handlers(&self, activity: Arc<Activity>) -> Result<Handlers, String> {
+    /// The handlers of a new connection; its session is built after login.
+    fn handlers(self: &Arc<Self>, activity: Arc<Activity>) -> Handlers {
+        let cell = Arc::new(std::sync::OnceLock::new());
+        let server = self.clone();
+        let build: crate::auth::SessionBuilder = Arc::new(move || {
+            let server = server.clone();
+            let activity = activity.clone();
+            Box::pin(async move { server.session(activity).await })
+        });
+        Handlers {
+            session: Arc::new(LazySession { cell: cell.clone() }),
+            auth: Arc::new(Auth::new(
+                self.users.clone(),
+                self.settings.tls_required,
+                self.metrics.clone(),
+                cell,
+                build,
+            )),
+        }
+    }
+
+    /// A connection's session: the warehouse's live views, the catalog, the gate.
+    async fn session(&self, activity: Arc<Activity>) -> Result<Arc<DfSessionService>, String> {
         let wh = Warehouse::open_reader(&self.warehouse)
             .await
             .map_err(|e| e.to_string())?;
@@ -599,14 +695,9 @@ impl Server {
             Arc::new(SetShowHook),
             Arc::new(TransactionStatementHook),
         ];
-        let session = Arc::new(DfSessionService::new_with_hooks(Arc::new(ctx), hooks));
-        Ok(Handlers {
-            session,
-            auth: Arc::new(Auth::new(
-                self.users.clone(),
-                self.settings.tls_required,
-                self.metrics.clone(),
-            )),
-        })
+        Ok(Arc::new(DfSessionService::new_with_hooks(
+            Arc::new(ctx),
+            hooks,
+        )))
     }
 }
