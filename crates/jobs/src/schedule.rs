@@ -57,6 +57,18 @@ pub enum ServeError {
 }
 
 impl Shared {
+    /// What a run of this daemon needs.
+    fn context(&self) -> RunContext<'_> {
+        RunContext {
+            warehouse: &self.config.warehouse,
+            fetcher: &self.fetcher,
+            vocabulary: &self.vocabulary,
+            lock_wait: self.lock_wait,
+            cancel: self.cancel.clone(),
+            progress: self.progress.as_ref(),
+        }
+    }
+
     /// Records a run that did not happen (skipped) or ended in a panic.
     async fn record(&self, run: &JobRun) {
         let _w = self.writer.lock().await;
@@ -108,17 +120,8 @@ impl Shared {
         let task_job = job.clone();
         // Runs of different jobs may overlap: each takes the warehouse's writer lock only to
         // store a document or record itself.
-        let task = tokio::spawn(async move {
-            let ctx = RunContext {
-                warehouse: &shared.config.warehouse,
-                fetcher: &shared.fetcher,
-                vocabulary: &shared.vocabulary,
-                lock_wait: shared.lock_wait,
-                cancel: shared.cancel.clone(),
-                progress: shared.progress.as_ref(),
-            };
-            perform(&task_job, trigger, &ctx).await
-        });
+        let task =
+            tokio::spawn(async move { perform(&task_job, trigger, &shared.context()).await });
         let outcome = task.await;
         // The slot is free once the run has done its work: its record may be written while
         // the next tick starts the next run, whose start comes after this run's end. The
@@ -127,15 +130,7 @@ impl Shared {
         drop(guard);
         match outcome {
             Ok(run) => {
-                let ctx = RunContext {
-                    warehouse: &self.config.warehouse,
-                    fetcher: &self.fetcher,
-                    vocabulary: &self.vocabulary,
-                    lock_wait: self.lock_wait,
-                    cancel: self.cancel.clone(),
-                    progress: self.progress.as_ref(),
-                };
-                record(&job, run, &ctx).await;
+                record(&job, run, &self.context()).await;
             }
             Err(e) => {
                 let message = if e.is_panic() {
