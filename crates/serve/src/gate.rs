@@ -253,6 +253,13 @@ impl Gate {
         ))
     }
 
+    /// Before a query is planned: refused if it nests too deep, then the tables catch up with
+    /// the warehouse.
+    async fn admit(&self, statement: &Statement, ctx: &SessionContext) -> PgWireResult<()> {
+        check_depth(&statement.to_string())?;
+        self.refresh(ctx).await
+    }
+
     async fn refresh(&self, ctx: &SessionContext) -> PgWireResult<()> {
         match self.live.refresh(&ctx.state()).await {
             Ok(true) => {
@@ -526,10 +533,7 @@ impl QueryHook for Gate {
         }
         match verdict(statement) {
             Verdict::Query => {
-                if let Err(e) = check_depth(&statement.to_string()) {
-                    return Some(Err(e));
-                }
-                if let Err(e) = self.refresh(ctx).await {
+                if let Err(e) = self.admit(statement, ctx).await {
                     return Some(Err(e));
                 }
                 let rewritten = pg_compat(statement);
@@ -566,10 +570,7 @@ impl QueryHook for Gate {
         }
         match verdict(statement) {
             Verdict::Query => {
-                if let Err(e) = check_depth(&statement.to_string()) {
-                    return Some(Err(e));
-                }
-                if let Err(e) = self.refresh(ctx).await {
+                if let Err(e) = self.admit(statement, ctx).await {
                     return Some(Err(e));
                 }
                 let rewritten = pg_compat(statement)?;
