@@ -248,6 +248,7 @@ pub async fn run(
     names: &[String],
     vocabulary: &lapis_model::Vocabulary,
     lock_wait: Duration,
+    definitions: &lapis_sql::Definitions,
 ) -> Result<Status> {
     let all = load(config)?;
     let chosen: Vec<&Job> = if names.is_empty() {
@@ -280,6 +281,7 @@ pub async fn run(
         warehouse: &config.warehouse,
         fetcher: &fetcher,
         vocabulary,
+        definitions,
         lock_wait,
         cancel,
         progress: progress.as_ref(),
@@ -426,7 +428,7 @@ pub async fn serve(
                     .collect();
                 let http = lapis_serve::http::Http {
                     warehouse: config.warehouse.clone(),
-                    defs,
+                    defs: defs.clone(),
                     users: server.users(),
                     jobs: infos,
                     metrics: server.metrics(),
@@ -460,8 +462,16 @@ pub async fn serve(
         signalled().await;
         let _ = stop_tx.send(true);
     };
-    lapis_jobs::schedule::serve(config, jobs, vocabulary, lock_wait, printer(true), shutdown)
-        .await?;
+    lapis_jobs::schedule::serve(
+        config,
+        jobs,
+        vocabulary,
+        defs.clone(),
+        lock_wait,
+        printer(true),
+        shutdown,
+    )
+    .await?;
     if let Some(sql) = sql {
         let _ = sql.await;
     }

@@ -80,6 +80,10 @@ enum Command {
         /// either way, with what was not read in parse_issues).
         #[arg(long)]
         accept_partial: bool,
+        /// Documents committed together (one commit per table per batch): a backfill of
+        /// years of reports goes in batches; each document is still all or nothing.
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
     },
     /// Read archived documents again with this lapis's extractor. A document whose events would
     /// not change appends nothing; otherwise the new extraction is appended and the views show
@@ -159,6 +163,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Recompute every projection (the views kept as tables) from the events: replay.
+    Rebuild,
+    /// Compact the event tables (small files rewritten into few, clustered by council and
+    /// period; no event changes) and checkpoint their logs.
+    Optimize {
+        /// Compact only tables holding at least this many files.
+        #[arg(long, default_value_t = 2)]
+        min_files: usize,
+    },
+    /// Delete the files compaction and projection refreshes left behind, once older than the
+    /// retention. Never deletes an event; `--as-of` answers the same after it.
+    Vacuum {
+        /// Keep files removed less than this many hours ago (readers may still use them).
+        #[arg(long, default_value_t = 168)]
+        retention_hours: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -236,6 +256,7 @@ impl Status {
 struct IngestSettings<'a> {
     vocabulary: &'a lapis_model::Vocabulary,
     accept_partial: bool,
+    batch: usize,
     council: &'a str,
     council_name: Option<&'a str>,
     layout: &'a str,
@@ -247,32 +268,84 @@ struct IngestSettings<'a> {
 async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Result<Status> {
     let mut ok = true;
     let mut partial = false;
-    for file in files {
-        let bytes = match read_limited(file, lapis_ingest::DEFAULT_MAX_BYTES) {
-            Ok(b) => b,
+    let started = std::time::Instant::now();
+    let mut done = 0;
+    // A backfill commits a batch of documents at a time (one commit per table per batch).
+    for chunk in files.chunks(s.batch.max(1)) {
+        let mut read = Vec::new();
+        for file in chunk {
+            match read_limited(file, lapis_ingest::DEFAULT_MAX_BYTES) {
+                Ok(b) => read.push((file, b)),
+                Err(e) => {
+                    eprintln!("{}: {e:#}", file.display());
+                    ok = false;
+                }
+            }
+        }
+        let reqs: Vec<IngestRequest<'_>> = read
+            .iter()
+            .map(|(file, bytes)| IngestRequest {
+                bytes,
+                source_uri: std::path::absolute(file)
+                    .map(|p| format!("file://{}", p.display()))
+                    .unwrap_or_else(|_| file.display().to_string()),
+                council_code: s.council.to_string(),
+                council_name: s.council_name.map(str::to_string),
+                job: None,
+                media_type: lapis_extract::media_type(bytes).into(),
+                fetched_at: None,
+                etag: None,
+                last_modified: None,
+                layout: s.layout.to_string(),
+                vocabulary: s.vocabulary,
+            })
+            .collect();
+        let outcomes = match lapis_ingest::ingest_many(wh, &reqs).await {
+            Ok(o) => o,
             Err(e) => {
-                eprintln!("{}: {e:#}", file.display());
+                for (file, _) in &read {
+                    eprintln!("{}: not ingested: {e}", file.display());
+                }
                 ok = false;
                 continue;
             }
         };
-        let source_uri = std::path::absolute(file)
-            .map(|p| format!("file://{}", p.display()))
-            .unwrap_or_else(|_| file.display().to_string());
-        let req = IngestRequest {
-            bytes: &bytes,
-            source_uri,
-            council_code: s.council.to_string(),
-            council_name: s.council_name.map(str::to_string),
-            job: None,
-            media_type: lapis_extract::media_type(&bytes).into(),
-            fetched_at: None,
-            etag: None,
-            last_modified: None,
-            layout: s.layout.to_string(),
-            vocabulary: s.vocabulary,
-        };
-        match lapis_ingest::ingest(wh, &req).await {
+        done += chunk.len();
+        if files.len() > chunk.len() {
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "ingested {done} of {} documents ({:.1} documents/s)",
+                files.len(),
+                done as f64 / secs.max(1e-9)
+            );
+        }
+        for ((file, _), outcome) in read.iter().zip(outcomes) {
+            let (ok_one, partial_one) = report_outcome(wh, file, outcome, s).await;
+            ok &= ok_one;
+            partial |= partial_one;
+        }
+    }
+    Ok(if !ok {
+        Status::Failed
+    } else if partial && !s.accept_partial {
+        Status::Partial
+    } else {
+        Status::Done
+    })
+}
+
+/// Prints what ingesting one file did (and supersedes it when asked); returns (no failure,
+/// something not read).
+async fn report_outcome(
+    wh: &Warehouse,
+    file: &std::path::Path,
+    outcome: lapis_ingest::IngestResult<IngestOutcome>,
+    s: &IngestSettings<'_>,
+) -> (bool, bool) {
+    let mut ok = true;
+    let mut partial = false;
+    {
+        match outcome {
             Ok(IngestOutcome::AlreadyIngested { sha256, report_id }) if s.supersede => {
                 let c = lapis_ingest::CouncilCorrection {
                     report: &sha256,
@@ -355,13 +428,7 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Re
             }
         }
     }
-    Ok(if !ok {
-        Status::Failed
-    } else if partial && !s.accept_partial {
-        Status::Partial
-    } else {
-        Status::Done
-    })
+    (ok, partial)
 }
 
 fn counts(appended: &lapis_store::Appended) -> String {
@@ -374,6 +441,26 @@ fn counts(appended: &lapis_store::Appended) -> String {
         "nothing".into()
     } else {
         list.join(", ")
+    }
+}
+
+/// Brings the projections up to the events a writing command appended.
+async fn refresh(wh: &Warehouse, defs: &lapis_sql::Definitions, status: Status) -> Result<Status> {
+    match lapis_sql::projection::refresh(wh, defs).await {
+        Ok(done) if done.councils > 0 || done.full => {
+            eprintln!(
+                "projections: {} councils refreshed ({} rows) in {:.2} s",
+                done.councils, done.rows, done.seconds
+            );
+            Ok(status)
+        }
+        Ok(_) => Ok(status),
+        Err(e) => {
+            eprintln!(
+                "the events are in, but the projections could not be refreshed: {e}; readers show the warehouse as it was before until `lapis rebuild` succeeds"
+            );
+            Ok(Status::Failed)
+        }
     }
 }
 
@@ -534,6 +621,7 @@ async fn run(cli: Cli) -> Result<Status> {
             supersede,
             reason,
             accept_partial,
+            batch,
         } => {
             lapis_ingest::validate_council_code(council)?;
             let vocabulary = vocabulary(cli.columns.as_ref())?;
@@ -541,6 +629,7 @@ async fn run(cli: Cli) -> Result<Status> {
             let settings = IngestSettings {
                 vocabulary: &vocabulary,
                 accept_partial: *accept_partial,
+                batch: *batch,
                 council,
                 council_name: council_name.as_deref(),
                 layout,
@@ -548,7 +637,8 @@ async fn run(cli: Cli) -> Result<Status> {
                 reason: reason.as_deref(),
                 operator: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
             };
-            ingest(&wh, files, &settings).await
+            let status = ingest(&wh, files, &settings).await?;
+            refresh(&wh, &defs, status).await
         }
         Command::Reextract {
             all,
@@ -567,9 +657,10 @@ async fn run(cli: Cli) -> Result<Status> {
                 reports: report.clone(),
             };
             let vocabulary = vocabulary(cli.columns.as_ref())?;
-            reextract(&wh, &selection, &vocabulary)
+            let status = reextract(&wh, &selection, &vocabulary)
                 .await
-                .map(Status::from_ok)
+                .map(Status::from_ok)?;
+            refresh(&wh, &defs, status).await
         }
         Command::Correct {
             report,
@@ -604,11 +695,51 @@ async fn run(cli: Cli) -> Result<Status> {
                 done.old_council_code,
                 counts(&done.appended)
             );
-            Ok(Status::Done)
+            refresh(&wh, &defs, Status::Done).await
         }
         Command::Run { jobs: names } => {
             let vocabulary = vocabulary(cli.columns.as_ref())?;
-            jobs::run(&config, names, &vocabulary, lock_wait).await
+            jobs::run(&config, names, &vocabulary, lock_wait, &defs).await
+        }
+        Command::Rebuild => {
+            let wh = writer().await?;
+            let done = lapis_sql::projection::rebuild(&wh, &defs).await?;
+            println!(
+                "rebuilt the projections of {} councils from the events: {} rows in {:.2} s",
+                done.councils, done.rows, done.seconds
+            );
+            Ok(Status::Done)
+        }
+        Command::Optimize { min_files } => {
+            let wh = writer().await?;
+            let done = wh.optimize(*min_files).await?;
+            if done.is_empty() {
+                println!("nothing to compact (no table holds {min_files} files)");
+            }
+            for c in &done {
+                println!(
+                    "{}: {} files compacted into {}",
+                    c.table, c.files_before, c.files_after
+                );
+            }
+            Ok(Status::Done)
+        }
+        Command::Vacuum { retention_hours } => {
+            let wh = writer().await?;
+            let retention = std::time::Duration::from_secs(retention_hours * 3600);
+            let mut deleted: Vec<(String, usize)> = wh
+                .vacuum(retention)
+                .await?
+                .into_iter()
+                .map(|(t, n)| (t.to_string(), n))
+                .collect();
+            deleted.extend(lapis_sql::projection::vacuum(&wh, retention).await?);
+            let total: usize = deleted.iter().map(|(_, n)| n).sum();
+            for (table, n) in deleted.iter().filter(|(_, n)| *n > 0) {
+                println!("{table}: {n} files deleted");
+            }
+            println!("{total} files no longer used and older than {retention_hours} h deleted");
+            Ok(Status::Done)
         }
         Command::Jobs {
             command: JobsCommand::List,

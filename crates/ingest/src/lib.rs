@@ -272,59 +272,131 @@ pub fn find<'a>(
 #[instrument(skip(wh, req), fields(source = %req.source_uri, council = %req.council_code))]
 pub async fn ingest(wh: &Warehouse, req: &IngestRequest<'_>) -> IngestResult<IngestOutcome> {
     validate_council_code(&req.council_code)?;
-    let sha256 = hex::encode(Sha256::digest(req.bytes));
-    if wh.extractions_of(&sha256).await? > 0 {
-        let report_id = current(&wh.extractions().await?)
-            .into_iter()
-            .find(|r| r.document_sha256 == sha256)
-            .map(|r| r.report_id.clone())
-            .unwrap_or_default();
-        return Ok(IngestOutcome::AlreadyIngested { sha256, report_id });
+    ingest_many(wh, std::slice::from_ref(req))
+        .await?
+        .pop()
+        .unwrap_or_else(|| {
+            Err(IngestError::NoSuchReport {
+                wanted: req.source_uri.clone(),
+            })
+        })
+}
+
+/// Ingests several documents with one commit per table (a backfill): each document is still
+/// all or nothing, a document already in the warehouse (or earlier in the batch) adds nothing,
+/// and a document that cannot be read is refused alone (its result is the error) while the
+/// others go in. The outer error is the warehouse failing, when none of the batch went in.
+pub async fn ingest_many(
+    wh: &Warehouse,
+    reqs: &[IngestRequest<'_>],
+) -> IngestResult<Vec<IngestResult<IngestOutcome>>> {
+    struct New {
+        at: usize,
+        sha256: String,
+        prepared: Prepared,
+        doc: DocumentMeta,
     }
-    let prepared = prepare(
-        req.bytes,
-        &sha256,
-        &req.source_uri,
-        &req.council_code,
-        req.council_name.as_deref(),
-        &req.layout,
-        req.vocabulary,
-    )?;
-    let doc = DocumentMeta {
-        sha256: sha256.clone(),
-        source_uri: req.source_uri.clone(),
-        job: req.job.clone(),
-        media_type: req.media_type.clone(),
-        bytes: req.bytes.len() as u64,
-        etag: req.etag.clone(),
-        last_modified: req.last_modified.clone(),
-    };
-    // The raw bytes are kept before any event refers to them.
-    wh.archive(&sha256, req.bytes)?;
-    let parse_issues = prepared.extraction.parse_issues.len();
-    let read = ReadSummary::of(&prepared.extraction);
-    let losses: Vec<ParseIssue> = prepared.extraction.losses().cloned().collect();
-    let (extraction, appended) = append_next(
-        wh,
-        prepared,
-        &sha256,
-        &req.source_uri,
-        Some((&doc, req.fetched_at)),
-        "ingest",
-        &req.layout,
-    )
-    .await?;
-    info!(report_id = %extraction.report.report_id, "Ingested report.");
-    Ok(IngestOutcome::Ingested {
-        sha256,
-        report_id: extraction.report.report_id,
-        period_label: extraction.report.period.label,
-        extractor: extraction.report.extractor,
-        appended,
-        parse_issues,
-        read,
-        losses,
-    })
+    let records = wh.extractions().await?;
+    let known: std::collections::HashMap<&str, &str> = current(&records)
+        .into_iter()
+        .map(|r| (r.document_sha256.as_str(), r.report_id.as_str()))
+        .collect();
+    let mut out: Vec<Option<IngestResult<IngestOutcome>>> = Vec::with_capacity(reqs.len());
+    let mut news: Vec<New> = Vec::new();
+    // Documents repeated within the batch: (position, index into `news`).
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    for (at, req) in reqs.iter().enumerate() {
+        if let Err(e) = validate_council_code(&req.council_code) {
+            out.push(Some(Err(e)));
+            continue;
+        }
+        let sha256 = hex::encode(Sha256::digest(req.bytes));
+        if let Some(report_id) = known.get(sha256.as_str()) {
+            out.push(Some(Ok(IngestOutcome::AlreadyIngested {
+                sha256,
+                report_id: report_id.to_string(),
+            })));
+            continue;
+        }
+        if let Some(k) = news.iter().position(|n| n.sha256 == sha256) {
+            repeats.push((at, k));
+            out.push(None);
+            continue;
+        }
+        match prepare(
+            req.bytes,
+            &sha256,
+            &req.source_uri,
+            &req.council_code,
+            req.council_name.as_deref(),
+            &req.layout,
+            req.vocabulary,
+        ) {
+            Err(e) => out.push(Some(Err(e))),
+            Ok(mut prepared) => {
+                prepared.extraction.report.report_id = report_id(&sha256, 1, &prepared.fingerprint);
+                // The raw bytes are kept before any event refers to them.
+                if let Err(e) = wh.archive(&sha256, req.bytes) {
+                    out.push(Some(Err(e.into())));
+                    continue;
+                }
+                news.push(New {
+                    at,
+                    doc: DocumentMeta {
+                        sha256: sha256.clone(),
+                        source_uri: req.source_uri.clone(),
+                        job: req.job.clone(),
+                        media_type: req.media_type.clone(),
+                        bytes: req.bytes.len() as u64,
+                        etag: req.etag.clone(),
+                        last_modified: req.last_modified.clone(),
+                    },
+                    sha256,
+                    prepared,
+                });
+                out.push(None);
+            }
+        }
+    }
+    let units: Vec<ExtractionUnit<'_>> = news
+        .iter()
+        .map(|n| ExtractionUnit {
+            document: Some((&n.doc, reqs[n.at].fetched_at)),
+            document_sha256: &n.sha256,
+            source_uri: &reqs[n.at].source_uri,
+            extraction: &n.prepared.extraction,
+            sequence: 1,
+            fingerprint: &n.prepared.fingerprint,
+            reason: "ingest",
+            layout: &reqs[n.at].layout,
+        })
+        .collect();
+    let appended = wh.append_many(&units).await?;
+    drop(units);
+    for (at, k) in repeats {
+        out[at] = Some(Ok(IngestOutcome::AlreadyIngested {
+            sha256: news[k].sha256.clone(),
+            report_id: news[k].prepared.extraction.report.report_id.clone(),
+        }));
+    }
+    for (n, appended) in news.into_iter().zip(appended) {
+        let x = n.prepared.extraction;
+        info!(report_id = %x.report.report_id, source = %n.doc.source_uri, "Ingested report.");
+        out[n.at] = Some(Ok(IngestOutcome::Ingested {
+            parse_issues: x.parse_issues.len(),
+            read: ReadSummary::of(&x),
+            losses: x.losses().cloned().collect(),
+            sha256: n.sha256,
+            report_id: x.report.report_id,
+            period_label: x.report.period.label,
+            extractor: x.report.extractor,
+            appended,
+        }));
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| o.expect("every request has a result"))
+        .collect())
 }
 
 fn archived(wh: &Warehouse, sha256: &str) -> IngestResult<Vec<u8>> {

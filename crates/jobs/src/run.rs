@@ -94,6 +94,8 @@ pub struct RunContext<'a> {
     pub warehouse: &'a str,
     pub fetcher: &'a Fetcher,
     pub vocabulary: &'a Vocabulary,
+    /// The views and catalog the projections are kept under.
+    pub definitions: &'a lapis_sql::Definitions,
     pub lock_wait: Duration,
     pub cancel: Cancel,
     pub progress: &'a (dyn Fn(Progress) + Send + Sync),
@@ -260,7 +262,11 @@ pub async fn perform(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRu
 /// in its error.
 pub async fn record(job: &Job, mut run: JobRun, ctx: &RunContext<'_>) -> JobRun {
     let recorded = match writer(ctx).await {
-        Ok(w) => w.append_job_run(&run).await,
+        Ok(w) => {
+            let recorded = w.append_job_run(&run).await;
+            maintain(&w, job, ctx).await;
+            recorded
+        }
         Err(e) => Err(e),
     };
     if let Err(e) = recorded {
@@ -273,6 +279,39 @@ pub async fn record(job: &Job, mut run: JobRun, ctx: &RunContext<'_>) -> JobRun 
     info!(job = %job.name, status = %run.status, new = run.documents_new, "Run finished.");
     (ctx.progress)(Progress::Finished(run.clone()));
     run
+}
+
+/// After a run, under the writer lock: the projections brought up to the events (only the
+/// councils whose events changed), and the event tables compacted once one holds many files.
+/// A failure here is logged, not the run's: its events are in, and the next run or `lapis
+/// rebuild` catches the projections up.
+async fn maintain(wh: &Warehouse, job: &Job, ctx: &RunContext<'_>) {
+    match lapis_sql::projection::refresh(wh, ctx.definitions).await {
+        Ok(done) if done.councils > 0 || done.full => info!(
+            job = %job.name,
+            councils = done.councils,
+            rows = done.rows,
+            seconds = done.seconds,
+            "Projections refreshed."
+        ),
+        Ok(_) => {}
+        Err(e) => error!(job = %job.name, error = %e, "Cannot refresh the projections."),
+    }
+    let crowded = match wh.file_counts().await {
+        Ok(counts) => counts
+            .iter()
+            .any(|(_, n)| *n >= lapis_store::maintain::AUTO_COMPACT_FILES),
+        Err(e) => {
+            error!(error = %e, "Cannot count the event tables' files.");
+            false
+        }
+    };
+    if crowded {
+        match wh.optimize(lapis_store::maintain::AUTO_COMPACT_FILES).await {
+            Ok(done) => info!(tables = done.len(), "Compacted the event tables."),
+            Err(e) => error!(error = %e, "Cannot compact the event tables."),
+        }
+    }
 }
 
 /// The documents of one run. `Err` is a run that could not start (its source unreadable);

@@ -35,6 +35,7 @@ async fn serve_for(config: Config, jobs: Vec<lapis_jobs::Job>, how_long: Duratio
         config,
         jobs,
         lapis_model::Vocabulary::builtin().clone(),
+        lapis_sql::Definitions::default(),
         Duration::from_secs(30),
         Box::new(|_| {}),
         tokio::time::sleep(how_long),

@@ -30,6 +30,7 @@ use lapis_store::Warehouse;
 pub mod aliases;
 pub mod catalog;
 pub mod live;
+pub mod projection;
 pub mod udf;
 
 /// The views and the measure catalog compiled into the binary.
@@ -101,6 +102,31 @@ impl Definitions {
         }
         out.sort();
         Ok(out)
+    }
+
+    /// A hash of everything the views' results depend on besides the events: the views' SQL,
+    /// the measure catalog and this lapis's version (its public tables). Projections built
+    /// under other definitions are not used.
+    pub fn fingerprint(&self) -> SqlResult<String> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION"));
+        h.update([0]);
+        h.update(projection::FORMAT.to_le_bytes());
+        for (name, _, sql) in self.views()? {
+            h.update(name);
+            h.update([0]);
+            h.update(sql);
+            h.update([0]);
+        }
+        match &self.catalog {
+            None => h.update(embedded::CATALOG),
+            Some(path) => h.update(
+                std::fs::read(path)
+                    .map_err(|e| SqlError::Engine(format!("catalog {}: {e}", path.display())))?,
+            ),
+        }
+        Ok(hex::encode(h.finalize()))
     }
 
     /// The measure catalog, validated.
@@ -186,13 +212,9 @@ pub async fn live_session(
     Ok((ctx, live.expect("live tables of a live session")))
 }
 
-async fn build(
-    wh: &Warehouse,
-    defs: &Definitions,
-    as_of: Option<DateTime<Utc>>,
-    runtime: Option<Arc<datafusion::execution::runtime_env::RuntimeEnv>>,
-) -> SqlResult<(SessionContext, Option<Arc<live::LiveTables>>)> {
-    let config = SessionConfig::new()
+/// The session settings every lapis session shares.
+pub(crate) fn session_config() -> SessionConfig {
+    SessionConfig::new()
         .with_information_schema(true)
         .with_default_catalog_and_schema("lapis", "public")
         .with_target_partitions(2)
@@ -201,37 +223,73 @@ async fn build(
         .set_bool(
             "datafusion.execution.parquet.schema_force_view_types",
             false,
-        );
+        )
+}
+
+async fn build(
+    wh: &Warehouse,
+    defs: &Definitions,
+    as_of: Option<DateTime<Utc>>,
+    runtime: Option<Arc<datafusion::execution::runtime_env::RuntimeEnv>>,
+) -> SqlResult<(SessionContext, Option<Arc<live::LiveTables>>)> {
+    let config = session_config();
     let ctx = match &runtime {
         Some(rt) => SessionContext::new_with_config_rt(config, rt.clone()),
         None => SessionContext::new_with_config(config),
     };
     udf::register(&ctx);
+    // With usable projections the event tables are read at the versions they reflect.
+    let manifest = match as_of {
+        None => projection::usable(wh, defs)?,
+        Some(_) => None,
+    };
     let mut live_tables = None;
+    let mut projected: Vec<(String, Arc<dyn datafusion::datasource::TableProvider>)> = Vec::new();
     if runtime.is_some() {
         let state = ctx.state();
-        let live = live::LiveTables::open(wh, &state).await?;
+        let live = live::LiveTables::open(wh, &state, manifest.clone()).await?;
         for (table, provider) in live.tables() {
             ctx.register_table(format!("raw_{table}"), provider)
                 .map_err(|e| SqlError::Engine(e.to_string()))?;
         }
-        live_tables = Some(Arc::new(live));
-    }
-    // `reports` first (TABLES starts with it): see the module docs.
-    for table in TABLES {
-        if live_tables.is_some() {
-            break;
+        for (view, provider) in live.projections() {
+            projected.push((view.to_string(), provider));
         }
-        let t = wh.table(table).await?;
-        t.update_datafusion_session(&ctx.state())
-            .map_err(|e| SqlError::Engine(e.to_string()))?;
-        let provider = t
-            .table_provider()
-            .await
-            .map_err(|e| SqlError::Engine(e.to_string()))?;
-        ctx.register_table(format!("raw_{table}"), provider)
-            .map_err(|e| SqlError::Engine(e.to_string()))?;
+        live_tables = Some(Arc::new(live));
+    } else {
+        // `reports` first (TABLES starts with it): see the module docs.
+        for table in TABLES {
+            let version = manifest.as_ref().and_then(|m| m.inputs.get(table).copied());
+            let (provider, _) = live::load(wh, &ctx.state(), table, version).await?;
+            ctx.register_table(format!("raw_{table}"), provider)
+                .map_err(|e| SqlError::Engine(e.to_string()))?;
+        }
+        if let Some(m) = &manifest {
+            for (view, version) in &m.projections {
+                let provider = projection::provider(wh, &ctx.state(), view, *version).await?;
+                projected.push((view.clone(), live::LiveTable::view(provider)));
+            }
+        }
     }
+    register_base(&ctx, defs, as_of).await?;
+    if projected.is_empty() {
+        register_views(&ctx, defs.views()?).await?;
+    } else {
+        for (view, provider) in projected {
+            ctx.register_table(view.as_str(), projection::as_view(&view, provider)?)
+                .map_err(|e| SqlError::Engine(e.to_string()))?;
+        }
+    }
+    Ok((ctx, live_tables))
+}
+
+/// Registers the measure catalog and the public tables (views over the `raw_*` tables, which
+/// must be registered already).
+pub(crate) async fn register_base(
+    ctx: &SessionContext,
+    defs: &Definitions,
+    as_of: Option<DateTime<Utc>>,
+) -> SqlResult<()> {
     let entries = defs.catalog()?;
     let catalog_table =
         MemTable::try_new(catalog::schema(), vec![vec![catalog::to_batch(&entries)]])
@@ -303,8 +361,7 @@ async fn build(
             .await
             .map_err(|e| SqlError::Engine(format!("{e} in {sql}")))?;
     }
-    register_views(&ctx, defs.views()?).await?;
-    Ok((ctx, live_tables))
+    Ok(())
 }
 
 /// Registers each (name, origin, SQL) as a view named `name`. Views may use each other; they

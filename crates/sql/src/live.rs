@@ -18,16 +18,37 @@ use datafusion::physical_plan::ExecutionPlan;
 use lapis_store::schema::TABLES;
 use lapis_store::Warehouse;
 
+use crate::projection::{self, Manifest};
 use crate::{SqlError, SqlResult};
 
 /// A table whose snapshot can be replaced while sessions hold it.
 #[derive(Debug)]
 pub struct LiveTable {
     schema: SchemaRef,
+    kind: TableType,
     inner: RwLock<Arc<dyn TableProvider>>,
 }
 
 impl LiveTable {
+    fn new(provider: Arc<dyn TableProvider>, kind: TableType) -> Arc<LiveTable> {
+        Arc::new(LiveTable {
+            schema: provider.schema(),
+            kind,
+            inner: RwLock::new(provider),
+        })
+    }
+
+    /// A projection shown as the view it materialises (catalogs list it as a view).
+    pub fn view(provider: Arc<dyn TableProvider>) -> Arc<LiveTable> {
+        LiveTable::new(provider, TableType::View)
+    }
+
+    fn replace(&self, provider: Arc<dyn TableProvider>) {
+        if let Ok(mut inner) = self.inner.write() {
+            *inner = provider;
+        }
+    }
+
     fn current(&self) -> Arc<dyn TableProvider> {
         self.inner
             .read()
@@ -42,7 +63,7 @@ impl TableProvider for LiveTable {
         self.schema.clone()
     }
     fn table_type(&self) -> TableType {
-        TableType::Base
+        self.kind
     }
     async fn scan(
         &self,
@@ -68,13 +89,17 @@ impl TableProvider for LiveTable {
     }
 }
 
-/// The raw tables of one session, and the Delta versions they show.
+/// The raw tables of one session, and the Delta versions they show. With projections in use
+/// (`manifest`), the tables follow the projection manifest: they show the event versions it
+/// stamps, and the projections the versions it names, all swapped together.
 #[derive(Debug)]
 pub struct LiveTables {
     location: String,
     local: Option<PathBuf>,
     tables: Vec<(&'static str, Arc<LiveTable>)>,
+    projections: Vec<(String, Arc<LiveTable>)>,
     versions: RwLock<Vec<i64>>,
+    manifest: RwLock<Option<Manifest>>,
 }
 
 /// The latest committed version of a local Delta table, from its log's file names.
@@ -89,12 +114,17 @@ fn local_version(dir: &std::path::Path) -> Option<i64> {
         .max()
 }
 
-async fn load(
+/// One event table as a provider, at `version` or the latest, with the version loaded.
+pub(crate) async fn load(
     wh: &Warehouse,
     state: &SessionState,
     table: &str,
+    version: Option<i64>,
 ) -> SqlResult<(Arc<dyn TableProvider>, i64)> {
-    let t = wh.table(table).await?;
+    let t = match version {
+        Some(v) => wh.table_at(table, v).await?,
+        None => wh.table(table).await?,
+    };
     t.update_datafusion_session(state)
         .map_err(|e| SqlError::Engine(e.to_string()))?;
     let version = t.version().map(|v| v as i64).unwrap_or(-1);
@@ -105,28 +135,58 @@ async fn load(
     Ok((provider, version))
 }
 
+/// The event tables (`reports` first) at the manifest's versions or the latest, and the
+/// projections the manifest names.
+async fn load_all(
+    wh: &Warehouse,
+    state: &SessionState,
+    manifest: Option<&Manifest>,
+) -> SqlResult<(
+    Vec<(Arc<dyn TableProvider>, i64)>,
+    Vec<Arc<dyn TableProvider>>,
+)> {
+    let mut tables = Vec::new();
+    for table in TABLES {
+        let pinned = manifest.and_then(|m| m.inputs.get(table).copied());
+        tables.push(load(wh, state, table, pinned).await?);
+    }
+    let mut projections = Vec::new();
+    if let Some(m) = manifest {
+        for (view, version) in &m.projections {
+            projections.push(projection::provider(wh, state, view, *version).await?);
+        }
+    }
+    Ok((tables, projections))
+}
+
 impl LiveTables {
-    /// Loads every table (`reports` first) as live tables.
-    pub(crate) async fn open(wh: &Warehouse, state: &SessionState) -> SqlResult<LiveTables> {
+    /// Loads every table (`reports` first) as live tables, pinned to `manifest` when given.
+    pub(crate) async fn open(
+        wh: &Warehouse,
+        state: &SessionState,
+        manifest: Option<Manifest>,
+    ) -> SqlResult<LiveTables> {
+        let (loaded, projected) = load_all(wh, state, manifest.as_ref()).await?;
         let mut tables = Vec::new();
         let mut versions = Vec::new();
-        for table in TABLES {
-            let (provider, version) = load(wh, state, table).await?;
-            tables.push((
-                table,
-                Arc::new(LiveTable {
-                    schema: provider.schema(),
-                    inner: RwLock::new(provider),
-                }),
-            ));
+        for (table, (provider, version)) in TABLES.into_iter().zip(loaded) {
+            tables.push((table, LiveTable::new(provider, TableType::Base)));
             versions.push(version);
         }
+        let projections = manifest
+            .iter()
+            .flat_map(|m| m.projections.keys())
+            .cloned()
+            .zip(projected.into_iter().map(LiveTable::view))
+            .collect();
         let local = wh.local_root().map(|r| r.to_path_buf());
         Ok(LiveTables {
             location: wh.location().to_string(),
             local,
             tables,
+            projections,
             versions: RwLock::new(versions),
+            manifest: RwLock::new(manifest),
         })
     }
 
@@ -135,40 +195,74 @@ impl LiveTables {
         self.tables.iter().map(|(n, t)| (*n, t.clone()))
     }
 
-    /// Brings every table to its latest version if any moved. Returns whether anything changed.
-    /// A local warehouse is checked by listing the logs (cheap); any other is reloaded.
+    /// The projections, to register under their views' names.
+    pub fn projections(&self) -> impl Iterator<Item = (&str, Arc<dyn TableProvider>)> + '_ {
+        self.projections
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.clone() as Arc<dyn TableProvider>))
+    }
+
+    /// Brings every table to its latest version if any moved (with projections: to the
+    /// versions of a newer manifest). Returns whether anything changed. A local warehouse is
+    /// checked by listing the logs or reading the manifest (cheap); any other is reloaded.
     pub async fn refresh(&self, state: &SessionState) -> SqlResult<bool> {
-        if let Some(root) = &self.local {
-            let now: Vec<Option<i64>> = self
-                .tables
-                .iter()
-                .map(|(n, _)| local_version(&root.join(n)))
-                .collect();
-            let known = self.versions.read().map(|v| v.clone()).unwrap_or_default();
-            if now
-                .iter()
-                .zip(&known)
-                .all(|(n, k)| n.is_none_or(|n| n <= *k))
-            {
+        let pinned = self.manifest.read().map(|m| m.clone()).unwrap_or_default();
+        if let Some(known) = pinned {
+            let wh = Warehouse::open_reader(&self.location).await?;
+            // A manifest of other definitions (a rebuild by another lapis) is not followed:
+            // the session keeps the consistent state it has.
+            let target = projection::read_manifest(&wh)?
+                .filter(|m| {
+                    m.definitions == known.definitions
+                        && m.projections.len() == self.projections.len()
+                })
+                .unwrap_or_else(|| known.clone());
+            // Tables the views do not read (job_runs, fetches, corrections) follow the latest.
+            if target == known && !self.moved(|t| known.inputs.contains_key(t)) {
                 return Ok(false);
             }
+            let (loaded, projected) = load_all(&wh, state, Some(&target)).await?;
+            self.swap(loaded);
+            for ((_, table), provider) in self.projections.iter().zip(projected) {
+                table.replace(provider);
+            }
+            if let Ok(mut m) = self.manifest.write() {
+                *m = Some(target);
+            }
+            return Ok(true);
+        }
+        if !self.moved(|_| false) {
+            return Ok(false);
         }
         let wh = Warehouse::open_reader(&self.location).await?;
         // `reports` first: every report loaded has all its events in the tables loaded after.
-        let mut loaded = Vec::new();
-        for (name, _) in &self.tables {
-            loaded.push(load(&wh, state, name).await?);
-        }
+        let (loaded, _) = load_all(&wh, state, None).await?;
+        self.swap(loaded);
+        Ok(true)
+    }
+
+    /// Whether a table not skipped has a newer version than the one loaded (always, for a
+    /// warehouse that is not local).
+    fn moved(&self, skip: impl Fn(&str) -> bool) -> bool {
+        let Some(root) = &self.local else {
+            return true;
+        };
+        let known = self.versions.read().map(|v| v.clone()).unwrap_or_default();
+        self.tables
+            .iter()
+            .zip(&known)
+            .filter(|((name, _), _)| !skip(name))
+            .any(|((name, _), k)| local_version(&root.join(name)).is_some_and(|n| n > *k))
+    }
+
+    fn swap(&self, loaded: Vec<(Arc<dyn TableProvider>, i64)>) {
         let mut versions = Vec::new();
         for ((_, table), (provider, version)) in self.tables.iter().zip(loaded) {
-            if let Ok(mut inner) = table.inner.write() {
-                *inner = provider;
-            }
+            table.replace(provider);
             versions.push(version);
         }
         if let Ok(mut v) = self.versions.write() {
             *v = versions;
         }
-        Ok(true)
     }
 }

@@ -26,6 +26,7 @@
 //! Nothing here can overwrite or delete: tables are created with `delta.appendOnly = true`, and
 //! the only write path is an append.
 
+pub mod maintain;
 pub mod schema;
 mod warehouse;
 

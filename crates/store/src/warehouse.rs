@@ -1,7 +1,7 @@
 //! The warehouse directory: opening it for reading or for writing (one writer at a time),
 //! creating its tables, the archive of raw documents, and the one append path.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -28,6 +28,8 @@ pub const WAREHOUSE_FORMAT: u32 = 3;
 
 const MARKER: &str = "_lapis.json";
 const LOCK: &str = "_lapis.lock";
+/// The report ids of appends begun and not yet finished (see [`Warehouse::append_many`]).
+const PENDING: &str = "_lapis.pending";
 
 /// Where time comes from, so that tests are deterministic.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -430,6 +432,13 @@ impl Warehouse {
             .map_err(Self::delta_err(table))
     }
 
+    /// Opens one event table as it was at `version`.
+    pub async fn table_at(&self, table: &str, version: i64) -> StoreResult<DeltaTable> {
+        deltalake::open_table_with_version(self.table_url(table)?, version.max(0) as u64)
+            .await
+            .map_err(Self::delta_err(table))
+    }
+
     async fn open_or_create(&self, table: &str) -> StoreResult<DeltaTable> {
         let url = self.table_url(table)?;
         match &self.local_root {
@@ -488,7 +497,7 @@ impl Warehouse {
             .map_err(Self::delta_err(name))
     }
 
-    fn writable(&self) -> StoreResult<()> {
+    pub(crate) fn writable(&self) -> StoreResult<()> {
         if self.lock.is_some() || self.local_root.is_none() {
             Ok(())
         } else {
@@ -570,30 +579,67 @@ impl Warehouse {
     /// `unit.sequence`.
     #[instrument(skip(self, unit), fields(report_id = %unit.extraction.report.report_id))]
     pub async fn append(&self, unit: &ExtractionUnit<'_>) -> StoreResult<Appended> {
+        let mut out = self.append_many(std::slice::from_ref(unit)).await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Appends several extractions (of distinct documents) with one commit per table, not one
+    /// per extraction per table: how a backfill of years of reports stays fast and leaves few
+    /// files and log entries. The guarantees are those of [`Warehouse::append`], per unit: each
+    /// commit carries every unit's application transaction (a retry skips, table by table, the
+    /// units already there), and `reports` goes last, so a crash leaves each document's
+    /// extraction whole or invisible.
+    pub async fn append_many(&self, units: &[ExtractionUnit<'_>]) -> StoreResult<Vec<Appended>> {
         self.writable()?;
-        let report_id = unit.extraction.report.report_id.as_str();
-        let txn = unit_txn(report_id);
+        if units.is_empty() {
+            return Ok(Vec::new());
+        }
         let recorded_at = self.clock.now();
-        let all = batches(unit, recorded_at);
         let failpoint = std::env::var("LAPIS_FAILPOINT").ok();
-        let mut rows = BTreeMap::new();
-        for (table, batch) in all.tables {
+        let all: Vec<_> = units.iter().map(|u| batches(u, recorded_at)).collect();
+        let mut out = vec![Appended::default(); units.len()];
+        let ids: Vec<String> = units
+            .iter()
+            .map(|u| u.extraction.report.report_id.clone())
+            .collect();
+        // Asking a table whether a unit's transaction is there replays its log: only a unit an
+        // earlier append began (and did not finish) can be there, so only those are asked. A
+        // warehouse without a pending file (an object store) asks for every unit.
+        let earlier = self.pending()?;
+        self.set_pending(
+            earlier
+                .as_ref()
+                .map(|e| e.iter().chain(&ids).cloned().collect()),
+        )?;
+        let tables: Vec<&'static str> = all[0].tables.iter().map(|(t, _)| *t).collect();
+        for (k, table) in tables.into_iter().enumerate() {
             let t = self.table(table).await?;
-            if self.txn_version(&t, &txn).await?.is_some() {
-                rows.insert(table, 0);
-                continue;
+            let mut txns = Vec::new();
+            let mut rows = Vec::new();
+            for (i, unit) in units.iter().enumerate() {
+                let txn = unit_txn(unit.extraction.report.report_id.as_str());
+                let ask = earlier.as_ref().is_none_or(|e| e.contains(&ids[i]));
+                if ask && self.txn_version(&t, &txn).await?.is_some() {
+                    out[i].rows.insert(table, 0);
+                    continue;
+                }
+                let batch = &all[i].tables[k].1;
+                out[i].rows.insert(table, batch.num_rows());
+                txns.push(Transaction::new(txn, 1));
+                if table == "reports" {
+                    txns.push(Transaction::new(
+                        document_txn(unit.document_sha256),
+                        i64::from(unit.sequence),
+                    ));
+                }
+                rows.push(batch.clone());
             }
-            let n = batch.num_rows();
-            let mut txns = vec![Transaction::new(txn.clone(), 1)];
-            if table == "reports" {
-                txns.push(Transaction::new(
-                    document_txn(unit.document_sha256),
-                    i64::from(unit.sequence),
-                ));
+            if txns.is_empty() {
+                continue;
             }
             let props = CommitProperties::default().with_application_transactions(txns);
             let mut write = t
-                .write(vec![batch])
+                .write(rows)
                 .with_save_mode(SaveMode::Append)
                 .with_commit_properties(props);
             if table == "reports" {
@@ -601,7 +647,6 @@ impl Warehouse {
                 write = write.with_schema_mode(SchemaMode::Merge);
             }
             write.await.map_err(Self::delta_err(table))?;
-            rows.insert(table, n);
             match failpoint.as_deref() {
                 Some(f) if f == format!("crash-after:{table}") => {
                     eprintln!("LAPIS_FAILPOINT: aborting after committing {table}");
@@ -615,12 +660,59 @@ impl Warehouse {
                 _ => {}
             }
         }
-        info!(
-            report_id,
-            observations = unit.extraction.observations.len(),
-            "Appended extraction."
-        );
-        Ok(Appended { rows })
+        if let Some(earlier) = earlier {
+            let done: BTreeSet<&String> = ids.iter().collect();
+            self.set_pending(Some(
+                earlier
+                    .into_iter()
+                    .filter(|id| !done.contains(id))
+                    .collect(),
+            ))?;
+        }
+        info!(units = units.len(), "Appended extractions.");
+        Ok(out)
+    }
+
+    /// The report ids of appends begun and not finished; `None` when the warehouse keeps no
+    /// such file (an object store: every unit is then checked).
+    fn pending(&self) -> StoreResult<Option<BTreeSet<String>>> {
+        let Some(root) = &self.local_root else {
+            return Ok(None);
+        };
+        let path = root.join(PENDING);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text.lines().map(str::to_string).collect())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(BTreeSet::new())),
+            Err(e) => Err(StoreError::Io {
+                path: path.display().to_string(),
+                source: e,
+            }),
+        }
+    }
+
+    /// Replaces the pending file (written aside, synced and renamed, so it is never half there).
+    fn set_pending(&self, ids: Option<BTreeSet<String>>) -> StoreResult<()> {
+        let (Some(root), Some(ids)) = (&self.local_root, ids) else {
+            return Ok(());
+        };
+        let path = root.join(PENDING);
+        let io = |p: &Path| {
+            let p = p.display().to_string();
+            move |e| StoreError::Io { path: p, source: e }
+        };
+        if ids.is_empty() {
+            return match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&path)(e)),
+                _ => Ok(()),
+            };
+        }
+        let tmp = root.join(format!("{PENDING}.partial"));
+        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        for id in &ids {
+            writeln!(f, "{id}").map_err(io(&tmp))?;
+        }
+        f.sync_all().map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))
     }
 
     /// Appends a correction row. The correcting extraction is appended first (by the caller),

@@ -62,10 +62,12 @@ pub async fn run(job: &Job, warehouse: &Path, policy: &FetchPolicy) -> (JobRun, 
     let sink = seen.clone();
     let progress = move |p: Progress| sink.lock().expect("progress").push(p);
     let (_tx, cancel) = tokio::sync::watch::channel(false);
+    let definitions = lapis_sql::Definitions::default();
     let ctx = lapis_jobs::RunContext {
         warehouse: warehouse.to_str().expect("utf-8 path"),
         fetcher: &fetcher,
         vocabulary: lapis_model::Vocabulary::builtin(),
+        definitions: &definitions,
         lock_wait: Duration::from_secs(30),
         cancel,
         progress: &progress,
