@@ -446,6 +446,22 @@ fn counts(appended: &lapis_store::Appended) -> String {
 
 /// Brings the projections up to the events a writing command appended.
 async fn refresh(wh: &Warehouse, defs: &lapis_sql::Definitions, status: Status) -> Result<Status> {
+    // A table crowded with small files is compacted first; the refresh then stamps it.
+    let counts = wh.file_counts().await?;
+    if counts
+        .iter()
+        .any(|(_, n)| *n >= lapis_store::maintain::AUTO_COMPACT_FILES)
+    {
+        for c in wh
+            .optimize(lapis_store::maintain::AUTO_COMPACT_FILES)
+            .await?
+        {
+            eprintln!(
+                "{}: {} files compacted into {}",
+                c.table, c.files_before, c.files_after
+            );
+        }
+    }
     match lapis_sql::projection::refresh(wh, defs).await {
         Ok(done) if done.councils > 0 || done.full => {
             eprintln!(
@@ -722,10 +738,15 @@ async fn run(cli: Cli) -> Result<Status> {
                     c.table, c.files_before, c.files_after
                 );
             }
+            // Readers follow the projections' stamp: it moves to the compacted versions.
+            lapis_sql::projection::refresh(&wh, &defs).await?;
             Ok(Status::Done)
         }
         Command::Vacuum { retention_hours } => {
             let wh = writer().await?;
+            // Readers follow the projections' stamp: it must name the latest versions before
+            // the files older versions use can go.
+            lapis_sql::projection::refresh(&wh, &defs).await?;
             let retention = std::time::Duration::from_secs(retention_hours * 3600);
             let mut deleted: Vec<(String, usize)> = wh
                 .vacuum(retention)

@@ -286,17 +286,7 @@ pub async fn record(job: &Job, mut run: JobRun, ctx: &RunContext<'_>) -> JobRun 
 /// A failure here is logged, not the run's: its events are in, and the next run or `lapis
 /// rebuild` catches the projections up.
 async fn maintain(wh: &Warehouse, job: &Job, ctx: &RunContext<'_>) {
-    match lapis_sql::projection::refresh(wh, ctx.definitions).await {
-        Ok(done) if done.councils > 0 || done.full => info!(
-            job = %job.name,
-            councils = done.councils,
-            rows = done.rows,
-            seconds = done.seconds,
-            "Projections refreshed."
-        ),
-        Ok(_) => {}
-        Err(e) => error!(job = %job.name, error = %e, "Cannot refresh the projections."),
-    }
+    // Compaction first: the refresh then stamps the compacted tables.
     let crowded = match wh.file_counts().await {
         Ok(counts) => counts
             .iter()
@@ -311,6 +301,17 @@ async fn maintain(wh: &Warehouse, job: &Job, ctx: &RunContext<'_>) {
             Ok(done) => info!(tables = done.len(), "Compacted the event tables."),
             Err(e) => error!(error = %e, "Cannot compact the event tables."),
         }
+    }
+    match lapis_sql::projection::refresh(wh, ctx.definitions).await {
+        Ok(done) if done.councils > 0 || done.full => info!(
+            job = %job.name,
+            councils = done.councils,
+            rows = done.rows,
+            seconds = done.seconds,
+            "Projections refreshed."
+        ),
+        Ok(_) => {}
+        Err(e) => error!(job = %job.name, error = %e, "Cannot refresh the projections."),
     }
 }
 

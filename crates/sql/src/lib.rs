@@ -258,16 +258,14 @@ async fn build(
         live_tables = Some(Arc::new(live));
     } else {
         // `reports` first (TABLES starts with it): see the module docs.
-        for table in TABLES {
-            let version = manifest.as_ref().and_then(|m| m.inputs.get(table).copied());
-            let (provider, _) = live::load(wh, &ctx.state(), table, version).await?;
+        let (tables, projections) = live::load_all(wh, &ctx.state(), manifest.as_ref()).await?;
+        for (table, (provider, _)) in TABLES.into_iter().zip(tables) {
             ctx.register_table(format!("raw_{table}"), provider)
                 .map_err(|e| SqlError::Engine(e.to_string()))?;
         }
         if let Some(m) = &manifest {
-            for (view, version) in &m.projections {
-                let provider = projection::provider(wh, &ctx.state(), view, *version).await?;
-                projected.push((view.clone(), live::LiveTable::view(provider)));
+            for (view, provider) in m.projections.keys().zip(projections) {
+                projected.push((view.clone(), provider));
             }
         }
     }

@@ -135,9 +135,10 @@ pub(crate) async fn load(
     Ok((provider, version))
 }
 
-/// The event tables (`reports` first) at the manifest's versions or the latest, and the
-/// projections the manifest names.
-async fn load_all(
+/// The event tables (in [`TABLES`] order) at the manifest's versions or the latest, and the
+/// projections the manifest names, loaded concurrently. Without a manifest `reports` is loaded
+/// before the others: every report loaded then has all its events in the tables loaded after.
+pub(crate) async fn load_all(
     wh: &Warehouse,
     state: &SessionState,
     manifest: Option<&Manifest>,
@@ -145,17 +146,24 @@ async fn load_all(
     Vec<(Arc<dyn TableProvider>, i64)>,
     Vec<Arc<dyn TableProvider>>,
 )> {
+    use futures::future::try_join_all;
+    let pinned = |table: &str| manifest.and_then(|m| m.inputs.get(table).copied());
     let mut tables = Vec::new();
-    for table in TABLES {
-        let pinned = manifest.and_then(|m| m.inputs.get(table).copied());
-        tables.push(load(wh, state, table, pinned).await?);
+    let mut rest = &TABLES[..];
+    if manifest.is_none() {
+        tables.push(load(wh, state, TABLES[0], None).await?);
+        rest = &TABLES[1..];
     }
-    let mut projections = Vec::new();
-    if let Some(m) = manifest {
-        for (view, version) in &m.projections {
-            projections.push(projection::provider(wh, state, view, *version).await?);
-        }
-    }
+    let (more, projections) = futures::try_join!(
+        try_join_all(rest.iter().map(|t| load(wh, state, t, pinned(t)))),
+        try_join_all(
+            manifest
+                .iter()
+                .flat_map(|m| m.projections.iter())
+                .map(|(view, version)| projection::provider(wh, state, view, *version))
+        ),
+    )?;
+    tables.extend(more);
     Ok((tables, projections))
 }
 
