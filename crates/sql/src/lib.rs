@@ -274,7 +274,8 @@ async fn build(
         register_views(&ctx, defs.views()?).await?;
     } else {
         for (view, provider) in projected {
-            ctx.register_table(view.as_str(), projection::as_view(&view, provider)?)
+            let order = manifest.as_ref().and_then(|m| m.columns.get(&view));
+            ctx.register_table(view.as_str(), projection::as_view(&view, provider, order)?)
                 .map_err(|e| SqlError::Engine(e.to_string()))?;
         }
     }

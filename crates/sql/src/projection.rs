@@ -7,7 +7,9 @@
 //! events changed since the last refresh (the councils of new `reports` rows, and of the other
 //! extractions of their documents, so a correction refreshes the old council and the new), in
 //! a session whose event tables hold only those councils' rows, and replaces those councils'
-//! rows in each projection table (`replaceWhere council_code IN (…)`). That is sound because
+//! rows in each projection table, which is partitioned by `council_code` (`replaceWhere
+//! council_code IN (…)` drops those partitions' files and adds new ones; a one-council query
+//! reads one partition). That is sound because
 //! every view is council-local: it partitions, joins and filters within one council. The tests
 //! hold the views to it by comparing the projections with the views computed over the whole
 //! warehouse.
@@ -47,7 +49,7 @@ use crate::{Definitions, SqlError, SqlResult};
 pub const DIR: &str = "_projections";
 const MANIFEST: &str = "_manifest.json";
 /// Version of the projection layout; part of the definitions' fingerprint.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The event tables the views read, `reports` first (its commit marks a complete extraction).
 pub const INPUTS: [&str; 6] = [
@@ -75,6 +77,10 @@ pub struct Manifest {
     pub inputs: BTreeMap<String, i64>,
     /// View → the Delta version of its projection table.
     pub projections: BTreeMap<String, i64>,
+    /// View → its columns in the view's order (a projection table, partitioned by council,
+    /// reads `council_code` last).
+    #[serde(default)]
+    pub columns: BTreeMap<String, Vec<String>>,
     /// Councils in the projections.
     pub councils: usize,
     pub refreshed_at: String,
@@ -167,18 +173,24 @@ pub(crate) async fn provider(
 pub(crate) fn as_view(
     view: &str,
     provider: Arc<dyn TableProvider>,
+    order: Option<&Vec<String>>,
 ) -> SqlResult<Arc<dyn TableProvider>> {
     use datafusion::common::Column;
     use datafusion::datasource::{provider_as_source, ViewTable};
     use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlanBuilder};
     let schema = provider.schema();
+    let names: Vec<String> = match order {
+        Some(names) => names.clone(),
+        None => schema.fields().iter().map(|f| f.name().clone()).collect(),
+    };
     let scan =
         LogicalPlanBuilder::scan(view, provider_as_source(provider), None).map_err(engine)?;
     let mut exprs = Vec::new();
-    for f in schema.fields() {
+    for name in names {
+        let f = schema.field_with_name(&name).map_err(engine)?;
         let column = Expr::Column(Column::new(Some(view), f.name()));
         exprs.push(match f.data_type() {
-            DataType::Utf8View | DataType::LargeUtf8 => column
+            DataType::Utf8View | DataType::LargeUtf8 | DataType::Dictionary(_, _) => column
                 .cast_to(&DataType::Utf8, scan.schema())
                 .map_err(engine)?
                 .alias(f.name()),
@@ -271,6 +283,10 @@ async fn run(wh: &Warehouse, defs: &Definitions, force: bool) -> SqlResult<Refre
         .as_ref()
         .map(|m| m.projections.clone())
         .unwrap_or_default();
+    let mut columns: BTreeMap<String, Vec<String>> = previous
+        .as_ref()
+        .map(|m| m.columns.clone())
+        .unwrap_or_default();
     let mut rows = 0;
     let groups: Vec<&[String]> = if full && councils.is_empty() {
         // An empty warehouse still gets (empty) projections.
@@ -282,6 +298,10 @@ async fn run(wh: &Warehouse, defs: &Definitions, force: bool) -> SqlResult<Refre
         let results = compute(&sources, defs, &views, group).await?;
         for (view, (schema, batches)) in results {
             rows += batches.iter().map(RecordBatch::num_rows).sum::<usize>();
+            columns.insert(
+                view.clone(),
+                schema.fields().iter().map(|f| f.name().clone()).collect(),
+            );
             let mode = match (full, k) {
                 (true, 0) => Mode::Replace,
                 (true, _) => Mode::Append,
@@ -300,6 +320,7 @@ async fn run(wh: &Warehouse, defs: &Definitions, force: bool) -> SqlResult<Refre
         definitions: fingerprint,
         inputs,
         projections: versions,
+        columns,
         councils: all.len(),
         refreshed_at: Utc::now().to_rfc3339(),
     };
@@ -508,6 +529,7 @@ async fn write(
         (Mode::Replace, _) | (_, false) => write
             .with_save_mode(SaveMode::Overwrite)
             .with_schema_mode(SchemaMode::Overwrite)
+            .with_partition_columns(["council_code"])
             .with_table_name(view),
         (Mode::Append, true) => write.with_save_mode(SaveMode::Append),
         (Mode::Councils(councils), true) => write
