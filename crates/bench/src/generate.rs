@@ -343,6 +343,38 @@ mod tests {
     }
 
     #[test]
+    fn every_generated_report_reads_whole_with_its_period() {
+        let c = councils(2);
+        for (year, quarter, label) in [(2015, 1, "2015-16 Q1"), (2024, 4, "2024-25 Q4")] {
+            let text = report(&c[1], year, quarter);
+            let ctx = lapis_extract::ReportContext {
+                council_code: &c[1].code,
+                council_name: None,
+                document_sha256: "0000000000000000000000000000000000000000000000000000000000000000",
+                layout: "auto",
+                vocabulary: lapis_model::Vocabulary::builtin(),
+            };
+            let x = lapis_extract::extract(&text, &ctx).expect("extract");
+            assert_eq!(x.report.period.label, label);
+            assert_eq!(x.observations.len(), 3 * MEASURES);
+            assert_eq!(x.objective_updates.len(), OBJECTIVES);
+            assert_eq!(x.losses().count(), 0, "{:?}", x.losses().next());
+            // The latest quarter is the report's own, with its target and rating.
+            let latest = x
+                .observations
+                .iter()
+                .filter(|o| o.period.label == label)
+                .count();
+            assert_eq!(latest, MEASURES);
+            assert!(x
+                .observations
+                .iter()
+                .filter(|o| o.period.label == label)
+                .all(|o| o.target.is_some() && o.rating.is_some()));
+        }
+    }
+
+    #[test]
     fn ratings_follow_the_derbyshire_rule() {
         assert_eq!(rating(4.42, 4.70, false), "Strong");
         assert_eq!(rating(100.0, 100.0, true), "Good");
