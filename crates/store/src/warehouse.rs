@@ -307,8 +307,13 @@ impl Warehouse {
                 clock,
                 lock,
             };
+            let fresh = !dir.join("reports").join("_delta_log").is_dir();
             for table in TABLES {
                 wh.open_or_create(table).await?;
+            }
+            if fresh {
+                // A new warehouse has no append begun: nothing to look up on its first one.
+                wh.set_pending(Some(BTreeSet::new()))?;
             }
             if found < WAREHOUSE_FORMAT {
                 // Written after the tables, so a marker always means a complete warehouse.
@@ -606,11 +611,9 @@ impl Warehouse {
         // earlier append began (and did not finish) can be there, so only those are asked. A
         // warehouse without a pending file (an object store) asks for every unit.
         let earlier = self.pending()?;
-        self.set_pending(
-            earlier
-                .as_ref()
-                .map(|e| e.iter().chain(&ids).cloned().collect()),
-        )?;
+        self.set_pending(Some(
+            earlier.iter().flatten().chain(&ids).cloned().collect(),
+        ))?;
         let tables: Vec<&'static str> = all[0].tables.iter().map(|(t, _)| *t).collect();
         for (k, table) in tables.into_iter().enumerate() {
             let t = self.table(table).await?;
@@ -660,21 +663,21 @@ impl Warehouse {
                 _ => {}
             }
         }
-        if let Some(earlier) = earlier {
-            let done: BTreeSet<&String> = ids.iter().collect();
-            self.set_pending(Some(
-                earlier
-                    .into_iter()
-                    .filter(|id| !done.contains(id))
-                    .collect(),
-            ))?;
-        }
+        let done: BTreeSet<&String> = ids.iter().collect();
+        self.set_pending(Some(
+            earlier
+                .into_iter()
+                .flatten()
+                .filter(|id| !done.contains(id))
+                .collect(),
+        ))?;
         info!(units = units.len(), "Appended extractions.");
         Ok(out)
     }
 
     /// The report ids of appends begun and not finished; `None` when the warehouse keeps no
-    /// such file (an object store: every unit is then checked).
+    /// such file (an object store, or a warehouse an older lapis wrote, until its first
+    /// append: every unit is then checked).
     fn pending(&self) -> StoreResult<Option<BTreeSet<String>>> {
         let Some(root) = &self.local_root else {
             return Ok(None);
@@ -682,7 +685,7 @@ impl Warehouse {
         let path = root.join(PENDING);
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok(Some(text.lines().map(str::to_string).collect())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(BTreeSet::new())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(StoreError::Io {
                 path: path.display().to_string(),
                 source: e,
@@ -700,12 +703,6 @@ impl Warehouse {
             let p = p.display().to_string();
             move |e| StoreError::Io { path: p, source: e }
         };
-        if ids.is_empty() {
-            return match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&path)(e)),
-                _ => Ok(()),
-            };
-        }
         let tmp = root.join(format!("{PENDING}.partial"));
         let mut f = File::create(&tmp).map_err(io(&tmp))?;
         for id in &ids {
