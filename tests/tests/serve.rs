@@ -619,7 +619,7 @@ fn the_server_refuses_to_start_without_users_or_with_trust_off_loopback() {
 
 /// What SQLAlchemy's inspector reads (Superset lists schemas, tables and views this way).
 #[test]
-fn sqlalchemy_inspector_lists_schemas_tables_and_views() {
+fn sqlalchemy_inspector_lists_schemas_tables_views_and_columns() {
     let d = start("").unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
     let out = d.python(&format!(
         r#"
@@ -629,6 +629,9 @@ insp = sa.inspect(eng)
 print("schemas", insp.get_schema_names())
 print("tables", insp.get_table_names())
 print("views", sorted(insp.get_view_names()))
+cols = {{c["name"]: str(c["type"]) for c in insp.get_columns("current_ratings")}}
+print("columns", len(cols), cols["council_code"], cols["period_year"], cols["period_end"], cols["value"], cols["rating_reproduced"])
+print("observations columns", len(insp.get_columns("observations")), str(insp.get_columns("observations")[-1]["type"]))
 with eng.connect() as c:
     print("count", c.execute(sa.text("select count(*) from observations where period_year = :y"), {{"y": 2024}}).scalar())
 "#,
@@ -641,6 +644,15 @@ with eng.connect() as c:
     assert!(text.contains("tables ['measure_catalog']\n"), "{text}");
     assert!(text.contains("'benchmark_gaps', 'claim_reconciliation', 'corrections', 'council_schemes', 'current_ratings', 'documents', 'extractions', 'fetches', 'job_runs', 'measures', 'objective_status', 'objective_updates', 'observations', 'observations_current', 'parse_issues', 'polarity_evidence', 'rating_audit', 'report_claims', 'reports', 'restatements', 'yoy_direction']"), "{text}");
     assert!(text.contains("count 28\n"), "{text}");
+    // The columns, with their types (what Superset shows a dataset with).
+    assert!(
+        text.contains("columns 32 TEXT INTEGER DATE DOUBLE PRECISION BOOLEAN\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("observations columns 28 TIMESTAMP\n"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -455,6 +455,76 @@ fn pg_compat(statement: &Statement) -> Option<Statement> {
     changed.then_some(out)
 }
 
+/// Gives each parameter written with a cast (`$1::VARCHAR`, what SQLAlchemy writes) the cast's
+/// type, subqueries included. datafusion-postgres types the parameters it cannot infer from
+/// the casts of the outer query only, so one inside a subquery was announced with no type and
+/// the values bound after it were read as the wrong types (SQLAlchemy's `get_columns` failed
+/// with "Failed to parse parameter").
+fn typed_placeholders(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
+    use datafusion::arrow::datatypes::Field;
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    use datafusion::logical_expr::expr::Placeholder;
+    use datafusion::logical_expr::Expr;
+    let give = |expr: &mut Box<Expr>, data_type: &datafusion::arrow::datatypes::DataType| {
+        if let Expr::Placeholder(Placeholder { id, field: None }) = expr.as_ref() {
+            let field = Field::new(id.as_str(), data_type.clone(), true);
+            **expr = Expr::Placeholder(Placeholder {
+                id: id.clone(),
+                field: Some(Arc::new(field)),
+            });
+            true
+        } else {
+            false
+        }
+    };
+    let typed = |e: Expr| -> datafusion::error::Result<Transformed<Expr>> {
+        Ok(match e {
+            Expr::Cast(mut c) => {
+                let data_type = c.field.data_type().clone();
+                let changed = give(&mut c.expr, &data_type);
+                Transformed::new_transformed(Expr::Cast(c), changed)
+            }
+            Expr::TryCast(mut c) => {
+                let data_type = c.field.data_type().clone();
+                let changed = give(&mut c.expr, &data_type);
+                Transformed::new_transformed(Expr::TryCast(c), changed)
+            }
+            other => Transformed::no(other),
+        })
+    };
+    let plan = plan
+        .transform_up_with_subqueries(|node| node.map_expressions(|e| e.transform_up(typed)))?
+        .data;
+    // The compatibility rewrite replaces a correlated subquery of the select list with NULL
+    // (SQLAlchemy's `identity_options`), parameters and all: the parameters after them would
+    // then be announced (and read) one place early. Each lost position is kept by an unused
+    // `$n IS NULL OR true` filter, which the optimiser removes.
+    let ids: std::collections::BTreeSet<usize> = plan
+        .get_parameter_types()?
+        .keys()
+        .filter_map(|k| k.trim_start_matches('$').parse().ok())
+        .collect();
+    let Some(&last) = ids.last() else {
+        return Ok(plan);
+    };
+    let lost: Vec<usize> = (1..last).filter(|k| !ids.contains(k)).collect();
+    if lost.is_empty() {
+        return Ok(plan);
+    }
+    let mut keep = datafusion::logical_expr::lit(true);
+    for k in lost {
+        let unused = Expr::Placeholder(Placeholder {
+            id: format!("${k}"),
+            field: None,
+        })
+        .is_null();
+        keep = unused.or(keep);
+    }
+    datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+        .filter(keep)?
+        .build()
+}
+
 fn aggregate_scalar_subquery(
     query: &datafusion::sql::sqlparser::ast::Query,
 ) -> Option<datafusion::sql::sqlparser::ast::Query> {
@@ -573,13 +643,14 @@ impl QueryHook for Gate {
                 if let Err(e) = self.admit(statement, ctx).await {
                     return Some(Err(e));
                 }
-                let rewritten = pg_compat(statement)?;
+                let rewritten = pg_compat(statement).unwrap_or_else(|| statement.clone());
                 let planned = ctx
                     .state()
                     .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
                         rewritten,
                     )))
                     .await
+                    .and_then(typed_placeholders)
                     .map_err(|e| error("42000", one_line(&e.to_string())));
                 Some(planned)
             }

@@ -211,6 +211,28 @@ fn version_udf() -> datafusion::logical_expr::ScalarUDF {
     )
 }
 
+/// `pg_type_is_visible(oid)`: every type of this catalog is visible (SQLAlchemy's inspector
+/// asks when it reads domains).
+fn pg_type_is_visible_udf() -> datafusion::logical_expr::ScalarUDF {
+    use datafusion::arrow::array::BooleanArray;
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
+    create_udf(
+        "pg_type_is_visible",
+        vec![DataType::Int32],
+        DataType::Boolean,
+        Volatility::Stable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let n = arrays.first().map(|a| a.len()).unwrap_or(0);
+            Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
+                true;
+                n
+            ]))))
+        }),
+    )
+}
+
 /// `to_regtype(name)`: the oid of a built-in type by name, or NULL (psycopg asks for types
 /// such as hstore this way, and takes NULL as "not here").
 fn to_regtype_udf() -> datafusion::logical_expr::ScalarUDF {
@@ -675,6 +697,7 @@ impl Server {
             .map_err(|e| e.to_string())?;
         ctx.register_udf(version_udf());
         ctx.register_udf(to_regtype_udf());
+        ctx.register_udf(pg_type_is_visible_udf());
         ctx.register_udf(datafusion::logical_expr::ScalarUDF::new_from_impl(
             JsonBuildObject::default(),
         ));
