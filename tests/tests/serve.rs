@@ -916,6 +916,12 @@ fn connections_over_the_limit_are_told_why_and_idle_ones_are_closed() {
         "select 1;\n\\! sleep 4\nselect 2;\n",
     );
     assert_eq!(stdout(&out), "1\n", "{}", stderr(&out));
+    // Told why first, as PostgreSQL tells it (FATAL 57P05).
+    assert!(
+        stderr(&out).contains("FATAL:  terminating connection due to idle-session timeout"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         stderr(&out).contains("server closed the connection unexpectedly"),
         "{}",

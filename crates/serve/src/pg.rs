@@ -192,6 +192,41 @@ fn load_tls(cert: &PathBuf, key: &PathBuf) -> Result<TlsAcceptor, ServerError> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// The socket, and a second handle on it (None when it cannot be had).
+fn second_handle(
+    socket: tokio::net::TcpStream,
+) -> (tokio::net::TcpStream, Option<tokio::net::TcpStream>) {
+    let Ok(std) = socket.into_std() else {
+        unreachable!("a tokio socket converts to a std one")
+    };
+    let other = std
+        .try_clone()
+        .ok()
+        .and_then(|c| tokio::net::TcpStream::from_std(c).ok());
+    let socket = tokio::net::TcpStream::from_std(std).expect("a socket tokio had");
+    (socket, other)
+}
+
+/// The ErrorResponse PostgreSQL sends a session it ends for idling (FATAL 57P05).
+fn idle_fatal() -> Vec<u8> {
+    let mut body = Vec::new();
+    for (code, text) in [
+        (b'S', "FATAL"),
+        (b'V', "FATAL"),
+        (b'C', "57P05"),
+        (b'M', "terminating connection due to idle-session timeout"),
+    ] {
+        body.push(code);
+        body.extend_from_slice(text.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut out = vec![b'E'];
+    out.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
 /// `version()`, as drivers parse it: they read PostgreSQL's version from its first words.
 fn version_udf() -> datafusion::logical_expr::ScalarUDF {
     use datafusion::arrow::datatypes::DataType;
@@ -637,9 +672,16 @@ impl Server {
                 let activity = Arc::new(Activity::default());
                 let handlers = this.handlers(activity.clone());
                 let tls = this.tls.clone();
+                // A second handle on a plain connection's socket, to tell an idle client why
+                // it is closed (over TLS the message would have to be encrypted: it just closes).
+                let (socket, notice) = match tls {
+                    Some(_) => (socket, None),
+                    None => second_handle(socket),
+                };
                 let mut session = tokio::spawn(async move {
                     pgwire::tokio::process_socket(socket, tls, Arc::new(handlers)).await
                 });
+                let mut notice = notice;
                 let idle = this.settings.idle_timeout;
                 let tick = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
                 loop {
@@ -654,6 +696,11 @@ impl Server {
                             if activity.idle_for() > idle {
                                 info!(%peer, idle_secs = idle.as_secs(), "Closed an idle connection.");
                                 session.abort();
+                                if let Some(mut notice) = notice.take() {
+                                    use tokio::io::AsyncWriteExt;
+                                    let _ = notice.write_all(&idle_fatal()).await;
+                                    let _ = notice.shutdown().await;
+                                }
                                 break;
                             }
                         }
