@@ -244,6 +244,9 @@ async fn run(a: RunArgs) -> Result<()> {
     let t = Instant::now();
     let compacted = wh.optimize(2).await?;
     let optimize = t.elapsed().as_secs_f64();
+    // As `lapis optimize` and `lapis vacuum` do: the projections' stamp moves to the compacted
+    // versions before the files older versions use go.
+    lapis_sql::projection::refresh(&wh, &defs).await?;
     let t = Instant::now();
     wh.vacuum(Duration::ZERO).await?;
     lapis_sql::projection::vacuum(&wh, Duration::ZERO).await?;

@@ -296,7 +296,17 @@ pub async fn ingest_many(
         prepared: Prepared,
         doc: DocumentMeta,
     }
-    let records = wh.extractions().await?;
+    // Which documents are in: one document asks the log (cheap); a batch reads `reports` once.
+    let records = if reqs.len() == 1 {
+        let sha256 = hex::encode(Sha256::digest(reqs[0].bytes));
+        if wh.extractions_of(&sha256).await? > 0 {
+            wh.extractions().await?
+        } else {
+            Vec::new()
+        }
+    } else {
+        wh.extractions().await?
+    };
     let known: std::collections::HashMap<&str, &str> = current(&records)
         .into_iter()
         .map(|r| (r.document_sha256.as_str(), r.report_id.as_str()))

@@ -265,16 +265,15 @@ async fn run(wh: &Warehouse, defs: &Definitions, force: bool) -> SqlResult<Refre
             if before == inputs["reports"] {
                 (Vec::new(), false)
             } else {
-                let (old, _) = crate::live::load(wh, &ctx.state(), "reports", Some(before)).await?;
-                ctx.register_table("old_reports", old).map_err(engine)?;
-                let changed = distinct_councils(
-                    &ctx,
-                    "SELECT DISTINCT council_code FROM src_reports WHERE document_sha256 IN \
-                     (SELECT document_sha256 FROM src_reports WHERE report_id NOT IN \
-                      (SELECT report_id FROM old_reports))",
-                )
-                .await?;
-                (changed, false)
+                // The reports added since the stamp; when the stamped version can no longer be
+                // read (its files vacuumed), every council is recomputed.
+                match changed_councils(wh, &ctx, before).await {
+                    Ok(changed) => (changed, false),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "The stamped reports cannot be read: recomputing every council.");
+                        (all.clone(), true)
+                    }
+                }
             }
         }
     };
@@ -339,6 +338,24 @@ async fn run(wh: &Warehouse, defs: &Definitions, force: bool) -> SqlResult<Refre
         "Projections refreshed."
     );
     Ok(done)
+}
+
+/// The councils of the reports added since version `before` of `reports`, and of the other
+/// extractions of their documents.
+async fn changed_councils(
+    wh: &Warehouse,
+    ctx: &SessionContext,
+    before: i64,
+) -> SqlResult<Vec<String>> {
+    let (old, _) = crate::live::load(wh, &ctx.state(), "reports", Some(before)).await?;
+    ctx.register_table("old_reports", old).map_err(engine)?;
+    distinct_councils(
+        ctx,
+        "SELECT DISTINCT council_code FROM src_reports WHERE document_sha256 IN \
+         (SELECT document_sha256 FROM src_reports WHERE report_id NOT IN \
+          (SELECT report_id FROM old_reports))",
+    )
+    .await
 }
 
 async fn distinct_councils(ctx: &SessionContext, sql: &str) -> SqlResult<Vec<String>> {
