@@ -170,7 +170,9 @@ struct Got {
 /// (also when it could not be recorded, with the reason in `error`).
 pub async fn run_job(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRun {
     let run = perform(job, trigger, ctx).await;
-    record(job, run, ctx).await
+    let run = record(job, run, ctx).await;
+    refresh(job, ctx).await;
+    run
 }
 
 /// Runs a job once without recording the run (see [`record`]).
@@ -193,12 +195,17 @@ pub async fn perform(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRu
     );
     // The writer creates (or upgrades) the warehouse, then lets go: a run holds the writer lock
     // only while it stores a document or records itself, never while it waits on a website.
-    let opened = match writer(ctx).await {
-        Ok(w) => {
-            drop(w);
-            Warehouse::open_reader(ctx.warehouse).await
+    // (Not even that when there is nothing to create or upgrade: a refresh may be writing.)
+    let opened = if Warehouse::is_current(ctx.warehouse) {
+        Warehouse::open_reader(ctx.warehouse).await
+    } else {
+        match writer(ctx).await {
+            Ok(w) => {
+                drop(w);
+                Warehouse::open_reader(ctx.warehouse).await
+            }
+            Err(e) => Err(e),
         }
-        Err(e) => Err(e),
     };
     let wh = match opened {
         Ok(wh) => wh,
@@ -258,13 +265,14 @@ pub async fn perform(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRu
     run
 }
 
-/// Records a run in `job_runs` and reports it finished. A run that cannot be recorded says so
+/// Records a run in `job_runs` (and compacts the event tables when they hold many files) and
+/// reports it finished; [`refresh`] then brings the projections up to it. A run that cannot be recorded says so
 /// in its error.
 pub async fn record(job: &Job, mut run: JobRun, ctx: &RunContext<'_>) -> JobRun {
     let recorded = match writer(ctx).await {
         Ok(w) => {
             let recorded = w.append_job_run(&run).await;
-            maintain(&w, job, ctx).await;
+            compact(&w).await;
             recorded
         }
         Err(e) => Err(e),
@@ -281,12 +289,8 @@ pub async fn record(job: &Job, mut run: JobRun, ctx: &RunContext<'_>) -> JobRun 
     run
 }
 
-/// After a run, under the writer lock: the projections brought up to the events (only the
-/// councils whose events changed), and the event tables compacted once one holds many files.
-/// A failure here is logged, not the run's: its events are in, and the next run or `lapis
-/// rebuild` catches the projections up.
-async fn maintain(wh: &Warehouse, job: &Job, ctx: &RunContext<'_>) {
-    // Compaction first: the refresh then stamps the compacted tables.
+/// After a run, under the writer lock: the event tables compacted once one holds many files.
+async fn compact(wh: &Warehouse) {
     let crowded = match wh.file_counts().await {
         Ok(counts) => counts
             .iter()
@@ -302,7 +306,22 @@ async fn maintain(wh: &Warehouse, job: &Job, ctx: &RunContext<'_>) {
             Err(e) => error!(error = %e, "Cannot compact the event tables."),
         }
     }
-    match lapis_sql::projection::refresh(wh, ctx.definitions).await {
+}
+
+/// After a run: the projections brought up to the events (only the councils whose events
+/// changed), computed without the writer lock and written under it, so the next runs do not
+/// wait on the computing. A failure here is logged, not the run's: its events are in, and
+/// the next run or `lapis rebuild` catches the projections up.
+pub async fn refresh(job: &Job, ctx: &RunContext<'_>) {
+    let reader = match Warehouse::open_reader(ctx.warehouse).await {
+        Ok(r) => r,
+        Err(e) => {
+            error!(job = %job.name, error = %e, "Cannot refresh the projections.");
+            return;
+        }
+    };
+    let lock: lapis_sql::projection::Lock<'_> = Box::new(move || Box::pin(writer(ctx)));
+    match lapis_sql::projection::refresh_unlocked(&reader, ctx.definitions, lock).await {
         Ok(done) if done.councils > 0 || done.full => info!(
             job = %job.name,
             councils = done.councils,

@@ -25,7 +25,7 @@ use tracing::{error, info, warn};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::job::Job;
-use crate::run::{perform, record, run_id, Progress, RunContext, Trigger};
+use crate::run::{perform, record, refresh, run_id, Progress, RunContext, Trigger};
 
 /// The state the schedule's handlers share.
 struct Shared {
@@ -36,6 +36,9 @@ struct Shared {
     lock_wait: Duration,
     /// Records of skipped and panicked runs, one at a time.
     writer: Mutex<()>,
+    /// Held while the projections are refreshed after a run (one refresh at a time; runs and
+    /// records do not wait for it).
+    refreshing: Mutex<()>,
     /// Held while a job runs.
     running: HashMap<String, Arc<Mutex<()>>>,
     cancel: watch::Receiver<bool>,
@@ -133,6 +136,9 @@ impl Shared {
         match outcome {
             Ok(run) => {
                 record(&job, run, &self.context()).await;
+                drop(_recording);
+                let _refreshing = self.refreshing.lock().await;
+                refresh(&job, &self.context()).await;
             }
             Err(e) => {
                 let message = if e.is_panic() {
@@ -210,6 +216,7 @@ pub async fn serve(
         definitions,
         lock_wait,
         writer: Mutex::new(()),
+        refreshing: Mutex::new(()),
         cancel,
         progress,
     });
@@ -260,6 +267,7 @@ pub async fn serve(
         }
         // A skip or panic being recorded holds the writer.
         let _ = shared.writer.lock().await;
+        let _ = shared.refreshing.lock().await;
     };
     if tokio::time::timeout(grace, wait_all).await.is_err() {
         warn!(grace_secs = grace.as_secs(), "Runs still going at the end of the grace period; what they had not appended is left out.");

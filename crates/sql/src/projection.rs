@@ -217,15 +217,39 @@ fn quoted(councils: &[String]) -> String {
 /// refresh, or every council when there are no projections yet or they were computed under
 /// other definitions. Needs the writer lock (the caller's warehouse is a writer).
 pub async fn refresh(wh: &Warehouse, defs: &Definitions) -> SqlResult<Refreshed> {
-    run(wh, defs, false).await
+    run(wh, defs, false, None).await
+}
+
+/// How a refresh that computes without the writer lock gets it for its writes.
+pub type Lock<'a> = Box<
+    dyn FnOnce() -> futures::future::BoxFuture<'a, lapis_store::StoreResult<Warehouse>> + Send + 'a,
+>;
+
+/// [`refresh`] that holds the writer lock only while it writes: the changed councils are
+/// computed from `reader` (event tables at their versions then), then `lock` gives the writer,
+/// and the results are written and stamped with the versions they were computed from (events
+/// appended meanwhile are the next refresh's). When another refresh stamped the projections in
+/// between, or every council must be computed, the work is done under the lock instead. The
+/// daemon refreshes this way, so its next runs do not wait on a refresh's computing.
+pub async fn refresh_unlocked(
+    reader: &Warehouse,
+    defs: &Definitions,
+    lock: Lock<'_>,
+) -> SqlResult<Refreshed> {
+    run(reader, defs, false, Some(lock)).await
 }
 
 /// Recomputes every projection from the events (replay).
 pub async fn rebuild(wh: &Warehouse, defs: &Definitions) -> SqlResult<Refreshed> {
-    run(wh, defs, true).await
+    run(wh, defs, true, None).await
 }
 
-async fn run(wh: &Warehouse, defs: &Definitions, force: bool) -> SqlResult<Refreshed> {
+async fn run(
+    wh: &Warehouse,
+    defs: &Definitions,
+    force: bool,
+    lock: Option<Lock<'_>>,
+) -> SqlResult<Refreshed> {
     let started = Instant::now();
     let failpoint = std::env::var("LAPIS_FAILPOINT").unwrap_or_default();
     if failpoint == "crash-before-projections" {
@@ -278,6 +302,13 @@ async fn run(wh: &Warehouse, defs: &Definitions, force: bool) -> SqlResult<Refre
         }
     };
 
+    if full && councils.len() > GROUP {
+        if let Some(lock) = lock {
+            // Many councils: computed group by group under the lock (not all in memory).
+            let held = lock().await?;
+            return Box::pin(run(&held, defs, force, None)).await;
+        }
+    }
     let mut versions: BTreeMap<String, i64> = previous
         .as_ref()
         .map(|m| m.projections.clone())
@@ -293,8 +324,33 @@ async fn run(wh: &Warehouse, defs: &Definitions, force: bool) -> SqlResult<Refre
     } else {
         councils.chunks(GROUP).collect()
     };
-    for (k, group) in groups.iter().enumerate() {
-        let results = compute(&sources, defs, &views, group).await?;
+    // Unlocked: every changed council computed first (at most a group's worth when every
+    // council is), then written under the lock. Locked: group by group, so a rebuild never holds it all.
+    let mut computed = Vec::new();
+    if lock.is_some() {
+        for group in &groups {
+            computed.push(Some(compute(&sources, defs, &views, group).await?));
+        }
+    } else {
+        computed.resize_with(groups.len(), || None);
+    }
+    let held;
+    let wh = match lock {
+        None => wh,
+        Some(lock) => {
+            held = lock().await?;
+            if read_manifest(&held)? != previous {
+                // Another refresh stamped the projections meanwhile: start again, locked.
+                return Box::pin(run(&held, defs, force, None)).await;
+            }
+            &held
+        }
+    };
+    for (k, (group, done)) in groups.iter().zip(computed).enumerate() {
+        let results = match done {
+            Some(results) => results,
+            None => compute(&sources, defs, &views, group).await?,
+        };
         for (view, (schema, batches)) in results {
             rows += batches.iter().map(RecordBatch::num_rows).sum::<usize>();
             columns.insert(

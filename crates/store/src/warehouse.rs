@@ -400,6 +400,18 @@ impl Warehouse {
         })
     }
 
+    /// Whether `location` is a local warehouse of this lapis's format with every table: then
+    /// a writer has nothing to create or upgrade there.
+    pub fn is_current(location: &str) -> bool {
+        let Ok((_, Some(dir))) = to_url(location) else {
+            return false;
+        };
+        read_format(&dir.join(MARKER), location).is_ok_and(|f| f == WAREHOUSE_FORMAT)
+            && TABLES
+                .iter()
+                .all(|t| dir.join(t).join("_delta_log").is_dir())
+    }
+
     pub fn location(&self) -> &str {
         &self.location
     }
