@@ -48,16 +48,17 @@ def run_load(dsn, councils, clients, seconds):
     latencies = {name: [] for name in QUERIES}
     errors = {name: 0 for name in QUERIES}
     lock = threading.Lock()
-    stop = time.monotonic() + seconds
-    ready = threading.Barrier(clients)
+    stop_at = [float("inf")]
+    ready = threading.Barrier(clients + 1)
 
     def client(k):
         rnd = random.Random(k)
-        conn = psycopg.connect(dsn, autocommit=True)
+        # Sessions are built after login, 32 at once on a small machine: wait for them.
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=120)
         ready.wait()
         names = list(QUERIES)
         i = k
-        while time.monotonic() < stop:
+        while time.monotonic() < stop_at[0]:
             name = names[i % len(names)]
             i += 1
             params = (rnd.choice(councils),) if "%s" in QUERIES[name] else None
@@ -75,9 +76,11 @@ def run_load(dsn, councils, clients, seconds):
         conn.close()
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    started = time.monotonic()
     for t in threads:
         t.start()
+    ready.wait()  # every client connected: the clock starts
+    started = time.monotonic()
+    stop_at[0] = started + seconds
     for t in threads:
         t.join()
     wall = time.monotonic() - started
