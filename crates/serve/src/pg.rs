@@ -110,21 +110,7 @@ async fn refuse(mut socket: tokio::net::TcpStream, max: usize) {
         }
     }
     let message = format!("sorry, too many clients already (max_connections = {max})");
-    let mut body = Vec::new();
-    for (field, value) in [
-        (b'S', "FATAL"),
-        (b'V', "FATAL"),
-        (b'C', "53300"),
-        (b'M', message.as_str()),
-    ] {
-        body.push(field);
-        body.extend_from_slice(value.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    let mut packet = vec![b'E'];
-    packet.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
-    packet.extend_from_slice(&body);
+    let packet = fatal("53300", &message);
     let _ = tokio::time::timeout(Duration::from_secs(5), socket.write_all(&packet)).await;
     let _ = socket.shutdown().await;
 }
@@ -207,24 +193,32 @@ fn second_handle(
     (socket, other)
 }
 
-/// The ErrorResponse PostgreSQL sends a session it ends for idling (FATAL 57P05).
-fn idle_fatal() -> Vec<u8> {
+/// A FATAL ErrorResponse, as PostgreSQL sends one before it closes a connection.
+fn fatal(code: &str, message: &str) -> Vec<u8> {
     let mut body = Vec::new();
-    for (code, text) in [
+    for (field, value) in [
         (b'S', "FATAL"),
         (b'V', "FATAL"),
-        (b'C', "57P05"),
-        (b'M', "terminating connection due to idle-session timeout"),
+        (b'C', code),
+        (b'M', message),
     ] {
-        body.push(code);
-        body.extend_from_slice(text.as_bytes());
+        body.push(field);
+        body.extend_from_slice(value.as_bytes());
         body.push(0);
     }
     body.push(0);
-    let mut out = vec![b'E'];
-    out.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
-    out.extend_from_slice(&body);
-    out
+    let mut packet = vec![b'E'];
+    packet.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    packet.extend_from_slice(&body);
+    packet
+}
+
+/// What PostgreSQL tells a session it ends for idling (FATAL 57P05).
+fn idle_fatal() -> Vec<u8> {
+    fatal(
+        "57P05",
+        "terminating connection due to idle-session timeout",
+    )
 }
 
 /// `version()`, as drivers parse it: they read PostgreSQL's version from its first words.
