@@ -21,6 +21,29 @@ public class JdbcProbe {
             ps.setString(1, "E10000007");
             try (ResultSet rs = ps.executeQuery()) { rs.next(); System.out.println("count " + rs.getLong(1)); }
         }
+        // A fetch size outside autocommit: the driver binds a named portal and reads it 10 rows
+        // at a time (what DBeaver and Tableau do with large results). The server's limits hold.
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.setFetchSize(10);
+            int n = 0;
+            try (ResultSet rs = s.executeQuery("select measure_id, value from observations order by event_id limit 40")) {
+                while (rs.next()) n++;
+            }
+            System.out.println("fetched " + n);
+            s.execute("set statement_timeout = '1s'");
+            for (String sql : new String[]{
+                    "select * from observations",
+                    "select count(*) from observations a, observations b, observations c, observations d where a.value > b.value"}) {
+                try (ResultSet rs = s.executeQuery(sql)) {
+                    while (rs.next()) {}
+                    System.out.println("ran");
+                } catch (SQLException e) {
+                    System.out.println("error " + e.getSQLState());
+                }
+                c.rollback();
+            }
+        }
         c.close();
     }
 }

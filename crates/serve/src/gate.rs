@@ -49,6 +49,35 @@ pub struct Gate {
         std::sync::Mutex<std::collections::HashMap<String, datafusion::common::DFSchemaRef>>,
     pub metrics: Arc<crate::http::Metrics>,
     pub activity: Arc<crate::pg::Activity>,
+    /// The portal the connection is executing, for the extended protocol.
+    pub executing: Arc<Executing>,
+}
+
+/// The portal a connection is executing: its statement's text and result format. The query
+/// handler sets it before the hooks run, since a hook is handed the statement, not the portal;
+/// so a statement runs under the limits whichever portal holds it, named or unnamed.
+#[derive(Debug, Default)]
+pub struct Executing(std::sync::Mutex<Option<(String, Format)>>);
+
+impl Executing {
+    pub fn set(&self, statement: &str, format: &Format) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some((statement.to_string(), format.clone()));
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = None;
+        }
+    }
+
+    /// The result format of the portal being executed, if it holds `statement`.
+    fn format_for(&self, statement: &str) -> Option<Format> {
+        let slot = self.0.lock().ok()?;
+        let (text, format) = slot.as_ref()?;
+        (text == statement).then(|| format.clone())
+    }
 }
 
 /// A query to run: SQL text (simple protocol) or a plan with its parameters bound (extended).
@@ -220,7 +249,10 @@ impl Gate {
                 .map_err(|_| error("XX000", "cursor table poisoned"))?
                 .insert(name.clone(), plan.schema().clone());
             let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-            let rows = encode_dataframe(df, &Format::UnifiedText, Some(options)).await?;
+            let mut rows = encode_dataframe(df, &Format::UnifiedText, Some(options)).await?;
+            // The cursor's rows come as FETCHes ask for them: the limits hold over them all.
+            let limit = timeout_for(client, self.limits.statement_timeout);
+            rows.data_rows = Box::pin(Limited::new(rows.data_rows, limit, self.limits.max_rows));
             let statement: DfStatement = (sql, Some((Statement::Query(query.clone()), plan)));
             let stored = Arc::new(StoredStatement::new(name.clone(), statement, vec![]));
             let portal = Portal::new_cursor(name, stored);
@@ -367,6 +399,103 @@ impl Gate {
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let encoded = encode_dataframe(df, format, Some(options)).await?;
         Ok(Response::Query(encoded))
+    }
+}
+
+/// A cursor's rows under the statement limits: an error once more than `max_rows` rows came,
+/// or once computing them (the time spent waiting for the next row, summed over the FETCHes;
+/// not the time the client takes between FETCHes) passed the statement timeout.
+struct Limited<S> {
+    rows: S,
+    left: Duration,
+    timeout: Duration,
+    max_rows: usize,
+    sent: usize,
+    waiting: Option<(std::time::Instant, std::pin::Pin<Box<tokio::time::Sleep>>)>,
+    done: bool,
+}
+
+impl<S> Limited<S> {
+    fn new(rows: S, timeout: Duration, max_rows: usize) -> Limited<S> {
+        Limited {
+            rows,
+            left: timeout,
+            timeout,
+            max_rows,
+            sent: 0,
+            waiting: None,
+            done: false,
+        }
+    }
+}
+
+impl<S> futures::Stream for Limited<S>
+where
+    S: futures::Stream<Item = PgWireResult<pgwire::messages::data::DataRow>> + Unpin,
+{
+    type Item = S::Item;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let started = std::time::Instant::now();
+        match this.rows.poll_next_unpin(cx) {
+            Poll::Ready(item) => {
+                if let Some((since, _)) = this.waiting.take() {
+                    this.left = this.left.saturating_sub(since.elapsed());
+                }
+                this.left = this.left.saturating_sub(started.elapsed());
+                if item.is_none() {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                this.sent += 1;
+                if this.sent > this.max_rows {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(error(
+                        "54000",
+                        format!("the cursor has more than {} rows (server.max_result_rows); add a filter or LIMIT", this.max_rows),
+                    ))));
+                }
+                if this.left.is_zero() {
+                    return Poll::Ready(Some(Err(this.timed_out())));
+                }
+                Poll::Ready(item)
+            }
+            Poll::Pending => {
+                let left = this.left;
+                let (_, sleep) = this
+                    .waiting
+                    .get_or_insert_with(|| (started, Box::pin(tokio::time::sleep(left))));
+                match std::future::Future::poll(sleep.as_mut(), cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(this.timed_out()))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<S> Limited<S> {
+    fn timed_out(&mut self) -> PgWireError {
+        self.done = true;
+        warn!(
+            timeout_ms = self.timeout.as_millis() as u64,
+            "Cursor timed out."
+        );
+        error(
+            "57014",
+            format!(
+                "canceling statement due to statement timeout ({} s, summed over the cursor's FETCHes)",
+                self.timeout.as_secs_f64()
+            ),
+        )
     }
 }
 
@@ -681,21 +810,14 @@ impl QueryHook for Gate {
             return Some(self.declare(stmts, Some(params), ctx, client).await);
         }
         if let Verdict::Query = verdict(statement) {
-            // Run here, under the limits, when the portal is the unnamed one that holds this
-            // statement (what drivers use): its result format is known. Otherwise the default
-            // execution runs it.
-            use pgwire::api::store::{Entry, PortalStore};
-            let format = match client.portal_store().get_portal(pgwire::api::DEFAULT_NAME) {
-                Some(Entry::Value(p)) if p.statement.statement.0 == statement.to_string() => {
-                    p.result_column_format.clone()
-                }
-                other => {
-                    tracing::debug!(
-                        found = matches!(other, Some(Entry::Value(_))),
-                        "No unnamed portal with this statement: default execution."
-                    );
-                    return None;
-                }
+            // Run here, under the limits, in the result format of the portal that holds this
+            // statement.
+            let Some(format) = self.executing.format_for(&statement.to_string()) else {
+                warn!("No portal being executed holds this statement: refused.");
+                return Some(Err(error(
+                    "XX000",
+                    "internal error: the statement's portal is not known; run it again",
+                )));
             };
             let plan = match plan.clone().replace_params_with_values(params) {
                 Ok(p) => p,

@@ -447,6 +447,7 @@ impl PgWireServerHandlers for Handlers {
 /// passes no query on before that).
 struct LazySession {
     cell: Arc<std::sync::OnceLock<Arc<DfSessionService>>>,
+    executing: Arc<crate::gate::Executing>,
 }
 
 impl LazySession {
@@ -519,7 +520,12 @@ impl ExtendedQueryHandler for LazySession {
         pgwire::error::PgWireError:
             From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
     {
-        ExtendedQueryHandler::do_query(self.get()?.as_ref(), client, portal, max_rows).await
+        self.executing
+            .set(&portal.statement.statement.0, &portal.result_column_format);
+        let result =
+            ExtendedQueryHandler::do_query(self.get()?.as_ref(), client, portal, max_rows).await;
+        self.executing.clear();
+        result
     }
 }
 
@@ -708,14 +714,20 @@ impl Server {
     /// The handlers of a new connection; its session is built after login.
     fn handlers(self: &Arc<Self>, activity: Arc<Activity>) -> Handlers {
         let cell = Arc::new(std::sync::OnceLock::new());
+        let executing = Arc::new(crate::gate::Executing::default());
         let server = self.clone();
+        let shared = executing.clone();
         let build: crate::auth::SessionBuilder = Arc::new(move || {
             let server = server.clone();
             let activity = activity.clone();
-            Box::pin(async move { server.session(activity).await })
+            let executing = shared.clone();
+            Box::pin(async move { server.session(activity, executing).await })
         });
         Handlers {
-            session: Arc::new(LazySession { cell: cell.clone() }),
+            session: Arc::new(LazySession {
+                cell: cell.clone(),
+                executing,
+            }),
             auth: Arc::new(Auth::new(
                 self.users.clone(),
                 self.settings.tls_required,
@@ -727,7 +739,11 @@ impl Server {
     }
 
     /// A connection's session: the warehouse's live views, the catalog, the gate.
-    async fn session(&self, activity: Arc<Activity>) -> Result<Arc<DfSessionService>, String> {
+    async fn session(
+        &self,
+        activity: Arc<Activity>,
+        executing: Arc<crate::gate::Executing>,
+    ) -> Result<Arc<DfSessionService>, String> {
         let wh = Warehouse::open_reader(&self.warehouse)
             .await
             .map_err(|e| e.to_string())?;
@@ -752,6 +768,7 @@ impl Server {
             cursors: Default::default(),
             metrics: self.metrics.clone(),
             activity,
+            executing,
         };
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(gate),

@@ -115,16 +115,24 @@ fn local_version(dir: &std::path::Path) -> Option<i64> {
 }
 
 /// One event table as a provider, at `version` or the latest, with the version loaded.
+/// Tables of a local warehouse are opened at a version and shared by every session of the
+/// process ([`shared`]); a remote table at its latest version is opened for this call alone.
 pub(crate) async fn load(
     wh: &Warehouse,
     state: &SessionState,
     table: &str,
     version: Option<i64>,
 ) -> SqlResult<(Arc<dyn TableProvider>, i64)> {
-    let t = match version {
-        Some(v) => wh.table_at(table, v).await?,
-        None => wh.table(table).await?,
-    };
+    let version = version.or_else(|| {
+        wh.local_root()
+            .and_then(|root| local_version(&root.join(table)))
+    });
+    if let Some(version) = version {
+        let provider = shared(wh.table_url(table)?, version, state).await?;
+        return Ok((provider, version));
+    }
+    let _permit = opening().await;
+    let t = wh.table(table).await?;
     t.update_datafusion_session(state)
         .map_err(|e| SqlError::Engine(e.to_string()))?;
     let version = t.version().map(|v| v as i64).unwrap_or(-1);
@@ -133,6 +141,74 @@ pub(crate) async fn load(
         .await
         .map_err(|e| SqlError::Engine(e.to_string()))?;
     Ok((provider, version))
+}
+
+/// How many Delta tables the process opens at once. Opening a table runs parts of the Delta
+/// kernel on blocking threads that wait for tasks which themselves need blocking threads: 32
+/// connections opening 20 tables each at once took every thread of tokio's blocking pool and
+/// waited for ever. Bounded, the pool cannot run dry.
+const OPENING_AT_ONCE: usize = 8;
+
+async fn opening() -> tokio::sync::SemaphorePermit<'static> {
+    static OPENING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(OPENING_AT_ONCE);
+    OPENING
+        .acquire()
+        .await
+        .expect("the semaphore of table opens is never closed")
+}
+
+/// A Delta table opened at one version: immutable, so every session can read it.
+struct Snapshot {
+    table: deltalake::DeltaTable,
+    provider: Arc<dyn TableProvider>,
+}
+
+type SnapshotCell = Arc<tokio::sync::OnceCell<Arc<Snapshot>>>;
+
+/// The table at `url` as it was at `version`, opened once for the whole process: a server's
+/// connections share their snapshots (opened concurrently, they wait for one open), so a new
+/// connection costs no log replay and the server holds each table's file list once. The two
+/// newest versions of each table are kept.
+pub(crate) async fn shared(
+    url: url::Url,
+    version: i64,
+    state: &SessionState,
+) -> SqlResult<Arc<dyn TableProvider>> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static SNAPSHOTS: LazyLock<Mutex<HashMap<(String, i64), SnapshotCell>>> =
+        LazyLock::new(Default::default);
+    let key = (url.to_string(), version);
+    let cell = {
+        let mut snapshots = SNAPSHOTS.lock().unwrap_or_else(|p| p.into_inner());
+        let newest = snapshots
+            .keys()
+            .filter(|(u, _)| *u == key.0)
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(version)
+            .max(version);
+        snapshots.retain(|(u, v), _| *u != key.0 || *v >= newest - 1 || *v == version);
+        snapshots.entry(key).or_default().clone()
+    };
+    let snapshot = cell
+        .get_or_try_init(|| async {
+            let _permit = opening().await;
+            let table = deltalake::open_table_with_version(url.clone(), version.max(0) as u64)
+                .await
+                .map_err(|e| SqlError::Engine(format!("{url} at version {version}: {e}")))?;
+            let provider = table
+                .table_provider()
+                .await
+                .map_err(|e| SqlError::Engine(e.to_string()))?;
+            Ok::<_, SqlError>(Arc::new(Snapshot { table, provider }))
+        })
+        .await?;
+    snapshot
+        .table
+        .update_datafusion_session(state)
+        .map_err(|e| SqlError::Engine(e.to_string()))?;
+    Ok(snapshot.provider.clone())
 }
 
 /// The event tables (in [`TABLES`] order) at the manifest's versions or the latest, and the

@@ -160,11 +160,9 @@ pub(crate) async fn provider(
     view: &str,
     version: i64,
 ) -> SqlResult<Arc<dyn TableProvider>> {
-    let t = deltalake::open_table_with_version(url(wh, view)?, version.max(0) as u64)
+    crate::live::shared(url(wh, view)?, version, state)
         .await
-        .map_err(|e| SqlError::Engine(format!("projection {view}: {e}")))?;
-    t.update_datafusion_session(state).map_err(engine)?;
-    t.table_provider().await.map_err(engine)
+        .map_err(|e| SqlError::Engine(format!("projection {view}: {e}")))
 }
 
 /// A projection table shown as the view it stands for: a view (catalogs list it so) over the
