@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides Rust: fpdf2 (the PDF tests render the shared reports to
 # PDF at test time) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
-# SQLAlchemy, the PostgreSQL JDBC driver with a JDK, psqlODBC with unixODBC's isql) and openssl
-# for a TLS certificate. Safe to run again.
+# SQLAlchemy, the PostgreSQL JDBC driver with a JDK, psqlODBC with unixODBC's isql, Go with
+# Debian's pgconn for Grafana's queries) and openssl for a TLS certificate. Safe to run again.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
@@ -14,6 +14,8 @@ command -v javac >/dev/null || missing="$missing default-jdk-headless"
 [ -f /usr/share/java/postgresql.jar ] || missing="$missing libpostgresql-jdbc-java"
 command -v isql >/dev/null || missing="$missing unixodbc"
 odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1 || missing="$missing odbc-postgresql"
+command -v go >/dev/null || missing="$missing golang-go"
+[ -d /usr/share/gocode/src/github.com/jackc/pgconn ] || missing="$missing golang-github-jackc-pgconn-dev"
 if [ -n "$missing" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing

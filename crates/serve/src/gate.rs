@@ -120,6 +120,8 @@ enum Verdict {
     Pass,
     /// Answer with this tag and do nothing.
     Ack(&'static str),
+    /// `SET timezone TO 'x'`: the session's time zone, set as `SET TIME ZONE 'x'` sets it.
+    TimeZone,
     Refuse(PgWireError),
 }
 
@@ -152,6 +154,11 @@ fn verdict(statement: &Statement) -> Verdict {
         } => Verdict::Ack("ROLLBACK"),
         Statement::Deallocate { .. } => Verdict::Ack("DEALLOCATE"),
         Statement::Set(set) => match set {
+            Set::SingleAssignment { variable, .. }
+                if variable.to_string().eq_ignore_ascii_case("timezone") =>
+            {
+                Verdict::TimeZone
+            }
             Set::SingleAssignment { variable, .. } => {
                 let name = variable.to_string().to_lowercase();
                 if CLIENT_SETTINGS.contains(&name.as_str()) {
@@ -189,6 +196,19 @@ fn verdict(statement: &Statement) -> Verdict {
             "25006",
             format!("{what} is not allowed: lapis is a read-only database (only queries run)"),
         )),
+    }
+}
+
+/// `SET timezone TO 'x'` written as `SET TIME ZONE 'x'`, the form the settings hook knows.
+fn as_set_time_zone(statement: &Statement) -> Statement {
+    match statement {
+        Statement::Set(Set::SingleAssignment { values, .. }) if values.len() == 1 => {
+            Statement::Set(Set::SetTimeZone {
+                local: false,
+                value: values[0].clone(),
+            })
+        }
+        other => other.clone(),
     }
 }
 
@@ -581,7 +601,90 @@ fn pg_compat(statement: &Statement) -> Option<Statement> {
         }
         ControlFlow::<()>::Continue(())
     });
+    if pg_information_schema(&mut out) {
+        changed = true;
+    }
     changed.then_some(out)
+}
+
+/// `information_schema.columns` with PostgreSQL's type names in `data_type` (`text`,
+/// `integer`, `double precision`, `date`, `timestamp with time zone`, …) where DataFusion's
+/// says `Utf8`, `Int32`, `Float64`: Grafana's query editor reads column types from there to
+/// know a time column from a value. Returns whether the statement read it.
+fn pg_information_schema(statement: &mut Statement) -> bool {
+    use datafusion::sql::sqlparser::ast::{
+        Ident, SetExpr, TableAlias, TableFactor, VisitMut, VisitorMut,
+    };
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    use std::ops::ControlFlow;
+    const COLUMNS: &str = "SELECT table_catalog, table_schema, table_name, column_name, \
+        ordinal_position, column_default, is_nullable, \
+        CASE WHEN data_type IN ('Utf8', 'LargeUtf8', 'Utf8View') THEN 'text' \
+             WHEN data_type = 'Int16' THEN 'smallint' \
+             WHEN data_type = 'Int32' THEN 'integer' \
+             WHEN data_type = 'Int64' THEN 'bigint' \
+             WHEN data_type = 'Float32' THEN 'real' \
+             WHEN data_type = 'Float64' THEN 'double precision' \
+             WHEN data_type = 'Boolean' THEN 'boolean' \
+             WHEN data_type = 'Date32' THEN 'date' \
+             WHEN data_type IN ('Binary', 'LargeBinary') THEN 'bytea' \
+             WHEN data_type LIKE 'List(%' THEN 'ARRAY' \
+             WHEN data_type LIKE 'Timestamp(%,%' THEN 'timestamp with time zone' \
+             WHEN data_type LIKE 'Timestamp(%' THEN 'timestamp without time zone' \
+             ELSE data_type END AS data_type, \
+        character_maximum_length, character_octet_length, numeric_precision, \
+        numeric_precision_radix, numeric_scale, datetime_precision, interval_type \
+        FROM information_schema.columns";
+    struct Columns(bool);
+    impl VisitorMut for Columns {
+        type Break = ();
+        fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+            let TableFactor::Table { name, alias, .. } = factor else {
+                return ControlFlow::Continue(());
+            };
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .map(|p| p.to_string().trim_matches('"').to_lowercase())
+                .collect();
+            let is_columns = matches!(
+                parts
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                ["information_schema", "columns"] | [_, "information_schema", "columns"]
+            );
+            if !is_columns {
+                return ControlFlow::Continue(());
+            }
+            let Ok(Statement::Query(query)) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(COLUMNS)
+                .and_then(|mut p| p.parse_statement())
+            else {
+                return ControlFlow::Continue(());
+            };
+            debug_assert!(matches!(*query.body, SetExpr::Select(_)));
+            let alias = alias.clone().unwrap_or(TableAlias {
+                explicit: true,
+                name: Ident::new("columns"),
+                columns: vec![],
+                at: None,
+            });
+            *factor = TableFactor::Derived {
+                lateral: false,
+                subquery: query,
+                alias: Some(alias),
+                sample: None,
+            };
+            self.0 = true;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut columns = Columns(false);
+    let _ = statement.visit(&mut columns);
+    columns.0
 }
 
 /// Gives each parameter written with a cast (`$1::VARCHAR`, what SQLAlchemy writes) the cast's
@@ -753,6 +856,11 @@ impl QueryHook for Gate {
             }
             Verdict::Pass => None,
             Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
+            Verdict::TimeZone => {
+                datafusion_postgres::hooks::set_show::SetShowHook
+                    .handle_simple_query(&as_set_time_zone(statement), ctx, client)
+                    .await
+            }
             Verdict::Refuse(e) => Some(Err(self.refuse(statement, e))),
         }
     }
@@ -783,7 +891,7 @@ impl QueryHook for Gate {
                     .map_err(|e| error("42000", one_line(&e.to_string())));
                 Some(planned)
             }
-            Verdict::Pass => None,
+            Verdict::Pass | Verdict::TimeZone => None,
             Verdict::Ack(_) => {
                 let empty = datafusion::common::DFSchema::empty();
                 Some(Ok(LogicalPlan::EmptyRelation(
@@ -832,6 +940,11 @@ impl QueryHook for Gate {
             return Some(result);
         }
         match verdict(statement) {
+            Verdict::TimeZone => {
+                datafusion_postgres::hooks::set_show::SetShowHook
+                    .handle_extended_query(&as_set_time_zone(statement), plan, params, ctx, client)
+                    .await
+            }
             Verdict::Ack(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
             Verdict::Refuse(e) => Some(Err(e)),
             _ => None,

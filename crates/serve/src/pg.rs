@@ -240,6 +240,72 @@ fn version_udf() -> datafusion::logical_expr::ScalarUDF {
     )
 }
 
+/// `current_setting(name)`: the server's settings as PostgreSQL names them. Grafana asks for
+/// `server_version_num` when a data source is saved and for `search_path` to list tables.
+fn current_setting_udf(statement_timeout: Duration) -> datafusion::logical_expr::ScalarUDF {
+    use datafusion::arrow::array::{Array, StringArray};
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::common::DataFusionError;
+    use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
+    let timeout = format!("{}ms", statement_timeout.as_millis());
+    let value = move |name: &str| -> Option<String> {
+        Some(
+            match name.to_ascii_lowercase().as_str() {
+                "server_version_num" => "160000",
+                "server_version" => "16.0 (lapis)",
+                "search_path" => "\"$user\", public",
+                "timezone" => "UTC",
+                "datestyle" => "ISO, MDY",
+                "intervalstyle" => "postgres",
+                "client_encoding" | "server_encoding" => "UTF8",
+                "standard_conforming_strings" | "integer_datetimes" => "on",
+                "default_transaction_read_only" | "transaction_read_only" => "on",
+                "transaction_isolation" | "default_transaction_isolation" => "read committed",
+                "max_identifier_length" => "63",
+                "lc_collate" | "lc_ctype" => "C.UTF-8",
+                "statement_timeout" => return Some(timeout.clone()),
+                _ => return None,
+            }
+            .to_string(),
+        )
+    };
+    create_udf(
+        "current_setting",
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let names = arrays[0]
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| DataFusionError::Execution("current_setting takes text".into()))?;
+            let mut out = Vec::with_capacity(names.len());
+            for i in 0..names.len() {
+                if names.is_null(i) {
+                    out.push(None);
+                    continue;
+                }
+                let name = names.value(i);
+                match value(name) {
+                    Some(v) => out.push(Some(v)),
+                    None => {
+                        return Err(DataFusionError::Execution(format!(
+                            "unrecognized configuration parameter \"{name}\""
+                        )))
+                    }
+                }
+            }
+            let out: StringArray = out.into_iter().collect();
+            Ok(if matches!(args[0], ColumnarValue::Scalar(_)) {
+                ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&out, 0)?)
+            } else {
+                ColumnarValue::Array(Arc::new(out))
+            })
+        }),
+    )
+}
+
 /// `pg_type_is_visible(oid)`: every type of this catalog is visible (SQLAlchemy's inspector
 /// asks when it reads domains).
 fn pg_type_is_visible_udf() -> datafusion::logical_expr::ScalarUDF {
@@ -753,6 +819,7 @@ impl Server {
         setup_pg_catalog(&ctx, "lapis", Arc::new(AuthManager::default()))
             .map_err(|e| e.to_string())?;
         ctx.register_udf(version_udf());
+        ctx.register_udf(current_setting_udf(self.settings.statement_timeout));
         ctx.register_udf(to_regtype_udf());
         ctx.register_udf(pg_type_is_visible_udf());
         ctx.register_udf(datafusion::logical_expr::ScalarUDF::new_from_impl(
