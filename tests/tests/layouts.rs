@@ -171,10 +171,44 @@ fn a_pdf_report_ingests_to_the_observations_of_its_text_and_a_scan_is_refused() 
         lapis.row("select media_type from documents"),
         "application/pdf"
     );
-    // A scan has no text to read: refused, naming why, and nothing appended.
-    render_pdf("-", &lapis.cwd.join("scan.pdf"), &["--scan"]);
+    // A scan has no text to read: refused, naming why, and no report appended; but kept for a
+    // lapis with OCR: its bytes archived and a fetches row saying why it was not read.
+    let scan = lapis.cwd.join("scan.pdf");
+    render_pdf("-", &scan, &["--scan"]);
     let out = lapis.run(&["ingest", "--council", "E06000015", "scan.pdf"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no text layer"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("recorded in fetches as not_extracted"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(lapis.row("select count(*) from documents"), "1");
+    assert_eq!(lapis.row("select count(*) from reports"), "1");
+    let bytes = std::fs::read(&scan).expect("scan");
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    assert_eq!(
+        lapis.row("select job || '|' || outcome || '|' || sha256 || '|' || bytes || '|' || url from fetches"),
+        format!(
+            "lapis ingest|not_extracted|{sha}|{}|file://{}",
+            bytes.len(),
+            std::fs::canonicalize(&scan).expect("path").display()
+        )
+    );
+    assert!(
+        lapis
+            .row("select error from fetches")
+            .contains("no text layer"),
+        "{}",
+        lapis.row("select error from fetches")
+    );
+    let archived = lapis
+        .warehouse()
+        .join("_documents")
+        .join(&sha[..2])
+        .join(&sha);
+    assert_eq!(std::fs::read(archived).expect("archived"), bytes);
 }

@@ -319,7 +319,22 @@ async fn ingest(wh: &Warehouse, files: &[PathBuf], s: &IngestSettings<'_>) -> Re
                 done as f64 / secs.max(1e-9)
             );
         }
-        for ((file, _), outcome) in read.iter().zip(outcomes) {
+        let run_id = format!("ingest-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"));
+        for (((file, _), req), outcome) in read.iter().zip(&reqs).zip(outcomes) {
+            let outcome = match outcome {
+                Err(e) if lapis_ingest::is_unreadable_report(&e) => {
+                    // Refused, but kept: archived and recorded for a lapis that can read it.
+                    match lapis_ingest::keep_unreadable(wh, req, &run_id, &e.to_string()).await {
+                        Ok(sha) => eprintln!(
+                            "{}: archived as {sha} and recorded in fetches as not_extracted",
+                            file.display()
+                        ),
+                        Err(k) => eprintln!("{}: cannot keep it: {k}", file.display()),
+                    }
+                    Err(e)
+                }
+                other => other,
+            };
             let (ok_one, partial_one) = report_outcome(wh, file, outcome, s).await;
             ok &= ok_one;
             partial |= partial_one;

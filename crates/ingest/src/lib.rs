@@ -409,6 +409,52 @@ pub async fn ingest_many(
         .collect())
 }
 
+/// Whether a refused document is one lapis keeps though it cannot read it: a scan (no text
+/// layer; there is no OCR) or a PDF locked against reading. Anything else refused (an HTML
+/// error page, a damaged or truncated file, junk) is not kept.
+pub fn is_unreadable_report(e: &IngestError) -> bool {
+    matches!(
+        e,
+        IngestError::BadDocument {
+            source: lapis_extract::ExtractError::ScannedPdf { .. }
+                | lapis_extract::ExtractError::EncryptedPdf,
+            ..
+        }
+    )
+}
+
+/// Keeps a document lapis cannot read (see [`is_unreadable_report`]) for a later lapis that
+/// can: its bytes archived, content-addressed, and a `fetches` row (`not_extracted`, with the
+/// reason) naming where it came from. `run_id` ties the row to the command or run that met it.
+/// Returns the document's SHA-256.
+pub async fn keep_unreadable(
+    wh: &Warehouse,
+    req: &IngestRequest<'_>,
+    run_id: &str,
+    reason: &str,
+) -> IngestResult<String> {
+    let sha256 = hex::encode(Sha256::digest(req.bytes));
+    wh.archive(&sha256, req.bytes)?;
+    let now = Utc::now();
+    let mut id = Sha256::new();
+    id.update(run_id.as_bytes());
+    id.update(req.source_uri.as_bytes());
+    let fetch = lapis_store::Fetch {
+        fetch_id: hex::encode(&id.finalize()[..12]),
+        run_id: run_id.to_string(),
+        job: req.job.clone().unwrap_or_else(|| "lapis ingest".into()),
+        url: req.source_uri.clone(),
+        fetched_at: req.fetched_at.unwrap_or(now),
+        outcome: "not_extracted".into(),
+        sha256: Some(sha256.clone()),
+        bytes: Some(req.bytes.len() as u64),
+        error: Some(reason.to_string()),
+        ..lapis_store::Fetch::default()
+    };
+    wh.append_fetch(&fetch).await?;
+    Ok(sha256)
+}
+
 fn archived(wh: &Warehouse, sha256: &str) -> IngestResult<Vec<u8>> {
     wh.read_archived(sha256, DEFAULT_MAX_BYTES)
         .map_err(|e| match e {
