@@ -322,6 +322,7 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
         doc.decrypt("").map_err(|_| ExtractError::EncryptedPdf)?;
     }
     let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().values().copied().collect();
+    paint_plainly(&mut doc, &page_ids);
     let rotations: Vec<i64> = doc
         .get_pages()
         .values()
@@ -381,6 +382,67 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Rewrites the painting operators `pdf-extract` passes over as ones it reads. It draws only
+/// paths painted with `S` (stroke) or `f` (fill) and ignores `B`, `B*`, `b`, `b*` (fill and
+/// stroke), `s` (close and stroke) and `f*` (even-odd fill), keeping their paths for the next
+/// painting: a table whose cells are shaded and ruled in one operation (`re B`, what a word
+/// processor writes for a filled cell with borders) lost its rules and got them mixed into
+/// later fills. Rules are all lapis reads of paths, so a fill and stroke is read as its
+/// stroke. Pages and form XObjects whose content does not decode are left as they are.
+fn paint_plainly(doc: &mut lopdf::Document, page_ids: &[lopdf::ObjectId]) {
+    use lopdf::content::{Content, Operation};
+    fn rewrite(content: &[u8]) -> Option<Vec<u8>> {
+        let decoded = Content::decode(content).ok()?;
+        let mut changed = false;
+        let mut operations = Vec::with_capacity(decoded.operations.len());
+        for op in decoded.operations {
+            let plain: &[&str] = match op.operator.as_str() {
+                "B" | "B*" => &["S"],
+                "b" | "b*" | "s" => &["h", "S"],
+                "f*" => &["f"],
+                _ => {
+                    operations.push(op);
+                    continue;
+                }
+            };
+            changed = true;
+            operations.extend(plain.iter().map(|o| Operation::new(o, vec![])));
+        }
+        changed
+            .then(|| Content { operations }.encode().ok())
+            .flatten()
+    }
+    for id in page_ids {
+        let Ok(content) = doc.get_page_content(*id) else {
+            continue;
+        };
+        if let Some(new) = rewrite(&content) {
+            let _ = doc.change_page_content(*id, new);
+        }
+    }
+    for object in doc.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        let is_form = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(|s| s.as_name())
+            .is_ok_and(|n| n == b"Form");
+        if !is_form {
+            continue;
+        }
+        let Ok(content) = stream.decompressed_content() else {
+            continue;
+        };
+        if let Some(new) = rewrite(&content) {
+            stream.dict.remove(b"Filter");
+            stream.dict.remove(b"DecodeParms");
+            stream.set_content(new);
+        }
+    }
 }
 
 /// Turns a page printed rotated by a quarter turn back upright.

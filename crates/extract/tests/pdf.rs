@@ -43,9 +43,14 @@ fn same_facts_as_text(text_path: PathBuf, council: &str) {
 
 /// `borders`: the tables' rules, as `render.py --borders` draws them (all, horizontal, none).
 fn same_facts_in_style(text_path: PathBuf, council: &str, borders: &str) {
+    same_facts_rendered(text_path, council, &["--borders", borders]);
+}
+
+/// The facts of the report rendered with `render.py`'s `style` options equal those of its text.
+fn same_facts_rendered(text_path: PathBuf, council: &str, style: &[&str]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let pdf = dir.path().join("report.pdf");
-    render(&text_path, &pdf, &["--borders", borders]);
+    render(&text_path, &pdf, style);
     let bytes = std::fs::read(&pdf).expect("pdf");
     assert!(bytes.starts_with(b"%PDF"));
     let from_text = read(&std::fs::read(&text_path).expect("text"), council).expect("text read");
@@ -84,6 +89,21 @@ fn the_bundled_sample_pdf_gives_the_facts_of_its_text() {
             .join("../../samples/derbyshire-county-2025-26-q1-sample.txt"),
         "E10000007",
     );
+}
+
+/// Tables shaded as council templates shade them: a dark header row in white type, banded
+/// rows, rating cells filled with their colour. fpdf2 paints a shaded, ruled cell with one
+/// fill-and-stroke operation (`re B`), which the PDF reader used to pass over, losing the
+/// cell's rules (12 to 19 facts of each report were lost before).
+#[test]
+fn shaded_tables_give_the_facts_of_the_text() {
+    for (report, council) in [
+        ("derby-city-2024-25-annual.txt", "E06000015"),
+        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+        ("derbyshire-county-2025-26-q1.txt", "E10000007"),
+    ] {
+        same_facts_rendered(report_path(report), council, &["--fill"]);
+    }
 }
 
 #[test]

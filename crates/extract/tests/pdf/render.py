@@ -2,10 +2,13 @@
 """Renders a report's text as a council's Word export prints it to PDF, for lapis's tests.
 
     render.py REPORT.txt OUT.pdf [--encrypt-owner] [--borders all|horizontal|none] [--padding MM]
+              [--fill]
     render.py - OUT.pdf --scan
 
 --encrypt-owner protects the file against copying with an owner password (it opens without
-one); --scan writes two pages that hold only an image, as a scanner does.
+one); --scan writes two pages that hold only an image, as a scanner does; --fill shades tables
+as councils' templates do: a dark header row with white type, banded rows, and rating cells
+filled with their colour (Green, Amber, Red, …).
 
 Headings in larger bold type; paragraphs wrapped at the margin; every block of tab-separated
 lines as a ruled table (fpdf2's table: cells wrapped within their column, the header repeated
@@ -72,11 +75,17 @@ def scan(out):
 
 BORDERS = "ALL"
 PADDING = 0.8
+FILL = False
+RAG = {
+    "green": (146, 208, 80), "amber": (255, 192, 0), "red": (255, 80, 80),
+    "blue": (91, 155, 213), "grey": (191, 191, 191), "yellow": (255, 230, 100),
+}
 
 
 def main():
-    global BORDERS, PADDING
+    global BORDERS, PADDING, FILL
     src, out = sys.argv[1], sys.argv[2]
+    FILL = "--fill" in sys.argv
     if "--padding" in sys.argv:
         PADDING = float(sys.argv[sys.argv.index("--padding") + 1])
     if "--borders" in sys.argv:
@@ -137,15 +146,28 @@ def main():
                 text_align="LEFT",
                 v_align="TOP",
                 line_height=pdf.font_size * 1.35,
-                headings_style=FontFace(emphasis="BOLD"),
+                headings_style=FontFace(
+                    emphasis="BOLD",
+                    color=(255, 255, 255) if FILL else None,
+                    fill_color=(31, 56, 100) if FILL else None,
+                ),
+                cell_fill_color=(235, 241, 222) if FILL else None,
+                cell_fill_mode="ROWS" if FILL else "NONE",
                 padding=PADDING,
                 borders_layout=BORDERS,
             ) as table:
                 for n, r in enumerate(rows):
                     row = table.row()
                     for c, text in enumerate(r):
-                        if (n, c) in bold_cells and (n > 0 or not has_header):
-                            row.cell(text, style=FontFace(emphasis="BOLD"))
+                        colour = RAG.get(text.strip().lower()) if FILL else None
+                        bold = (n, c) in bold_cells and (n > 0 or not has_header)
+                        if colour or bold:
+                            row.cell(
+                                text,
+                                style=FontFace(
+                                    emphasis="BOLD" if bold else None, fill_color=colour
+                                ),
+                            )
                         else:
                             row.cell(text)
             if landscape:
