@@ -53,6 +53,9 @@ pub struct Gate {
     pub executing: Arc<Executing>,
 }
 
+/// The row limit of a statement that reads only the catalogs, when `max_result_rows` is lower.
+const CATALOG_ROWS: usize = 100_000;
+
 /// The portal a connection is executing: its statement's text and result format. The query
 /// handler sets it before the hooks run, since a hook is handed the statement, not the portal;
 /// so a statement runs under the limits whichever portal holds it, named or unnamed.
@@ -272,7 +275,8 @@ impl Gate {
             let mut rows = encode_dataframe(df, &Format::UnifiedText, Some(options)).await?;
             // The cursor's rows come as FETCHes ask for them: the limits hold over them all.
             let limit = timeout_for(client, self.limits.statement_timeout);
-            rows.data_rows = Box::pin(Limited::new(rows.data_rows, limit, self.limits.max_rows));
+            let max_rows = self.row_limit(&plan, ctx);
+            rows.data_rows = Box::pin(Limited::new(rows.data_rows, limit, max_rows));
             let statement: DfStatement = (sql, Some((Statement::Query(query.clone()), plan)));
             let stored = Arc::new(StoredStatement::new(name.clone(), statement, vec![]));
             let portal = Portal::new_cursor(name, stored);
@@ -280,6 +284,39 @@ impl Gate {
             client.portal_store().put_portal(Arc::new(portal));
         }
         Ok(Response::Execution(Tag::new("DECLARE CURSOR")))
+    }
+
+    /// The most rows a statement may return: `max_result_rows`, or for a statement that reads
+    /// only the catalogs (`pg_catalog`, `information_schema`: what drivers read at start-up,
+    /// Npgsql's 161 types among them) at least [`CATALOG_ROWS`], since a low limit set for
+    /// the warehouse's views must not stop a driver from connecting.
+    fn row_limit(&self, plan: &LogicalPlan, ctx: &SessionContext) -> usize {
+        use datafusion::common::tree_node::TreeNodeRecursion;
+        let public: std::collections::HashSet<String> = ctx
+            .catalog("lapis")
+            .and_then(|c| c.schema("public"))
+            .map(|s| s.table_names().into_iter().collect())
+            .unwrap_or_default();
+        let mut warehouse = false;
+        let _ = plan.apply_with_subqueries(|node| {
+            if let LogicalPlan::TableScan(scan) = node {
+                let name = &scan.table_name;
+                let in_public = match name.schema() {
+                    Some(schema) => schema == "public",
+                    None => public.contains(name.table()),
+                };
+                if in_public {
+                    warehouse = true;
+                    return Ok(TreeNodeRecursion::Stop);
+                }
+            }
+            Ok(TreeNodeRecursion::Continue)
+        });
+        if warehouse {
+            self.limits.max_rows
+        } else {
+            self.limits.max_rows.max(CATALOG_ROWS)
+        }
     }
 
     /// Counts and logs a refused statement, and returns its error.
@@ -359,13 +396,13 @@ impl Gate {
         client: &mut dyn HookClient,
     ) -> PgWireResult<Response> {
         let limit = timeout_for(client, self.limits.statement_timeout);
-        let max_rows = self.limits.max_rows;
         let work = async {
             let df = match query {
                 Planned::Sql(sql) => ctx.sql(&sql).await,
                 Planned::Plan(plan) => ctx.execute_logical_plan(plan).await,
             }
             .map_err(|e| error("42000", one_line(&e.to_string())))?;
+            let max_rows = self.row_limit(df.logical_plan(), ctx);
             let schema = Arc::new(df.schema().as_arrow().clone());
             let mut stream = df
                 .execute_stream()
