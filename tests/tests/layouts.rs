@@ -171,6 +171,19 @@ fn a_pdf_report_ingests_to_the_observations_of_its_text_and_a_scan_is_refused() 
         lapis.row("select media_type from documents"),
         "application/pdf"
     );
+    // Each fact cites its page (the summary is page 1, the tables follow); the text has none.
+    assert_eq!(
+        lapis.row("select count(*) from observations where source_page is null"),
+        "0"
+    );
+    assert_eq!(
+        lapis.row("select min(source_page) >= 2 and max(source_page) >= 10 from observations"),
+        "true"
+    );
+    assert_eq!(
+        original.row("select count(*) from observations where source_page is null"),
+        "181"
+    );
     // A scan has no text to read: refused, naming why, and no report appended; but kept for a
     // lapis with OCR: its bytes archived and a fetches row saying why it was not read.
     let scan = lapis.cwd.join("scan.pdf");

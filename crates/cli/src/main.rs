@@ -419,8 +419,12 @@ async fn report_outcome(
                 );
                 for issue in &losses {
                     let raw: String = issue.raw_text.chars().take(80).collect();
+                    let page = issue
+                        .source_page
+                        .map(|p| format!("page {p} "))
+                        .unwrap_or_default();
                     println!(
-                        "  not read, line {}: {} [{}]",
+                        "  not read, {page}line {}: {} [{}]",
                         issue.source_line,
                         issue.reason,
                         raw.replace('\t', " | ")

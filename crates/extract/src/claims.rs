@@ -88,6 +88,7 @@ impl Engine<'_> {
             count,
             period_label,
             source_line: self.lines[idx].no,
+            source_page: None,
         });
         self.used[idx] = true;
     }

@@ -207,14 +207,70 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
         published_at: meta.published_at,
         extractor: format!("{EXTRACTOR_VERSION}:{features}"),
     };
-    Ok(Extraction {
+    let mut extraction = Extraction {
         report,
         observations: engine.observations,
         objective_updates: engine.objectives,
         claims: engine.claims,
         parse_issues: engine.issues,
         read: engine.read,
-    })
+    };
+    paginate(text, &mut extraction);
+    Ok(extraction)
+}
+
+/// Where each line of a document of pages is: (page, line on the page), by its form feeds.
+/// `None` for a document without them. A page starts at the line that holds its form feed; a
+/// line holding only the form feed (as lapis prints a PDF's pages) is not counted, so the
+/// page's first line of text is its line 1.
+pub fn pages(text: &str) -> Option<Vec<(u32, u32)>> {
+    if !text.contains('\u{c}') {
+        return None;
+    }
+    let mut at = Vec::new();
+    let (mut page, mut line) = (1u32, 0u32);
+    for l in text.split('\n') {
+        let feeds = l.matches('\u{c}').count() as u32;
+        if feeds > 0 {
+            page += feeds;
+            line = 0;
+        }
+        if feeds > 0
+            && l.trim_matches(|c: char| c == '\u{c}' || c.is_whitespace())
+                .is_empty()
+        {
+            at.push((page, 0));
+            continue;
+        }
+        line += 1;
+        at.push((page, line));
+    }
+    Some(at)
+}
+
+/// Gives every event of a document of pages its page, and its line on that page.
+fn paginate(text: &str, x: &mut Extraction) {
+    let Some(at) = pages(text) else {
+        return;
+    };
+    let place = |line: &mut u32, page: &mut Option<u32>| {
+        if let Some((p, l)) = (*line as usize).checked_sub(1).and_then(|i| at.get(i)) {
+            *page = Some(*p);
+            *line = (*l).max(1);
+        }
+    };
+    for o in &mut x.observations {
+        place(&mut o.source_line, &mut o.source_page);
+    }
+    for o in &mut x.objective_updates {
+        place(&mut o.source_line, &mut o.source_page);
+    }
+    for c in &mut x.claims {
+        place(&mut c.source_line, &mut c.source_page);
+    }
+    for i in &mut x.parse_issues {
+        place(&mut i.source_line, &mut i.source_page);
+    }
 }
 
 /// The state of one extraction.
@@ -263,6 +319,7 @@ impl<'a> Engine<'a> {
         let line = &self.lines[idx];
         self.issues.push(ParseIssue {
             source_line: line.no,
+            source_page: None,
             severity,
             reason: reason.into(),
             raw_text: line.raw.clone(),

@@ -230,6 +230,7 @@ impl Engine<'_> {
                 risk_score: parsed.risk_score,
                 comment: (!comment.is_empty()).then(|| comment.join("\n")),
                 source_line: self.lines[t].no,
+                source_page: None,
             });
         }
         true
@@ -342,6 +343,7 @@ impl Engine<'_> {
                 risk_score: None,
                 comment: (!comment.is_empty()).then(|| comment.join("\n")),
                 source_line: line.no,
+                source_page: None,
             });
             i = k;
         }

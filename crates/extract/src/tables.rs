@@ -378,6 +378,7 @@ impl Engine<'_> {
             risk_score: rating.risk_score,
             comment: row.get(Role::Comment).map(str::to_string),
             source_line: self.lines[row.idx].no,
+            source_page: None,
         });
     }
 

@@ -191,3 +191,73 @@ fn tables_without_column_rules_give_the_facts_of_the_text() {
         );
     }
 }
+
+/// Where a line of a document of pages is: pages start at their form feed, a line holding only
+/// the form feed (as lapis prints a PDF) is not counted, one that starts with it (as `pdftotext`
+/// prints) is its page's line 1.
+#[test]
+fn lines_are_placed_on_their_pages() {
+    assert_eq!(lapis_extract::pages("a\nb\n"), None);
+    assert_eq!(
+        lapis_extract::pages("a\nb\n\u{c}\nc\nd\n\u{c}e\nf"),
+        Some(vec![(1, 1), (1, 2), (2, 0), (2, 1), (2, 2), (3, 1), (3, 2)])
+    );
+}
+
+/// Every fact read from a PDF says on which page it is printed and on which line of that page
+/// (of the page's text as lapis lays it out), and that line shows it.
+#[test]
+fn facts_from_a_pdf_cite_their_page_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("report.pdf");
+    render(&report_path("derby-city-2024-25-annual.txt"), &pdf, &[]);
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    let x = read_document(&bytes, "E06000015", Vocabulary::builtin()).expect("read");
+    let text =
+        lapis_extract::document_text(&bytes, lapis_extract::DEFAULT_MAX_BYTES).expect("text");
+    let lines: Vec<&str> = text.split('\n').collect();
+    let at = lapis_extract::pages(&text).expect("pages");
+    let line_on = |page: u32, line: u32| {
+        let i = at
+            .iter()
+            .position(|p| *p == (page, line))
+            .unwrap_or_else(|| panic!("no line {line} on page {page}"));
+        lines[i]
+    };
+    // A reference printed wrapped ("SR46_ CR46") is read without the break.
+    let shows = |line: &str, key: &str| line.replace(' ', "").contains(&key.replace(' ', ""));
+    let pages = at.iter().map(|p| p.0).max().expect("pages");
+    assert!(pages >= 10, "{pages} pages");
+    assert_eq!(x.observations.len(), 181);
+    for o in &x.observations {
+        let page = o.source_page.expect("a page");
+        assert!((2..=pages).contains(&page), "{page}");
+        let shown = line_on(page, o.source_line);
+        let key = o.measure_ref.as_deref().unwrap_or(&o.measure_name);
+        assert!(
+            shows(shown, key),
+            "{} {:?}: page {page} line {} is {shown:?}",
+            o.measure_name,
+            o.period.label,
+            o.source_line
+        );
+    }
+    for u in &x.objective_updates {
+        let page = u.source_page.expect("a page");
+        let shown = line_on(page, u.source_line);
+        let key = u.objective_ref.as_deref().unwrap_or(&u.title);
+        assert!(
+            shows(shown, key),
+            "{key}: page {page} line {} is {shown:?}",
+            u.source_line
+        );
+    }
+    // A report read from text has no pages.
+    let text_x = read_document(
+        &std::fs::read(report_path("derby-city-2024-25-annual.txt")).expect("text"),
+        "E06000015",
+        Vocabulary::builtin(),
+    )
+    .expect("read");
+    assert!(text_x.observations.iter().all(|o| o.source_page.is_none()));
+}

@@ -154,7 +154,10 @@ struct Prepared {
 pub fn fingerprint(extraction: &Extraction) -> String {
     let mut x = extraction.clone();
     x.report.report_id.clear();
-    hex::encode(Sha256::digest(format!("{x:?}").as_bytes()))
+    // Events without a page print as they did before pages were recorded, so a document of
+    // text keeps the fingerprint (and the report id) an older lapis gave its reading.
+    let printed = format!("{x:?}").replace(", source_page: None", "");
+    hex::encode(Sha256::digest(printed.as_bytes()))
 }
 
 /// The report id of the `sequence`th extraction of a document.

@@ -56,6 +56,9 @@ pub struct Observation {
     pub direction_text: Option<String>,
     pub frequency: Option<String>,
     pub source_line: u32,
+    /// The page the fact is printed on, for a document of pages (a PDF, or text with form
+    /// feeds as `pdftotext` prints it); `source_line` is then the line on that page.
+    pub source_page: Option<u32>,
 }
 
 impl Observation {
@@ -83,6 +86,7 @@ impl Observation {
             direction_text: None,
             frequency: None,
             source_line,
+            source_page: None,
         }
     }
 
@@ -132,6 +136,9 @@ pub struct ObjectiveUpdate {
     pub risk_score: Option<i32>,
     pub comment: Option<String>,
     pub source_line: u32,
+    /// The page the fact is printed on, for a document of pages (a PDF, or text with form
+    /// feeds as `pdftotext` prints it); `source_line` is then the line on that page.
+    pub source_page: Option<u32>,
 }
 
 /// A count the report states about itself ("19 show good progress").
@@ -146,6 +153,9 @@ pub struct ClaimEvent {
     pub count: i64,
     pub period_label: String,
     pub source_line: u32,
+    /// The page the fact is printed on, for a document of pages (a PDF, or text with form
+    /// feeds as `pdftotext` prints it); `source_line` is then the line on that page.
+    pub source_page: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +181,9 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseIssue {
     pub source_line: u32,
+    /// The page the fact is printed on, for a document of pages (a PDF, or text with form
+    /// feeds as `pdftotext` prints it); `source_line` is then the line on that page.
+    pub source_page: Option<u32>,
     pub severity: Severity,
     pub reason: String,
     pub raw_text: String,

@@ -152,12 +152,29 @@ fn ts_literal(t: DateTime<Utc>) -> String {
 /// The select list of a public view over `raw_<table>` (aliased `t`): every column of the
 /// table's schema, strings cast to plain `Utf8` (the Delta provider may hand out `Utf8View`,
 /// which BI drivers do not know), with `overrides` giving the expression for some columns.
-fn columns(table: &str, overrides: &[(&str, &str)]) -> String {
+fn columns(
+    table: &str,
+    overrides: &[(&str, &str)],
+    present: &std::collections::HashMap<String, std::collections::HashSet<String>>,
+) -> String {
+    let have = present.get(table);
     lapis_store::schema::schema(table)
         .fields()
         .iter()
         .map(|f| {
             let name = f.name();
+            // A column a newer lapis added, in a warehouse no writer has upgraded yet: null.
+            if have.is_some_and(|h| !h.contains(name.as_str())) {
+                let sql_type = match f.data_type() {
+                    DataType::Int32 => "INT",
+                    DataType::Int64 => "BIGINT",
+                    DataType::Float64 => "DOUBLE",
+                    DataType::Boolean => "BOOLEAN",
+                    DataType::Date32 => "DATE",
+                    _ => "VARCHAR",
+                };
+                return format!("CAST(NULL AS {sql_type}) AS {name}");
+            }
             let expr = overrides
                 .iter()
                 .find(|(column, _)| column == name)
@@ -295,12 +312,25 @@ pub(crate) async fn register_base(
             .map_err(|e| SqlError::Engine(e.to_string()))?;
     ctx.register_table("measure_catalog", Arc::new(catalog_table))
         .map_err(|e| SqlError::Engine(e.to_string()))?;
+    // The columns each raw table has (a warehouse of an older format may lack new ones).
+    let mut present = std::collections::HashMap::new();
+    for table in TABLES {
+        if let Ok(provider) = ctx.table_provider(format!("raw_{table}")).await {
+            let names = provider
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect::<std::collections::HashSet<_>>();
+            present.insert(table.to_string(), names);
+        }
+    }
     let recorded = |alias: &str| {
         as_of
             .map(|t| format!(" AND {alias}.recorded_at <= {}", ts_literal(t)))
             .unwrap_or_default()
     };
-    let report_columns = columns("reports", &[]);
+    let report_columns = columns("reports", &[], &present);
     let plain_report_columns = lapis_store::schema::schema("reports")
         .fields()
         .iter()
@@ -320,38 +350,42 @@ pub(crate) async fn register_base(
         ),
         format!(
             "CREATE VIEW documents AS SELECT {} FROM raw_documents t WHERE t.sha256 IN (SELECT document_sha256 FROM reports)",
-            columns("documents", &[])
+            columns("documents", &[], &present)
         ),
         format!(
             "CREATE VIEW objective_updates AS SELECT {} FROM raw_objective_updates t WHERE t.report_id IN (SELECT report_id FROM reports)",
-            columns("objective_updates", &[])
+            columns("objective_updates", &[], &present)
         ),
         format!(
             "CREATE VIEW report_claims AS SELECT {} FROM raw_report_claims t WHERE t.report_id IN (SELECT report_id FROM reports)",
-            columns("report_claims", &INT_COUNTS)
+            columns("report_claims", &INT_COUNTS, &present)
         ),
         format!(
             "CREATE VIEW parse_issues AS SELECT {} FROM raw_parse_issues t WHERE t.report_id IN (SELECT report_id FROM reports)",
-            columns("parse_issues", &[])
+            columns("parse_issues", &[], &present)
         ),
         // Aliases are per council: a catalog row maps only its own council's measure.
         format!(
             "CREATE VIEW observations AS SELECT {} FROM raw_observations t              LEFT JOIN (SELECT council_code AS c_council, measure_id AS c_measure, canonical_id FROM measure_catalog WHERE canonical_id IS NOT NULL) c                ON t.council_code = c.c_council AND t.measure_id = c.c_measure              WHERE t.report_id IN (SELECT report_id FROM reports)",
-            columns("observations", &[("measure_id", "COALESCE(c.canonical_id, t.measure_id)")])
+            columns(
+                "observations",
+                &[("measure_id", "COALESCE(c.canonical_id, t.measure_id)")],
+                &present
+            )
         ),
         format!(
             "CREATE VIEW job_runs AS SELECT {} FROM raw_job_runs t WHERE true{}",
-            columns("job_runs", &INT_COUNTS),
+            columns("job_runs", &INT_COUNTS, &present),
             recorded("t")
         ),
         format!(
             "CREATE VIEW fetches AS SELECT {} FROM raw_fetches t WHERE true{}",
-            columns("fetches", &[]),
+            columns("fetches", &[], &present),
             recorded("t")
         ),
         format!(
             "CREATE VIEW corrections AS SELECT {} FROM raw_corrections t WHERE true{}",
-            columns("corrections", &[]),
+            columns("corrections", &[], &present),
             recorded("t")
         ),
     ];

@@ -100,6 +100,8 @@ pub fn schema(table: &str) -> SchemaRef {
             s("frequency"),
             Field::new("source_line", Int32, true),
             Field::new("recorded_at", ts(), false),
+            // Warehouse format 4: the page of a fact in a document of pages.
+            Field::new("source_page", Int32, true),
         ],
         "objective_updates" => vec![
             Field::new("event_id", Utf8, false),
@@ -118,6 +120,8 @@ pub fn schema(table: &str) -> SchemaRef {
             s("comment"),
             Field::new("source_line", Int32, true),
             Field::new("recorded_at", ts(), false),
+            // Warehouse format 4: the page of a fact in a document of pages.
+            Field::new("source_page", Int32, true),
         ],
         "report_claims" => vec![
             Field::new("event_id", Utf8, false),
@@ -130,6 +134,8 @@ pub fn schema(table: &str) -> SchemaRef {
             s("period_label"),
             Field::new("source_line", Int32, true),
             Field::new("recorded_at", ts(), false),
+            // Warehouse format 4: the page of a fact in a document of pages.
+            Field::new("source_page", Int32, true),
         ],
         "parse_issues" => vec![
             Field::new("event_id", Utf8, false),
@@ -139,6 +145,8 @@ pub fn schema(table: &str) -> SchemaRef {
             s("reason"),
             s("raw_text"),
             Field::new("recorded_at", ts(), false),
+            // Warehouse format 4: the page of a fact in a document of pages.
+            Field::new("source_page", Int32, true),
         ],
         "job_runs" => vec![
             Field::new("run_id", Utf8, false),
@@ -382,6 +390,7 @@ pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> Documen
         b.str(25, o.frequency.as_deref());
         b.i32(26, Some(o.source_line as i32));
         b.ts(27, now);
+        b.i32(28, o.source_page.map(|p| p as i32));
     }
     tables.push(("observations", b.finish()));
 
@@ -403,6 +412,7 @@ pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> Documen
         b.str(13, u.comment.as_deref());
         b.i32(14, Some(u.source_line as i32));
         b.ts(15, now);
+        b.i32(16, u.source_page.map(|p| p as i32));
     }
     tables.push(("objective_updates", b.finish()));
 
@@ -418,6 +428,7 @@ pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> Documen
         b.str(7, Some(&c.period_label));
         b.i32(8, Some(c.source_line as i32));
         b.ts(9, now);
+        b.i32(10, c.source_page.map(|p| p as i32));
     }
     tables.push(("report_claims", b.finish()));
 
@@ -430,6 +441,7 @@ pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> Documen
         b.str(4, Some(&i.reason));
         b.str(5, Some(&i.raw_text));
         b.ts(6, now);
+        b.i32(7, i.source_page.map(|p| p as i32));
     }
     tables.push(("parse_issues", b.finish()));
 
