@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the tests need besides Rust: fpdf2 (the PDF tests render the shared reports to
-# PDF at test time) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
+# Installs what the tests need besides Rust: fpdf2, python-docx and LibreOffice's Writer (the
+# PDF tests render the shared reports to PDF at test time, with fpdf2 and through Word
+# documents printed by LibreOffice) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
 # SQLAlchemy, the PostgreSQL JDBC driver with a JDK, psqlODBC with unixODBC's isql, Go with
 # Debian's pgconn for Grafana's queries) and openssl for a TLS certificate. Safe to run again.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
+python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "python-docx==1.2.0" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
 missing=""
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 command -v psql >/dev/null || missing="$missing postgresql-client"
@@ -16,7 +17,12 @@ command -v isql >/dev/null || missing="$missing unixodbc"
 odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1 || missing="$missing odbc-postgresql"
 command -v go >/dev/null || missing="$missing golang-go"
 [ -d /usr/share/gocode/src/github.com/jackc/pgconn ] || missing="$missing golang-github-jackc-pgconn-dev"
-if [ -n "$missing" ]; then
+# LibreOffice without its recommendations (no Java, no desktop integration).
+lean=""
+command -v soffice >/dev/null || lean="libreoffice-writer-nogui"
+if [ -n "$missing$lean" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq $missing
+  $SUDO apt-get update -qq
+  [ -z "$missing" ] || $SUDO apt-get install -y -qq $missing
+  [ -z "$lean" ] || $SUDO apt-get install -y -qq --no-install-recommends $lean
 fi

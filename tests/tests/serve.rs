@@ -652,7 +652,8 @@ print("tables", insp.get_table_names())
 print("views", sorted(insp.get_view_names()))
 cols = {{c["name"]: str(c["type"]) for c in insp.get_columns("current_ratings")}}
 print("columns", len(cols), cols["council_code"], cols["period_year"], cols["period_end"], cols["value"], cols["rating_reproduced"])
-print("observations columns", len(insp.get_columns("observations")), str(insp.get_columns("observations")[-1]["type"]))
+ocols = {{c["name"]: str(c["type"]) for c in insp.get_columns("observations")}}
+print("observations columns", len(ocols), ocols["recorded_at"], ocols["source_page"])
 with eng.connect() as c:
     print("count", c.execute(sa.text("select count(*) from observations where period_year = :y"), {{"y": 2024}}).scalar())
 "#,
@@ -671,7 +672,7 @@ with eng.connect() as c:
         "{text}"
     );
     assert!(
-        text.contains("observations columns 28 TIMESTAMP\n"),
+        text.contains("observations columns 29 TIMESTAMP INTEGER\n"),
         "{text}"
     );
 }

@@ -166,20 +166,34 @@ fn theme_of_heading(text: &str, level: u8) -> Option<String> {
             }
         }
     }
-    for suffix in [
-        " Measures awaiting data",
-        " Latest Measure Data",
-        " Progress for Strategic Objectives",
-    ] {
-        if let Some(i) = t.find(suffix) {
-            return Some(t[..i].trim().to_string());
-        }
+    if let Some(theme) = theme_of_section_title(text) {
+        return Some(theme);
     }
     let lower = t.to_lowercase();
     let generic = GENERIC
         .iter()
         .any(|g| lower == *g || lower.starts_with(&format!("{g} ")) || lower.ends_with(" council"));
     (level == 1 && !generic && t.len() < 100).then(|| t.to_string())
+}
+
+/// The theme a section title names by the words of its section ("Happy, Safe, and Healthy
+/// People - Latest Measure Data").
+fn theme_of_section_title(text: &str) -> Option<String> {
+    let t = crate::text::title_text(text);
+    [
+        " Measures awaiting data",
+        " Latest Measure Data",
+        " Progress for Strategic Objectives",
+    ]
+    .iter()
+    .find_map(|suffix| t.find(suffix))
+    .map(|i| {
+        t[..i]
+            .trim()
+            .trim_end_matches(['-', '–', ' '])
+            .trim()
+            .to_string()
+    })
 }
 
 /// The theme in force at each line.
@@ -192,6 +206,12 @@ pub fn themes(lines: &[Line]) -> Vec<Option<String>> {
                 if let Some(t) = theme_of_heading(&line.text, level) {
                     current = Some(t);
                 }
+            }
+        } else if line.bold && !line.is_tabular() {
+            // A section title set in bold type of body size (as a PDF prints a Word heading
+            // of the third level): only a title with its section's own words names a theme.
+            if let Some(t) = theme_of_section_title(&line.text) {
+                current = Some(t);
             }
         } else if !line.is_tabular()
             && line

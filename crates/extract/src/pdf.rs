@@ -568,6 +568,13 @@ fn rows_of(page: &Page) -> Vec<Row> {
         .collect()
 }
 
+/// Whether a line of text ends where a word processor broke a hyphenated word ("risk-" over
+/// "based"): the next line goes on without a space.
+fn broken_at_hyphen(text: &str) -> bool {
+    let mut end = text.chars().rev();
+    end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
+}
+
 /// A table row drawn between two rules and split by vertical rules into cells: one line of
 /// tab-separated cells, each cell's lines joined, as a text export prints a row.
 fn ruled_row(region: &[Row], edges: &[f64]) -> String {
@@ -584,7 +591,7 @@ fn ruled_row(region: &[Row], edges: &[f64]) -> String {
             let cell = &mut cells[c];
             match last[c] {
                 Some(end) if g.x - end > 0.15 * g.size => cell.push(' '),
-                None if !cell.is_empty() => cell.push(' '),
+                None if !cell.is_empty() && !broken_at_hyphen(cell) => cell.push(' '),
                 _ => {}
             }
             cell.push_str(&g.text);
@@ -868,6 +875,7 @@ fn row_text(r: &Row) -> String {
 /// a colon, and the first of the next, starting in lower case or continuing a heading of the
 /// same level, are one line.
 fn continue_over_pages(pages: &mut [Vec<String>]) {
+    rows_over_pages(pages);
     let prose = |l: &str| !l.contains('\t') && !l.trim_start().is_empty() && !l.contains("   ");
     for n in 1..pages.len() {
         let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
@@ -911,6 +919,50 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
         };
         pages[n - 1][last] = joined;
         pages[n].remove(first);
+    }
+}
+
+/// A table row a word processor let break across a page (Word's and LibreOffice's default):
+/// its cells' last lines open the next page, under the repeated header, in a row whose key
+/// cell is empty. They are joined back, cell by cell, to the row they began on.
+fn rows_over_pages(pages: &mut [Vec<String>]) {
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let Some(header) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
+        let (row, head) = (cells(&pages[n - 1][last]), cells(&pages[n][header]));
+        let Some(next) = pages[n].get(header + 1).map(|l| cells(l)) else {
+            continue;
+        };
+        // The previous page ends on a row with its key; this one opens with the table's header
+        // and then a row of the same cells whose key is empty.
+        let header_repeated =
+            head.len() == row.len() && pages[n - 1].iter().any(|l| cells(l) == head);
+        if row.len() < 3
+            || row[0].trim().is_empty()
+            || !header_repeated
+            || next.len() != row.len()
+            || !next[0].trim().is_empty()
+            || next.iter().all(|c| c.trim().is_empty())
+        {
+            continue;
+        }
+        let joined: Vec<String> = row
+            .iter()
+            .zip(&next)
+            .map(|(a, b)| match (a.trim(), b.trim()) {
+                (a, "") => a.to_string(),
+                ("", b) => b.to_string(),
+                (a, b) if broken_at_hyphen(a) => format!("{a}{b}"),
+                (a, b) => format!("{a} {b}"),
+            })
+            .collect();
+        pages[n - 1][last] = joined.join("\t");
+        pages[n].remove(header + 1);
     }
 }
 
@@ -1044,7 +1096,9 @@ fn page_text(
                     if bold {
                         last.truncate(last.len() - 2);
                     }
-                    last.push(' ');
+                    if !broken_at_hyphen(last) {
+                        last.push(' ');
+                    }
                     last.push_str(line.trim());
                     if bold {
                         last.push_str("**");

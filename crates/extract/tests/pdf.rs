@@ -261,3 +261,67 @@ fn facts_from_a_pdf_cite_their_page_and_line() {
     .expect("read");
     assert!(text_x.observations.iter().all(|o| o.source_page.is_none()));
 }
+
+/// The report typed into a Word document (`render_docx.py`, Word's "Table Grid" tables) and
+/// printed to PDF by LibreOffice: another tool's line breaking (after a hyphen; inside a word
+/// too long for its column) and its rows that break across pages (Word's default), continued
+/// under the repeated header. Every figure, period, target, rating, benchmark and direction
+/// must be the text's; a title may differ in its spaces only, where the PDF cannot show them
+/// (the report's own "Anti- Poverty" broken at its hyphen reads "Anti-Poverty";
+/// "consultation" broken inside the word reads "consulta tion").
+#[test]
+fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_docx.py");
+    for (report, council) in [
+        ("derby-city-2024-25-annual.txt", "E06000015"),
+        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+        ("derbyshire-county-2025-26-q1.txt", "E10000007"),
+    ] {
+        let text_path = report_path(report);
+        let docx = dir.path().join(report.replace(".txt", ".docx"));
+        let run = Command::new("python3")
+            .arg(&script)
+            .arg(&text_path)
+            .arg(&docx)
+            .output()
+            .expect("python3");
+        assert!(
+            run.status.success(),
+            "writing the Word document failed (is python-docx installed?): {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let run = Command::new("soffice")
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(dir.path())
+            .arg(&docx)
+            .env("HOME", dir.path())
+            .output()
+            .expect("LibreOffice is needed (apt-get install libreoffice-writer-nogui)");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let pdf = std::fs::read(docx.with_extension("pdf")).expect("LibreOffice's PDF");
+        let from_text = read(&std::fs::read(&text_path).expect("text"), council).expect("text");
+        let from_pdf = read(&pdf, council).expect("pdf");
+        let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
+            facts.iter().map(|f| f.replace(' ', "")).collect()
+        };
+        assert_eq!(
+            unspaced(&from_pdf),
+            unspaced(&from_text),
+            "{report}: lost {:#?}\ninvented {:#?}",
+            from_text.difference(&from_pdf).collect::<Vec<_>>(),
+            from_pdf.difference(&from_text).collect::<Vec<_>>()
+        );
+        // Only objective titles differ, and only in their spaces.
+        let differing: Vec<&String> = from_pdf.symmetric_difference(&from_text).collect();
+        assert!(
+            differing.iter().all(|f| f.starts_with("objective ")),
+            "{report}: {differing:#?}"
+        );
+        assert!(differing.len() <= 2, "{report}: {differing:#?}");
+    }
+}
