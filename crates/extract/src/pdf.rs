@@ -668,9 +668,22 @@ fn top_align(region: &[Row]) -> Vec<Row> {
 /// above and below reach it.
 fn inside_rules(page: &Page, r: &Row) -> bool {
     let (left, right) = (r.left(), r.right());
-    let beside = page.columns.iter().any(|(x, y0, y1)| {
-        *y0 <= r.y - 0.5 * r.size && *y1 >= r.y && *x <= right + 1.0 && *x >= left - 40.0
-    });
+    let spans = |y0: f64, y1: f64| y0 <= r.y - 0.5 * r.size && y1 >= r.y;
+    let beside = page
+        .columns
+        .iter()
+        .any(|(x, y0, y1)| spans(*y0, *y1) && *x <= right + 1.0 && *x >= left - 40.0);
+    // Or framed: rules down both sides of it (a style whose inner column rules are drawn on
+    // every other row only).
+    let framed = page
+        .columns
+        .iter()
+        .any(|(x, y0, y1)| spans(*y0, *y1) && *x <= left + 1.0)
+        && page
+            .columns
+            .iter()
+            .any(|(x, y0, y1)| spans(*y0, *y1) && *x >= right - 1.0);
+    let beside = beside || framed;
     let reaches = |(_, x0, x1): &&(f64, f64, f64)| *x0 <= left + 1.0 && *x1 >= left;
     beside
         && page.rules.iter().filter(reaches).any(|(y, _, _)| *y < r.y)
@@ -1016,6 +1029,30 @@ fn page_text(
             .collect();
         edges.sort_by(f64::total_cmp);
         edges.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+        if edges.len() == 2 {
+            // Only the table's frame beside this row: a style that draws the inner column
+            // rules on every other row ("Light List"). The columns are those of the rows
+            // within the same frame.
+            let (left, right) = (edges[0], edges[1]);
+            let frame = page
+                .columns
+                .iter()
+                .filter(|(x, y0, y1)| (*x - left).abs() < 1.0 && *y0 <= top + 1.0 && *y1 >= bottom)
+                .map(|(_, y0, y1)| (*y0, *y1))
+                .next();
+            if let Some((y0, y1)) = frame {
+                let inner = page
+                    .columns
+                    .iter()
+                    .filter(|(x, c0, c1)| {
+                        *x > left + 1.0 && *x < right - 1.0 && *c0 >= y0 - 1.0 && *c1 <= y1 + 1.0
+                    })
+                    .map(|(x, _, _)| *x);
+                edges.extend(inner);
+                edges.sort_by(f64::total_cmp);
+                edges.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+            }
+        }
         if edges.len() >= 3 {
             tabbed.insert(laid.len(), ruled_row(&rows[i..j], &edges));
             laid.push((rows[i].clone(), true));
