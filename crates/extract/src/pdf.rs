@@ -176,6 +176,10 @@ impl Collector {
                     let (a, b) = (at(x, y), at(x + w, y + h));
                     let thin = (a.1 - b.1).abs() <= 1.5 || (a.0 - b.0).abs() <= 1.5;
                     if filled && !thin {
+                        // A shaded band (a header row, a banded row, a coloured cell) bounds
+                        // its row above and below; its sides are no column rules.
+                        edge(a, (b.0, a.1));
+                        edge((a.0, b.1), b);
                         continue;
                     }
                     edge(a, (b.0, a.1));
