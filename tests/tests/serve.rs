@@ -249,6 +249,16 @@ fn psql_lists_describes_and_queries_the_views() {
         "{}",
         stderr(&out)
     );
+    // The session's time zone, set and shown in both spellings.
+    let out = d.sql(
+        "show timezone;\nset timezone to 'Europe/London';\nshow time zone;\nset time zone 'UTC';\nshow timezone;\n",
+    );
+    assert_eq!(
+        stdout(&out),
+        "UTC\nSET\nEurope/London\nSET\nUTC\n",
+        "{}",
+        stderr(&out)
+    );
     // The raw event tables are not in the default schema.
     let out = d.sql("\\dt\nselect count(*) from raw_observations;\n");
     assert!(!stdout(&out).contains("raw_"), "{}", stdout(&out));

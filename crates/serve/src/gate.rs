@@ -123,7 +123,8 @@ enum Verdict {
     Pass,
     /// Answer with this tag and do nothing.
     Ack(&'static str),
-    /// `SET timezone TO 'x'`: the session's time zone, set as `SET TIME ZONE 'x'` sets it.
+    /// `SET timezone TO 'x'` and `SHOW timezone`: the session's time zone, as `SET TIME ZONE`
+    /// and `SHOW TIME ZONE` set and show it.
     TimeZone,
     Refuse(PgWireError),
 }
@@ -138,6 +139,11 @@ fn verdict(statement: &Statement) -> Verdict {
         .to_uppercase();
     match statement {
         Statement::Query(_) | Statement::Explain { .. } => Verdict::Query,
+        Statement::ShowVariable { variable }
+            if variable.len() == 1 && variable[0].value.eq_ignore_ascii_case("timezone") =>
+        {
+            Verdict::TimeZone
+        }
         Statement::ShowVariable { .. }
         | Statement::ShowStatus { .. }
         | Statement::ShowTables { .. }
@@ -202,9 +208,14 @@ fn verdict(statement: &Statement) -> Verdict {
     }
 }
 
-/// `SET timezone TO 'x'` written as `SET TIME ZONE 'x'`, the form the settings hook knows.
+/// `SET timezone TO 'x'` written as `SET TIME ZONE 'x'`, and `SHOW timezone` as
+/// `SHOW TIME ZONE`: the forms the settings hook knows.
 fn as_set_time_zone(statement: &Statement) -> Statement {
+    use datafusion::sql::sqlparser::ast::Ident;
     match statement {
+        Statement::ShowVariable { .. } => Statement::ShowVariable {
+            variable: vec![Ident::new("time"), Ident::new("zone")],
+        },
         Statement::Set(Set::SingleAssignment { values, .. }) if values.len() == 1 => {
             Statement::Set(Set::SetTimeZone {
                 local: false,
