@@ -303,21 +303,16 @@ impl Gate {
     /// the warehouse's views must not stop a driver from connecting.
     fn row_limit(&self, plan: &LogicalPlan, ctx: &SessionContext) -> usize {
         use datafusion::common::tree_node::TreeNodeRecursion;
-        let public: std::collections::HashSet<String> = ctx
-            .catalog("lapis")
-            .and_then(|c| c.schema("public"))
-            .map(|s| s.table_names().into_iter().collect())
-            .unwrap_or_default();
+        let public = ctx.catalog("lapis").and_then(|c| c.schema("public"));
         let mut warehouse = false;
         let _ = plan.apply_with_subqueries(|node| {
             if let LogicalPlan::TableScan(scan) = node {
                 let name = &scan.table_name;
-                let in_public = match name.schema() {
+                warehouse = match name.schema() {
                     Some(schema) => schema == "public",
-                    None => public.contains(name.table()),
+                    None => public.as_ref().is_some_and(|s| s.table_exist(name.table())),
                 };
-                if in_public {
-                    warehouse = true;
+                if warehouse {
                     return Ok(TreeNodeRecursion::Stop);
                 }
             }
