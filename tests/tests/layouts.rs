@@ -24,6 +24,7 @@ fn a_report_reprinted_in_any_table_syntax_ingests_to_the_same_observations() {
         Transform::FixedWidth,
         Transform::Csv,
         Transform::Grid,
+        Transform::Html,
     ] {
         let lapis = Install::new();
         let file = lapis.cwd.join("report.txt");
@@ -43,6 +44,14 @@ fn a_report_reprinted_in_any_table_syntax_ingests_to_the_same_observations() {
             "text/plain"
         };
         assert_eq!(lapis.row("select media_type from documents"), media_type);
+        // Facts from a page's tables cite the table and its row; from text, their line.
+        let tables = if t == Transform::Html { "0" } else { "181" };
+        assert_eq!(
+            lapis.row("select count(*) from observations where source_table is null"),
+            tables,
+            "{}",
+            t.name()
+        );
     }
 }
 
@@ -69,6 +78,24 @@ fn an_unknown_header_word_is_said_then_taught_without_a_build() {
     assert_eq!(
         lapis.row("select count(*), count(target) from observations"),
         "2,0"
+    );
+    // The same page as HTML: the header is row 1 of the page's first table.
+    let page = lapis.cwd.join("q2.html");
+    std::fs::write(&page, Transform::Html.apply(UNKNOWN_WORD)).expect("write");
+    let html = Install::new();
+    std::fs::copy(&page, html.cwd.join("q2.html")).expect("copy");
+    let out = html.run(&["ingest", "--council", "E07000138", "q2.html"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "not read, table 1 row 1: column header \"Aspiration\" is not in the vocabulary"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        html.row("select source_table, source_line from observations where measure_ref = 'AB2'"),
+        "1,3"
     );
     assert_eq!(
         lapis

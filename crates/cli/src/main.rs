@@ -419,13 +419,13 @@ async fn report_outcome(
                 );
                 for issue in &losses {
                     let raw: String = issue.raw_text.chars().take(80).collect();
-                    let page = issue
-                        .source_page
-                        .map(|p| format!("page {p} "))
-                        .unwrap_or_default();
+                    let at = match (issue.source_table, issue.source_page) {
+                        (Some(t), _) => format!("table {t} row {}", issue.source_line),
+                        (None, Some(p)) => format!("page {p} line {}", issue.source_line),
+                        (None, None) => format!("line {}", issue.source_line),
+                    };
                     println!(
-                        "  not read, {page}line {}: {} [{}]",
-                        issue.source_line,
+                        "  not read, {at}: {} [{}]",
                         issue.reason,
                         raw.replace('\t', " | ")
                     );

@@ -89,6 +89,7 @@ impl Engine<'_> {
             period_label,
             source_line: self.lines[idx].no,
             source_page: None,
+            source_table: None,
         });
         self.used[idx] = true;
     }

@@ -5,8 +5,10 @@
 //! decoded. The page is parsed by a real HTML parser (html5ever, through `scraper`), so unclosed
 //! tags and the other liberties of council web pages are read as a browser reads them.
 //!
-//! Line numbers of events from a page refer to the lines of this text (one per heading,
-//! paragraph or table row), in the order the page shows them.
+//! Each line of this text knows where on the page it came from: a table row knows its table (the
+//! n-th `<table>` of the page) and its row (the n-th `<tr>` of that table), so that an event read
+//! from a table cites them ([`to_text_and_places`]). Other lines (headings, paragraphs) are cited
+//! by their line in this text, in the order the page shows them.
 
 use scraper::{ElementRef, Html, Node};
 
@@ -25,16 +27,26 @@ pub fn is_html(text: &str) -> bool {
 
 /// The page's text, as lines.
 pub fn to_text(html: &str) -> String {
+    to_text_and_places(html).0
+}
+
+/// The page's text, and for each of its lines the table and row it prints: (n-th `<table>` of
+/// the page, n-th `<tr>` of that table), both from 1, or `None` for a line outside the tables.
+pub fn to_text_and_places(html: &str) -> (String, Vec<Option<(u32, u32)>>) {
     let doc = Html::parse_document(html);
     let mut out = Writer::default();
     out.walk(doc.root_element());
     out.flush();
-    out.lines.join("\n") + "\n"
+    (out.lines.join("\n") + "\n", out.places)
 }
 
 #[derive(Default)]
 struct Writer {
     lines: Vec<String>,
+    /// The table and row of each line.
+    places: Vec<Option<(u32, u32)>>,
+    /// Tables met so far, nested ones included, in the order of the page.
+    tables: u32,
     /// Text of the block being written.
     current: String,
     /// Whether everything in the current block so far was bold.
@@ -95,6 +107,11 @@ fn cell_text(el: ElementRef<'_>) -> String {
 }
 
 impl Writer {
+    fn push(&mut self, line: String) {
+        self.lines.push(line);
+        self.places.push(None);
+    }
+
     fn flush(&mut self) {
         let text = collapse(&self.current);
         if !text.is_empty() {
@@ -103,8 +120,8 @@ impl Writer {
             } else {
                 text
             };
-            self.lines.push(line);
-            self.lines.push(String::new());
+            self.push(line);
+            self.push(String::new());
         }
         self.current.clear();
         self.all_bold = true;
@@ -187,6 +204,15 @@ impl Writer {
 
     /// A table as rows of cells on one grid.
     fn table(&mut self, table: ElementRef<'_>) {
+        // Numbered as `document.querySelectorAll("table")` numbers them: the tables nested in
+        // this one's cells (read as their text) come after it.
+        let number = self.tables + 1;
+        self.tables += table
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .filter(|e| e.value().name() == "table")
+            .count()
+            .max(1) as u32;
         let rows: Vec<ElementRef<'_>> = table
             .descendants()
             .filter_map(ElementRef::wrap)
@@ -204,8 +230,8 @@ impl Writer {
             .filter_map(ElementRef::wrap)
             .find(|c| c.value().name() == "caption")
         {
-            self.lines.push(format!("**{}**", cell_text(caption)));
-            self.lines.push(String::new());
+            self.push(format!("**{}**", cell_text(caption)));
+            self.push(String::new());
         }
         // The leading rows of header cells (a <thead>, or rows of <th> only) are one header.
         let header_rows = rows
@@ -281,18 +307,22 @@ impl Writer {
                 .collect();
             grid.splice(..header_rows, [joined]);
         }
-        for row in grid {
+        // The n-th line of the grid is the n-th <tr>, after a header of several rows, which is
+        // one line citing its first.
+        for (n, row) in grid.into_iter().enumerate() {
             let cells: Vec<String> = row.into_iter().map(Option::unwrap_or_default).collect();
             if cells.iter().all(String::is_empty) {
                 continue;
             }
             if cells.len() == 1 {
-                self.lines.push(cells[0].clone());
+                self.push(cells[0].clone());
             } else {
-                self.lines.push(cells.join("\t"));
+                self.push(cells.join("\t"));
             }
+            let tr = if header_rows >= 2 && n > 0 { n + header_rows } else { n + 1 };
+            *self.places.last_mut().expect("a line was pushed") = Some((number, tr as u32));
         }
-        self.lines.push(String::new());
+        self.push(String::new());
     }
 }
 
@@ -311,6 +341,18 @@ mod tests {
         assert!(is_html(page));
         let text = to_text(page);
         let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        // The header of two rows cites the first; the body rows are the table's third and
+        // fourth <tr>.
+        let (shown, places) = to_text_and_places(page);
+        let cited: Vec<(&str, Option<(u32, u32)>)> = shown
+            .split('\n')
+            .zip(places)
+            .filter(|(l, _)| l.contains('\t'))
+            .collect();
+        assert_eq!(
+            cited.iter().map(|c| c.1).collect::<Vec<_>>(),
+            vec![Some((1, 1)), Some((1, 3)), Some((1, 4))]
+        );
         assert_eq!(
             lines,
             vec![
@@ -321,6 +363,31 @@ mod tests {
                 "H1\tHomes built\t1,203\t£4m",
                 "H2\tEmpty homes\t88\t91",
                 "- One",
+            ]
+        );
+    }
+
+    #[test]
+    fn tables_are_numbered_as_the_page_numbers_them() {
+        // The second table is nested in a cell of the first (read as that cell's text); the
+        // third is the page's third <table>.
+        let page = r#"<html><body><table><tr><th>Ref</th><th>Value</th></tr>
+<tr><td>A1</td><td><table><tr><td>nested</td></tr></table></td></tr></table>
+<p>Between</p><table><tr><td>B1</td><td>7</td></tr><tr><td></td><td></td></tr><tr><td>B2</td><td>8</td></tr></table>
+</body></html>"#;
+        let (shown, places) = to_text_and_places(page);
+        let rows: Vec<(&str, (u32, u32))> = shown
+            .split('\n')
+            .zip(places)
+            .filter_map(|(l, p)| Some((l, p?)))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("Ref\tValue", (1, 1)),
+                ("A1\tnested", (1, 2)),
+                ("B1\t7", (3, 1)),
+                ("B2\t8", (3, 3)),
             ]
         );
     }

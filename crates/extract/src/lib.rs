@@ -154,10 +154,13 @@ pub fn extract(text: &str, ctx: &ReportContext<'_>) -> Result<Extraction, Extrac
     }
     if html::is_html(text) {
         // A page is read as the text it shows; a page that shows no report is refused as one.
-        return extract(&html::to_text(text), ctx).map_err(|e| match e {
+        let (shown, places) = html::to_text_and_places(text);
+        let mut x = extract(&shown, ctx).map_err(|e| match e {
             ExtractError::NotAReport { .. } | ExtractError::Empty => ExtractError::Html,
             other => other,
-        });
+        })?;
+        in_tables(&places, &mut x);
+        return Ok(x);
     }
     let lines = layout::read(text, ctx.vocabulary);
     let meta = meta::read_meta(&lines);
@@ -273,6 +276,29 @@ fn paginate(text: &str, x: &mut Extraction) {
     }
 }
 
+/// Gives every event read from a row of an HTML page's table that table, and the row as its
+/// line ([`html::to_text_and_places`]).
+fn in_tables(places: &[Option<(u32, u32)>], x: &mut Extraction) {
+    let place = |line: &mut u32, table: &mut Option<u32>| {
+        if let Some(Some((t, r))) = (*line as usize).checked_sub(1).and_then(|i| places.get(i)) {
+            *table = Some(*t);
+            *line = *r;
+        }
+    };
+    for o in &mut x.observations {
+        place(&mut o.source_line, &mut o.source_table);
+    }
+    for o in &mut x.objective_updates {
+        place(&mut o.source_line, &mut o.source_table);
+    }
+    for c in &mut x.claims {
+        place(&mut c.source_line, &mut c.source_table);
+    }
+    for i in &mut x.parse_issues {
+        place(&mut i.source_line, &mut i.source_table);
+    }
+}
+
 /// The state of one extraction.
 pub(crate) struct Engine<'a> {
     pub ctx: &'a ReportContext<'a>,
@@ -320,6 +346,7 @@ impl<'a> Engine<'a> {
         self.issues.push(ParseIssue {
             source_line: line.no,
             source_page: None,
+            source_table: None,
             severity,
             reason: reason.into(),
             raw_text: line.raw.clone(),

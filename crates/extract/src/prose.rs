@@ -231,6 +231,7 @@ impl Engine<'_> {
                 comment: (!comment.is_empty()).then(|| comment.join("\n")),
                 source_line: self.lines[t].no,
                 source_page: None,
+                source_table: None,
             });
         }
         true
@@ -344,6 +345,7 @@ impl Engine<'_> {
                 comment: (!comment.is_empty()).then(|| comment.join("\n")),
                 source_line: line.no,
                 source_page: None,
+                source_table: None,
             });
             i = k;
         }

@@ -379,6 +379,7 @@ impl Engine<'_> {
             comment: row.get(Role::Comment).map(str::to_string),
             source_line: self.lines[row.idx].no,
             source_page: None,
+            source_table: None,
         });
     }
 

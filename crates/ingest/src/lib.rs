@@ -154,9 +154,11 @@ struct Prepared {
 pub fn fingerprint(extraction: &Extraction) -> String {
     let mut x = extraction.clone();
     x.report.report_id.clear();
-    // Events without a page print as they did before pages were recorded, so a document of
-    // text keeps the fingerprint (and the report id) an older lapis gave its reading.
-    let printed = format!("{x:?}").replace(", source_page: None", "");
+    // Events without a page or a table print as they did before those were recorded, so a
+    // document of text keeps the fingerprint (and the report id) an older lapis gave its reading.
+    let printed = format!("{x:?}")
+        .replace(", source_page: None", "")
+        .replace(", source_table: None", "");
     hex::encode(Sha256::digest(printed.as_bytes()))
 }
 

@@ -59,6 +59,9 @@ pub struct Observation {
     /// The page the fact is printed on, for a document of pages (a PDF, or text with form
     /// feeds as `pdftotext` prints it); `source_line` is then the line on that page.
     pub source_page: Option<u32>,
+    /// The table the fact is printed in, for an HTML page (the n-th `<table>` of the page,
+    /// from 1); `source_line` is then the row of that table (the n-th `<tr>`, from 1).
+    pub source_table: Option<u32>,
 }
 
 impl Observation {
@@ -87,6 +90,7 @@ impl Observation {
             frequency: None,
             source_line,
             source_page: None,
+            source_table: None,
         }
     }
 
@@ -139,6 +143,9 @@ pub struct ObjectiveUpdate {
     /// The page the fact is printed on, for a document of pages (a PDF, or text with form
     /// feeds as `pdftotext` prints it); `source_line` is then the line on that page.
     pub source_page: Option<u32>,
+    /// The table the fact is printed in, for an HTML page (the n-th `<table>` of the page,
+    /// from 1); `source_line` is then the row of that table (the n-th `<tr>`, from 1).
+    pub source_table: Option<u32>,
 }
 
 /// A count the report states about itself ("19 show good progress").
@@ -156,6 +163,9 @@ pub struct ClaimEvent {
     /// The page the fact is printed on, for a document of pages (a PDF, or text with form
     /// feeds as `pdftotext` prints it); `source_line` is then the line on that page.
     pub source_page: Option<u32>,
+    /// The table the fact is printed in, for an HTML page (the n-th `<table>` of the page,
+    /// from 1); `source_line` is then the row of that table (the n-th `<tr>`, from 1).
+    pub source_table: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +194,9 @@ pub struct ParseIssue {
     /// The page the fact is printed on, for a document of pages (a PDF, or text with form
     /// feeds as `pdftotext` prints it); `source_line` is then the line on that page.
     pub source_page: Option<u32>,
+    /// The table the fact is printed in, for an HTML page (the n-th `<table>` of the page,
+    /// from 1); `source_line` is then the row of that table (the n-th `<tr>`, from 1).
+    pub source_table: Option<u32>,
     pub severity: Severity,
     pub reason: String,
     pub raw_text: String,

@@ -102,6 +102,8 @@ pub fn schema(table: &str) -> SchemaRef {
             Field::new("recorded_at", ts(), false),
             // Warehouse format 4: the page of a fact in a document of pages.
             Field::new("source_page", Int32, true),
+            // Warehouse format 5: the table of a fact on an HTML page.
+            Field::new("source_table", Int32, true),
         ],
         "objective_updates" => vec![
             Field::new("event_id", Utf8, false),
@@ -122,6 +124,8 @@ pub fn schema(table: &str) -> SchemaRef {
             Field::new("recorded_at", ts(), false),
             // Warehouse format 4: the page of a fact in a document of pages.
             Field::new("source_page", Int32, true),
+            // Warehouse format 5: the table of a fact on an HTML page.
+            Field::new("source_table", Int32, true),
         ],
         "report_claims" => vec![
             Field::new("event_id", Utf8, false),
@@ -136,6 +140,8 @@ pub fn schema(table: &str) -> SchemaRef {
             Field::new("recorded_at", ts(), false),
             // Warehouse format 4: the page of a fact in a document of pages.
             Field::new("source_page", Int32, true),
+            // Warehouse format 5: the table of a fact on an HTML page.
+            Field::new("source_table", Int32, true),
         ],
         "parse_issues" => vec![
             Field::new("event_id", Utf8, false),
@@ -147,6 +153,8 @@ pub fn schema(table: &str) -> SchemaRef {
             Field::new("recorded_at", ts(), false),
             // Warehouse format 4: the page of a fact in a document of pages.
             Field::new("source_page", Int32, true),
+            // Warehouse format 5: the table of a fact on an HTML page.
+            Field::new("source_table", Int32, true),
         ],
         "job_runs" => vec![
             Field::new("run_id", Utf8, false),
@@ -391,6 +399,7 @@ pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> Documen
         b.i32(26, Some(o.source_line as i32));
         b.ts(27, now);
         b.i32(28, o.source_page.map(|p| p as i32));
+        b.i32(29, o.source_table.map(|t| t as i32));
     }
     tables.push(("observations", b.finish()));
 
@@ -413,6 +422,7 @@ pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> Documen
         b.i32(14, Some(u.source_line as i32));
         b.ts(15, now);
         b.i32(16, u.source_page.map(|p| p as i32));
+        b.i32(17, u.source_table.map(|t| t as i32));
     }
     tables.push(("objective_updates", b.finish()));
 
@@ -429,6 +439,7 @@ pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> Documen
         b.i32(8, Some(c.source_line as i32));
         b.ts(9, now);
         b.i32(10, c.source_page.map(|p| p as i32));
+        b.i32(11, c.source_table.map(|t| t as i32));
     }
     tables.push(("report_claims", b.finish()));
 
@@ -442,6 +453,7 @@ pub fn batches(unit: &ExtractionUnit<'_>, recorded_at: DateTime<Utc>) -> Documen
         b.str(5, Some(&i.raw_text));
         b.ts(6, now);
         b.i32(7, i.source_page.map(|p| p as i32));
+        b.i32(8, i.source_table.map(|t| t as i32));
     }
     tables.push(("parse_issues", b.finish()));
 

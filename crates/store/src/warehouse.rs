@@ -23,9 +23,10 @@ use crate::{StoreError, StoreResult};
 /// Version of the warehouse layout this lapis writes; a warehouse with a larger number is
 /// refused. Format 2 added the `corrections` table and the extraction columns of `reports`;
 /// format 3 the `fetches` table and the trigger and document counts of `job_runs`; format 4
-/// the `source_page` of observations, objective updates, claims and parse issues. A writer
-/// upgrades an older warehouse in place (new tables, new nullable columns).
-pub const WAREHOUSE_FORMAT: u32 = 4;
+/// the `source_page` of observations, objective updates, claims and parse issues; format 5 their
+/// `source_table` (an HTML page's table). A writer upgrades an older warehouse in place (new
+/// tables, new nullable columns).
+pub const WAREHOUSE_FORMAT: u32 = 5;
 
 const MARKER: &str = "_lapis.json";
 const LOCK: &str = "_lapis.lock";
