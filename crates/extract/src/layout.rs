@@ -589,8 +589,16 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
         return;
     };
     // Tables printed one under the other with no blank line: a header starts a new table.
+    // The second line of a wrapped header ("Objective  2023-24 (YTD)  …" under "Strategic
+    // Measure  Same Quarter  …") may read as a header itself; it starts no table.
     let mut starts = vec![0];
-    starts.extend((first_multi + 1..block.len()).filter(|n| starts_header(&runs, *n, vocab)));
+    for n in first_multi + 1..block.len() {
+        let under_header = (n - 1 == first_multi || starts.last() == Some(&(n - 1)))
+            && starts_header(&runs, n - 1, vocab);
+        if !under_header && starts_header(&runs, n, vocab) {
+            starts.push(n);
+        }
+    }
     starts.push(block.len());
     for w in starts.windows(2) {
         read_fixed_table(
