@@ -694,8 +694,12 @@ fn inside_rules(page: &Page, r: &Row) -> bool {
         && page.rules.iter().filter(reaches).any(|(y, _, _)| *y > r.y)
 }
 
-/// A line's glyphs split where a gap is wider than a word space (a table's cell gap).
+/// A line's glyphs split where a gap is wider than a word space (a table's cell gap). A line of
+/// justified text, whose every word space is stretched alike, is one run.
 fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
+    if justified(r) {
+        return vec![(r.left(), r.right())];
+    }
     let mut runs: Vec<(f64, f64)> = Vec::new();
     for g in &r.glyphs {
         match runs.last_mut() {
@@ -704,6 +708,27 @@ fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
         }
     }
     runs
+}
+
+/// Whether a line is justified text: three or more spaces between its words, all stretched to
+/// about the same width (cells of a table are apart by gaps that differ from the spaces within
+/// them).
+fn justified(r: &Row) -> bool {
+    let mut gaps: Vec<f64> = Vec::new();
+    let mut end: Option<f64> = None;
+    for g in &r.glyphs {
+        if let Some(e) = end {
+            let gap = g.x - e;
+            if gap > 0.15 * g.size {
+                gaps.push(gap / g.size);
+            }
+        }
+        end = Some(end.map_or(g.x + g.width, |e: f64| e.max(g.x + g.width)));
+    }
+    let (lo, hi) = gaps
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), g| (lo.min(*g), hi.max(*g)));
+    gaps.len() >= 3 && hi > 0.55 && hi < 1.2 && hi - lo < 0.15
 }
 
 /// Tables drawn without column rules: blocks of lines, two or more of them split into runs by
@@ -740,12 +765,14 @@ fn aligned_tables(
         } {
             j += 1;
         }
-        let block = &laid[i..j];
-        let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
-        if runs.iter().filter(|r| r.len() >= 2).count() >= 2 {
-            if let Some(lines) = align(block, &runs) {
-                for (k, line) in lines.into_iter().enumerate() {
-                    out.insert(i + k, line);
+        for (from, to) in table_parts(&laid[i..j]) {
+            let block = &laid[i + from..i + to];
+            let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
+            if runs.iter().filter(|r| r.len() >= 2).count() >= 2 {
+                if let Some(lines) = align(block, &runs) {
+                    for (k, line) in lines.into_iter().enumerate() {
+                        out.insert(i + from + k, line);
+                    }
                 }
             }
         }
@@ -754,8 +781,9 @@ fn aligned_tables(
     out
 }
 
-fn align(block: &[(Row, bool)], runs: &[Vec<(f64, f64)>]) -> Option<Vec<String>> {
-    let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
+/// The columns of the lines of a block that are split into cells: runs of text that overlap
+/// (within a fraction of the type size) are one column.
+fn columns_of(runs: &[Vec<(f64, f64)>], size: f64) -> Vec<(f64, f64)> {
     let mut spans: Vec<(f64, f64)> = runs
         .iter()
         .filter(|r| r.len() >= 2)
@@ -770,6 +798,58 @@ fn align(block: &[(Row, bool)], runs: &[Vec<(f64, f64)>]) -> Option<Vec<String>>
             _ => columns.push((x0, x1)),
         }
     }
+    columns
+}
+
+/// The parts of a block of close lines that may be tables: paragraphs printed just above or below
+/// a table (lines of one run across its columns), or between two tables (two or more such lines),
+/// are cut off. One such line inside a table stays (a section row across the columns).
+fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
+    let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
+    let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
+    let columns = columns_of(&runs, size);
+    if columns.len() < 2 {
+        return vec![(0, block.len())];
+    }
+    let column_of = |x: f64| {
+        columns
+            .iter()
+            .rposition(|c| c.0 <= x + 0.3 * size)
+            .unwrap_or(0)
+    };
+    let across: Vec<bool> = runs
+        .iter()
+        .map(|r| r.len() == 1 && column_of(r[0].0) != column_of(r[0].1 - 0.5 * size))
+        .collect();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut k = 0;
+    while k < block.len() {
+        if !across[k] {
+            k += 1;
+            continue;
+        }
+        let mut end = k;
+        while end < block.len() && across[end] {
+            end += 1;
+        }
+        if k == 0 || end == block.len() || end - k >= 2 {
+            if k > start {
+                parts.push((start, k));
+            }
+            start = end;
+        }
+        k = end;
+    }
+    if start < block.len() {
+        parts.push((start, block.len()));
+    }
+    parts
+}
+
+fn align(block: &[(Row, bool)], runs: &[Vec<(f64, f64)>]) -> Option<Vec<String>> {
+    let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
+    let columns = columns_of(runs, size);
     if columns.len() < 2 {
         return None;
     }
