@@ -735,11 +735,22 @@ fn justified(r: &Row) -> bool {
 /// gaps wider than a word space. Their columns are found from where text lies on the page, and
 /// each line is printed with every column at a fixed character position, so that the
 /// fixed-width reader finds the columns (and joins wrapped cells and headers) exactly.
+///
+/// Each column is printed at the character position its x gives (`unit` points a character from
+/// the page's `margin`), or further right where the column before it is wider in characters,
+/// so that a table continued on the next page keeps its columns. Returned: the lines, and the
+/// first line of each table.
 fn aligned_tables(
     laid: &[(Row, bool)],
     skip: &dyn Fn(usize) -> bool,
-) -> std::collections::BTreeMap<usize, String> {
+    margin: f64,
+    unit: f64,
+) -> (
+    std::collections::BTreeMap<usize, String>,
+    std::collections::BTreeSet<usize>,
+) {
     let mut out = std::collections::BTreeMap::new();
+    let mut firsts = std::collections::BTreeSet::new();
     let mut i = 0;
     while i < laid.len() {
         if skip(i) {
@@ -769,7 +780,8 @@ fn aligned_tables(
             let block = &laid[i + from..i + to];
             let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
             if runs.iter().filter(|r| r.len() >= 2).count() >= 2 {
-                if let Some(lines) = align(block, &runs) {
+                if let Some(lines) = align(block, &runs, margin, unit) {
+                    firsts.insert(i + from);
                     for (k, line) in lines.into_iter().enumerate() {
                         out.insert(i + from + k, line);
                     }
@@ -778,7 +790,7 @@ fn aligned_tables(
         }
         i = j;
     }
-    out
+    (out, firsts)
 }
 
 /// The columns of the lines of a block that are split into cells: runs of text that overlap
@@ -847,7 +859,12 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     parts
 }
 
-fn align(block: &[(Row, bool)], runs: &[Vec<(f64, f64)>]) -> Option<Vec<String>> {
+fn align(
+    block: &[(Row, bool)],
+    runs: &[Vec<(f64, f64)>],
+    margin: f64,
+    unit: f64,
+) -> Option<Vec<String>> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
     let columns = columns_of(runs, size);
     if columns.len() < 2 {
@@ -909,9 +926,10 @@ fn align(block: &[(Row, bool)], runs: &[Vec<(f64, f64)>]) -> Option<Vec<String>>
                 .unwrap_or(0)
         })
         .collect();
-    let mut offsets = vec![0usize; columns.len()];
+    let at = |x: f64| ((x - margin) / unit).round().max(0.0) as usize;
+    let mut offsets = vec![at(columns[0].0); columns.len()];
     for c in 1..columns.len() {
-        offsets[c] = offsets[c - 1] + widths[c - 1] + 3;
+        offsets[c] = (offsets[c - 1] + widths[c - 1] + 3).max(at(columns[c].0));
     }
     Some(
         cells
@@ -1147,16 +1165,19 @@ fn page_text(
         }
         i = j;
     }
-    // Headings (larger type) are never part of a table.
-    let aligned = aligned_tables(&laid, &|n| {
-        tabbed.contains_key(&n) || !laid[n].1 && laid[n].0.size > body * 1.15
-    });
     let cell = body * 0.5;
     let margin = laid
         .iter()
         .map(|(r, _)| r.left())
         .fold(f64::INFINITY, f64::min)
         .min(page.width);
+    // Headings (larger type) are never part of a table.
+    let (aligned, firsts) = aligned_tables(
+        &laid,
+        &|n| tabbed.contains_key(&n) || !laid[n].1 && laid[n].0.size > body * 1.15,
+        margin,
+        body * 0.4,
+    );
     let text_right = laid.iter().map(|(r, _)| r.right()).fold(0.0, f64::max);
     let mut out: Vec<String> = Vec::new();
     let mut prev: Option<(&Row, bool)> = None;
@@ -1172,9 +1193,12 @@ fn page_text(
             continue;
         }
         if let Some(line) = aligned.get(&n) {
-            let continues_block = n > 0 && aligned.contains_key(&(n - 1));
+            let continues_block =
+                n > 0 && aligned.contains_key(&(n - 1)) && !firsts.contains(&n);
             if let Some((p, _)) = prev {
-                if !continues_block && r.y - p.y > 1.9 * r.size.max(p.size) {
+                // A table right under another is another table: a blank line between.
+                let after_table = n > 0 && aligned.contains_key(&(n - 1));
+                if !continues_block && (after_table || r.y - p.y > 1.9 * r.size.max(p.size)) {
                     out.push(String::new());
                 }
             }
