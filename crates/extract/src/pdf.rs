@@ -701,11 +701,30 @@ fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
         return vec![(r.left(), r.right())];
     }
     let mut runs: Vec<(f64, f64)> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
     for g in &r.glyphs {
         match runs.last_mut() {
-            Some(run) if g.x - run.1 <= 0.55 * g.size => run.1 = run.1.max(g.x + g.width),
-            _ => runs.push((g.x, g.x + g.width)),
+            Some(run) if g.x - run.1 <= 0.55 * g.size => {
+                run.1 = run.1.max(g.x + g.width);
+                if let Some(t) = texts.last_mut() {
+                    t.push_str(&g.text);
+                }
+            }
+            _ => {
+                runs.push((g.x, g.x + g.width));
+                texts.push(g.text.clone());
+            }
         }
+    }
+    // A bullet before an item's text is not a cell of its own.
+    let bullet = |t: &str| {
+        let t = t.trim();
+        !t.is_empty() && t.chars().count() <= 2 && !t.chars().any(char::is_alphanumeric)
+    };
+    if runs.len() >= 2 && bullet(&texts[0]) {
+        let end = runs[1].1;
+        runs.remove(0);
+        runs[0] = (r.left(), end);
     }
     runs
 }
@@ -1096,6 +1115,11 @@ fn page_text(
             !(band && (furniture.contains(&t) || crate::layout::is_page_number(&t)))
         })
         .collect();
+    if std::env::var("LAPIS_DEBUG_PDF").is_ok() {
+        for r in &rows {
+            eprintln!("y={:.1} size={:.1} runs={:?} fine={:?}", r.y, r.size, r.runs.iter().map(|x| (x.0 as i32, x.1 as i32, x.2.clone())).collect::<Vec<_>>(), fine_runs(r).iter().map(|x| (x.0 as i32, x.1 as i32)).collect::<Vec<_>>());
+        }
+    }
     // A rule between two lines (across part of the text) is a table's row border.
     let rule_between = |a: &Row, b: &Row| {
         page.rules.iter().any(|(y, x0, x1)| {
