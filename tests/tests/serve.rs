@@ -663,7 +663,7 @@ print("views", sorted(insp.get_view_names()))
 cols = {{c["name"]: str(c["type"]) for c in insp.get_columns("current_ratings")}}
 print("columns", len(cols), cols["council_code"], cols["period_year"], cols["period_end"], cols["value"], cols["rating_reproduced"])
 ocols = {{c["name"]: str(c["type"]) for c in insp.get_columns("observations")}}
-print("observations columns", len(ocols), ocols["recorded_at"], ocols["source_page"])
+print("observations columns", len(ocols), ocols["recorded_at"], ocols["source_page"], ocols["source_table"])
 with eng.connect() as c:
     print("count", c.execute(sa.text("select count(*) from observations where period_year = :y"), {{"y": 2024}}).scalar())
 "#,
@@ -682,7 +682,7 @@ with eng.connect() as c:
         "{text}"
     );
     assert!(
-        text.contains("observations columns 29 TIMESTAMP INTEGER\n"),
+        text.contains("observations columns 30 TIMESTAMP INTEGER INTEGER\n"),
         "{text}"
     );
 }

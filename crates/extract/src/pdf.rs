@@ -798,7 +798,11 @@ fn aligned_tables(
         for (from, to) in table_parts(&laid[i..j]) {
             let block = &laid[i + from..i + to];
             let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
-            if runs.iter().filter(|r| r.len() >= 2).count() >= 2 {
+            // Two lines of cells, or a header of three or more over lines in its columns (the
+            // last row of a table continued under its header on the next page).
+            let multi = runs.iter().filter(|r| r.len() >= 2).count();
+            let lone_header = multi == 1 && block.len() >= 2 && runs[0].len() >= 3;
+            if multi >= 2 || lone_header {
                 if let Some(lines) = align(block, &runs, margin, unit) {
                     firsts.insert(i + from);
                     for (k, line) in lines.into_iter().enumerate() {
