@@ -768,11 +768,22 @@ fn read_fixed_table(
                 lines[block[n]].no, spanning[n]
             );
         }
+        // A key cell that is a label, not a reference ("Overarching" over "Measure"), wraps
+        // like any other cell: a line with more of it and no figures continues the row.
+        let label = |t: &str| !t.is_empty() && !t.chars().any(|ch| ch.is_ascii_digit());
+        let key_wraps = row.as_ref().is_some_and(|(_, parts)| {
+            key.iter()
+                .all(|k| parts[0].get(*k).is_some_and(|t| label(t)))
+        }) && key
+            .iter()
+            .all(|k| c.get(*k).is_none_or(|t| t.is_empty() || label(t)));
         let continues = row.is_some()
             && !spanning[n]
             && !figures
             && !named_row
-            && (key.is_empty() || key.iter().all(|k| c.get(*k).is_none_or(String::is_empty)));
+            && (key.is_empty()
+                || key_wraps
+                || key.iter().all(|k| c.get(*k).is_none_or(String::is_empty)));
         if continues {
             if let Some((_, parts)) = row.as_mut() {
                 parts.push(c.clone());
