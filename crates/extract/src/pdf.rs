@@ -779,19 +779,30 @@ fn aligned_tables(
         // Lines of a table follow each other closely; its rows may be further apart (cell
         // padding), but a row of cells is still of the table's type size.
         let mut j = i + 1;
+        // Where the block's lines start their cells.
+        let mut starts: Vec<f64> = fine_runs(&laid[i].0).iter().map(|x| x.0).collect();
         while j < laid.len() && !skip(j) && {
             let (a, b) = (&laid[j - 1].0, &laid[j].0);
             let gap = b.y - a.y;
             let size = a.size.max(b.size);
-            // Farther apart, the lines must start their cells at the same places: the next row
-            // of the same table, not the next table or a paragraph.
+            // Farther apart (cell padding), a line must start its cells where the block's lines
+            // start theirs: the next row of the same table, not the next table or a paragraph.
+            // A line of one run (a wrapped cell) must be under a line of cells.
             let (ra, rb) = (fine_runs(a), fine_runs(b));
-            let aligned = rb
-                .iter()
-                .filter(|x| ra.iter().any(|y| (x.0 - y.0).abs() < 3.0))
-                .count();
-            let cells = (ra.len() >= 2 || rb.len() >= 2) && aligned >= rb.len().min(2);
-            gap <= 2.2 * size || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size
+            let cells = if rb.len() >= 2 {
+                rb.iter()
+                    .filter(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0))
+                    .count()
+                    >= 2.max(rb.len() - 1)
+            } else {
+                ra.len() >= 2 && rb.iter().any(|x| ra.iter().any(|y| (x.0 - y.0).abs() < 3.0))
+            };
+            let next = gap <= 2.2 * size
+                || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
+            if next {
+                starts.extend(rb.iter().map(|x| x.0));
+            }
+            next
         } {
             j += 1;
         }
