@@ -689,9 +689,12 @@ fn inside_rules(page: &Page, r: &Row) -> bool {
             .any(|(x, y0, y1)| spans(*y0, *y1) && *x >= right - 1.0);
     let beside = beside || framed;
     let reaches = |(_, x0, x1): &&(f64, f64, f64)| *x0 <= left + 1.0 && *x1 >= left;
+    // A row that breaks across the page has no rule under it on this page (some styles close the
+    // table's frame only where the table ends): the column rules beside it are enough.
     beside
         && page.rules.iter().filter(reaches).any(|(y, _, _)| *y < r.y)
-        && page.rules.iter().filter(reaches).any(|(y, _, _)| *y > r.y)
+        && (page.rules.iter().filter(reaches).any(|(y, _, _)| *y > r.y)
+            || !page.rules.iter().any(|(y, _, _)| *y > r.y))
 }
 
 /// A line's glyphs split where a gap is wider than a word space (a table's cell gap). A line of
@@ -1130,11 +1133,6 @@ fn page_text(
             !(band && (furniture.contains(&t) || crate::layout::is_page_number(&t)))
         })
         .collect();
-    if std::env::var("LAPIS_DEBUG_PDF").is_ok() {
-        for r in &rows {
-            eprintln!("y={:.1} size={:.1} runs={:?} fine={:?}", r.y, r.size, r.runs.iter().map(|x| (x.0 as i32, x.1 as i32, x.2.clone())).collect::<Vec<_>>(), fine_runs(r).iter().map(|x| (x.0 as i32, x.1 as i32)).collect::<Vec<_>>());
-        }
-    }
     // A rule between two lines (across part of the text) is a table's row border.
     let rule_between = |a: &Row, b: &Row| {
         page.rules.iter().any(|(y, x0, x1)| {

@@ -275,7 +275,8 @@ fn facts_from_a_pdf_cite_their_page_and_line() {
 fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_docx.py");
-    // Word's "Light Grid" also: a filled header, a bold key column, thicker outer rules.
+    // Word's "Light Grid" also: a filled header, a bold key column, thicker outer rules; and
+    // "Medium Shading 1".
     for (report, council, style) in [
         ("derby-city-2024-25-annual.txt", "E06000015", "Table Grid"),
         (
@@ -292,6 +293,13 @@ fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
             "derby-city-2024-25-annual.txt",
             "E06000015",
             "Light Grid Accent 1",
+        ),
+        // Banded fills and no rules between the columns; rows that break across a page are
+        // not closed by a rule on it.
+        (
+            "derby-city-2024-25-annual.txt",
+            "E06000015",
+            "Medium Shading 1",
         ),
     ] {
         let text_path = report_path(report);
