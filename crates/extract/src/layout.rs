@@ -487,16 +487,23 @@ impl Grid {
     }
 }
 
+/// The lines of each column joined into its cell: with a space, but for a word broken after its
+/// hyphen at the end of a line ("risk-" over "based").
 fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     (0..width)
         .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .filter(|t| !t.is_empty())
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" ")
+            let mut cell = String::new();
+            for part in rows.iter().filter_map(|r| r.get(c)).filter(|t| !t.is_empty()) {
+                let mut end = cell.chars().rev();
+                let hyphen =
+                    end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic);
+                if !cell.is_empty() && !hyphen {
+                    cell.push(' ');
+                }
+                cell.push_str(part);
+            }
+            cell
         })
         .collect()
 }
