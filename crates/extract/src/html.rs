@@ -319,7 +319,11 @@ impl Writer {
             } else {
                 self.push(cells.join("\t"));
             }
-            let tr = if header_rows >= 2 && n > 0 { n + header_rows } else { n + 1 };
+            let tr = if header_rows >= 2 && n > 0 {
+                n + header_rows
+            } else {
+                n + 1
+            };
             *self.places.last_mut().expect("a line was pushed") = Some((number, tr as u32));
         }
         self.push(String::new());

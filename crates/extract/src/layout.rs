@@ -494,10 +494,13 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
     (0..width)
         .map(|c| {
             let mut cell = String::new();
-            for part in rows.iter().filter_map(|r| r.get(c)).filter(|t| !t.is_empty()) {
+            for part in rows
+                .iter()
+                .filter_map(|r| r.get(c))
+                .filter(|t| !t.is_empty())
+            {
                 let mut end = cell.chars().rev();
-                let hyphen =
-                    end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic);
+                let hyphen = end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic);
                 if !cell.is_empty() && !hyphen {
                     cell.push(' ');
                 }
@@ -784,13 +787,25 @@ fn read_fixed_table(
         }) && key
             .iter()
             .all(|k| c.get(*k).is_none_or(|t| t.is_empty() || label(t)));
+        // A row of its first cell only (a group's title, "Actions identified in the Delivery
+        // Plan") goes on in a line of that cell only that starts in lower case or with a figure
+        // ("2024 25"); one that starts in capitals is the next such row.
+        let title_wraps = row
+            .as_ref()
+            .is_some_and(|(_, parts)| parts.iter().all(|p| p[1..].iter().all(String::is_empty)))
+            && c[1..].iter().all(String::is_empty)
+            && c[0]
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_lowercase() || ch.is_ascii_digit());
         let continues = row.is_some()
             && !spanning[n]
-            && !figures
-            && !named_row
-            && (key.is_empty()
-                || key_wraps
-                || key.iter().all(|k| c.get(*k).is_none_or(String::is_empty)));
+            && (title_wraps
+                || !figures
+                    && !named_row
+                    && (key.is_empty()
+                        || key_wraps
+                        || key.iter().all(|k| c.get(*k).is_none_or(String::is_empty))));
         if continues {
             if let Some((_, parts)) = row.as_mut() {
                 parts.push(c.clone());

@@ -747,9 +747,9 @@ fn justified(r: &Row) -> bool {
         }
         end = Some(end.map_or(g.x + g.width, |e: f64| e.max(g.x + g.width)));
     }
-    let (lo, hi) = gaps
-        .iter()
-        .fold((f64::INFINITY, 0.0f64), |(lo, hi), g| (lo.min(*g), hi.max(*g)));
+    let (lo, hi) = gaps.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), g| {
+        (lo.min(*g), hi.max(*g))
+    });
     gaps.len() >= 3 && hi > 0.55 && hi < 1.2 && hi - lo < 0.15
 }
 
@@ -798,10 +798,13 @@ fn aligned_tables(
                     .count()
                     >= 2.max(rb.len() - 1)
             } else {
-                ra.len() >= 2 && rb.iter().any(|x| ra.iter().any(|y| (x.0 - y.0).abs() < 3.0))
+                ra.len() >= 2
+                    && rb
+                        .iter()
+                        .any(|x| ra.iter().any(|y| (x.0 - y.0).abs() < 3.0))
             };
-            let next = gap <= 2.2 * size
-                || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
+            let next =
+                gap <= 2.2 * size || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
             if next {
                 starts.extend(rb.iter().map(|x| x.0));
             }
@@ -1230,8 +1233,7 @@ fn page_text(
             continue;
         }
         if let Some(line) = aligned.get(&n) {
-            let continues_block =
-                n > 0 && aligned.contains_key(&(n - 1)) && !firsts.contains(&n);
+            let continues_block = n > 0 && aligned.contains_key(&(n - 1)) && !firsts.contains(&n);
             if let Some((p, _)) = prev {
                 // A table right under another is another table: a blank line between.
                 let after_table = n > 0 && aligned.contains_key(&(n - 1));

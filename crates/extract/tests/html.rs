@@ -60,7 +60,11 @@ fn facts_from_an_html_page_cite_their_table_and_row() {
         let rows = table_rows(&page);
         let x = run(&page, council);
         let from_text = run(&text, council);
-        assert_eq!(x.observations.len(), from_text.observations.len(), "{report}");
+        assert_eq!(
+            x.observations.len(),
+            from_text.observations.len(),
+            "{report}"
+        );
         let row = |table: u32, row: u32| -> &str {
             rows.get(table as usize - 1)
                 .and_then(|t| t.get(row as usize - 1))
@@ -126,6 +130,9 @@ fn facts_from_an_html_page_cite_their_table_and_row() {
             "{report}"
         );
         // A text report's events cite no table.
-        assert!(from_text.observations.iter().all(|o| o.source_table.is_none()));
+        assert!(from_text
+            .observations
+            .iter()
+            .all(|o| o.source_table.is_none()));
     }
 }

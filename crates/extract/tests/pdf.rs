@@ -181,15 +181,17 @@ fn derbyshire_2023_24_q2_pdf_gives_the_facts_of_its_text() {
 /// Tables drawn without column rules (only row rules, or no rules at all): their columns are
 /// found from where the text lies, a table continued on the next page keeps them, paragraphs
 /// just above or below a table and justified lines are not cells, and a row continued under
-/// the repeated header is joined. The 2023-24 Q2 report reads so too, but for its emoji gap.
+/// the repeated header is joined, a group's title wrapped in the first column is one title. The
+/// 2023-24 Q2 report reads so too, but for its emoji gap.
 #[test]
 fn tables_without_column_rules_give_the_facts_of_the_text() {
     for borders in ["horizontal", "none"] {
-        for report in [
-            "derbyshire-county-2024-25-q1.txt",
-            "derbyshire-county-2025-26-q1.txt",
+        for (report, council) in [
+            ("derby-city-2024-25-annual.txt", "E06000015"),
+            ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+            ("derbyshire-county-2025-26-q1.txt", "E10000007"),
         ] {
-            same_facts_in_style(report_path(report), "E10000007", borders);
+            same_facts_in_style(report_path(report), council, borders);
         }
     }
 }
@@ -276,7 +278,7 @@ fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_docx.py");
     // Word's "Light Grid" also: a filled header, a bold key column, thicker outer rules; and
-    // "Medium Shading 1".
+    // "Medium Shading 1" and "Light Shading".
     for (report, council, style) in [
         ("derby-city-2024-25-annual.txt", "E06000015", "Table Grid"),
         (
@@ -300,6 +302,12 @@ fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
             "derby-city-2024-25-annual.txt",
             "E06000015",
             "Medium Shading 1",
+        ),
+        // Rules under the header and the table only: columns found from where the text lies.
+        (
+            "derby-city-2024-25-annual.txt",
+            "E06000015",
+            "Light Shading",
         ),
     ] {
         let text_path = report_path(report);
