@@ -371,9 +371,10 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
         pages.push(page);
     }
     let furniture = furniture(&pages);
+    let headings = heading_sizes(&pages, body);
     let mut texts: Vec<Vec<String>> = pages
         .iter()
-        .map(|p| page_text(p, body, &furniture))
+        .map(|p| page_text(p, body, &headings, &furniture))
         .collect();
     continue_over_pages(&mut texts);
     for (n, lines) in texts.iter().enumerate() {
@@ -1121,9 +1122,36 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
     }
 }
 
+/// The type sizes of the document's headings, largest first: sizes larger than the body's
+/// printed on two or more lines outside tables. A heading's level is its size's rank (a title
+/// printed once, larger still, is a first-level heading too), so that "Heading 1" and "Heading
+/// 2" stay apart however close a word processor sets their sizes.
+fn heading_sizes(pages: &[Page], body: f64) -> Vec<f64> {
+    let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
+    for page in pages {
+        for r in rows_of(page) {
+            if r.size > body * 1.15 && !r.wide() && !inside_rules(page, &r) {
+                *counts.entry((r.size * 2.0).round() as i64).or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .rev()
+        .filter(|(_, n)| *n >= 2)
+        .map(|(half_points, _)| half_points as f64 / 2.0)
+        .collect()
+}
+
+/// A heading's level (1 to 3) by its size's rank among the document's heading sizes.
+fn heading_level(size: f64, headings: &[f64]) -> usize {
+    (1 + headings.iter().filter(|h| **h > size + 0.3).count()).min(3)
+}
+
 fn page_text(
     page: &Page,
     body: f64,
+    headings: &[f64],
     furniture: &std::collections::BTreeSet<String>,
 ) -> Vec<String> {
     let rows: Vec<Row> = rows_of(page)
@@ -1297,7 +1325,7 @@ fn page_text(
             }
         }
         if heading {
-            let level = if r.size > body * 1.6 { 1 } else { 2 };
+            let level = heading_level(r.size, headings);
             out.push(format!("{} {}", "#".repeat(level), line.trim()));
         } else if r.bold() && !*ruled {
             // A bold line, as the text exports print it.
