@@ -1098,11 +1098,29 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
         // and then a row of the same cells whose key is empty.
         let header_repeated =
             head.len() == row.len() && pages[n - 1].iter().any(|l| cells(l) == head);
+        // Or a row of its first cell only that goes on from the name above it (not starting in
+        // capitals, or after "… 'Good' or"): the rest of a name in a table whose first column
+        // is the name.
+        let joining = [
+            "and", "or", "of", "the", "by", "to", "in", "for", "with", "a", "an",
+        ];
+        let name_goes_on = next.len() == row.len()
+            && next[1..].iter().all(|c| c.trim().is_empty())
+            && (next[0]
+                .trim()
+                .trim_start_matches("<b>")
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_uppercase())
+                || row[0]
+                    .split_whitespace()
+                    .last()
+                    .is_some_and(|w| joining.contains(&w)));
         if row.len() < 3
             || row[0].trim().is_empty()
             || !header_repeated
             || next.len() != row.len()
-            || !next[0].trim().is_empty()
+            || !next[0].trim().is_empty() && !name_goes_on
             || next.iter().all(|c| c.trim().is_empty())
         {
             continue;
