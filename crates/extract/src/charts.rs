@@ -173,12 +173,15 @@ impl Engine<'_> {
         None
     }
 
-    fn read_chart(&mut self, rows: &[ChartRow], caption: Option<&str>, matched: &mut Vec<usize>) {
-        let current = rows
-            .iter()
-            .rposition(|r| r.bold)
-            .or_else(|| rows.iter().rposition(|r| r.year.is_some()));
-        let Some(current) = current else { return };
+    /// The key measure a chart block shows, taking row `current` as the current year's: the
+    /// observation whose value (and target, rating, name) the block repeats.
+    fn key_of_chart(
+        &self,
+        rows: &[ChartRow],
+        current: usize,
+        caption: Option<&str>,
+        matched: &[usize],
+    ) -> Option<usize> {
         let cur = &rows[current];
         let find = |label: &str| {
             rows.iter()
@@ -223,12 +226,30 @@ impl Engine<'_> {
                 best = Some((k, score));
             }
         }
-        let Some((k, _)) = best.filter(|(_, s)| *s >= 3) else {
+        best.filter(|(_, s)| *s >= 3).map(|(k, _)| k)
+    }
+
+    fn read_chart(&mut self, rows: &[ChartRow], caption: Option<&str>, matched: &mut Vec<usize>) {
+        // The current year's row: the bold one, else the last year's; the last year's too where
+        // a bold first row is a header's styling that matches no key measure.
+        let bold = rows.iter().rposition(|r| r.bold);
+        let last_year = rows.iter().rposition(|r| r.year.is_some());
+        let mut candidates: Vec<usize> = bold.into_iter().chain(last_year).collect();
+        candidates.dedup();
+        if candidates.is_empty() {
+            return;
+        }
+        let found = candidates.iter().find_map(|c| {
+            self.key_of_chart(rows, *c, caption, matched)
+                .map(|k| (*c, k))
+        });
+        let Some((current, k)) = found else {
             for r in rows {
                 self.issue(r.idx, Severity::Warning, "chart block whose current value and target match no key measure of this report");
             }
             return;
         };
+        let cur = &rows[current];
         matched.push(k);
         let key = self.observations[k].clone();
         let academic =

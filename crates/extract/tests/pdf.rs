@@ -291,6 +291,19 @@ fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
             "E10000007",
             "Table Grid",
         ),
+        // Prose, headings of three levels (LibreOffice sets Heading 1 and 2 a point apart), chart
+        // data as small tables, rows broken across pages in tables whose first column is the
+        // name.
+        (
+            "derbyshire-county-2023-24-q2.txt",
+            "E10000007",
+            "Table Grid",
+        ),
+        (
+            "derbyshire-county-2019-20-annual.txt",
+            "E10000007",
+            "Table Grid",
+        ),
         (
             "derby-city-2024-25-annual.txt",
             "E06000015",
