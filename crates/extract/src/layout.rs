@@ -515,7 +515,10 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
 /// them (a wrapped header), are headers the vocabulary reads.
 fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
     let heads = &all[n];
-    if heads.len() < 3 || heads.iter().any(|(_, _, t)| is_figure(t)) {
+    // A figure is data, but for a year heading a column ("2017/2018").
+    let data =
+        |t: &str| is_figure(t) && matches!(role_of(t, true, vocab), Role::Unknown | Role::Name);
+    if heads.len() < 3 || heads.iter().any(|(_, _, t)| data(t)) {
         return false;
     }
     let mut cells: Vec<String> = heads.iter().map(|c| c.2.clone()).collect();
@@ -530,6 +533,14 @@ fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
     }
     if header_roles(&cells, vocab).is_some() {
         return true;
+    }
+    // A header over a first column it leaves blank (the names' column of a chart's data).
+    if heads[0].0 > 0 {
+        let mut blank_first = vec![String::new()];
+        blank_first.extend(cells.iter().cloned());
+        if header_roles(&blank_first, vocab).is_some() {
+            return true;
+        }
     }
     for parts in all.iter().skip(n + 1).take(2) {
         if parts.iter().any(|(_, _, t)| is_figure(t)) {
@@ -601,10 +612,19 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
     // Tables printed one under the other with no blank line: a header starts a new table.
     // The second line of a wrapped header ("Objective  2023-24 (YTD)  …" under "Strategic
     // Measure  Same Quarter  …") may read as a header itself; it starts no table.
+    // (Nor does the third: a header's lines, up to three under its first, hold no data.)
+    let data = |n: usize| {
+        runs[n].iter().any(|(_, _, t)| {
+            is_figure(t) && matches!(role_of(t, true, vocab), Role::Unknown | Role::Name)
+        })
+    };
     let mut starts = vec![0];
+    let mut header_from: Option<usize> = None;
     for n in first_multi + 1..block.len() {
-        let under_header = (n - 1 == first_multi || starts.last() == Some(&(n - 1)))
-            && starts_header(&runs, n - 1, vocab);
+        if n - 1 == first_multi || starts.last() == Some(&(n - 1)) {
+            header_from = starts_header(&runs, n - 1, vocab).then_some(n - 1);
+        }
+        let under_header = header_from.is_some_and(|h| n - h <= 3 && (h + 1..=n).all(|k| !data(k)));
         if !under_header && starts_header(&runs, n, vocab) {
             starts.push(n);
         }

@@ -1032,6 +1032,7 @@ fn row_text(r: &Row) -> String {
 /// same level, are one line.
 fn continue_over_pages(pages: &mut [Vec<String>]) {
     rows_over_pages(pages);
+    cells_over_pages(pages);
     let prose = |l: &str| !l.contains('\t') && !l.trim_start().is_empty() && !l.contains("   ");
     for n in 1..pages.len() {
         let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
@@ -1075,6 +1076,63 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
         };
         pages[n - 1][last] = joined;
         pages[n].remove(first);
+    }
+}
+
+/// The same for a table laid out in columns (no column rules): the last row of a page goes on
+/// under the header repeated at the top of the next, in lines of its cells only (a first column
+/// left empty, or the rest of a name in one run). Those lines are moved up to the row they
+/// continue, so that the fixed-width reader joins them to it rather than to the header.
+fn cells_over_pages(pages: &mut [Vec<String>]) {
+    let aligned = |l: &str| !l.contains('\t') && l.trim().contains("   ");
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        // A table runs at the foot of the previous page.
+        if pages[n - 1][last].contains('\t')
+            || !pages[n - 1][last.saturating_sub(8)..=last]
+                .iter()
+                .any(|l| aligned(l) || l.starts_with("  ") && !l.trim().is_empty())
+        {
+            continue;
+        }
+        // Its header, printed again: lines of cells that the previous page printed too.
+        let words = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut k = first;
+        while k < pages[n].len()
+            && (k > first && !pages[n][k].trim().is_empty() || aligned(&pages[n][k]))
+            && pages[n - 1].iter().any(|l| words(l) == words(&pages[n][k]))
+        {
+            k += 1;
+        }
+        if k == first {
+            continue;
+        }
+        // Then lines of the broken row's cells only.
+        let mut end = k;
+        while end < pages[n].len() {
+            let l = &pages[n][end];
+            let blank_key = l.starts_with("  ") && !l.trim().is_empty();
+            let one_run = !l.trim().is_empty() && !l.trim().contains("   ") && !l.contains('\t');
+            if !(blank_key || one_run) || l.trim_start().starts_with('#') {
+                break;
+            }
+            end += 1;
+        }
+        // A row of its own follows them (or the table ends): they are not a new row's name.
+        let next_row = pages[n]
+            .get(end)
+            .is_none_or(|l| l.trim().is_empty() || aligned(l) && !l.starts_with(' '));
+        if end == k || !next_row {
+            continue;
+        }
+        let moved: Vec<String> = pages[n].drain(k..end).collect();
+        let at = last + 1;
+        pages[n - 1].splice(at..at, moved);
     }
 }
 
