@@ -572,7 +572,14 @@ fn fixed_width_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabula
         let bullet = ["- ", "* ", "• ", "◦ ", "▪ ", "– "]
             .iter()
             .any(|b| l.raw.starts_with(b));
-        !l.is_tabular() && !t.is_empty() && l.heading.is_none() && !l.raw.contains('|') && !bullet
+        // A bold line of one run is a title (a table's, or a section's), not a row.
+        let title = t.len() > 4 && t.starts_with("**") && t.ends_with("**") && !t.contains("  ");
+        !l.is_tabular()
+            && !t.is_empty()
+            && l.heading.is_none()
+            && !l.raw.contains('|')
+            && !bullet
+            && !title
     };
     let mut i = 0;
     while i < lines.len() {

@@ -1315,10 +1315,21 @@ fn page_text(
         .map(|(r, _)| r.left())
         .fold(f64::INFINITY, f64::min)
         .min(page.width);
-    // Headings (larger type) are never part of a table.
+    // Headings (larger type) are never part of a table, nor is a table's title: a bold line of
+    // one run set apart above a line of cells ("Measures").
+    let title = |n: usize| {
+        let (r, ruled) = &laid[n];
+        !ruled
+            && r.bold()
+            && fine_runs(r).len() == 1
+            && laid
+                .get(n + 1)
+                .is_some_and(|(b, _)| fine_runs(b).len() >= 2)
+            && (n == 0 || r.y - laid[n - 1].0.y > 1.5 * r.size.max(laid[n - 1].0.size))
+    };
     let (aligned, firsts) = aligned_tables(
         &laid,
-        &|n| tabbed.contains_key(&n) || !laid[n].1 && laid[n].0.size > body * 1.15,
+        &|n| tabbed.contains_key(&n) || !laid[n].1 && laid[n].0.size > body * 1.15 || title(n),
         margin,
         body * 0.4,
     );
