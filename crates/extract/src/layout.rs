@@ -726,17 +726,26 @@ fn read_fixed_table(
     }
     let Some((header_len, roles, _)) = best else {
         // A grid with no header lapis knows (a chart, a cross table, a key): one row per line,
-        // but a line with text in one column only, not the first, and no figure continues a row
-        // that has a label there (its cell wrapped).
+        // but a line with text in one column only and no figure continues a row whose cell
+        // wrapped: a column other than the first, under a row with a label or under a line of
+        // headings ("Percentage of" over "pupils"); or the first, under a row of figures and
+        // over another ("Requires" over "Improvement").
+        let figures = |c: &[String]| c.iter().any(|t| is_figure(t));
         let mut row: Option<(usize, Vec<Vec<String>>)> = None;
         for n in first..block.len() {
             let c = &cells[n];
-            let continues = c[0].is_empty()
-                && c.iter().filter(|t| !t.is_empty()).count() == 1
-                && !c.iter().any(|t| is_figure(t))
-                && row
-                    .as_ref()
-                    .is_some_and(|(_, parts)| !parts[0][0].is_empty());
+            let one = c.iter().filter(|t| !t.is_empty()).count() == 1 && !figures(c);
+            let under = |p: &[Vec<String>]| {
+                if c[0].is_empty() {
+                    !p[0][0].is_empty() || !p.iter().any(|r| figures(r))
+                } else {
+                    !p[0][0].is_empty()
+                        && p.iter().any(|r| figures(r))
+                        && cells.get(n + 1).is_none_or(|next| figures(next))
+                }
+            };
+            let continues =
+                one && !spanning[n] && row.as_ref().is_some_and(|(_, parts)| under(parts));
             if continues {
                 if let Some((_, parts)) = row.as_mut() {
                     parts.push(c.clone());

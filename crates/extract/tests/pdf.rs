@@ -322,6 +322,11 @@ fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
             "E06000015",
             "Light Shading",
         ),
+        (
+            "derbyshire-county-2023-24-q2.txt",
+            "E10000007",
+            "Light Shading",
+        ),
     ] {
         let text_path = report_path(report);
         let docx = dir.path().join(format!(
