@@ -631,7 +631,11 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
         if n - 1 == first_multi || starts.last() == Some(&(n - 1)) {
             header_from = starts_header(&runs, n - 1, vocab).then_some(n - 1);
         }
-        let under_header = header_from.is_some_and(|h| n - h <= 3 && (h + 1..=n).all(|k| !data(k)));
+        // A header printed again at once (a repeated header over the source's own) does start
+        // a table.
+        let words = |k: usize| runs[k].iter().map(|c| c.2.as_str()).collect::<Vec<_>>();
+        let under_header = header_from
+            .is_some_and(|h| n - h <= 3 && (h + 1..=n).all(|k| !data(k)) && words(n) != words(h));
         if !under_header && starts_header(&runs, n, vocab) {
             starts.push(n);
         }
