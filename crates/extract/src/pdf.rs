@@ -1387,7 +1387,9 @@ fn page_text(
                 && r.bold() == p.bold()
                 && (r.size - p.size).abs() < 0.5
                 && gap < 1.6 * r.size.max(p.size)
-                && (r.left() - p.left()).abs() < cell
+                // The first line may start further in (an indent, or a marker the font could
+                // not draw).
+                && (r.left() - p.left() < cell && p.left() - r.left() < 2.5 * r.size)
                 && p.right() > text_right - 0.2 * (text_right - margin);
             if same_para {
                 if let Some(last) = out.last_mut() {
