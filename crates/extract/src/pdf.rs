@@ -690,10 +690,12 @@ fn inside_rules(page: &Page, r: &Row) -> bool {
             .any(|(x, y0, y1)| spans(*y0, *y1) && *x >= right - 1.0);
     let beside = beside || framed;
     let reaches = |(_, x0, x1): &&(f64, f64, f64)| *x0 <= left + 1.0 && *x1 >= left;
-    // A row that breaks across the page has no rule under it on this page (some styles close the
-    // table's frame only where the table ends): the column rules beside it are enough.
+    // A row that breaks across the page has no rule under it on this page, nor the first row
+    // over it on the next (some styles close the table's frame only where the table starts and
+    // ends): the column rules beside it are enough.
     beside
-        && page.rules.iter().filter(reaches).any(|(y, _, _)| *y < r.y)
+        && (page.rules.iter().filter(reaches).any(|(y, _, _)| *y < r.y)
+            || !page.rules.iter().any(|(y, _, _)| *y < r.y))
         && (page.rules.iter().filter(reaches).any(|(y, _, _)| *y > r.y)
             || !page.rules.iter().any(|(y, _, _)| *y > r.y))
 }
