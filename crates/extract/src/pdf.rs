@@ -787,6 +787,7 @@ fn aligned_tables(
         let mut j = i + 1;
         // Where the block's lines start their cells.
         let mut starts: Vec<f64> = fine_runs(&laid[i].0).iter().map(|x| x.0).collect();
+        let mut block_has_cells = fine_runs(&laid[i].0).len() >= 2;
         while j < laid.len() && !skip(j) && {
             let (a, b) = (&laid[j - 1].0, &laid[j].0);
             let gap = b.y - a.y;
@@ -801,15 +802,23 @@ fn aligned_tables(
                     .count()
                     >= 2.max(rb.len() - 1)
             } else {
+                // Or, in a table that has had a line of cells, it starts where a column starts
+                // (a padded table's next row, or a group's title in the first column).
+                let split = block_has_cells;
                 ra.len() >= 2
                     && rb
                         .iter()
                         .any(|x| ra.iter().any(|y| (x.0 - y.0).abs() < 3.0))
+                    || split
+                        && rb
+                            .iter()
+                            .all(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0))
             };
             let next =
                 gap <= 2.2 * size || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
             if next {
                 starts.extend(rb.iter().map(|x| x.0));
+                block_has_cells |= rb.len() >= 2;
             }
             next
         } {
