@@ -256,46 +256,38 @@ fn paginate(text: &str, x: &mut Extraction) {
     let Some(at) = pages(text) else {
         return;
     };
-    let place = |line: &mut u32, page: &mut Option<u32>| {
+    each_place(x, |line, page, _| {
         if let Some((p, l)) = (*line as usize).checked_sub(1).and_then(|i| at.get(i)) {
             *page = Some(*p);
             *line = (*l).max(1);
         }
-    };
-    for o in &mut x.observations {
-        place(&mut o.source_line, &mut o.source_page);
-    }
-    for o in &mut x.objective_updates {
-        place(&mut o.source_line, &mut o.source_page);
-    }
-    for c in &mut x.claims {
-        place(&mut c.source_line, &mut c.source_page);
-    }
-    for i in &mut x.parse_issues {
-        place(&mut i.source_line, &mut i.source_page);
-    }
+    });
 }
 
 /// Gives every event read from a row of an HTML page's table that table, and the row as its
 /// line ([`html::to_text_and_places`]).
 fn in_tables(places: &[Option<(u32, u32)>], x: &mut Extraction) {
-    let place = |line: &mut u32, table: &mut Option<u32>| {
+    each_place(x, |line, _, table| {
         if let Some(Some((t, r))) = (*line as usize).checked_sub(1).and_then(|i| places.get(i)) {
             *table = Some(*t);
             *line = *r;
         }
-    };
+    });
+}
+
+/// Calls `f` with the line, page and table of every event of an extraction.
+fn each_place(x: &mut Extraction, mut f: impl FnMut(&mut u32, &mut Option<u32>, &mut Option<u32>)) {
     for o in &mut x.observations {
-        place(&mut o.source_line, &mut o.source_table);
+        f(&mut o.source_line, &mut o.source_page, &mut o.source_table);
     }
     for o in &mut x.objective_updates {
-        place(&mut o.source_line, &mut o.source_table);
+        f(&mut o.source_line, &mut o.source_page, &mut o.source_table);
     }
     for c in &mut x.claims {
-        place(&mut c.source_line, &mut c.source_table);
+        f(&mut c.source_line, &mut c.source_page, &mut c.source_table);
     }
     for i in &mut x.parse_issues {
-        place(&mut i.source_line, &mut i.source_table);
+        f(&mut i.source_line, &mut i.source_page, &mut i.source_table);
     }
 }
 
