@@ -329,6 +329,11 @@ fn is_figure(cell: &str) -> bool {
     parse_value(cell).is_some_and(|v| v.number.is_some())
 }
 
+/// A figure that is data, not a header word (a year heading a column, "2017/2018", is one).
+fn is_data(cell: &str, vocab: &Vocabulary) -> bool {
+    is_figure(cell) && matches!(role_of(cell, true, vocab), Role::Unknown | Role::Name)
+}
+
 fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
     let candidate = |l: &Line| -> Option<Vec<String>> {
         let t = l.raw.trim();
@@ -499,9 +504,7 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
                 .filter_map(|r| r.get(c))
                 .filter(|t| !t.is_empty())
             {
-                let mut end = cell.chars().rev();
-                let hyphen = end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic);
-                if !cell.is_empty() && !hyphen {
+                if !cell.is_empty() && !crate::text::broken_at_hyphen(&cell) {
                     cell.push(' ');
                 }
                 cell.push_str(part);
@@ -515,10 +518,7 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
 /// them (a wrapped header), are headers the vocabulary reads.
 fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
     let heads = &all[n];
-    // A figure is data, but for a year heading a column ("2017/2018").
-    let data =
-        |t: &str| is_figure(t) && matches!(role_of(t, true, vocab), Role::Unknown | Role::Name);
-    if heads.len() < 3 || heads.iter().any(|(_, _, t)| data(t)) {
+    if heads.len() < 3 || heads.iter().any(|(_, _, t)| is_data(t, vocab)) {
         return false;
     }
     let mut cells: Vec<String> = heads.iter().map(|c| c.2.clone()).collect();
@@ -620,11 +620,7 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
     // The second line of a wrapped header ("Objective  2023-24 (YTD)  …" under "Strategic
     // Measure  Same Quarter  …") may read as a header itself; it starts no table.
     // (Nor does the third: a header's lines, up to three under its first, hold no data.)
-    let data = |n: usize| {
-        runs[n].iter().any(|(_, _, t)| {
-            is_figure(t) && matches!(role_of(t, true, vocab), Role::Unknown | Role::Name)
-        })
-    };
+    let data = |n: usize| runs[n].iter().any(|(_, _, t)| is_data(t, vocab));
     let mut starts = vec![0];
     let mut header_from: Option<usize> = None;
     for n in first_multi + 1..block.len() {

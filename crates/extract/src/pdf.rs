@@ -27,6 +27,7 @@ struct Frame {
     ury: f64,
 }
 
+use crate::text::broken_at_hyphen;
 use crate::ExtractError;
 
 /// One character where the page prints it (points from the top-left corner of the page as read).
@@ -571,13 +572,6 @@ fn rows_of(page: &Page) -> Vec<Row> {
             }
         })
         .collect()
-}
-
-/// Whether a line of text ends where a word processor broke a hyphenated word ("risk-" over
-/// "based"): the next line goes on without a space.
-fn broken_at_hyphen(text: &str) -> bool {
-    let mut end = text.chars().rev();
-    end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
 }
 
 /// A table row drawn between two rules and split by vertical rules into cells: one line of

@@ -100,6 +100,13 @@ fn decode_entities(s: &str) -> String {
     out
 }
 
+/// Whether a line of text ends where a word processor broke a hyphenated word ("risk-" over
+/// "based"): the next line goes on without a space.
+pub(crate) fn broken_at_hyphen(text: &str) -> bool {
+    let mut end = text.chars().rev();
+    end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
+}
+
 /// Cleans one cell or line of text: tags, HTML entities, `**`, markdown links, NBSP, repeated
 /// spaces.
 pub fn clean(s: &str) -> String {
