@@ -328,6 +328,7 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
     }
     let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().values().copied().collect();
     paint_plainly(&mut doc, &page_ids);
+    widths_plainly(&mut doc);
     let rotations: Vec<i64> = doc
         .get_pages()
         .values()
@@ -447,6 +448,75 @@ fn paint_plainly(doc: &mut lopdf::Document, page_ids: &[lopdf::ObjectId]) {
             stream.dict.remove(b"Filter");
             stream.dict.remove(b"DecodeParms");
             stream.set_content(new);
+        }
+    }
+}
+
+/// Rewrites the glyph widths of CID fonts given as ranges (`c_first c_last w`) as lists (`c [w
+/// …]`), the form `pdf-extract` reads. It reads a range as empty, so those glyphs took the
+/// font's default width and every glyph after one of them on the line was set too far right:
+/// Chromium's fonts give "i" and "j" as a range, and "targets" printed as "tagrets". A range of
+/// more than 65,536 glyphs, or one whose bounds are not numbers, is left as it is.
+fn widths_plainly(doc: &mut lopdf::Document) {
+    use lopdf::Object;
+    let number = |o: &Object| match o {
+        Object::Integer(i) => Some(*i),
+        Object::Real(r) => Some(*r as i64),
+        _ => None,
+    };
+    let fonts: Vec<(lopdf::ObjectId, Vec<Object>)> = doc
+        .objects
+        .iter()
+        .filter_map(|(id, o)| {
+            let d = o.as_dict().ok()?;
+            let cid = d
+                .get(b"Subtype")
+                .and_then(Object::as_name)
+                .is_ok_and(|n| n == b"CIDFontType2" || n == b"CIDFontType0");
+            if !cid {
+                return None;
+            }
+            let w = match d.get(b"W").ok()? {
+                Object::Reference(r) => doc.get_object(*r).ok()?,
+                w => w,
+            };
+            Some((*id, w.as_array().ok()?.clone()))
+        })
+        .collect();
+    for (id, w) in fonts {
+        let mut plain = Vec::with_capacity(w.len());
+        let mut i = 0;
+        let mut changed = false;
+        while i < w.len() {
+            let Some(first) = number(&w[i]) else { break };
+            match w.get(i + 1).map(|o| match o {
+                Object::Reference(r) => doc.get_object(*r).unwrap_or(o),
+                o => o,
+            }) {
+                Some(Object::Array(list)) => {
+                    plain.push(Object::Integer(first));
+                    plain.push(Object::Array(list.clone()));
+                    i += 2;
+                }
+                Some(last) => {
+                    let (Some(last), Some(width)) = (number(last), w.get(i + 2)) else {
+                        break;
+                    };
+                    if !(first..first + 65_536).contains(&last) {
+                        break;
+                    }
+                    plain.push(Object::Integer(first));
+                    plain.push(Object::Array(vec![width.clone(); (last - first + 1) as usize]));
+                    changed = true;
+                    i += 3;
+                }
+                None => break,
+            }
+        }
+        if changed && i >= w.len() {
+            if let Ok(Object::Dictionary(d)) = doc.get_object_mut(id) {
+                d.set("W", Object::Array(plain));
+            }
         }
     }
 }
@@ -1271,11 +1341,13 @@ fn page_text(
         while j < rows.len() && inside_rules(&rows[j]) && !rule_between(&rows[j - 1], &rows[j]) {
             j += 1;
         }
-        let (top, bottom) = (rows[i].y - rows[i].size, rows[j - 1].y);
+        // The rules beside a row reach at least its first line's capitals (the rest of a row
+        // broken across pages starts right under the rule on the next).
+        let (top, bottom) = (rows[i].y - 0.7 * rows[i].size, rows[j - 1].y);
         let mut edges: Vec<f64> = page
             .columns
             .iter()
-            .filter(|(_, y0, y1)| *y0 <= top + 1.0 && *y1 >= bottom)
+            .filter(|(_, y0, y1)| *y0 <= top && *y1 >= bottom)
             .map(|(x, _, _)| *x)
             .collect();
         edges.sort_by(f64::total_cmp);
@@ -1288,7 +1360,7 @@ fn page_text(
             let frame = page
                 .columns
                 .iter()
-                .filter(|(x, y0, y1)| (*x - left).abs() < 1.0 && *y0 <= top + 1.0 && *y1 >= bottom)
+                .filter(|(x, y0, y1)| (*x - left).abs() < 1.0 && *y0 <= top && *y1 >= bottom)
                 .map(|(_, y0, y1)| (*y0, *y1))
                 .next();
             if let Some((y0, y1)) = frame {
