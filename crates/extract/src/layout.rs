@@ -791,8 +791,18 @@ fn read_fixed_table(
     for n in first + header_len..block.len() {
         let c = &cells[n];
         let filled: Vec<usize> = (0..c.len()).filter(|i| !c[*i].is_empty()).collect();
+        // A cell in lower case under more text of its column goes on with it ("N/A -" over
+        // "action"), whatever its word reads as.
+        let goes_on = |i: usize| {
+            row.as_ref().is_some_and(|(_, parts)| {
+                parts
+                    .last()
+                    .is_some_and(|p| p.get(i).is_some_and(|t| !t.is_empty()))
+            }) && c[i].chars().next().is_some_and(char::is_lowercase)
+        };
         let figures = filled.iter().any(|i| {
-            roles.get(*i).is_some_and(holds_figures)
+            !goes_on(*i)
+                && roles.get(*i).is_some_and(holds_figures)
                 && (is_figure(&c[*i]) || crate::rating_like(&c[*i], vocab))
         });
         // Without a key column, a capitalised name beside a value starts a row ("Percentage of

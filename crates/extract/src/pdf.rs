@@ -506,7 +506,10 @@ fn widths_plainly(doc: &mut lopdf::Document) {
                         break;
                     }
                     plain.push(Object::Integer(first));
-                    plain.push(Object::Array(vec![width.clone(); (last - first + 1) as usize]));
+                    plain.push(Object::Array(vec![
+                        width.clone();
+                        (last - first + 1) as usize
+                    ]));
                     changed = true;
                     i += 3;
                 }
@@ -611,37 +614,40 @@ fn rows_of(page: &Page) -> Vec<Row> {
     }
     lines
         .into_iter()
-        .map(|(y, size, mut gs)| {
-            gs.sort_by(|a, b| a.x.total_cmp(&b.x));
-            let mut runs: Vec<(f64, f64, String)> = Vec::new();
-            for g in gs.clone() {
-                match runs.last_mut() {
-                    Some(run) if g.x - run.1 <= 1.2 * g.size => {
-                        if g.x - run.1 > 0.15 * g.size {
-                            run.2.push(' ');
-                        }
-                        run.2.push_str(&g.text);
-                        run.1 = run.1.max(g.x + g.width);
-                    }
-                    _ => runs.push((g.x, g.x + g.width, g.text.clone())),
-                }
-            }
-            // The line's size is its letters' (an icon may be drawn larger).
-            let mut sizes: Vec<f64> = gs
-                .iter()
-                .filter(|g| g.text.chars().any(char::is_alphanumeric))
-                .map(|g| g.size)
-                .collect();
-            sizes.sort_by(f64::total_cmp);
-            let size = sizes.get(sizes.len() / 2).copied().unwrap_or(size);
-            Row {
-                y,
-                size,
-                runs,
-                glyphs: gs,
-            }
-        })
+        .map(|(y, size, gs)| line_of(y, size, gs))
         .collect()
+}
+
+/// One printed line of glyphs at height `y`: its runs of text (split where a gap is wider than
+/// a word space) and its type size (its letters', as an icon may be drawn larger).
+fn line_of(y: f64, size: f64, mut gs: Vec<Glyph>) -> Row {
+    gs.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let mut runs: Vec<(f64, f64, String)> = Vec::new();
+    for g in &gs {
+        match runs.last_mut() {
+            Some(run) if g.x - run.1 <= 1.2 * g.size => {
+                if g.x - run.1 > 0.15 * g.size {
+                    run.2.push(' ');
+                }
+                run.2.push_str(&g.text);
+                run.1 = run.1.max(g.x + g.width);
+            }
+            _ => runs.push((g.x, g.x + g.width, g.text.clone())),
+        }
+    }
+    let mut sizes: Vec<f64> = gs
+        .iter()
+        .filter(|g| g.text.chars().any(char::is_alphanumeric))
+        .map(|g| g.size)
+        .collect();
+    sizes.sort_by(f64::total_cmp);
+    let size = sizes.get(sizes.len() / 2).copied().unwrap_or(size);
+    Row {
+        y,
+        size,
+        runs,
+        glyphs: gs,
+    }
 }
 
 /// A table row drawn between two rules and split by vertical rules into cells: one line of
@@ -888,18 +894,35 @@ fn aligned_tables(
         } {
             j += 1;
         }
-        for (from, to) in table_parts(&laid[i..j]) {
-            let block = &laid[i + from..i + to];
-            let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
-            // Two lines of cells, or a header of three or more over lines in its columns (the
-            // last row of a table continued under its header on the next page).
-            let multi = runs.iter().filter(|r| r.len() >= 2).count();
-            let lone_header = multi == 1 && block.len() >= 2 && runs[0].len() >= 3;
-            if multi >= 2 || lone_header {
-                if let Some(lines) = align(block, &runs, margin, unit) {
-                    firsts.insert(i + from);
-                    for (k, line) in lines.into_iter().enumerate() {
-                        out.insert(i + from + k, line);
+        // A table right under another with the same header (a web page's table per printed
+        // page, or a header printed again) is a table of its own, with columns of its own.
+        let text = |k: usize| row_text(&laid[k].0);
+        let mut cuts = vec![i];
+        for k in i + 2..j.saturating_sub(1) {
+            if text(k) == text(i) && text(k + 1) == text(i + 1) {
+                cuts.push(k);
+            }
+        }
+        cuts.push(j);
+        for piece in cuts.windows(2) {
+            let i = piece[0];
+            for (from, to) in table_parts(&laid[i..piece[1]]) {
+                let block = &laid[i + from..i + to];
+                let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
+                // Two lines of cells, or a header of three or more over lines in its columns
+                // (the last row of a table continued under its header on the next page).
+                let multi = runs.iter().filter(|r| r.len() >= 2).count();
+                let lone_header = multi == 1 && block.len() >= 2 && runs[0].len() >= 3;
+                if multi >= 2 || lone_header {
+                    let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
+                    let lines = centred_rows(block, &columns_of(&runs, size), size)
+                        .filter(|_| std::env::var("NOC").is_err())
+                        .or_else(|| align(block, &runs, margin, unit));
+                    if let Some(lines) = lines {
+                        firsts.insert(i + from);
+                        for (k, line) in lines.into_iter().enumerate() {
+                            out.insert(i + from + k, line);
+                        }
                     }
                 }
             }
@@ -919,14 +942,66 @@ fn columns_of(runs: &[Vec<(f64, f64)>], size: f64) -> Vec<(f64, f64)> {
         .copied()
         .collect();
     spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut columns: Vec<(f64, f64)> = Vec::new();
-    for (x0, x1) in spans {
-        match columns.last_mut() {
-            Some(c) if x0 <= c.1 + 0.3 * size => c.1 = c.1.max(x1),
-            _ => columns.push((x0, x1)),
+    let merge = |mut spans: Vec<(f64, f64)>| {
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut columns: Vec<(f64, f64)> = Vec::new();
+        for (x0, x1) in spans {
+            match columns.last_mut() {
+                Some(c) if x0 <= c.1 + 0.3 * size => c.1 = c.1.max(x1),
+                _ => columns.push((x0, x1)),
+            }
         }
+        columns
+    };
+    let columns = merge(spans.clone());
+    // A cell whose lines never share a line with another cell's (a name centred beside a
+    // value set lower) is a column of its own where it lies between the others.
+    let lone: Vec<(f64, f64)> = runs
+        .iter()
+        .filter(|r| r.len() == 1)
+        .map(|r| r[0])
+        .filter(|r| {
+            !columns
+                .iter()
+                .any(|c| r.0 < c.1 + 0.3 * size && r.1 > c.0 - 0.3 * size)
+        })
+        .collect();
+    if lone.is_empty() || columns.len() < 2 {
+        return columns;
     }
+    merge(spans.into_iter().chain(lone).collect())
+}
+
+/// The column a point lies in, or the nearest one: text centred in its cell may reach past the
+/// column's other lines into the gap before it.
+fn column_at(columns: &[(f64, f64)], x: f64, size: f64) -> usize {
+    let distance = |c: &(f64, f64)| (c.0 - 0.3 * size - x).max(x - c.1).max(0.0);
+    (0..columns.len())
+        .min_by(|a, b| distance(&columns[*a]).total_cmp(&distance(&columns[*b])))
+        .unwrap_or(0)
+}
+
+/// The column of a glyph: its run's, by the run's middle (text centred in its cell, or running
+/// past its column's other lines into the gap after it, stays in its column), or, for a run
+/// across two columns (cells too close to part), its own.
+fn glyph_column(g: &Glyph, runs: &[(f64, f64)], columns: &[(f64, f64)], size: f64) -> usize {
+    let mid = g.x + g.width / 2.0;
+    match runs.iter().find(|r| mid >= r.0 - 0.1 && mid <= r.1 + 0.1) {
+        Some(run) if !crosses(columns, *run, size) => {
+            column_at(columns, (run.0 + run.1) / 2.0, size)
+        }
+        _ => column_at(columns, mid, size),
+    }
+}
+
+/// Whether a run of text reaches into two or more columns (a section row, or a paragraph across
+/// the table), not only into the gap beside its own.
+fn crosses(columns: &[(f64, f64)], run: (f64, f64), size: f64) -> bool {
     columns
+        .iter()
+        .filter(|c| run.0 < c.1 - 0.5 * size && run.1 > c.0 + 0.5 * size)
+        .count()
+        >= 2
 }
 
 /// The parts of a block of close lines that may be tables: paragraphs printed just above or below
@@ -939,15 +1014,9 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     if columns.len() < 2 {
         return vec![(0, block.len())];
     }
-    let column_of = |x: f64| {
-        columns
-            .iter()
-            .rposition(|c| c.0 <= x + 0.3 * size)
-            .unwrap_or(0)
-    };
     let across: Vec<bool> = runs
         .iter()
-        .map(|r| r.len() == 1 && column_of(r[0].0) != column_of(r[0].1 - 0.5 * size))
+        .map(|r| r.len() == 1 && crosses(&columns, r[0], size))
         .collect();
     let mut parts = Vec::new();
     let mut start = 0;
@@ -975,6 +1044,151 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     parts
 }
 
+/// The rows of an unruled table whose cells are centred in their rows (a browser's default) or
+/// set at their bottom (ReportLab's), as tab-separated lines like a ruled table's rows: the
+/// fixed-width reader, which takes a row to start where its key cell does, would split them.
+/// Each row's line is put at its first line; its other lines are left empty. `None` for a table
+/// whose cells start at the top of their rows (the fixed-width reader reads those).
+///
+/// A cell is the lines of one column one line-spacing apart; cells whose heights overlap are one
+/// row (in a row every cell reaches its middle line, and rows do not overlap). The table is
+/// centred when two or more rows have cells whose first lines differ and whose middles (or last
+/// lines) agree.
+fn centred_rows(block: &[(Row, bool)], columns: &[(f64, f64)], size: f64) -> Option<Vec<String>> {
+    let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
+    // Per column, the lines with text in it and that text's glyphs. A line across the columns
+    // (a section's title) is its first column's.
+    let mut parts: Vec<Vec<(usize, Vec<Glyph>)>> = vec![Vec::new(); columns.len()];
+    for (k, (r, _)) in block.iter().enumerate() {
+        let mut per: Vec<Vec<Glyph>> = vec![Vec::new(); columns.len()];
+        let across = runs[k].len() == 1 && crosses(columns, runs[k][0], size);
+        for g in &r.glyphs {
+            let c = if across {
+                column_at(columns, runs[k][0].0, size)
+            } else {
+                glyph_column(g, &runs[k], columns, size)
+            };
+            per[c].push(g.clone());
+        }
+        for (c, gs) in per.into_iter().enumerate() {
+            if !gs.is_empty() {
+                parts[c].push((k, gs));
+            }
+        }
+    }
+    let y = |k: usize| block[k].0.y;
+    let leading = parts
+        .iter()
+        .flat_map(|p| p.windows(2).map(|w| y(w[1].0) - y(w[0].0)))
+        .fold(f64::INFINITY, f64::min);
+    if !leading.is_finite() || leading < 0.8 * size {
+        return None;
+    }
+    // Cells: (column, the indices of its lines in `parts[column]`).
+    let mut cells: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (c, p) in parts.iter().enumerate() {
+        for (n, (k, _)) in p.iter().enumerate() {
+            let goes_on = n > 0 && y(*k) - y(p[n - 1].0) <= leading + 0.15 * size;
+            match cells.last_mut() {
+                Some((cc, lines)) if goes_on && *cc == c => lines.push(n),
+                _ => cells.push((c, vec![n])),
+            }
+        }
+    }
+    let first = |cell: &(usize, Vec<usize>)| y(parts[cell.0][cell.1[0]].0);
+    let last = |cell: &(usize, Vec<usize>)| y(parts[cell.0][*cell.1.last().unwrap_or(&0)].0);
+    // Rows: cells whose heights overlap, in order down the page.
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by(|a, b| first(&cells[*a]).total_cmp(&first(&cells[*b])));
+    let mut rows: Vec<(f64, Vec<usize>)> = Vec::new();
+    for n in order {
+        let (top, bottom) = (first(&cells[n]) - 0.7 * size, last(&cells[n]));
+        match rows.last_mut() {
+            Some((end, members)) if top < *end => {
+                *end = end.max(bottom);
+                members.push(n);
+            }
+            _ => rows.push((bottom, vec![n])),
+        }
+    }
+    let spread = |v: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        hi - lo
+    };
+    // Rows whose cells differ in height tell how cells are set: from the top (their first
+    // lines agree) or not (their middles or last lines do).
+    let (mut centred, mut topped) = (0, 0);
+    for (_, members) in &rows {
+        let row: Vec<&(usize, Vec<usize>)> = members.iter().map(|n| &cells[*n]).collect();
+        let agree = |v: &mut dyn Iterator<Item = f64>| spread(v) <= 0.3 * size;
+        let tops = agree(&mut row.iter().map(|c| first(c)));
+        let middles = agree(&mut row.iter().map(|c| (first(c) + last(c)) / 2.0));
+        let bottoms = agree(&mut row.iter().map(|c| last(c)));
+        if tops && !(middles && bottoms) {
+            topped += 1;
+        } else if !tops && (middles || bottoms) {
+            centred += 1;
+        }
+    }
+    if centred == 0 || centred <= topped || rows.len() < 2 {
+        return None;
+    }
+    let mut out = vec![String::new(); block.len()];
+    for (_, members) in rows {
+        let mut texts = vec![String::new(); columns.len()];
+        let mut bold: Vec<Option<bool>> = vec![None; columns.len()];
+        let mut row_lines: Vec<usize> = Vec::new();
+        let mut members = members;
+        members.sort_by(|a, b| {
+            cells[*a]
+                .0
+                .cmp(&cells[*b].0)
+                .then(first(&cells[*a]).total_cmp(&first(&cells[*b])))
+        });
+        for n in members {
+            let (c, lines) = &cells[n];
+            for line in lines {
+                let (k, glyphs) = &parts[*c][*line];
+                row_lines.push(*k);
+                let cell = &mut texts[*c];
+                if !cell.is_empty() && !broken_at_hyphen(cell) {
+                    cell.push(' ');
+                }
+                let mut end: Option<f64> = None;
+                for g in glyphs {
+                    if end.is_some_and(|e| g.x - e > 0.15 * g.size) {
+                        cell.push(' ');
+                    }
+                    cell.push_str(&g.text);
+                    end = Some(g.x + g.width);
+                    if g.text.chars().any(char::is_alphanumeric) {
+                        bold[*c] = Some(bold[*c].unwrap_or(true) && g.bold);
+                    }
+                }
+            }
+        }
+        let Some(at) = row_lines.iter().min() else {
+            continue;
+        };
+        out[*at] = texts
+            .iter()
+            .zip(bold)
+            .map(|(t, b)| {
+                let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                if b == Some(true) {
+                    format!("<b>{t}</b>")
+                } else {
+                    t
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\t");
+    }
+    Some(out)
+}
+
 fn align(
     block: &[(Row, bool)],
     runs: &[Vec<(f64, f64)>],
@@ -986,19 +1200,14 @@ fn align(
     if columns.len() < 2 {
         return None;
     }
-    let column_of = |x: f64| {
-        columns
-            .iter()
-            .rposition(|c| c.0 <= x + 0.3 * size)
-            .unwrap_or(0)
-    };
+    let column_of = |x: f64| column_at(&columns, x, size);
     // A table's lines are mostly cells; text running across the columns is rare in one (a
     // section row). Paragraphs between two "Rating: Good   Expected completion" lines are not
     // a table.
     let wide = runs.iter().filter(|r| r.len() >= 2).count();
     let across = runs
         .iter()
-        .filter(|r| r.len() == 1 && column_of(r[0].0) != column_of(r[0].1 - 0.5 * size))
+        .filter(|r| r.len() == 1 && crosses(&columns, r[0], size))
         .count();
     if across * 2 > wide {
         return None;
@@ -1008,14 +1217,14 @@ fn align(
     type Cells = (Vec<String>, Option<(usize, String)>);
     let mut cells: Vec<Cells> = Vec::new();
     for ((r, _), fr) in block.iter().zip(runs) {
-        let spanning = fr.len() == 1 && column_of(fr[0].0) != column_of(fr[0].1 - 0.5 * size);
+        let spanning = fr.len() == 1 && crosses(&columns, fr[0], size);
         let mut texts = vec![String::new(); columns.len()];
         let mut last_end: Vec<Option<f64>> = vec![None; columns.len()];
         for g in &r.glyphs {
             let c = if spanning {
                 column_of(fr[0].0)
             } else {
-                column_of(g.x + g.width / 2.0)
+                glyph_column(g, fr, &columns, size)
             };
             if last_end[c].is_some_and(|e| g.x - e > 0.15 * g.size) {
                 texts[c].push(' ');
@@ -1076,10 +1285,11 @@ fn align(
 fn furniture(pages: &[Page]) -> std::collections::BTreeSet<String> {
     let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
     for p in pages {
-        let mut texts: Vec<String> = rows_of(p)
+        let rows = rows_of(p);
+        let mut texts: Vec<String> = rows
             .iter()
             .filter(|r| (r.y < p.height * 0.1 || r.y > p.height * 0.9) && !r.wide())
-            .filter(|r| !inside_rules(p, r))
+            .filter(|r| !inside_rules(p, r) && !beside_cells(&rows, r))
             .map(row_text)
             .collect();
         texts.sort();
@@ -1092,6 +1302,14 @@ fn furniture(pages: &[Page]) -> std::collections::BTreeSet<String> {
         .filter(|(_, n)| *n >= 3 && n * 2 >= pages.len())
         .map(|(t, _)| t)
         .collect()
+}
+
+/// Whether a line is set right above or below a line of cells: a line of a table's header
+/// whose cells are centred (the first line of a three-line header cell over the others'), not a
+/// running header, however often it repeats at the top of the page.
+fn beside_cells(rows: &[Row], r: &Row) -> bool {
+    rows.iter()
+        .any(|w| w.wide() && w.y != r.y && (w.y - r.y).abs() <= 1.6 * w.size.max(r.size))
 }
 
 fn row_text(r: &Row) -> String {
@@ -1305,15 +1523,18 @@ fn page_text(
     headings: &[f64],
     furniture: &std::collections::BTreeSet<String>,
 ) -> Vec<String> {
-    let rows: Vec<Row> = rows_of(page)
-        .into_iter()
+    let all = rows_of(page);
+    let rows: Vec<Row> = all
+        .iter()
         .filter(|r| {
             let band = (r.y < page.height * 0.1 || r.y > page.height * 0.9)
                 && !r.wide()
-                && !inside_rules(page, r);
+                && !inside_rules(page, r)
+                && !beside_cells(&all, r);
             let t = row_text(r);
             !(band && (furniture.contains(&t) || crate::layout::is_page_number(&t)))
         })
+        .cloned()
         .collect();
     // A rule between two lines (across part of the text) is a table's row border.
     let rule_between = |a: &Row, b: &Row| {
@@ -1401,7 +1622,7 @@ fn page_text(
             && fine_runs(r).len() == 1
             && laid
                 .get(n + 1)
-                .is_some_and(|(b, _)| fine_runs(b).len() >= 2)
+                .is_some_and(|(b, _)| fine_runs(b).len() >= 2 && r.left() <= b.left() + r.size)
             && (n == 0 || r.y - laid[n - 1].0.y > 1.5 * r.size.max(laid[n - 1].0.size))
     };
     let (aligned, firsts) = aligned_tables(
@@ -1425,6 +1646,10 @@ fn page_text(
             continue;
         }
         if let Some(line) = aligned.get(&n) {
+            if line.is_empty() {
+                // A line of a row stacked into fewer lines.
+                continue;
+            }
             let continues_block = n > 0 && aligned.contains_key(&(n - 1)) && !firsts.contains(&n);
             if let Some((p, _)) = prev {
                 // A table right under another is another table: a blank line between.
