@@ -39,6 +39,10 @@ struct Glyph {
     size: f64,
     text: String,
     bold: bool,
+    /// Whether the glyph is the first of a text object (`BT`): a producer that writes each
+    /// cell's line as a text object of its own (browsers, fpdf2) parts cells that a word space
+    /// apart would join.
+    opens: bool,
 }
 
 #[derive(Debug, Default)]
@@ -108,6 +112,7 @@ impl OutputDev for Collector {
             size,
             text: text.to_string(),
             bold: false,
+            opens: false,
         });
         Ok(())
     }
@@ -195,10 +200,11 @@ impl Collector {
     }
 }
 
-/// Where each text shown on a page starts, and whether its font is bold: (y, x, bold), in the
-/// page's coordinates from its top-left corner. `pdf-extract` gives characters without their
+/// Where each text shown on a page starts, whether its font is bold, and whether it is the first
+/// text of its text object: (y, x, bold, opens), in the page's coordinates from its top-left
+/// corner. `pdf-extract` gives characters without their
 /// font, so the content stream is walked once more for the font of each text operation.
-fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64, bool)> {
+fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64, bool, bool)> {
     let fonts: std::collections::BTreeMap<Vec<u8>, bool> = doc
         .get_page_fonts(page_id)
         .map(|fonts| {
@@ -256,7 +262,7 @@ fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64
             .collect()
     };
     let (mut ctm, mut stack, mut tm, mut tlm) = (id, Vec::new(), id, id);
-    let (mut bold, mut leading) = (false, 0.0);
+    let (mut bold, mut leading, mut fresh) = (false, 0.0, false);
     let mut out = Vec::new();
     for op in content.operations {
         let n = nums(&op.operands);
@@ -264,7 +270,10 @@ fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64
             "q" => stack.push(ctm),
             "Q" => ctm = stack.pop().unwrap_or(id),
             "cm" if n.len() == 6 => ctm = mul([n[0], n[1], n[2], n[3], n[4], n[5]], ctm),
-            "BT" => (tm, tlm) = (id, id),
+            "BT" => {
+                (tm, tlm) = (id, id);
+                fresh = true;
+            }
             "Tf" => {
                 bold = op
                     .operands
@@ -294,7 +303,8 @@ fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64
         }
         if matches!(op.operator.as_str(), "Tj" | "TJ" | "'" | "\"") {
             let at = mul(tm, ctm);
-            out.push((ury - at[5], at[4] - llx, bold));
+            out.push((ury - at[5], at[4] - llx, bold, fresh));
+            fresh = false;
         }
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -302,13 +312,14 @@ fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64
 }
 
 /// Marks the glyphs that a bold text operation drew.
-fn mark_bold(page: &mut Page, starts: &[(f64, f64, bool)]) {
+fn mark_bold(page: &mut Page, starts: &[(f64, f64, bool, bool)]) {
     for g in &mut page.glyphs {
-        g.bold = starts
+        let start = starts
             .iter()
-            .filter(|(y, x, _)| (y - g.y).abs() < 0.5 * g.size && *x <= g.x + 0.5)
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .is_some_and(|(_, _, bold)| *bold);
+            .filter(|(y, x, _, _)| (y - g.y).abs() < 0.5 * g.size && *x <= g.x + 0.5)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        g.bold = start.is_some_and(|s| s.2);
+        g.opens = start.is_some_and(|s| s.3 && (s.1 - g.x).abs() < 0.5);
     }
 }
 
@@ -805,6 +816,104 @@ fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
     runs
 }
 
+/// Gaps between cells too narrow to tell from a word space on one line (a browser's table, its
+/// cells a few pixels apart): where no glyph of any line of the block lies, and the text beside
+/// the gap ends (or starts) at different places on different lines, as cells' text does. A
+/// space that every line has at one place ("A" of "A City of Growth" in a column of themes)
+/// has its words end and start at the same places, and is no gap between cells. Returned: the
+/// middle of each such gap.
+fn narrow_gutters(block: &[(Row, bool)]) -> Vec<f64> {
+    let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
+    let mut spans: Vec<(f64, f64)> = block
+        .iter()
+        .flat_map(|(r, _)| r.glyphs.iter().map(|g| (g.x, g.x + g.width)))
+        .collect();
+    if block.len() < 4 || spans.is_empty() {
+        return Vec::new();
+    }
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut covered: Vec<(f64, f64)> = Vec::new();
+    for (x0, x1) in spans {
+        match covered.last_mut() {
+            Some(c) if x0 <= c.1 + 0.05 => c.1 = c.1.max(x1),
+            _ => covered.push((x0, x1)),
+        }
+    }
+    let mut gutters = Vec::new();
+    for w in covered.windows(2) {
+        let (g0, g1) = (w[0].1, w[1].0);
+        // Gaps wider than a word space already part cells.
+        if g1 - g0 < 0.2 * size || g1 - g0 > 0.55 * size {
+            continue;
+        }
+        // Per line: the end of its text up to the gap and the start of its text after it,
+        // where they are close to it.
+        let sides: Vec<(Option<f64>, Option<(f64, bool)>)> = block
+            .iter()
+            .map(|(r, _)| {
+                let end = r
+                    .glyphs
+                    .iter()
+                    .map(|g| g.x + g.width)
+                    .filter(|e| *e <= g0 + 0.01 && g0 - e < 0.6 * size)
+                    .reduce(f64::max);
+                let start = r
+                    .glyphs
+                    .iter()
+                    .filter(|g| g.x >= g1 - 0.01 && g.x - g1 < 0.6 * size)
+                    .min_by(|a, b| a.x.total_cmp(&b.x))
+                    .map(|g| (g.x, g.opens));
+                (end, start)
+            })
+            .collect();
+        let left = sides.iter().filter(|s| s.0.is_some()).count();
+        let right = sides.iter().filter(|s| s.1.is_some()).count();
+        let both: Vec<(f64, f64, bool)> = sides
+            .iter()
+            .filter_map(|s| Some((s.0?, s.1?.0, s.1?.1)))
+            .collect();
+        // Text comes up to the gap from both sides, and where a line has text close on both
+        // sides, the text after the gap is a text object of its own (a cell's), not the next
+        // word of the same text.
+        let gutter = left >= 1 && right >= 1 && left + right >= 3 && both.iter().all(|b| b.2);
+        if gutter {
+            gutters.push((g0 + g1) / 2.0);
+        }
+    }
+    gutters
+}
+
+/// A line's runs split again at the block's narrow gaps between cells.
+fn split_at(r: &Row, runs: Vec<(f64, f64)>, gutters: &[f64]) -> Vec<(f64, f64)> {
+    if gutters.is_empty() {
+        return runs;
+    }
+    let mut out = Vec::new();
+    for (x0, x1) in runs {
+        let mut from = x0;
+        for g in gutters.iter().filter(|g| **g > x0 && **g < x1) {
+            let left = r
+                .glyphs
+                .iter()
+                .map(|gl| gl.x + gl.width)
+                .filter(|e| *e <= *g && *e >= from)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let right = r
+                .glyphs
+                .iter()
+                .map(|gl| gl.x)
+                .filter(|x| *x >= *g && *x <= x1)
+                .fold(f64::INFINITY, f64::min);
+            if left.is_finite() && right.is_finite() {
+                out.push((from, left));
+                from = right;
+            }
+        }
+        out.push((from, x1));
+    }
+    out
+}
+
 /// Whether a line is justified text: three or more spaces between its words, all stretched to
 /// about the same width (cells of a table are apart by gaps that differ from the spaces within
 /// them).
@@ -899,7 +1008,8 @@ fn aligned_tables(
         let text = |k: usize| row_text(&laid[k].0);
         let mut cuts = vec![i];
         for k in i + 2..j.saturating_sub(1) {
-            if text(k) == text(i) && text(k + 1) == text(i + 1) {
+            let bold_header = laid[i].0.bold() && laid[k].0.bold();
+            if text(k) == text(i) && (bold_header || text(k + 1) == text(i + 1)) {
                 cuts.push(k);
             }
         }
@@ -908,16 +1018,20 @@ fn aligned_tables(
             let i = piece[0];
             for (from, to) in table_parts(&laid[i..piece[1]]) {
                 let block = &laid[i + from..i + to];
-                let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
+                let gutters = narrow_gutters(block);
+                let runs: Vec<Vec<(f64, f64)>> = block
+                    .iter()
+                    .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
+                    .collect();
                 // Two lines of cells, or a header of three or more over lines in its columns
                 // (the last row of a table continued under its header on the next page).
                 let multi = runs.iter().filter(|r| r.len() >= 2).count();
                 let lone_header = multi == 1 && block.len() >= 2 && runs[0].len() >= 3;
                 if multi >= 2 || lone_header {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
-                    let lines = centred_rows(block, &columns_of(&runs, size), size)
-                        .filter(|_| std::env::var("NOC").is_err())
-                        .or_else(|| align(block, &runs, margin, unit));
+                    let columns = columns_of(&runs, size, &gutters);
+                    let lines = centred_rows(block, &runs, &columns, size)
+                        .or_else(|| align(block, &runs, &columns, margin, unit));
                     if let Some(lines) = lines {
                         firsts.insert(i + from);
                         for (k, line) in lines.into_iter().enumerate() {
@@ -934,7 +1048,8 @@ fn aligned_tables(
 
 /// The columns of the lines of a block that are split into cells: runs of text that overlap
 /// (within a fraction of the type size) are one column.
-fn columns_of(runs: &[Vec<(f64, f64)>], size: f64) -> Vec<(f64, f64)> {
+fn columns_of(runs: &[Vec<(f64, f64)>], size: f64, gutters: &[f64]) -> Vec<(f64, f64)> {
+    let parted = |a: f64, b: f64| gutters.iter().any(|g| *g >= a && *g <= b);
     let mut spans: Vec<(f64, f64)> = runs
         .iter()
         .filter(|r| r.len() >= 2)
@@ -947,7 +1062,7 @@ fn columns_of(runs: &[Vec<(f64, f64)>], size: f64) -> Vec<(f64, f64)> {
         let mut columns: Vec<(f64, f64)> = Vec::new();
         for (x0, x1) in spans {
             match columns.last_mut() {
-                Some(c) if x0 <= c.1 + 0.3 * size => c.1 = c.1.max(x1),
+                Some(c) if x0 <= c.1 + 0.3 * size && !parted(c.1, x0) => c.1 = c.1.max(x1),
                 _ => columns.push((x0, x1)),
             }
         }
@@ -961,9 +1076,12 @@ fn columns_of(runs: &[Vec<(f64, f64)>], size: f64) -> Vec<(f64, f64)> {
         .filter(|r| r.len() == 1)
         .map(|r| r[0])
         .filter(|r| {
-            !columns
-                .iter()
-                .any(|c| r.0 < c.1 + 0.3 * size && r.1 > c.0 - 0.3 * size)
+            !columns.iter().any(|c| {
+                r.0 < c.1 + 0.3 * size
+                    && r.1 > c.0 - 0.3 * size
+                    && !parted(c.1, r.0)
+                    && !parted(r.1, c.0)
+            })
         })
         .collect();
     if lone.is_empty() || columns.len() < 2 {
@@ -1010,7 +1128,7 @@ fn crosses(columns: &[(f64, f64)], run: (f64, f64), size: f64) -> bool {
 fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
     let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
-    let columns = columns_of(&runs, size);
+    let columns = columns_of(&runs, size, &[]);
     if columns.len() < 2 {
         return vec![(0, block.len())];
     }
@@ -1054,8 +1172,12 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
 /// row (in a row every cell reaches its middle line, and rows do not overlap). The table is
 /// centred when two or more rows have cells whose first lines differ and whose middles (or last
 /// lines) agree.
-fn centred_rows(block: &[(Row, bool)], columns: &[(f64, f64)], size: f64) -> Option<Vec<String>> {
-    let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
+fn centred_rows(
+    block: &[(Row, bool)],
+    runs: &[Vec<(f64, f64)>],
+    columns: &[(f64, f64)],
+    size: f64,
+) -> Option<Vec<String>> {
     // Per column, the lines with text in it and that text's glyphs. A line across the columns
     // (a section's title) is its first column's.
     let mut parts: Vec<Vec<(usize, Vec<Glyph>)>> = vec![Vec::new(); columns.len()];
@@ -1192,11 +1314,11 @@ fn centred_rows(block: &[(Row, bool)], columns: &[(f64, f64)], size: f64) -> Opt
 fn align(
     block: &[(Row, bool)],
     runs: &[Vec<(f64, f64)>],
+    columns: &[(f64, f64)],
     margin: f64,
     unit: f64,
 ) -> Option<Vec<String>> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
-    let columns = columns_of(runs, size);
     if columns.len() < 2 {
         return None;
     }
