@@ -828,7 +828,7 @@ fn narrow_gutters(block: &[(Row, bool)]) -> Vec<f64> {
         .iter()
         .flat_map(|(r, _)| r.glyphs.iter().map(|g| (g.x, g.x + g.width)))
         .collect();
-    if block.len() < 4 || spans.is_empty() {
+    if block.len() < 3 || spans.is_empty() {
         return Vec::new();
     }
     spans.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -1206,11 +1206,14 @@ fn centred_rows(
     if !leading.is_finite() || leading < 0.8 * size {
         return None;
     }
+    // Where every cell is one line the least spacing is the rows' pitch, not a cell's leading:
+    // lines are set at most a fifth of their size apart beyond their size.
+    let leading = leading.min(1.25 * size);
     // Cells: (column, the indices of its lines in `parts[column]`).
     let mut cells: Vec<(usize, Vec<usize>)> = Vec::new();
     for (c, p) in parts.iter().enumerate() {
         for (n, (k, _)) in p.iter().enumerate() {
-            let goes_on = n > 0 && y(*k) - y(p[n - 1].0) <= leading + 0.15 * size;
+            let goes_on = n > 0 && y(*k) - y(p[n - 1].0) <= leading + 0.1 * size;
             match cells.last_mut() {
                 Some((cc, lines)) if goes_on && *cc == c => lines.push(n),
                 _ => cells.push((c, vec![n])),
@@ -1742,9 +1745,18 @@ fn page_text(
         !ruled
             && r.bold()
             && fine_runs(r).len() == 1
-            && laid
-                .get(n + 1)
-                .is_some_and(|(b, _)| fine_runs(b).len() >= 2 && r.left() <= b.left() + r.size)
+            && laid.get(n + 1).is_some_and(|(b, _)| {
+                // Over the table's first cells, not across its columns (a header whose
+                // cells are a word space apart).
+                let under = fine_runs(b);
+                under.len() >= 2
+                    && r.left() <= b.left() + r.size
+                    && under
+                        .iter()
+                        .filter(|x| x.0 < r.right() && x.1 > r.left())
+                        .count()
+                        <= 1
+            })
             && (n == 0 || r.y - laid[n - 1].0.y > 1.5 * r.size.max(laid[n - 1].0.size))
     };
     let (aligned, firsts) = aligned_tables(
