@@ -741,7 +741,7 @@ fn read_fixed_table(
                 } else {
                     !p[0][0].is_empty()
                         && p.iter().any(|r| figures(r))
-                        && cells.get(n + 1).is_some_and(|next| figures(next))
+                        && cells.get(n + 1).is_none_or(|next| figures(next))
                 }
             };
             let continues =
