@@ -713,6 +713,17 @@ fn ruled_row(region: &[Row], edges: &[f64]) -> String {
         .join("\t")
 }
 
+/// Whether lines between two rules, with no column rules among them, are one table row: the
+/// text at their left edge (the first cell) is one block of lines, not several (a frame drawn
+/// around a table of many rows, with no rules inside it).
+fn one_row(region: &[Row]) -> bool {
+    let left = region.iter().map(Row::left).fold(f64::INFINITY, f64::min);
+    let firsts: Vec<&Row> = region.iter().filter(|r| r.left() - left < 3.0).collect();
+    firsts
+        .windows(2)
+        .all(|w| w[1].y - w[0].y <= 1.3 * w[0].size.max(w[1].size))
+}
+
 /// The lines of a table row drawn between two rules, with each cell's text stacked from the top
 /// (a cell centred in a tall row prints its first line lower than its neighbours').
 fn top_align(region: &[Row]) -> Vec<Row> {
@@ -732,20 +743,31 @@ fn top_align(region: &[Row]) -> Vec<Row> {
         }
     }
     let column_of = |x: f64| columns.iter().rposition(|c| *c <= x + 3.0).unwrap_or(0);
-    let mut stacks: Vec<Vec<(f64, f64, String)>> = vec![Vec::new(); columns.len()];
+    // Each column's runs, top to bottom, with their glyphs.
+    let mut stacks: Vec<Vec<Vec<Glyph>>> = vec![Vec::new(); columns.len()];
     for r in region {
         for run in &r.runs {
-            stacks[column_of(run.0)].push(run.clone());
+            let glyphs: Vec<Glyph> = r
+                .glyphs
+                .iter()
+                .filter(|g| g.x >= run.0 - 0.01 && g.x <= run.1)
+                .cloned()
+                .collect();
+            stacks[column_of(run.0)].push(glyphs);
         }
     }
     let height = stacks.iter().map(Vec::len).max().unwrap_or(0);
     let pitch = (region[region.len() - 1].y - region[0].y) / (region.len() - 1) as f64;
     (0..height)
-        .map(|i| Row {
-            y: region[0].y + pitch * i as f64,
-            size: region[0].size,
-            runs: stacks.iter().filter_map(|s| s.get(i).cloned()).collect(),
-            glyphs: Vec::new(),
+        .map(|i| {
+            let y = region[0].y + pitch * i as f64;
+            let glyphs: Vec<Glyph> = stacks
+                .iter()
+                .filter_map(|s| s.get(i))
+                .flatten()
+                .map(|g| Glyph { y, ..g.clone() })
+                .collect();
+            line_of(y, region[0].size, glyphs)
         })
         .collect()
 }
@@ -967,6 +989,11 @@ fn aligned_tables(
         // Where the block's lines start their cells.
         let mut starts: Vec<f64> = fine_runs(&laid[i].0).iter().map(|x| x.0).collect();
         let mut block_has_cells = fine_runs(&laid[i].0).len() >= 2;
+        // The runs of the block's lines of cells.
+        let mut celled: Vec<Vec<(f64, f64)>> = Some(fine_runs(&laid[i].0))
+            .filter(|r| r.len() >= 2)
+            .into_iter()
+            .collect();
         while j < laid.len() && !skip(j) && {
             let (a, b) = (&laid[j - 1].0, &laid[j].0);
             let gap = b.y - a.y;
@@ -984,6 +1011,15 @@ fn aligned_tables(
                 // Or, in a table that has had a line of cells, it starts where a column starts
                 // (a padded table's next row, or a group's title in the first column).
                 let split = block_has_cells;
+                // Or it lies under one cell of the block's lines of cells and across none's
+                // gap (the next row of a table whose header cells are centred).
+                let under_one = |x: &(f64, f64)| {
+                    let over = |line: &Vec<(f64, f64)>| {
+                        line.iter().filter(|c| c.0 < x.1 && c.1 > x.0).count()
+                    };
+                    celled.iter().any(|line| over(line) == 1)
+                        && !celled.iter().any(|line| over(line) >= 2)
+                };
                 ra.len() >= 2
                     && rb
                         .iter()
@@ -992,12 +1028,16 @@ fn aligned_tables(
                         && rb
                             .iter()
                             .all(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0))
+                    || split && rb.iter().all(under_one)
             };
             let next =
                 gap <= 2.2 * size || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
             if next {
                 starts.extend(rb.iter().map(|x| x.0));
                 block_has_cells |= rb.len() >= 2;
+                if rb.len() >= 2 {
+                    celled.push(rb.clone());
+                }
             }
             next
         } {
@@ -1725,9 +1765,15 @@ fn page_text(
         if edges.len() >= 3 {
             tabbed.insert(laid.len(), ruled_row(&rows[i..j], &edges));
             laid.push((rows[i].clone(), true));
-        } else {
+        } else if one_row(&rows[i..j]) {
             for r in top_align(&rows[i..j]) {
                 laid.push((r, true));
+            }
+        } else {
+            // Only a frame around lines of several rows (a table boxed, with no rules inside
+            // it): its columns and rows are found as an unruled table's are.
+            for r in &rows[i..j] {
+                laid.push((r.clone(), false));
             }
         }
         i = j;
