@@ -1812,6 +1812,24 @@ fn page_text(
         body * 0.4,
     );
     let text_right = laid.iter().map(|(r, _)| r.right()).fold(0.0, f64::max);
+    // Where the page's paragraphs end: the right edge of its widest line of one run outside
+    // tables.
+    let para_right = laid
+        .iter()
+        .filter(|(r, ruled)| !ruled && fine_runs(r).len() == 1)
+        .map(|(r, _)| r.right())
+        .fold(0.0, f64::max);
+    // The width of a line's first word.
+    let first_word = |r: &Row| {
+        let mut end = r.left();
+        for g in &r.glyphs {
+            if g.x - end > 0.15 * g.size {
+                break;
+            }
+            end = end.max(g.x + g.width);
+        }
+        end - r.left()
+    };
     let mut out: Vec<String> = Vec::new();
     let mut prev: Option<(&Row, bool)> = None;
     for (n, (r, ruled)) in laid.iter().enumerate() {
@@ -1872,7 +1890,10 @@ fn page_text(
                 // The first line may start further in (an indent, or a marker the font could
                 // not draw).
                 && (r.left() - p.left() < cell && p.left() - r.left() < 2.5 * r.size)
-                && p.right() > text_right - 0.2 * (text_right - margin);
+                && p.right() > text_right - 0.2 * (text_right - margin)
+                // A line that ended with room left for the next line's first word ended its
+                // paragraph (a deliverable's title over its text, a few points apart).
+                && p.right() + 0.25 * r.size + first_word(r) > para_right - 0.5 * r.size;
             if same_para {
                 if let Some(last) = out.last_mut() {
                     let bold = last.ends_with("**");
