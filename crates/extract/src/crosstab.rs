@@ -74,17 +74,76 @@ impl Engine<'_> {
                 i += 1;
                 continue;
             }
-            let mut j = i;
-            while j < self.lines.len() && self.lines[j].is_tabular() && !self.used[j] {
-                j += 1;
+            let run = |from: usize| {
+                let mut j = from;
+                while j < self.lines.len() && self.lines[j].is_tabular() && !self.used[j] {
+                    j += 1;
+                }
+                j
+            };
+            let mut j = run(i);
+            let mut group: Vec<usize> = (i..j).collect();
+            let mut repeated: Vec<usize> = Vec::new();
+            // The table goes on after a page break under its header printed again: the header's
+            // lines are left out, the rows read with the rest.
+            loop {
+                let mut k = j;
+                while k < self.lines.len()
+                    && self.lines[k].is_blank()
+                    && !self.lines[k].is_tabular()
+                {
+                    k += 1;
+                }
+                let first = &self.lines[i];
+                if k == j || k >= self.lines.len() || self.lines[k].cells != first.cells {
+                    break;
+                }
+                let end = run(k);
+                let header = (i..j)
+                    .zip(k..end)
+                    .take_while(|(a, b)| {
+                        self.lines[*a].cells == self.lines[*b].cells
+                            && self.lines[*a].cells[0].is_empty()
+                    })
+                    .count();
+                group.extend(k + header..end);
+                repeated.extend(k..k + header);
+                j = end;
             }
-            self.read_crosstab(i, j);
+            // Its header printed again inside the run (the page break between was furniture).
+            let header: Vec<&Vec<String>> = group
+                .iter()
+                .map(|k| &self.lines[*k].cells)
+                .take_while(|c| c[0].is_empty())
+                .collect();
+            let again =
+                |n: usize, k: usize| n >= header.len() && header.contains(&&self.lines[k].cells);
+            repeated.extend(
+                group
+                    .iter()
+                    .enumerate()
+                    .filter(|(n, k)| again(*n, **k))
+                    .map(|(_, k)| *k),
+            );
+            let group: Vec<usize> = group
+                .iter()
+                .enumerate()
+                .filter(|(n, k)| !again(*n, **k))
+                .map(|(_, k)| *k)
+                .collect();
+            if self.read_crosstab(&group) {
+                for k in repeated {
+                    self.used[k] = true;
+                }
+            }
             i = j;
         }
     }
 
-    fn read_crosstab(&mut self, start: usize, end: usize) {
-        let lines = &self.lines[start..end];
+    /// Reads one cross table; whether it was one.
+    fn read_crosstab(&mut self, group: &[usize]) -> bool {
+        let start = group[0];
+        let lines: Vec<&crate::text::Line> = group.iter().map(|k| &self.lines[*k]).collect();
         let headers = lines
             .iter()
             .take_while(|l| {
@@ -103,7 +162,7 @@ impl Engine<'_> {
             })
         });
         if headers > 0 && contents {
-            return;
+            return false;
         }
         let body = &lines[headers..];
         let is_body_row = |cells: &[String]| {
@@ -116,7 +175,7 @@ impl Engine<'_> {
             || body.len() < 2
             || !body.iter().all(|l| is_body_row(&l.cells))
         {
-            return;
+            return false;
         }
         let width = lines.iter().map(|l| l.cells.len()).max().unwrap_or(0);
         // A group header spans the columns up to its next neighbour.
@@ -156,8 +215,9 @@ impl Engine<'_> {
                 self.period.quarter.unwrap_or(4),
             ),
         };
-        let rows: Vec<(usize, Vec<String>)> = (start + headers..end)
-            .map(|k| (k, self.lines[k].cells.clone()))
+        let rows: Vec<(usize, Vec<String>)> = group[headers..]
+            .iter()
+            .map(|k| (*k, self.lines[*k].cells.clone()))
             .collect();
         for (k, cells) in &rows {
             self.used[*k] = true;
@@ -205,9 +265,10 @@ impl Engine<'_> {
                 self.push_observation(obs, *k);
             }
         }
-        for k in start..start + headers {
-            self.used[k] = true;
+        for k in &group[..headers] {
+            self.used[*k] = true;
         }
+        true
     }
 }
 

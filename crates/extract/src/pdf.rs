@@ -1632,9 +1632,17 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
                     .split_whitespace()
                     .last()
                     .is_some_and(|w| joining.contains(&w)));
+        // A header of two rows repeated is no row's rest: its second row is the line after
+        // the header's first on the page before.
+        let second_header = pages[n - 1]
+            .iter()
+            .position(|l| cells(l) == head)
+            .and_then(|h| pages[n - 1].get(h + 1))
+            .is_some_and(|l| cells(l) == next);
         if row.len() < 3
             || row[0].trim().is_empty()
             || !header_repeated
+            || second_header
             || next.len() != row.len()
             || !next[0].trim().is_empty() && !name_goes_on
             || next.iter().all(|c| c.trim().is_empty())
