@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides Rust: fpdf2, python-docx and LibreOffice's Writer (the
-# PDF tests render the shared reports to PDF at test time, with fpdf2 and through Word
+# PDF tests render the shared reports to PDF at test time, with fpdf2, ReportLab and through Word
 # documents printed by LibreOffice, and HTML pages printed by headless Chromium) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
 # SQLAlchemy, the PostgreSQL JDBC driver with a JDK, psqlODBC with unixODBC's isql, Go with
 # Debian's pgconn for Grafana's queries) and openssl for a TLS certificate. Safe to run again.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "python-docx==1.2.0" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
+python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "reportlab==5.1.0" "python-docx==1.2.0" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
 missing=""
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 command -v psql >/dev/null || missing="$missing postgresql-client"

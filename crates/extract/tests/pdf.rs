@@ -459,3 +459,61 @@ fn chromium_prints_of_ruled_html_tables_give_the_facts_of_the_text() {
         "table{border-collapse:collapse} td,th{border:1px solid #444;padding:3px 5px}",
     );
 }
+
+/// The report rendered by `tests/pdf/render_reportlab.py` with `style` gives the facts of its
+/// text.
+fn reportlab_gives_the_facts_of_the_text(report: &str, council: &str, style: &[&str]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("report.pdf");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_reportlab.py");
+    let text_path = report_path(report);
+    let run = Command::new("python3")
+        .arg(&script)
+        .arg(&text_path)
+        .arg(&pdf)
+        .args(style)
+        .output()
+        .expect("python3");
+    assert!(
+        run.status.success(),
+        "rendering with ReportLab failed (is reportlab installed?): {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let from_text = read(&std::fs::read(&text_path).expect("text"), council).expect("text");
+    let from_pdf = read(&std::fs::read(&pdf).expect("pdf"), council).expect("pdf");
+    let lost: Vec<&String> = from_text.difference(&from_pdf).collect();
+    let invented: Vec<&String> = from_pdf.difference(&from_text).collect();
+    assert!(
+        lost.is_empty() && invented.is_empty(),
+        "{report} {style:?}: {} facts, {} lost, {} invented\nlost: {lost:#?}\ninvented: {invented:#?}",
+        from_text.len(),
+        lost.len(),
+        invented.len()
+    );
+}
+
+/// ReportLab's tables, ruled cell by cell: cells set at the bottom of their rows (its
+/// default), header rows repeated over page breaks (the cross table of 2023-24 Q2 breaks under
+/// its two-row header), deliverables' titles a few points above their text.
+#[test]
+fn reportlab_pdfs_of_ruled_tables_give_the_facts_of_the_text() {
+    for (report, council) in [
+        ("derby-city-2024-25-annual.txt", "E06000015"),
+        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+        ("derbyshire-county-2025-26-q1.txt", "E10000007"),
+        ("derbyshire-county-2023-24-q2.txt", "E10000007"),
+    ] {
+        reportlab_gives_the_facts_of_the_text(report, council, &["--lines", "grid"]);
+    }
+}
+
+/// ReportLab's tables without rules, cells at the bottom of their rows: rows are found from
+/// where the cells' lines end.
+#[test]
+fn reportlab_pdfs_of_unruled_bottom_aligned_tables_give_the_facts_of_the_text() {
+    reportlab_gives_the_facts_of_the_text(
+        "derbyshire-county-2024-25-q1.txt",
+        "E10000007",
+        &["--lines", "none"],
+    );
+}
