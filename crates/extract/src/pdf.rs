@@ -1046,7 +1046,7 @@ fn aligned_tables(
         // A table right under another with the same header (a web page's table per printed
         // page, or a header printed again) is a table of its own, with columns of its own.
         // Its header may wrap otherwise there (other column widths): the same words over one
-        // to three lines.
+        // to five lines.
         let text = |k: usize| row_text(&laid[k].0);
         let words = |from: usize, lines: usize| {
             let mut w: Vec<String> = (from..(from + lines).min(j))
@@ -1063,9 +1063,9 @@ fn aligned_tables(
         let mut cuts = vec![i];
         for k in i + 2..j.saturating_sub(1) {
             let bold_header = laid[i].0.bold() && laid[k].0.bold();
-            let same_words = (1..=3).any(|h| {
+            let same_words = (1..=5).any(|h| {
                 let head = words(i, h);
-                head.len() >= 3 && (1..=3).any(|g| k + g <= j && words(k, g) == head)
+                head.len() >= 3 && (1..=5).any(|g| k + g <= j && words(k, g) == head)
             });
             if text(k) == text(i) && (bold_header || text(k + 1) == text(i + 1))
                 || same_words && cuts.last().is_some_and(|c| k >= c + 2)
