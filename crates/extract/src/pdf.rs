@@ -1304,20 +1304,30 @@ fn centred_rows(
     };
     // Rows whose cells differ in height tell how cells are set: from the top (their first
     // lines agree) or not (their middles or last lines do).
+    // The row under a page's header may be the rest of a row broken over the page, its cells
+    // all starting at the top: no evidence either way.
     let (mut centred, mut topped) = (0, 0);
-    for (_, members) in &rows {
+    for (n, (_, members)) in rows.iter().enumerate() {
         let row: Vec<&(usize, Vec<usize>)> = members.iter().map(|n| &cells[*n]).collect();
         let agree = |v: &mut dyn Iterator<Item = f64>| spread(v) <= 0.3 * size;
         let tops = agree(&mut row.iter().map(|c| first(c)));
         let middles = agree(&mut row.iter().map(|c| (first(c) + last(c)) / 2.0));
         let bottoms = agree(&mut row.iter().map(|c| last(c)));
-        if tops && !(middles && bottoms) {
+        if tops && !(middles && bottoms) && n != 1 {
             topped += 1;
         } else if !tops && (middles || bottoms) {
             centred += 1;
         }
     }
-    if centred == 0 || centred <= topped || rows.len() < 2 {
+    // With no evidence either way, a header over one row of one cell per column is read as
+    // rows too: the rest of a row broken over the page under its header.
+    let clean = rows.iter().all(|(_, members)| {
+        let mut columns: Vec<usize> = members.iter().map(|n| cells[*n].0).collect();
+        columns.sort_unstable();
+        columns.windows(2).all(|w| w[0] != w[1])
+    });
+    let undecided = centred == 0 && topped == 0 && clean && rows.len() == 2;
+    if !undecided && (centred == 0 || centred <= topped) || rows.len() < 2 {
         return None;
     }
     let mut out = vec![String::new(); block.len()];
@@ -1819,6 +1829,7 @@ fn page_text(
         !ruled
             && r.bold()
             && fine_runs(r).len() == 1
+            && r.left() <= margin + 2.0 * r.size
             && laid.get(n + 1).is_some_and(|(b, _)| {
                 // Over the table's first cells, not across its columns (a header whose
                 // cells are a word space apart).
