@@ -1306,27 +1306,30 @@ fn centred_rows(
     // lines agree) or not (their middles or last lines do).
     // The row under a page's header may be the rest of a row broken over the page, its cells
     // all starting at the top: no evidence either way.
-    let (mut centred, mut topped) = (0, 0);
+    let (mut centred, mut topped, mut broken_rest) = (0, 0, false);
     for (n, (_, members)) in rows.iter().enumerate() {
         let row: Vec<&(usize, Vec<usize>)> = members.iter().map(|n| &cells[*n]).collect();
         let agree = |v: &mut dyn Iterator<Item = f64>| spread(v) <= 0.3 * size;
         let tops = agree(&mut row.iter().map(|c| first(c)));
         let middles = agree(&mut row.iter().map(|c| (first(c) + last(c)) / 2.0));
         let bottoms = agree(&mut row.iter().map(|c| last(c)));
-        if tops && !(middles && bottoms) && n != 1 {
+        if tops && !(middles && bottoms) && n == 1 {
+            broken_rest = true;
+        } else if tops && !(middles && bottoms) {
             topped += 1;
         } else if !tops && (middles || bottoms) {
             centred += 1;
         }
     }
-    // With no evidence either way, a header over one row of one cell per column is read as
-    // rows too: the rest of a row broken over the page under its header.
+    // With no evidence either way, a header over one row of cells of different heights, one
+    // cell per column, is read as rows too: the rest of a row broken over the page under its
+    // header (lines of one height throughout are a table whose rows run together).
     let clean = rows.iter().all(|(_, members)| {
         let mut columns: Vec<usize> = members.iter().map(|n| cells[*n].0).collect();
         columns.sort_unstable();
         columns.windows(2).all(|w| w[0] != w[1])
     });
-    let undecided = centred == 0 && topped == 0 && clean && rows.len() == 2;
+    let undecided = centred == 0 && topped == 0 && clean && rows.len() == 2 && broken_rest;
     if !undecided && (centred == 0 || centred <= topped) || rows.len() < 2 {
         return None;
     }
