@@ -418,18 +418,21 @@ fn chromium_pdf(page: &str, css: &str, dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(&pdf).expect("Chromium's PDF")
 }
 
-/// Every fact of each report, printed by Chromium from its HTML page with `css`, equals the
-/// text's.
-fn chromium_prints_give_the_facts_of_the_text(css: &str) {
+/// The five shared reports and their councils.
+const REPORTS: [(&str, &str); 5] = [
+    ("derby-city-2024-25-annual.txt", "E06000015"),
+    ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+    ("derbyshire-county-2025-26-q1.txt", "E10000007"),
+    ("derbyshire-county-2023-24-q2.txt", "E10000007"),
+    ("derbyshire-county-2019-20-annual.txt", "E10000007"),
+];
+
+/// Every fact of each of `reports`, printed by Chromium from its HTML page with `css`, equals
+/// the text's.
+fn chromium_prints_give_the_facts_of_the_text(css: &str, reports: &[(&str, &str)]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut failures = Vec::new();
-    for (report, council) in [
-        ("derby-city-2024-25-annual.txt", "E06000015"),
-        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
-        ("derbyshire-county-2025-26-q1.txt", "E10000007"),
-        ("derbyshire-county-2023-24-q2.txt", "E10000007"),
-        ("derbyshire-county-2019-20-annual.txt", "E10000007"),
-    ] {
+    for &(report, council) in reports {
         let text = common::read(report);
         let page = common::relayout::Transform::Html.apply(&text);
         let pdf = chromium_pdf(&page, css, dir.path(), report.trim_end_matches(".txt"));
@@ -457,7 +460,23 @@ fn chromium_prints_give_the_facts_of_the_text(css: &str) {
 fn chromium_prints_of_ruled_html_tables_give_the_facts_of_the_text() {
     chromium_prints_give_the_facts_of_the_text(
         "table{border-collapse:collapse} td,th{border:1px solid #444;padding:3px 5px}",
+        &REPORTS,
     );
+}
+
+/// A browser's own print of a table (no style): no rules, cells centred in their rows and a
+/// word space apart, header cells centred both ways, one table per page of the source with
+/// columns of its own. Derby City reads in full (before this stop it lost all 306 facts); the
+/// others are measured in the README.
+#[test]
+fn chromium_default_prints_of_html_tables_give_the_facts_of_the_text() {
+    chromium_prints_give_the_facts_of_the_text("", &REPORTS[..1]);
+}
+
+/// Generous cell padding, no rules, cells centred in their rows.
+#[test]
+fn chromium_prints_of_padded_unruled_html_tables_give_the_facts_of_the_text() {
+    chromium_prints_give_the_facts_of_the_text("td,th{padding:6px 10px}", &REPORTS[..2]);
 }
 
 /// The report rendered by `tests/pdf/render_reportlab.py` with `style` gives the facts of its
@@ -511,9 +530,7 @@ fn reportlab_pdfs_of_ruled_tables_give_the_facts_of_the_text() {
 /// where the cells' lines end.
 #[test]
 fn reportlab_pdfs_of_unruled_bottom_aligned_tables_give_the_facts_of_the_text() {
-    reportlab_gives_the_facts_of_the_text(
-        "derbyshire-county-2024-25-q1.txt",
-        "E10000007",
-        &["--lines", "none"],
-    );
+    for (report, council) in &REPORTS[..2] {
+        reportlab_gives_the_facts_of_the_text(report, council, &["--lines", "none"]);
+    }
 }
