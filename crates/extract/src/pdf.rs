@@ -1047,26 +1047,27 @@ fn aligned_tables(
         // page, or a header printed again) is a table of its own, with columns of its own.
         // Its header may wrap otherwise there (other column widths): the same words over one
         // to five lines.
-        let text = |k: usize| row_text(&laid[k].0);
+        let texts: Vec<String> = (i..j).map(|k| row_text(&laid[k].0)).collect();
+        let text = |k: usize| texts[k - i].as_str();
         let words = |from: usize, lines: usize| {
-            let mut w: Vec<String> = (from..(from + lines).min(j))
-                .flat_map(|k| {
-                    text(k)
-                        .split_whitespace()
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
+            let mut w: Vec<&str> = (from..(from + lines).min(j))
+                .flat_map(|k| text(k).split_whitespace())
                 .collect();
-            w.sort();
+            w.sort_unstable();
             w
         };
+        let heads: Vec<Vec<&str>> = (1..=5).map(|h| words(i, h)).collect();
+        let head_words: std::collections::BTreeSet<&str> =
+            heads.last().into_iter().flatten().copied().collect();
         let mut cuts = vec![i];
         for k in i + 2..j.saturating_sub(1) {
             let bold_header = laid[i].0.bold() && laid[k].0.bold();
-            let same_words = (1..=5).any(|h| {
-                let head = words(i, h);
-                head.len() >= 3 && (1..=5).any(|g| k + g <= j && words(k, g) == head)
-            });
+            // Only a line of the header's words can start it again.
+            let of_header = text(k).split_whitespace().all(|w| head_words.contains(w));
+            let same_words = of_header
+                && heads.iter().any(|head| {
+                    head.len() >= 3 && (1..=5).any(|g| k + g <= j && words(k, g) == *head)
+                });
             if text(k) == text(i) && (bold_header || text(k + 1) == text(i + 1))
                 || same_words && cuts.last().is_some_and(|c| k >= c + 2)
             {
