@@ -1002,24 +1002,26 @@ fn aligned_tables(
             // start theirs: the next row of the same table, not the next table or a paragraph.
             // A line of one run (a wrapped cell) must be under a line of cells.
             let (ra, rb) = (fine_runs(a), fine_runs(b));
+            // A run that lies under one cell of the block's lines of cells and across none's
+            // gap (the next row of a table whose header cells are centred).
+            let under_one = |x: &(f64, f64)| {
+                let over =
+                    |line: &Vec<(f64, f64)>| line.iter().filter(|c| c.0 < x.1 && c.1 > x.0).count();
+                celled.iter().any(|line| over(line) == 1)
+                    && !celled.iter().any(|line| over(line) >= 2)
+            };
             let cells = if rb.len() >= 2 {
                 rb.iter()
                     .filter(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0))
                     .count()
                     >= 2.max(rb.len() - 1)
+                    // Under a header's last line (bold), the first row, its cells under the
+                    // header's.
+                    || block_has_cells && a.bold() && rb.iter().all(under_one)
             } else {
                 // Or, in a table that has had a line of cells, it starts where a column starts
                 // (a padded table's next row, or a group's title in the first column).
                 let split = block_has_cells;
-                // Or it lies under one cell of the block's lines of cells and across none's
-                // gap (the next row of a table whose header cells are centred).
-                let under_one = |x: &(f64, f64)| {
-                    let over = |line: &Vec<(f64, f64)>| {
-                        line.iter().filter(|c| c.0 < x.1 && c.1 > x.0).count()
-                    };
-                    celled.iter().any(|line| over(line) == 1)
-                        && !celled.iter().any(|line| over(line) >= 2)
-                };
                 ra.len() >= 2
                     && rb
                         .iter()
@@ -1063,7 +1065,8 @@ fn aligned_tables(
         for k in i + 2..j.saturating_sub(1) {
             let bold_header = laid[i].0.bold() && laid[k].0.bold();
             // Only a line of the header's words can start it again.
-            let of_header = text(k).split_whitespace().all(|w| head_words.contains(w));
+            let of_header =
+                laid[i].0.bold() && text(k).split_whitespace().all(|w| head_words.contains(w));
             let same_words = of_header
                 && heads.iter().any(|head| {
                     head.len() >= 3 && (1..=5).any(|g| k + g <= j && words(k, g) == *head)
