@@ -1310,7 +1310,7 @@ fn centred_rows(
     // lines agree) or not (their middles or last lines do).
     // The row under a page's header may be the rest of a row broken over the page, its cells
     // all starting at the top: no evidence either way.
-    let (mut centred, mut topped, mut broken_rest) = (0, 0, false);
+    let (mut centred, mut topped, mut broken_rest, mut at_bottom) = (0, 0, false, 0);
     for (n, (_, members)) in rows.iter().enumerate() {
         let row: Vec<&(usize, Vec<usize>)> = members.iter().map(|n| &cells[*n]).collect();
         let agree = |v: &mut dyn Iterator<Item = f64>| spread(v) <= 0.3 * size;
@@ -1323,7 +1323,13 @@ fn centred_rows(
             topped += 1;
         } else if !tops && (middles || bottoms) {
             centred += 1;
+            at_bottom += usize::from(!middles);
         }
+    }
+    // Set at the bottom, the evidence must come from two rows: a table of one-line cells whose
+    // rows run together ("Deliverables" over "Good 1") looks so in one.
+    if centred == at_bottom && at_bottom < 2 {
+        centred = 0;
     }
     // With no evidence either way, a header over one row of cells of different heights, one
     // cell per column, is read as rows too: the rest of a row broken over the page under its
