@@ -818,12 +818,6 @@ fn read_fixed_table(
                 .iter()
                 .zip(c)
                 .any(|(r, t)| holds_figures(r) && !t.is_empty());
-        if std::env::var("LAPIS_DEBUG_LAYOUT").is_ok() {
-            eprintln!(
-                "L{} figures={figures} named={named_row} spanning={} cells={c:?}",
-                lines[block[n]].no, spanning[n]
-            );
-        }
         // A key cell that is a label, not a reference ("Overarching" over "Measure"), wraps
         // like any other cell: a line with more of it and no figures continues the row.
         let label = |t: &str| !t.is_empty() && !t.chars().any(|ch| ch.is_ascii_digit());

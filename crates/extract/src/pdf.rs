@@ -1982,3 +1982,64 @@ fn page_text(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::{dictionary, Object};
+
+    /// A CID font's widths given as a range (`c_first c_last w`) become a list of that many
+    /// widths; lists stay as they are.
+    #[test]
+    fn cid_width_ranges_become_lists() {
+        let mut doc = lopdf::Document::with_version("1.7");
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font",
+            "Subtype" => "CIDFontType2",
+            "W" => vec![
+                Object::Integer(3),
+                Object::Array(vec![Object::Integer(250)]),
+                Object::Integer(76),
+                Object::Integer(78),
+                Object::Real(277.83),
+            ],
+        });
+        widths_plainly(&mut doc);
+        let w = doc
+            .get_object(font)
+            .and_then(Object::as_dict)
+            .and_then(|d| d.get(b"W"))
+            .and_then(Object::as_array)
+            .expect("W")
+            .clone();
+        assert_eq!(w.len(), 4);
+        assert_eq!(w[0], Object::Integer(3));
+        assert_eq!(w[1], Object::Array(vec![Object::Integer(250)]));
+        assert_eq!(w[2], Object::Integer(76));
+        assert_eq!(w[3], Object::Array(vec![Object::Real(277.83); 3]));
+    }
+
+    /// A range whose bounds are not numbers, or wider than 65,536 glyphs, is left as it is.
+    #[test]
+    fn odd_cid_width_ranges_are_left_alone() {
+        let mut doc = lopdf::Document::with_version("1.7");
+        let w = vec![
+            Object::Integer(0),
+            Object::Integer(100_000),
+            Object::Integer(500),
+        ];
+        let font = doc.add_object(dictionary! {
+            "Subtype" => "CIDFontType2",
+            "W" => w.clone(),
+        });
+        widths_plainly(&mut doc);
+        let after = doc
+            .get_object(font)
+            .and_then(Object::as_dict)
+            .and_then(|d| d.get(b"W"))
+            .and_then(Object::as_array)
+            .expect("W")
+            .clone();
+        assert_eq!(after, w);
+    }
+}
