@@ -870,7 +870,9 @@ fn narrow_gutters(block: &[(Row, bool)]) -> Vec<f64> {
         }
         // Per line: the end of its text up to the gap and the start of its text after it,
         // where they are close to it.
-        let sides: Vec<(Option<f64>, Option<(f64, bool)>)> = block
+        // (end, (start, whether the start opens a text object)).
+        type Sides = (Option<f64>, Option<(f64, bool)>);
+        let sides: Vec<Sides> = block
             .iter()
             .map(|(r, _)| {
                 let end = r
@@ -1408,14 +1410,14 @@ fn align(
     if columns.len() < 2 {
         return None;
     }
-    let column_of = |x: f64| column_at(&columns, x, size);
+    let column_of = |x: f64| column_at(columns, x, size);
     // A table's lines are mostly cells; text running across the columns is rare in one (a
     // section row). Paragraphs between two "Rating: Good   Expected completion" lines are not
     // a table.
     let wide = runs.iter().filter(|r| r.len() >= 2).count();
     let across = runs
         .iter()
-        .filter(|r| r.len() == 1 && crosses(&columns, r[0], size))
+        .filter(|r| r.len() == 1 && crosses(columns, r[0], size))
         .count();
     if across * 2 > wide {
         return None;
@@ -1425,14 +1427,14 @@ fn align(
     type Cells = (Vec<String>, Option<(usize, String)>);
     let mut cells: Vec<Cells> = Vec::new();
     for ((r, _), fr) in block.iter().zip(runs) {
-        let spanning = fr.len() == 1 && crosses(&columns, fr[0], size);
+        let spanning = fr.len() == 1 && crosses(columns, fr[0], size);
         let mut texts = vec![String::new(); columns.len()];
         let mut last_end: Vec<Option<f64>> = vec![None; columns.len()];
         for g in &r.glyphs {
             let c = if spanning {
                 column_of(fr[0].0)
             } else {
-                glyph_column(g, fr, &columns, size)
+                glyph_column(g, fr, columns, size)
             };
             if last_end[c].is_some_and(|e| g.x - e > 0.15 * g.size) {
                 texts[c].push(' ');
@@ -1988,6 +1990,16 @@ mod tests {
     use super::*;
     use lopdf::{dictionary, Object};
 
+    /// A font's `/W` array.
+    fn widths(doc: &lopdf::Document, font: lopdf::ObjectId) -> Vec<Object> {
+        doc.get_object(font)
+            .and_then(Object::as_dict)
+            .and_then(|d| d.get(b"W"))
+            .and_then(Object::as_array)
+            .expect("W")
+            .clone()
+    }
+
     /// A CID font's widths given as a range (`c_first c_last w`) become a list of that many
     /// widths; lists stay as they are.
     #[test]
@@ -2005,13 +2017,7 @@ mod tests {
             ],
         });
         widths_plainly(&mut doc);
-        let w = doc
-            .get_object(font)
-            .and_then(Object::as_dict)
-            .and_then(|d| d.get(b"W"))
-            .and_then(Object::as_array)
-            .expect("W")
-            .clone();
+        let w = widths(&doc, font);
         assert_eq!(w.len(), 4);
         assert_eq!(w[0], Object::Integer(3));
         assert_eq!(w[1], Object::Array(vec![Object::Integer(250)]));
@@ -2033,13 +2039,6 @@ mod tests {
             "W" => w.clone(),
         });
         widths_plainly(&mut doc);
-        let after = doc
-            .get_object(font)
-            .and_then(Object::as_dict)
-            .and_then(|d| d.get(b"W"))
-            .and_then(Object::as_array)
-            .expect("W")
-            .clone();
-        assert_eq!(after, w);
+        assert_eq!(widths(&doc, font), w);
     }
 }
