@@ -698,6 +698,12 @@ fn ruled_row(region: &[Row], edges: &[f64]) -> String {
             .min(cells.len() - 1);
         bold[c] = Some(bold[c].unwrap_or(true) && g.bold);
     }
+    tab_row(&cells, bold)
+}
+
+/// A table row as a text export prints it: its cells' words joined by single spaces, tab
+/// between cells, a cell printed wholly in bold marked `<b>…</b>`.
+fn tab_row(cells: &[String], bold: Vec<Option<bool>>) -> String {
     cells
         .iter()
         .zip(bold)
@@ -1382,19 +1388,7 @@ fn centred_rows(
         let Some(at) = row_lines.iter().min() else {
             continue;
         };
-        out[*at] = texts
-            .iter()
-            .zip(bold)
-            .map(|(t, b)| {
-                let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
-                if b == Some(true) {
-                    format!("<b>{t}</b>")
-                } else {
-                    t
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\t");
+        out[*at] = tab_row(&texts, bold);
     }
     Some(out)
 }

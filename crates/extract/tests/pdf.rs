@@ -16,7 +16,14 @@ use lapis_extract::ExtractError;
 use lapis_model::Vocabulary;
 
 fn render(text_path: &Path, out: &Path, extra: &[&str]) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render.py");
+    render_with("render.py", "fpdf2", text_path, out, extra);
+}
+
+/// Runs `tests/pdf/<script>` (which needs the Python package `package`) on a report's text.
+fn render_with(script: &str, package: &str, text_path: &Path, out: &Path, extra: &[&str]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/pdf")
+        .join(script);
     let run = Command::new("python3")
         .arg(&script)
         .arg(text_path)
@@ -26,7 +33,7 @@ fn render(text_path: &Path, out: &Path, extra: &[&str]) {
         .unwrap_or_else(|e| panic!("python3 is needed to render test PDFs: {e}"));
     assert!(
         run.status.success(),
-        "rendering {} failed (is fpdf2 installed? `pip install fpdf2`): {}",
+        "rendering {} failed (is {package} installed? `pip install {package}`): {}",
         text_path.display(),
         String::from_utf8_lossy(&run.stderr)
     );
@@ -484,20 +491,8 @@ fn chromium_prints_of_padded_unruled_html_tables_give_the_facts_of_the_text() {
 fn reportlab_gives_the_facts_of_the_text(report: &str, council: &str, style: &[&str]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let pdf = dir.path().join("report.pdf");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_reportlab.py");
     let text_path = report_path(report);
-    let run = Command::new("python3")
-        .arg(&script)
-        .arg(&text_path)
-        .arg(&pdf)
-        .args(style)
-        .output()
-        .expect("python3");
-    assert!(
-        run.status.success(),
-        "rendering with ReportLab failed (is reportlab installed?): {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    render_with("render_reportlab.py", "reportlab", &text_path, &pdf, style);
     let from_text = read(&std::fs::read(&text_path).expect("text"), council).expect("text");
     let from_pdf = read(&std::fs::read(&pdf).expect("pdf"), council).expect("pdf");
     let lost: Vec<&String> = from_text.difference(&from_pdf).collect();
