@@ -20,6 +20,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
+mod tagged;
+
 /// Where the page's origin is and which way is down: the media box's top-left corner.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
@@ -43,6 +45,9 @@ struct Glyph {
     /// cell's line as a text object of its own (browsers, fpdf2) parts cells that a word space
     /// apart would join.
     opens: bool,
+    /// The marked content (`BDC … /MCID n`) that drew it: the key a tagged PDF's structure tree
+    /// names it by.
+    mcid: Option<i64>,
 }
 
 #[derive(Debug, Default)]
@@ -113,6 +118,7 @@ impl OutputDev for Collector {
             text: text.to_string(),
             bold: false,
             opens: false,
+            mcid: None,
         });
         Ok(())
     }
@@ -200,11 +206,24 @@ impl Collector {
     }
 }
 
-/// Where each text shown on a page starts, whether its font is bold, and whether it is the first
-/// text of its text object: (y, x, bold, opens), in the page's coordinates from its top-left
-/// corner. `pdf-extract` gives characters without their
-/// font, so the content stream is walked once more for the font of each text operation.
-fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64, bool, bool)> {
+/// Where a text operation starts to draw, in the page's coordinates from its top-left corner,
+/// and what `pdf-extract` does not say of its characters.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    y: f64,
+    x: f64,
+    /// Its font is bold.
+    bold: bool,
+    /// It is the first text of its text object.
+    opens: bool,
+    /// The innermost marked content with an id around it.
+    mcid: Option<i64>,
+}
+
+/// Where each text shown on a page starts, with its font's weight, whether it opens its text
+/// object, and its marked content. `pdf-extract` gives characters without them, so the content
+/// stream is walked once more.
+fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
     let fonts: std::collections::BTreeMap<Vec<u8>, bool> = doc
         .get_page_fonts(page_id)
         .map(|fonts| {
@@ -227,6 +246,25 @@ fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64
     let Ok(content) = doc.get_and_decode_page_content(page_id) else {
         return Vec::new();
     };
+    // Marked content named by a property list in the page's resources (`/P /MC0 BDC`).
+    let properties = doc
+        .get_page_resources(page_id)
+        .ok()
+        .and_then(|(own, ids)| {
+            own.or_else(|| ids.first().and_then(|id| doc.get_dictionary(*id).ok()))
+        })
+        .and_then(|r| r.get(b"Properties").ok())
+        .and_then(|p| doc.dereference(p).ok())
+        .and_then(|(_, p)| p.as_dict().ok());
+    let mcid_of = |props: Option<&lopdf::Object>| -> Option<i64> {
+        let props = match props? {
+            lopdf::Object::Name(name) => properties?.get(name).ok()?,
+            other => other,
+        };
+        let props = doc.dereference(props).ok()?.1.as_dict().ok()?;
+        props.get(b"MCID").and_then(|m| m.as_i64()).ok()
+    };
+    let mut marks: Vec<Option<i64>> = Vec::new();
     let media: Vec<f64> = doc
         .get_object(page_id)
         .and_then(|o| o.as_dict())
@@ -283,6 +321,11 @@ fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64
                     .copied()
                     .unwrap_or(false)
             }
+            "BMC" => marks.push(None),
+            "BDC" => marks.push(mcid_of(op.operands.get(1))),
+            "EMC" => {
+                marks.pop();
+            }
             "TL" if !n.is_empty() => leading = n[0],
             "Td" | "TD" if n.len() == 2 => {
                 if op.operator == "TD" {
@@ -303,23 +346,31 @@ fn bold_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<(f64, f64
         }
         if matches!(op.operator.as_str(), "Tj" | "TJ" | "'" | "\"") {
             let at = mul(tm, ctm);
-            out.push((ury - at[5], at[4] - llx, bold, fresh));
+            out.push(Start {
+                y: ury - at[5],
+                x: at[4] - llx,
+                bold,
+                opens: fresh,
+                mcid: marks.iter().rev().find_map(|m| *m),
+            });
             fresh = false;
         }
     }
-    out.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    out.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
     out
 }
 
-/// Marks the glyphs that a bold text operation drew.
-fn mark_bold(page: &mut Page, starts: &[(f64, f64, bool, bool)]) {
+/// Marks each glyph with what the text operation that drew it says: bold, opening a text
+/// object, its marked content.
+fn mark_glyphs(page: &mut Page, starts: &[Start]) {
     for g in &mut page.glyphs {
         let start = starts
             .iter()
-            .filter(|(y, x, _, _)| (y - g.y).abs() < 0.5 * g.size && *x <= g.x + 0.5)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        g.bold = start.is_some_and(|s| s.2);
-        g.opens = start.is_some_and(|s| s.3 && (s.1 - g.x).abs() < 0.5);
+            .filter(|s| (s.y - g.y).abs() < 0.5 * g.size && s.x <= g.x + 0.5)
+            .max_by(|a, b| a.x.total_cmp(&b.x));
+        g.bold = start.is_some_and(|s| s.bold);
+        g.opens = start.is_some_and(|s| s.opens && (s.x - g.x).abs() < 0.5);
+        g.mcid = start.and_then(|s| s.mcid);
     }
 }
 
@@ -374,7 +425,7 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
     let mut pages: Vec<Page> = Vec::new();
     for (n, mut page) in collector.pages.into_iter().enumerate() {
         if let Some(id) = page_ids.get(n) {
-            mark_bold(&mut page, &bold_starts(&doc, *id));
+            mark_glyphs(&mut page, &text_starts(&doc, *id));
         }
         match rotations.get(n).copied().unwrap_or(0).rem_euclid(360) {
             90 => rotate(&mut page, true),
@@ -383,11 +434,13 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
         }
         pages.push(page);
     }
+    let tagged = Tagged::new(&tagged::tables(&doc, &page_ids), &pages);
     let furniture = furniture(&pages);
     let headings = heading_sizes(&pages, body);
     let mut texts: Vec<Vec<String>> = pages
         .iter()
-        .map(|p| page_text(p, body, &headings, &furniture))
+        .enumerate()
+        .map(|(n, p)| page_text(p, body, &headings, &furniture, &tagged.on(n)))
         .collect();
     continue_over_pages(&mut texts);
     for (n, lines) in texts.iter().enumerate() {
@@ -400,6 +453,254 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The rows of a tagged PDF's tables, as its structure tree gives them.
+#[derive(Debug, Default)]
+struct Tagged {
+    /// The row that drew each marked content: (page, marked-content id) to row.
+    owner: std::collections::HashMap<(usize, i64), usize>,
+    /// Each row: the page it starts on and its line of tab-separated cells.
+    rows: Vec<(usize, String)>,
+}
+
+/// A tagged PDF's table rows as one page sees them.
+struct TaggedPage<'a> {
+    page: usize,
+    tagged: &'a Tagged,
+}
+
+impl Tagged {
+    fn new(tables: &[tagged::Table], pages: &[Page]) -> Tagged {
+        let mut drawn: std::collections::HashMap<(usize, i64), Vec<&Glyph>> = Default::default();
+        for (n, page) in pages.iter().enumerate() {
+            for g in &page.glyphs {
+                if let Some(m) = g.mcid {
+                    drawn.entry((n, m)).or_default().push(g);
+                }
+            }
+        }
+        let mut out = Tagged::default();
+        for table in tables {
+            // Each cell's glyphs, page by page.
+            let glyphs: Vec<Vec<(usize, &Glyph)>> = table
+                .cells
+                .iter()
+                .map(|c| {
+                    let mut parts = c.parts.clone();
+                    parts.sort();
+                    parts.dedup();
+                    parts
+                        .iter()
+                        .flat_map(|p| drawn.get(p).into_iter().flatten().map(|g| (p.0, *g)))
+                        .collect()
+                })
+                .collect();
+            // Every row has the table's width, as a text export prints a row whose cell spans
+            // the table (a section's name) or a row with fewer cells.
+            let width = table.rows.iter().map(Vec::len).max().unwrap_or(0);
+            let grid = by_columns(table, &glyphs, width);
+            for (r, slots) in grid.iter().enumerate() {
+                // The row's own cells (not those spanning down into it from above).
+                let own: Vec<usize> = (0..table.cells.len())
+                    .filter(|c| table.origin[*c] == r)
+                    .collect();
+                let mut pages: Vec<usize> = own
+                    .iter()
+                    .flat_map(|c| glyphs[*c].iter().map(|(p, _)| *p))
+                    .collect();
+                pages.sort_unstable();
+                pages.dedup();
+                let line = |page: Option<usize>| {
+                    let (cells, bold): (Vec<String>, Vec<Option<bool>>) = (0..width)
+                        .map(|n| match slots.get(n).copied().flatten() {
+                            Some((c, true)) => {
+                                let on: Vec<(usize, &Glyph)> = glyphs[c]
+                                    .iter()
+                                    .filter(|(p, _)| page.is_none_or(|page| *p == page))
+                                    .copied()
+                                    .collect();
+                                cell_text(&on)
+                            }
+                            _ => (String::new(), None),
+                        })
+                        .unzip();
+                    cells
+                        .iter()
+                        .any(|c| !c.is_empty())
+                        .then(|| tab_row(&cells, bold))
+                };
+                // A header row repeated at the top of each page the table runs onto prints on
+                // each, as the text exports print it; a row broken over a page prints whole,
+                // where it starts.
+                let each: Vec<Option<String>> = pages.iter().map(|p| line(Some(*p))).collect();
+                let repeated = pages.len() > 1 && each.iter().all(|t| *t == each[0]);
+                let prints: Vec<(usize, String)> = if repeated {
+                    pages
+                        .iter()
+                        .copied()
+                        .zip(each.into_iter().flatten())
+                        .collect()
+                } else {
+                    pages.first().copied().zip(line(None)).into_iter().collect()
+                };
+                for (page, text) in prints {
+                    let row = out.rows.len();
+                    for c in &own {
+                        for part in &table.cells[*c].parts {
+                            if !repeated || part.0 == page {
+                                out.owner.insert(*part, row);
+                            }
+                        }
+                    }
+                    out.rows.push((page, text));
+                }
+            }
+        }
+        out
+    }
+
+    fn on(&self, page: usize) -> TaggedPage<'_> {
+        TaggedPage { page, tagged: self }
+    }
+}
+
+impl TaggedPage<'_> {
+    /// The tagged row a printed line belongs to: the row that drew most of its glyphs.
+    fn row_of(&self, r: &Row) -> Option<usize> {
+        if self.tagged.rows.is_empty() {
+            return None;
+        }
+        let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+        for g in &r.glyphs {
+            if let Some(row) = g.mcid.and_then(|m| self.tagged.owner.get(&(self.page, m))) {
+                *counts.entry(*row).or_default() += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .filter(|(_, n)| 2 * n >= r.glyphs.len())
+            .map(|(row, _)| row)
+    }
+}
+
+/// A tagged table's rows with each cell under its column. A producer that leaves empty cells out
+/// of the tree (Chromium) gives a row fewer cells than the table has columns, wherever the empty
+/// ones were. Then the columns are found where the cells are printed: the text of cells of one
+/// column overlaps across rows, that of two columns does not. Each cell goes in the column its
+/// text is in; a cell spanning columns, in the first.
+fn by_columns(
+    table: &tagged::Table,
+    glyphs: &[Vec<(usize, &Glyph)>],
+    width: usize,
+) -> Vec<Vec<Option<(usize, bool)>>> {
+    let whole =
+        |row: &Vec<Option<(usize, bool)>>| row.len() == width && row.iter().all(Option::is_some);
+    if table.rows.iter().all(whole) {
+        return table.rows.clone();
+    }
+    let extent = |c: usize| -> Option<(f64, f64)> {
+        let gs = &glyphs[c];
+        let left = gs.iter().map(|(_, g)| g.x).fold(f64::INFINITY, f64::min);
+        let right = gs
+            .iter()
+            .map(|(_, g)| g.x + g.width)
+            .fold(f64::NEG_INFINITY, f64::max);
+        (left <= right).then_some((left, right))
+    };
+    let mut spans: Vec<(f64, f64)> = (0..table.cells.len())
+        .filter(|c| table.cells[*c].col_span == 1)
+        .filter_map(extent)
+        .collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut columns: Vec<(f64, f64)> = Vec::new();
+    for (l, r) in spans {
+        match columns.last_mut() {
+            Some(c) if l < c.1 => c.1 = c.1.max(r),
+            _ => columns.push((l, r)),
+        }
+    }
+    if columns.len() < width {
+        return table.rows.clone();
+    }
+    let column_of = |x: f64| {
+        columns
+            .iter()
+            .position(|(_, r)| x < *r)
+            .unwrap_or(columns.len() - 1)
+    };
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            let mut placed: Vec<Option<(usize, bool)>> = vec![None; columns.len()];
+            let mut next = 0;
+            let shown: Vec<usize> = row
+                .iter()
+                .filter_map(|s| match s {
+                    Some((c, true)) => Some(*c),
+                    _ => None,
+                })
+                .collect();
+            for (k, c) in shown.iter().enumerate() {
+                // Keep the cells in their order, with room left for the ones after.
+                let last = columns.len() - (shown.len() - k);
+                let at = extent(*c)
+                    .map_or(next, |(l, r)| {
+                        column_of(if table.cells[*c].col_span > 1 {
+                            l
+                        } else {
+                            (l + r) / 2.0
+                        })
+                    })
+                    .clamp(next, last.max(next));
+                if at >= columns.len() {
+                    break;
+                }
+                let end = (at + table.cells[*c].col_span).min(columns.len());
+                for (n, slot) in placed.iter_mut().enumerate().take(end).skip(at) {
+                    *slot = Some((*c, n == at));
+                }
+                next = at + table.cells[*c].col_span;
+            }
+            placed
+        })
+        .collect()
+}
+
+/// A tagged cell's text, its lines in the order printed and joined as a text export joins
+/// them, and whether it is printed wholly in bold.
+fn cell_text(glyphs: &[(usize, &Glyph)]) -> (String, Option<bool>) {
+    let mut glyphs = glyphs.to_vec();
+    glyphs.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.y.total_cmp(&b.1.y)));
+    let mut lines: Vec<(usize, f64, Vec<&Glyph>)> = Vec::new();
+    for (p, g) in glyphs {
+        match lines.last_mut() {
+            Some((lp, y, gs)) if *lp == p && (g.y - *y).abs() <= 0.35 * g.size => gs.push(g),
+            _ => lines.push((p, g.y, vec![g])),
+        }
+    }
+    let mut text = String::new();
+    let mut bold: Option<bool> = None;
+    for (_, _, mut gs) in lines {
+        gs.sort_by(|a, b| a.x.total_cmp(&b.x));
+        if !text.is_empty() && !broken_at_hyphen(&text) {
+            text.push(' ');
+        }
+        let mut end: Option<f64> = None;
+        for g in gs {
+            if end.is_some_and(|e| g.x - e > 0.15 * g.size) {
+                text.push(' ');
+            }
+            text.push_str(&g.text);
+            end = Some(g.x + g.width);
+            if g.text.chars().any(char::is_alphanumeric) {
+                bold = Some(bold.unwrap_or(true) && g.bold);
+            }
+        }
+    }
+    (text, bold)
 }
 
 /// Rewrites the painting operators `pdf-extract` passes over as ones it reads. It draws only
@@ -1734,6 +2035,7 @@ fn page_text(
     body: f64,
     headings: &[f64],
     furniture: &std::collections::BTreeSet<String>,
+    tagged: &TaggedPage,
 ) -> Vec<String> {
     let all = rows_of(page);
     let rows: Vec<Row> = all
@@ -1744,6 +2046,7 @@ fn page_text(
                 && !inside_rules(page, r)
                 && !beside_cells(&all, r);
             let t = row_text(r);
+            let band = band && tagged.row_of(r).is_none();
             !(band && (furniture.contains(&t) || crate::layout::is_page_number(&t)))
         })
         .cloned()
@@ -1763,8 +2066,24 @@ fn page_text(
     // reader.
     let mut laid: Vec<(Row, bool)> = Vec::new();
     let mut tabbed: std::collections::BTreeMap<usize, String> = Default::default();
+    let mut emitted = std::collections::BTreeSet::new();
     let mut i = 0;
     while i < rows.len() {
+        // A row of a tagged table is the row its structure tree gives, printed where it
+        // starts; the lines it goes on in over the page are its own.
+        if let Some(k) = tagged.row_of(&rows[i]) {
+            let mut j = i + 1;
+            while j < rows.len() && tagged.row_of(&rows[j]) == Some(k) {
+                j += 1;
+            }
+            let (first, text) = &tagged.tagged.rows[k];
+            if *first == tagged.page && emitted.insert(k) {
+                tabbed.insert(laid.len(), text.clone());
+                laid.push((rows[i].clone(), true));
+            }
+            i = j;
+            continue;
+        }
         if !inside_rules(&rows[i]) {
             laid.push((rows[i].clone(), false));
             i += 1;

@@ -1,0 +1,333 @@
+//! The tables a tagged PDF declares in its structure tree.
+//!
+//! A tagged PDF (Word's "Save as PDF" by default, browsers' "Print to PDF", LibreOffice with
+//! "Tagged PDF" on) says what its content is: a `Table` element holds `TR` rows (directly or
+//! under `THead`, `TBody` and `TFoot`), a row holds `TH` and `TD` cells, and each cell names the
+//! marked content (`BDC … /MCID n … EMC` on a page) that draws its text. Where the tree says
+//! where a cell is, there is nothing to guess from positions: cells set at the top, the middle
+//! or the bottom of their rows, a word space apart, with or without rules, and rows broken over a
+//! page read alike.
+//!
+//! Producers' own element names reach the standard ones through the tree's `RoleMap`. `ColSpan`
+//! and `RowSpan` (table attributes) place cells as the HTML reader places `colspan` and
+//! `rowspan`. A tree that loops, or is deeper than any real document's, is read no further.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lopdf::{Dictionary, Document, Object, ObjectId};
+
+/// Where a cell's text is drawn: (page index, marked-content id).
+pub(super) type Part = (usize, i64);
+
+/// One cell of a tagged table.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Cell {
+    pub parts: Vec<Part>,
+    pub col_span: usize,
+    row_span: usize,
+}
+
+/// A tagged table: its rows of slots, each slot a cell (an index into `cells`) and whether the
+/// slot prints it (a column spanned after a cell's first prints nothing).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Table {
+    pub cells: Vec<Cell>,
+    pub rows: Vec<Vec<Option<(usize, bool)>>>,
+    /// The row each cell starts in.
+    pub origin: Vec<usize>,
+}
+
+/// Deeper than this, a structure tree is taken for a loop.
+const DEPTH: usize = 200;
+
+/// The standard structure types lapis reads; any other name is looked up in the `RoleMap`.
+const STANDARD: [&[u8]; 7] = [b"Table", b"TR", b"TH", b"TD", b"THead", b"TBody", b"TFoot"];
+
+struct Walk<'a> {
+    doc: &'a Document,
+    pages: BTreeMap<ObjectId, usize>,
+    roles: BTreeMap<Vec<u8>, Vec<u8>>,
+    seen: BTreeSet<ObjectId>,
+}
+
+/// The tables of a tagged PDF, in the order of its structure tree; none if it is not tagged.
+pub(super) fn tables(doc: &Document, page_ids: &[ObjectId]) -> Vec<Table> {
+    let Some(root) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"StructTreeRoot").ok())
+        .and_then(|r| doc.dereference(r).ok())
+        .and_then(|(_, r)| r.as_dict().ok())
+    else {
+        return Vec::new();
+    };
+    let roles = root
+        .get(b"RoleMap")
+        .ok()
+        .and_then(|m| doc.dereference(m).ok())
+        .and_then(|(_, m)| m.as_dict().ok())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_name().ok()?.to_vec())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut walk = Walk {
+        doc,
+        pages: page_ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| (*id, n))
+            .collect(),
+        roles,
+        seen: BTreeSet::new(),
+    };
+    let mut out = Vec::new();
+    if let Ok(k) = root.get(b"K") {
+        walk.find(k, None, 0, &mut out);
+    }
+    out.retain(|t: &Table| t.rows.iter().any(|r| r.len() >= 2));
+    out
+}
+
+impl<'a> Walk<'a> {
+    /// An object with its reference followed, once (a tree that points back at itself is read
+    /// no further).
+    fn resolve<'o>(&mut self, obj: &'o Object) -> Option<&'o Object>
+    where
+        'a: 'o,
+    {
+        match obj {
+            Object::Reference(id) => {
+                if !self.seen.insert(*id) {
+                    return None;
+                }
+                self.doc.get_object(*id).ok()
+            }
+            other => Some(other),
+        }
+    }
+
+    /// An element's structure type, through the role map.
+    fn role(&self, elem: &Dictionary) -> Vec<u8> {
+        let mut s = elem
+            .get(b"S")
+            .and_then(Object::as_name)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        for _ in 0..8 {
+            if STANDARD.contains(&s.as_slice()) {
+                break;
+            }
+            match self.roles.get(&s) {
+                Some(to) if *to != s => s = to.clone(),
+                _ => break,
+            }
+        }
+        s
+    }
+
+    /// The page an element sets for the content under it, or the one it inherits.
+    fn page(&self, elem: &Dictionary, inherited: Option<usize>) -> Option<usize> {
+        elem.get(b"Pg")
+            .and_then(Object::as_reference)
+            .ok()
+            .and_then(|id| self.pages.get(&id).copied())
+            .or(inherited)
+    }
+
+    /// The tables under a structure element.
+    fn find(&mut self, obj: &'a Object, page: Option<usize>, depth: usize, out: &mut Vec<Table>) {
+        if depth > DEPTH {
+            return;
+        }
+        match self.resolve(obj) {
+            Some(Object::Array(a)) => {
+                for k in a {
+                    self.find(k, page, depth + 1, out);
+                }
+            }
+            Some(Object::Dictionary(d)) => {
+                let page = self.page(d, page);
+                let Ok(k) = d.get(b"K") else {
+                    return;
+                };
+                if self.role(d) == b"Table" {
+                    let mut rows = Vec::new();
+                    self.rows(k, page, depth + 1, &mut rows);
+                    out.push(place(rows));
+                } else {
+                    self.find(k, page, depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The rows under a table (directly, or under its head, bodies and foot): each row's
+    /// cells.
+    fn rows(
+        &mut self,
+        obj: &'a Object,
+        page: Option<usize>,
+        depth: usize,
+        rows: &mut Vec<Vec<Cell>>,
+    ) {
+        if depth > DEPTH {
+            return;
+        }
+        match self.resolve(obj) {
+            Some(Object::Array(a)) => {
+                for k in a {
+                    self.rows(k, page, depth + 1, rows);
+                }
+            }
+            Some(Object::Dictionary(d)) => {
+                let page = self.page(d, page);
+                let Ok(k) = d.get(b"K") else {
+                    return;
+                };
+                match self.role(d).as_slice() {
+                    b"TR" => {
+                        let mut row = Vec::new();
+                        self.cells(k, page, depth + 1, &mut row);
+                        rows.push(row);
+                    }
+                    // A table inside a table is read as the text of its cell, not here.
+                    b"Table" => {}
+                    _ => self.rows(k, page, depth + 1, rows),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The cells of a row.
+    fn cells(&mut self, obj: &'a Object, page: Option<usize>, depth: usize, row: &mut Vec<Cell>) {
+        if depth > DEPTH {
+            return;
+        }
+        match self.resolve(obj) {
+            Some(Object::Array(a)) => {
+                for k in a {
+                    self.cells(k, page, depth + 1, row);
+                }
+            }
+            Some(Object::Dictionary(d)) => {
+                let page = self.page(d, page);
+                let role = self.role(d);
+                let Ok(k) = d.get(b"K") else {
+                    if role == b"TH" || role == b"TD" {
+                        row.push(Cell {
+                            parts: Vec::new(),
+                            col_span: span(self.doc, d, b"ColSpan"),
+                            row_span: span(self.doc, d, b"RowSpan"),
+                        });
+                    }
+                    return;
+                };
+                if role == b"TH" || role == b"TD" {
+                    let mut parts = Vec::new();
+                    self.content(k, page, depth + 1, &mut parts);
+                    row.push(Cell {
+                        parts,
+                        col_span: span(self.doc, d, b"ColSpan"),
+                        row_span: span(self.doc, d, b"RowSpan"),
+                    });
+                } else {
+                    self.cells(k, page, depth + 1, row);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The marked content under an element, in the tree's order.
+    fn content(
+        &mut self,
+        obj: &'a Object,
+        page: Option<usize>,
+        depth: usize,
+        parts: &mut Vec<Part>,
+    ) {
+        if depth > DEPTH {
+            return;
+        }
+        match self.resolve(obj) {
+            Some(Object::Integer(mcid)) => parts.extend(page.map(|p| (p, *mcid))),
+            Some(Object::Array(a)) => {
+                for k in a {
+                    self.content(k, page, depth + 1, parts);
+                }
+            }
+            Some(Object::Dictionary(d)) => {
+                let page = self.page(d, page);
+                let kind = d.get(b"Type").and_then(Object::as_name).unwrap_or_default();
+                if kind == b"MCR" {
+                    let mcid = d.get(b"MCID").and_then(Object::as_i64);
+                    if let (Some(p), Ok(m)) = (page, mcid) {
+                        parts.push((p, m));
+                    }
+                } else if kind != b"OBJR" {
+                    if let Ok(k) = d.get(b"K") {
+                        self.content(k, page, depth + 1, parts);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A cell's `ColSpan` or `RowSpan` attribute (1 if it has none): in its `A` entry, a dictionary
+/// or an array of them (with revision numbers between).
+fn span(doc: &Document, cell: &Dictionary, key: &[u8]) -> usize {
+    let Ok(a) = cell.get(b"A") else {
+        return 1;
+    };
+    let a = doc.dereference(a).map(|(_, a)| a).unwrap_or(a);
+    let dicts: Vec<&Dictionary> = match a {
+        Object::Dictionary(d) => vec![d],
+        Object::Array(items) => items
+            .iter()
+            .filter_map(|i| doc.dereference(i).ok()?.1.as_dict().ok())
+            .collect(),
+        _ => Vec::new(),
+    };
+    dicts
+        .iter()
+        .find_map(|d| d.get(key).and_then(Object::as_i64).ok())
+        .map_or(1, |n| n.clamp(1, 64) as usize)
+}
+
+/// Cells into the table's grid, as the HTML reader places `colspan` and `rowspan`: a cell
+/// spanning columns prints in the first, one spanning rows prints in each.
+fn place(rows: Vec<Vec<Cell>>) -> Table {
+    let mut table = Table {
+        rows: vec![Vec::new(); rows.len()],
+        ..Table::default()
+    };
+    for (r, row) in rows.into_iter().enumerate() {
+        let mut col = 0;
+        for cell in row {
+            while table.rows[r].get(col).is_some_and(Option::is_some) {
+                col += 1;
+            }
+            let n = table.cells.len();
+            let (cols, down) = (cell.col_span, cell.row_span.min(table.rows.len() - r));
+            for dr in 0..down {
+                let slots = &mut table.rows[r + dr];
+                if slots.len() < col + cols {
+                    slots.resize(col + cols, None);
+                }
+                for dc in 0..cols {
+                    slots[col + dc] = Some((n, dc == 0));
+                }
+            }
+            table.cells.push(cell);
+            table.origin.push(r);
+            col += cols;
+        }
+    }
+    table
+}
