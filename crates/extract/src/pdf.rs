@@ -462,6 +462,22 @@ struct Tagged {
     owner: std::collections::HashMap<(usize, i64), usize>,
     /// Each row: the page it starts on and its line of tab-separated cells.
     rows: Vec<(usize, String)>,
+    /// Each table's first row, by its words in order of sorting: a producer that prints the
+    /// header again on each page the table runs onto may leave the repeats out of the tree
+    /// (LibreOffice marks them as artifacts).
+    headers: Vec<(Vec<String>, String)>,
+}
+
+/// A line's words, sorted: the same whether read cell by cell or line by line.
+fn sorted_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = text
+        .replace("<b>", " ")
+        .replace("</b>", " ")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    words.sort();
+    words
 }
 
 /// A tagged PDF's table rows as one page sees them.
@@ -500,6 +516,7 @@ impl Tagged {
             // the table (a section's name) or a row with fewer cells.
             let width = table.rows.iter().map(Vec::len).max().unwrap_or(0);
             let grid = by_columns(table, &glyphs, width);
+            let mut first = true;
             for (r, slots) in grid.iter().enumerate() {
                 // The row's own cells (not those spanning down into it from above).
                 let own: Vec<usize> = (0..table.cells.len())
@@ -544,6 +561,10 @@ impl Tagged {
                 } else {
                     pages.first().copied().zip(line(None)).into_iter().collect()
                 };
+                if let (true, Some((_, text))) = (first, prints.first()) {
+                    out.headers.push((sorted_words(text), text.clone()));
+                    first = false;
+                }
                 for (page, text) in prints {
                     let row = out.rows.len();
                     for c in &own {
@@ -2082,6 +2103,27 @@ fn page_text(
                 laid.push((rows[i].clone(), true));
             }
             i = j;
+            continue;
+        }
+        // A tagged table's header printed again outside the tree (no marked content names
+        // it): its row.
+        let repeat = (1..=4).take_while(|k| i + k <= rows.len()).find_map(|k| {
+            let lines = &rows[i..i + k];
+            if lines
+                .iter()
+                .flat_map(|r| &r.glyphs)
+                .any(|g| g.mcid.is_some())
+            {
+                return None;
+            }
+            let words = sorted_words(&lines.iter().map(row_text).collect::<Vec<_>>().join(" "));
+            let (_, text) = tagged.tagged.headers.iter().find(|(w, _)| *w == words)?;
+            Some((k, text))
+        });
+        if let Some((k, text)) = repeat {
+            tabbed.insert(laid.len(), text.clone());
+            laid.push((rows[i].clone(), true));
+            i += k;
             continue;
         }
         if !inside_rules(&rows[i]) {
