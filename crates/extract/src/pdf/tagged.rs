@@ -331,3 +331,132 @@ fn place(rows: Vec<Vec<Cell>>) -> Table {
     }
     table
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::dictionary;
+
+    /// A structure element of type `s` with kids `k`.
+    fn elem(doc: &mut Document, s: &str, k: Object) -> Object {
+        Object::Reference(
+            doc.add_object(dictionary! { "Type" => "StructElem", "S" => s, "K" => k }),
+        )
+    }
+
+    /// A tagged document with one page and `table` as the tree's only kid (under a `Document`
+    /// element), with `roles` as its role map.
+    fn tagged(
+        table: impl FnOnce(&mut Document, ObjectId) -> Object,
+        roles: Dictionary,
+    ) -> (Document, ObjectId) {
+        let mut doc = Document::with_version("1.7");
+        let page = doc.add_object(dictionary! { "Type" => "Page" });
+        let t = table(&mut doc, page);
+        let root_elem = elem(&mut doc, "Document", Object::Array(vec![t]));
+        let root = doc.add_object(dictionary! {
+            "Type" => "StructTreeRoot",
+            "K" => root_elem,
+            "RoleMap" => roles,
+        });
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "StructTreeRoot" => root });
+        doc.trailer.set("Root", catalog);
+        (doc, page)
+    }
+
+    /// A table under the producer's own names (reached through the role map), its rows under
+    /// `THead` and `TBody`, its cells' content as marked-content ids (plain or as `MCR`s) on the
+    /// page its elements name.
+    #[test]
+    fn tables_are_read_from_the_structure_tree_through_the_role_map() {
+        let (doc, page) = tagged(
+            |doc, page| {
+                let th = |doc: &mut Document, mcid: i64| {
+                    Object::Reference(doc.add_object(dictionary! {
+                        "S" => "TH", "Pg" => page, "K" => mcid,
+                    }))
+                };
+                let (a, b) = (th(doc, 0), th(doc, 1));
+                let head_row = elem(doc, "TR", Object::Array(vec![a, b]));
+                let head = elem(doc, "THead", Object::Array(vec![head_row]));
+                let mcr = dictionary! { "Type" => "MCR", "Pg" => page, "MCID" => 3 };
+                let c = Object::Reference(doc.add_object(dictionary! {
+                    "S" => "Cell", "Pg" => page, "K" => Object::Array(vec![2.into(), Object::Dictionary(mcr)]),
+                }));
+                let d = Object::Reference(doc.add_object(dictionary! {
+                    "S" => "Cell", "Pg" => page, "K" => 4,
+                }));
+                let row = elem(doc, "Row", Object::Array(vec![c, d]));
+                let body = elem(doc, "TBody", Object::Array(vec![row]));
+                elem(doc, "Grid", Object::Array(vec![head, body]))
+            },
+            dictionary! { "Grid" => "Table", "Row" => "TR", "Cell" => "TD" },
+        );
+        let tables = tables(&doc, &[page]);
+        assert_eq!(tables.len(), 1);
+        let t = &tables[0];
+        let parts: Vec<Vec<Part>> = t.cells.iter().map(|c| c.parts.clone()).collect();
+        assert_eq!(
+            parts,
+            vec![
+                vec![(0, 0)],
+                vec![(0, 1)],
+                vec![(0, 2), (0, 3)],
+                vec![(0, 4)]
+            ]
+        );
+        assert_eq!(
+            t.rows,
+            vec![
+                vec![Some((0, true)), Some((1, true))],
+                vec![Some((2, true)), Some((3, true))]
+            ]
+        );
+        assert_eq!(t.origin, vec![0, 0, 1, 1]);
+    }
+
+    /// `ColSpan` prints a cell in its first column and leaves the rest empty; `RowSpan` prints
+    /// it in each row it spans, as the HTML reader does.
+    #[test]
+    fn spanning_cells_are_placed_as_html_places_them() {
+        let cell = |col_span, row_span| Cell {
+            parts: Vec::new(),
+            col_span,
+            row_span,
+        };
+        let t = place(vec![
+            vec![cell(1, 2), cell(2, 1)],
+            vec![cell(1, 1), cell(1, 1)],
+        ]);
+        assert_eq!(
+            t.rows,
+            vec![
+                vec![Some((0, true)), Some((1, true)), Some((1, false))],
+                vec![Some((0, true)), Some((2, true)), Some((3, true))],
+            ]
+        );
+        assert_eq!(t.origin, vec![0, 0, 1, 1]);
+    }
+
+    /// A tree that points back at itself is read no further, and a document without one has
+    /// no tagged tables.
+    #[test]
+    fn a_looping_tree_ends_and_an_untagged_document_has_no_tables() {
+        let mut doc = Document::with_version("1.7");
+        let page = doc.add_object(dictionary! { "Type" => "Page" });
+        let me = doc.new_object_id();
+        doc.objects.insert(
+            me,
+            Object::Dictionary(dictionary! { "S" => "Div", "K" => Object::Reference(me) }),
+        );
+        let root = doc
+            .add_object(dictionary! { "Type" => "StructTreeRoot", "K" => Object::Reference(me) });
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "StructTreeRoot" => root });
+        doc.trailer.set("Root", catalog);
+        assert!(tables(&doc, &[page]).is_empty());
+        let mut plain = Document::with_version("1.7");
+        let catalog = plain.add_object(dictionary! { "Type" => "Catalog" });
+        plain.trailer.set("Root", catalog);
+        assert!(tables(&plain, &[]).is_empty());
+    }
+}
