@@ -514,6 +514,9 @@ impl Tagged {
                 .collect();
             // Every row has the table's width, as a text export prints a row whose cell spans
             // the table (a section's name) or a row with fewer cells.
+            if table.layout && !side_by_side(table, &glyphs) {
+                continue;
+            }
             let width = table.rows.iter().map(Vec::len).max().unwrap_or(0);
             let grid = by_columns(table, &glyphs, width);
             let mut first = true;
@@ -604,6 +607,78 @@ impl TaggedPage<'_> {
             .filter(|(_, n)| 2 * n >= r.glyphs.len())
             .map(|(row, _)| row)
     }
+}
+
+/// Whether a grid the tree does not declare a table prints as one: in each row, each cell to the
+/// right of the one before it and level with it (on a page both print on), and each row below
+/// the one before it.
+fn side_by_side(table: &tagged::Table, glyphs: &[Vec<(usize, &Glyph)>]) -> bool {
+    // A cell's box on a page: (left, right, top, bottom).
+    let boxed = |c: usize, page: usize| -> Option<(f64, f64, f64, f64)> {
+        let gs: Vec<&Glyph> = glyphs[c]
+            .iter()
+            .filter(|(p, _)| *p == page)
+            .map(|(_, g)| *g)
+            .collect();
+        let left = gs.iter().map(|g| g.x).fold(f64::INFINITY, f64::min);
+        let right = gs
+            .iter()
+            .map(|g| g.x + g.width)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let top = gs
+            .iter()
+            .map(|g| g.y - g.size)
+            .fold(f64::INFINITY, f64::min);
+        let bottom = gs.iter().map(|g| g.y).fold(f64::NEG_INFINITY, f64::max);
+        (!gs.is_empty()).then_some((left, right, top, bottom))
+    };
+    let first_page = |c: usize| glyphs[c].iter().map(|(p, _)| *p).min();
+    let mut wide = 0;
+    let mut above: Option<(usize, f64)> = None;
+    for row in &table.rows {
+        let cells: Vec<usize> = row
+            .iter()
+            .filter_map(|s| *s)
+            .map(|(c, _)| c)
+            .filter(|c| !glyphs[*c].is_empty())
+            .collect();
+        if cells.len() >= 2 {
+            wide += 1;
+        }
+        for w in cells.windows(2) {
+            let Some(page) = first_page(w[1]) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (boxed(w[0], page), boxed(w[1], page)) else {
+                continue;
+            };
+            if b.0 < a.1 - 0.5 || b.2 > a.3 || a.2 > b.3 {
+                return false;
+            }
+        }
+        // Rows one under another.
+        let Some(c) = cells.first() else { continue };
+        let (Some(page), true) = (first_page(*c), true) else {
+            continue;
+        };
+        let top = cells
+            .iter()
+            .filter_map(|c| boxed(*c, page))
+            .map(|b| b.2)
+            .fold(f64::INFINITY, f64::min);
+        let bottom = cells
+            .iter()
+            .filter_map(|c| boxed(*c, page))
+            .map(|b| b.3)
+            .fold(f64::NEG_INFINITY, f64::max);
+        if let Some((p, b)) = above {
+            if p == page && top < b - 0.5 {
+                return false;
+            }
+        }
+        above = Some((page, bottom));
+    }
+    wide >= 2
 }
 
 /// A tagged table's rows with each cell under its column. A producer that leaves empty cells out

@@ -35,6 +35,10 @@ pub(super) struct Table {
     pub rows: Vec<Vec<Option<(usize, bool)>>>,
     /// The row each cell starts in.
     pub origin: Vec<usize>,
+    /// Not declared a table: a grid of generic containers three deep (rows of cells), as
+    /// Chromium tags a table it takes for layout. It is a table only if its cells print side by
+    /// side and its rows one under another, which the caller checks.
+    pub layout: bool,
 }
 
 /// Deeper than this, a structure tree is taken for a loop.
@@ -156,12 +160,75 @@ impl<'a> Walk<'a> {
                     let mut rows = Vec::new();
                     self.rows(k, page, depth + 1, &mut rows);
                     out.push(place(rows));
+                } else if let Some(grid) = self.grid(d) {
+                    let mut rows = Vec::new();
+                    for row in grid {
+                        let mut cells = Vec::new();
+                        for cell in row {
+                            let mut parts = Vec::new();
+                            let page = self.page(cell, page);
+                            if let Ok(k) = cell.get(b"K") {
+                                self.content(k, page, depth + 3, &mut parts);
+                            }
+                            cells.push(Cell {
+                                parts,
+                                col_span: 1,
+                                row_span: 1,
+                            });
+                        }
+                        rows.push(cells);
+                    }
+                    out.push(Table {
+                        layout: true,
+                        ..place(rows)
+                    });
                 } else {
                     self.find(k, page, depth + 1, out);
                 }
             }
             _ => {}
         }
+    }
+
+    /// The rows of cells of a grid of generic containers (`NonStruct` or `Div`) three deep:
+    /// two rows or more, at least two of them of two cells or more. Pages are the cells' own or
+    /// inherited, which the caller resolves as it reads them.
+    fn grid(&self, elem: &'a Dictionary) -> Option<Vec<Vec<&'a Dictionary>>> {
+        let role = self.role(elem);
+        if role != b"NonStruct" && role != b"Div" {
+            return None;
+        }
+        let kids = |d: &'a Dictionary| -> Option<Vec<&'a Dictionary>> {
+            let k = d.get(b"K").ok()?;
+            let k = match k {
+                Object::Reference(id) => self.doc.get_object(*id).ok()?,
+                other => other,
+            };
+            let items: Vec<&'a Object> = match k {
+                Object::Array(a) => a.iter().collect(),
+                other => vec![other],
+            };
+            items
+                .into_iter()
+                .map(|i| {
+                    let i = match i {
+                        Object::Reference(id) => {
+                            if self.seen.contains(id) {
+                                return None;
+                            }
+                            self.doc.get_object(*id).ok()?
+                        }
+                        other => other,
+                    };
+                    let d = i.as_dict().ok()?;
+                    (self.role(d) == role && d.get(b"Pg").is_err()).then_some(d)
+                })
+                .collect()
+        };
+        let rows: Vec<Vec<&'a Dictionary>> =
+            kids(elem)?.into_iter().map(kids).collect::<Option<_>>()?;
+        let wide = rows.iter().filter(|r| r.len() >= 2).count();
+        (rows.len() >= 2 && wide >= 2).then_some(rows)
     }
 
     /// The rows under a table (directly, or under its head, bodies and foot): each row's
