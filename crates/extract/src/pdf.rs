@@ -420,7 +420,6 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
     if glyphs == 0 {
         return Err(ExtractError::ScannedPdf { pages });
     }
-    let body = body_size(&collector.pages);
     let mut out = String::new();
     let mut pages: Vec<Page> = Vec::new();
     for (n, mut page) in collector.pages.into_iter().enumerate() {
@@ -435,8 +434,9 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
         pages.push(page);
     }
     let tagged = Tagged::new(&tagged::tables(&doc, &page_ids), &pages);
+    let body = body_size(&pages, &tagged);
     let furniture = furniture(&pages);
-    let headings = heading_sizes(&pages, body);
+    let headings = heading_sizes(&pages, body, &tagged);
     let mut texts: Vec<Vec<String>> = pages
         .iter()
         .enumerate()
@@ -781,7 +781,21 @@ fn cell_text(glyphs: &[(usize, &Glyph)]) -> (String, Option<bool>) {
     let mut bold: Option<bool> = None;
     for (_, _, mut gs) in lines {
         gs.sort_by(|a, b| a.x.total_cmp(&b.x));
-        if !text.is_empty() && !broken_at_hyphen(&text) {
+        // A year range broken after its hyphen ("2023-" over "24") goes on without a space.
+        let digits = |t: &str| {
+            t.len() >= 5
+                && t.ends_with('-')
+                && t[..t.len() - 1]
+                    .chars()
+                    .rev()
+                    .take(4)
+                    .all(|c| c.is_ascii_digit())
+        };
+        let range = digits(&text)
+            && gs
+                .first()
+                .is_some_and(|g| g.text.starts_with(|c: char| c.is_ascii_digit()));
+        if !text.is_empty() && !broken_at_hyphen(&text) && !range {
             text.push(' ');
         }
         let mut end: Option<f64> = None;
@@ -954,12 +968,13 @@ fn rotate(page: &mut Page, clockwise: bool) {
 }
 
 /// The most common character size of the lines that are not table rows: the body text.
-fn body_size(pages: &[Page]) -> f64 {
+fn body_size(pages: &[Page], tagged: &Tagged) -> f64 {
     let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
-    let prose = pages.iter().flat_map(|p| {
+    let prose = pages.iter().enumerate().flat_map(|(n, p)| {
+        let tagged = tagged.on(n);
         rows_of(p)
             .into_iter()
-            .filter(|r| !r.wide() && !inside_rules(p, r))
+            .filter(|r| !r.wide() && !inside_rules(p, r) && tagged.row_of(r).is_none())
             .collect::<Vec<_>>()
     });
     for row in prose {
@@ -2104,11 +2119,16 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
 /// printed on two or more lines outside tables. A heading's level is its size's rank (a title
 /// printed once, larger still, is a first-level heading too), so that "Heading 1" and "Heading
 /// 2" stay apart however close a word processor sets their sizes.
-fn heading_sizes(pages: &[Page], body: f64) -> Vec<f64> {
+fn heading_sizes(pages: &[Page], body: f64, tagged: &Tagged) -> Vec<f64> {
     let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
-    for page in pages {
+    for (n, page) in pages.iter().enumerate() {
+        let tagged = tagged.on(n);
         for r in rows_of(page) {
-            if r.size > body * 1.15 && !r.wide() && !inside_rules(page, &r) {
+            if r.size > body * 1.15
+                && !r.wide()
+                && !inside_rules(page, &r)
+                && tagged.row_of(&r).is_none()
+            {
                 *counts.entry((r.size * 2.0).round() as i64).or_default() += 1;
             }
         }
