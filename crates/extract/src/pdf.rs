@@ -391,6 +391,7 @@ pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
     let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().values().copied().collect();
     paint_plainly(&mut doc, &page_ids);
     widths_plainly(&mut doc);
+    encodings_plainly(&mut doc);
     let rotations: Vec<i64> = doc
         .get_pages()
         .values()
@@ -765,6 +766,24 @@ fn by_columns(
         .collect()
 }
 
+/// Whether a cell's next line goes on without a space: after a word broken at its hyphen
+/// ("risk-" over "based"), after a slash right after a word ("Green/" over "Amber", where
+/// browsers break), or in a year range broken after its hyphen ("2023-" over "24").
+fn unspaced(text: &str, next: &str) -> bool {
+    let year = text.len() >= 5
+        && text.ends_with('-')
+        && text[..text.len() - 1]
+            .chars()
+            .rev()
+            .take(4)
+            .all(|c| c.is_ascii_digit());
+    let mut end = text.chars().rev();
+    let slash = end.next() == Some('/') && end.next().is_some_and(char::is_alphanumeric);
+    broken_at_hyphen(text)
+        || slash && !next.is_empty()
+        || year && next.starts_with(|c: char| c.is_ascii_digit())
+}
+
 /// A tagged cell's text, its lines in the order printed and joined as a text export joins
 /// them, and whether it is printed wholly in bold.
 fn cell_text(glyphs: &[(usize, &Glyph)]) -> (String, Option<bool>) {
@@ -781,21 +800,8 @@ fn cell_text(glyphs: &[(usize, &Glyph)]) -> (String, Option<bool>) {
     let mut bold: Option<bool> = None;
     for (_, _, mut gs) in lines {
         gs.sort_by(|a, b| a.x.total_cmp(&b.x));
-        // A year range broken after its hyphen ("2023-" over "24") goes on without a space.
-        let digits = |t: &str| {
-            t.len() >= 5
-                && t.ends_with('-')
-                && t[..t.len() - 1]
-                    .chars()
-                    .rev()
-                    .take(4)
-                    .all(|c| c.is_ascii_digit())
-        };
-        let range = digits(&text)
-            && gs
-                .first()
-                .is_some_and(|g| g.text.starts_with(|c: char| c.is_ascii_digit()));
-        if !text.is_empty() && !broken_at_hyphen(&text) && !range {
+        let next = gs.first().map_or("", |g| g.text.as_str());
+        if !text.is_empty() && !unspaced(&text, next) {
             text.push(' ');
         }
         let mut end: Option<f64> = None;
@@ -946,6 +952,177 @@ fn widths_plainly(doc: &mut lopdf::Document) {
     }
 }
 
+/// Rewrites a composite font's own encoding CMap (a stream, as WeasyPrint writes one:
+/// `begincidchar <0026> 38 …`) as `Identity-H`, with the font's widths keyed by code instead of
+/// by glyph. `pdf-extract` reads only the `begincidrange` entries of such a CMap (and offsets
+/// their glyphs wrongly), so every character drawn in these fonts was lost. Its `ToUnicode` map
+/// is keyed by code, so the text comes out right once codes pass through unchanged. Only
+/// two-byte codes are rewritten; a CMap lapis cannot read is left as it is.
+fn encodings_plainly(doc: &mut lopdf::Document) {
+    use lopdf::Object;
+    let number = |o: &Object| {
+        o.as_i64()
+            .ok()
+            .or_else(|| o.as_float().ok().map(|f| f as i64))
+    };
+    let mut rewrites: Vec<(lopdf::ObjectId, lopdf::ObjectId, Vec<Object>)> = Vec::new();
+    for (id, o) in &doc.objects {
+        let Ok(font) = o.as_dict() else { continue };
+        if !font
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Type0")
+        {
+            continue;
+        }
+        let Some(stream) = font
+            .get(b"Encoding")
+            .ok()
+            .and_then(|e| doc.dereference(e).ok())
+            .and_then(|(_, e)| e.as_stream().ok())
+        else {
+            continue;
+        };
+        let bytes = stream
+            .decompressed_content()
+            .unwrap_or_else(|_| stream.content.clone());
+        let Some(codes) = cid_map(&bytes) else {
+            continue;
+        };
+        let Some(descendant) = font
+            .get(b"DescendantFonts")
+            .ok()
+            .and_then(|d| doc.dereference(d).ok())
+            .and_then(|(_, d)| d.as_array().ok())
+            .and_then(|d| d.first())
+            .and_then(|d| d.as_reference().ok())
+        else {
+            continue;
+        };
+        // The widths by glyph.
+        let w = doc
+            .get_dictionary(descendant)
+            .ok()
+            .and_then(|d| d.get(b"W").ok())
+            .and_then(|w| doc.dereference(w).ok())
+            .and_then(|(_, w)| w.as_array().ok());
+        let mut by_cid: std::collections::HashMap<i64, Object> = Default::default();
+        if let Some(w) = w {
+            let mut i = 0;
+            while i + 1 < w.len() {
+                let Some(first) = number(&w[i]) else { break };
+                match doc.dereference(&w[i + 1]).map(|(_, o)| o) {
+                    Ok(Object::Array(list)) => {
+                        for (k, width) in list.iter().enumerate() {
+                            by_cid.insert(first + k as i64, width.clone());
+                        }
+                        i += 2;
+                    }
+                    Ok(last) => {
+                        let (Some(last), Some(width)) = (number(last), w.get(i + 2)) else {
+                            break;
+                        };
+                        for cid in first..=last.min(first + 65_535) {
+                            by_cid.insert(cid, width.clone());
+                        }
+                        i += 3;
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+        let mut widths = Vec::new();
+        for (code, cid) in codes {
+            if let Some(width) = by_cid.get(&cid) {
+                widths.push(Object::Integer(code));
+                widths.push(Object::Array(vec![width.clone()]));
+            }
+        }
+        rewrites.push((*id, descendant, widths));
+    }
+    for (font, descendant, widths) in rewrites {
+        if let Ok(Object::Dictionary(d)) = doc.get_object_mut(font) {
+            d.set("Encoding", Object::Name(b"Identity-H".to_vec()));
+        }
+        if let Ok(Object::Dictionary(d)) = doc.get_object_mut(descendant) {
+            d.set("W", Object::Array(widths));
+        }
+    }
+}
+
+/// The code-to-glyph map of a CMap whose codes are all two bytes (`begincidchar` and
+/// `begincidrange` entries), or none if it holds anything else lapis would have to read.
+fn cid_map(cmap: &[u8]) -> Option<std::collections::BTreeMap<i64, i64>> {
+    let text = String::from_utf8_lossy(cmap);
+    let mut tokens: Vec<String> = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '<' && chars.peek() != Some(&'<') {
+            let mut hex = String::from("<");
+            for h in chars.by_ref() {
+                if h == '>' {
+                    break;
+                }
+                hex.push(h);
+            }
+            tokens.push(hex);
+        } else if !c.is_whitespace() {
+            let mut word = String::from(c);
+            while let Some(n) = chars.peek() {
+                if n.is_whitespace() || *n == '<' {
+                    break;
+                }
+                word.push(*n);
+                chars.next();
+            }
+            tokens.push(word);
+        }
+    }
+    let hex = |t: &str| -> Option<i64> {
+        let h = t.strip_prefix('<')?;
+        (h.len() == 4)
+            .then(|| i64::from_str_radix(h, 16).ok())
+            .flatten()
+    };
+    let mut map = std::collections::BTreeMap::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        match tokens[i].as_str() {
+            "begincodespacerange" => {
+                i += 1;
+                while i < tokens.len() && tokens[i] != "endcodespacerange" {
+                    hex(&tokens[i])?;
+                    i += 1;
+                }
+            }
+            "begincidchar" => {
+                i += 1;
+                while i + 1 < tokens.len() && tokens[i] != "endcidchar" {
+                    map.insert(hex(&tokens[i])?, tokens[i + 1].parse().ok()?);
+                    i += 2;
+                }
+            }
+            "begincidrange" => {
+                i += 1;
+                while i + 2 < tokens.len() && tokens[i] != "endcidrange" {
+                    let (lo, hi) = (hex(&tokens[i])?, hex(&tokens[i + 1])?);
+                    let cid: i64 = tokens[i + 2].parse().ok()?;
+                    for code in lo..=hi {
+                        map.insert(code, cid + code - lo);
+                    }
+                    i += 3;
+                }
+            }
+            "beginbfchar" | "beginbfrange" | "beginnotdefrange" | "beginnotdefchar" | "usecmap" => {
+                return None
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (!map.is_empty()).then_some(map)
+}
+
 /// Turns a page printed rotated by a quarter turn back upright.
 fn rotate(page: &mut Page, clockwise: bool) {
     let (w, h) = (page.width, page.height);
@@ -1004,10 +1181,26 @@ impl Row {
     fn right(&self) -> f64 {
         self.runs.last().map_or(0.0, |r| r.1)
     }
+    /// Where the line's text starts: after its bullet, if it has one (the lines a list item
+    /// wraps onto start there).
+    fn text_left(&self) -> f64 {
+        match &self.runs[..] {
+            [first, second, ..] if bullet(first.2.trim()) => second.0,
+            _ => match &self.glyphs[..] {
+                // A bullet a word space before its text, in the same run.
+                [mark, next, ..]
+                    if "•◦▪▫■□●○‣⁃·➢►▶✔✓".contains(mark.text.as_str())
+                        && next.x - (mark.x + mark.width) > 0.15 * next.size =>
+                {
+                    next.x
+                }
+                _ => self.left(),
+            },
+        }
+    }
     /// A line of several runs of text (table cells), not a bulleted line.
     fn wide(&self) -> bool {
         // A bullet or an icon (✔ ★ 🚩) before a line's text does not make it a table row.
-        let bullet = |t: &str| t.chars().count() <= 2 && !t.chars().any(char::is_alphanumeric);
         self.runs.len() > 2 || self.runs.len() == 2 && !bullet(self.runs[0].2.trim())
     }
     fn bold(&self) -> bool {
@@ -1018,6 +1211,11 @@ impl Row {
                 .filter(|g| g.text.chars().any(char::is_alphanumeric))
                 .all(|g| g.bold)
     }
+}
+
+/// Whether a run is a bullet or an icon (• ✔ ★ 🚩), not text.
+fn bullet(t: &str) -> bool {
+    t.chars().count() <= 2 && !t.chars().any(char::is_alphanumeric)
 }
 
 /// Glyphs into lines of runs.
@@ -1089,7 +1287,7 @@ fn ruled_row(region: &[Row], edges: &[f64]) -> String {
             let cell = &mut cells[c];
             match last[c] {
                 Some(end) if g.x - end > 0.15 * g.size => cell.push(' '),
-                None if !cell.is_empty() && !broken_at_hyphen(cell) => cell.push(' '),
+                None if !cell.is_empty() && !unspaced(cell, &g.text) => cell.push(' '),
                 _ => {}
             }
             cell.push_str(&g.text);
@@ -1781,7 +1979,8 @@ fn centred_rows(
                 let (k, glyphs) = &parts[*c][*line];
                 row_lines.push(*k);
                 let cell = &mut texts[*c];
-                if !cell.is_empty() && !broken_at_hyphen(cell) {
+                let next = glyphs.first().map_or("", |g| g.text.as_str());
+                if !cell.is_empty() && !unspaced(cell, next) {
                     cell.push(' ');
                 }
                 let mut end: Option<f64> = None;
@@ -2323,6 +2522,13 @@ fn page_text(
         .filter(|(r, ruled)| !ruled && fine_runs(r).len() == 1)
         .map(|(r, _)| r.right())
         .fold(0.0, f64::max);
+    // Where lines end: the paragraphs' right edge, unless the page's paragraphs are all short
+    // (then its widest text's); a table wider than the text does not move it.
+    let line_right = if para_right > margin + 0.6 * (text_right - margin) {
+        para_right
+    } else {
+        text_right
+    };
     // The width of a line's first word.
     let first_word = |r: &Row| {
         let mut end = r.left();
@@ -2393,8 +2599,9 @@ fn page_text(
                 && gap < 1.6 * r.size.max(p.size)
                 // The first line may start further in (an indent, or a marker the font could
                 // not draw).
-                && (r.left() - p.left() < cell && p.left() - r.left() < 2.5 * r.size)
-                && p.right() > text_right - 0.2 * (text_right - margin)
+                && (r.left() - p.text_left() < cell && p.text_left() - r.left() < 2.5 * r.size)
+                // (A heading's words are wide: the next one's width alone tells.)
+                && (heading || p.right() > line_right - 0.2 * (line_right - margin))
                 // A line that ended with room left for the next line's first word ended its
                 // paragraph (a deliverable's title over its text, a few points apart).
                 && p.right() + 0.25 * r.size + first_word(r) > para_right - 0.5 * r.size;

@@ -218,6 +218,9 @@ pub fn leading_icon(s: &str) -> Option<String> {
         .trim_start_matches('-')
         .trim()
         .trim_start_matches('*')
+        .trim()
+        // A list's bullet is no icon.
+        .trim_start_matches(['•', '◦', '▪', '▫', '‣', '⁃', '·'])
         .trim();
     let icon: String = t
         .chars()
