@@ -1226,7 +1226,11 @@ fn rows_of(page: &Page) -> Vec<Row> {
     let mut lines: Vec<(f64, f64, Vec<Glyph>)> = Vec::new();
     for g in glyphs {
         match lines.last_mut() {
-            Some((y, size, gs)) if (g.y - *y).abs() <= 0.35 * size.max(g.size) => {
+            // A subscript or superscript (smaller, set lower or higher) is part of its line.
+            Some((y, size, gs))
+                if (g.y - *y).abs() <= 0.35 * size.max(g.size)
+                    || g.size < 0.9 * *size && (g.y - *y).abs() <= 0.5 * *size =>
+            {
                 *size = size.max(g.size);
                 gs.push(g);
             }
@@ -2680,6 +2684,31 @@ mod tests {
         assert_eq!(w[1], Object::Array(vec![Object::Integer(250)]));
         assert_eq!(w[2], Object::Integer(76));
         assert_eq!(w[3], Object::Array(vec![Object::Real(277.83); 3]));
+    }
+
+    /// An encoding CMap's `cidchar` and `cidrange` entries give each two-byte code its glyph;
+    /// a CMap with one-byte codes, or one that maps to text (`bfchar`), is not read.
+    #[test]
+    fn encoding_cmaps_are_read_entry_by_entry() {
+        let cmap = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+            1 begincodespacerange <0000> <ffff> endcodespacerange\n\
+            2 begincidchar <0026> 38 <0dc8> 0 endcidchar\n\
+            1 begincidrange <0030> <0032> 100 endcidrange\n\
+            endcmap CMapName currentdict /CMap defineresource pop end end";
+        let map = cid_map(cmap).expect("a CMap of two-byte codes");
+        let pairs: Vec<(i64, i64)> = map.into_iter().collect();
+        assert_eq!(
+            pairs,
+            vec![
+                (0x26, 38),
+                (0x30, 100),
+                (0x31, 101),
+                (0x32, 102),
+                (0xdc8, 0)
+            ]
+        );
+        assert!(cid_map(b"1 begincodespacerange <00> <ff> endcodespacerange").is_none());
+        assert!(cid_map(b"1 beginbfchar <0026> <0041> endbfchar").is_none());
     }
 
     /// A range whose bounds are not numbers, or wider than 65,536 glyphs, is left as it is.
