@@ -334,9 +334,12 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
                 tlm = mul([1., 0., 0., 1., n[0], n[1]], tlm);
                 tm = tlm;
             }
+            // Text placed anew (WeasyPrint writes a page's text in one text object, each
+            // cell's line placed by its own matrix) opens as a text object of its own does.
             "Tm" if n.len() == 6 => {
                 tlm = [n[0], n[1], n[2], n[3], n[4], n[5]];
                 tm = tlm;
+                fresh = true;
             }
             "T*" | "'" | "\"" => {
                 tlm = mul([1., 0., 0., 1., 0., -leading], tlm);
