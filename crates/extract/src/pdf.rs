@@ -2256,12 +2256,21 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
 /// cell is empty. They are joined back, cell by cell, to the row they began on.
 fn rows_over_pages(pages: &mut [Vec<String>]) {
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+        let Some(mut last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
             continue;
         };
         let Some(header) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
             continue;
         };
+        // A header printed alone at the foot of the page, and again over the rows on the next
+        // (WeasyPrint): the lone one holds no row.
+        if pages[n - 1][last].contains('\t') && pages[n - 1][last] == pages[n][header] {
+            pages[n - 1].remove(last);
+            let Some(before) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+                continue;
+            };
+            last = before;
+        }
         let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
         let (row, head) = (cells(&pages[n - 1][last]), cells(&pages[n][header]));
         let Some(next) = pages[n].get(header + 1).map(|l| cells(l)) else {
