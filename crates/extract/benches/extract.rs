@@ -136,25 +136,11 @@ fn main() {
             .arg(&pdf)
             .output()
             .is_ok_and(|o| o.status.success());
-        let Ok(bytes) =
-            std::fs::read(&pdf)
-                .map_err(|_| ())
-                .and_then(|b| if rendered { Ok(b) } else { Err(()) })
-        else {
+        let Some(bytes) = rendered.then(|| std::fs::read(&pdf).ok()).flatten() else {
             println!("{stem:<34} (not rendered: python3 with fpdf2 is needed)");
             continue;
         };
-        let events = once(&bytes, council);
-        let pages = lopdf::Document::load_mem(&bytes).map_or(1, |d| d.get_pages().len());
-        let (_, median) = timings(20, || {
-            std::hint::black_box(once(std::hint::black_box(&bytes), council));
-        });
-        println!(
-            "{stem:<34} {:>9} {pages:>6} {events:>7} {:>10.1} {:>10.0}",
-            bytes.len(),
-            median.as_secs_f64() * 1e3,
-            pages as f64 / median.as_secs_f64()
-        );
+        time_pdf(stem, council, &bytes);
     }
 
     // Tagged PDF: each report's HTML page printed by headless Chromium (tables read from the
@@ -183,25 +169,27 @@ fn main() {
                 .arg(format!("file://{}", html.display()))
                 .output()
                 .is_ok_and(|o| o.status.success());
-        let Ok(bytes) =
-            std::fs::read(&pdf)
-                .map_err(|_| ())
-                .and_then(|b| if printed { Ok(b) } else { Err(()) })
-        else {
+        let Some(bytes) = printed.then(|| std::fs::read(&pdf).ok()).flatten() else {
             println!("{stem:<34} (not printed: chromium is needed)");
             continue;
         };
-        let events = once(&bytes, council);
-        let pages = lopdf::Document::load_mem(&bytes).map_or(1, |d| d.get_pages().len());
-        let (_, median) = timings(20, || {
-            std::hint::black_box(once(std::hint::black_box(&bytes), council));
-        });
-        println!(
-            "{stem:<34} {:>9} {pages:>6} {events:>7} {:>10.1} {:>10.0}",
-            bytes.len(),
-            median.as_secs_f64() * 1e3,
-            pages as f64 / median.as_secs_f64()
-        );
+        time_pdf(stem, council, &bytes);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Times the reading of a PDF report and prints its line: bytes, pages, events, median
+/// milliseconds over 20 runs, pages a second.
+fn time_pdf(stem: &str, council: &str, bytes: &[u8]) {
+    let events = once(bytes, council);
+    let pages = lopdf::Document::load_mem(bytes).map_or(1, |d| d.get_pages().len());
+    let (_, median) = timings(20, || {
+        std::hint::black_box(once(std::hint::black_box(bytes), council));
+    });
+    println!(
+        "{stem:<34} {:>9} {pages:>6} {events:>7} {:>10.1} {:>10.0}",
+        bytes.len(),
+        median.as_secs_f64() * 1e3,
+        pages as f64 / median.as_secs_f64()
+    );
 }

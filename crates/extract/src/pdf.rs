@@ -803,23 +803,34 @@ fn cell_text(glyphs: &[(usize, &Glyph)]) -> (String, Option<bool>) {
     let mut bold: Option<bool> = None;
     for (_, _, mut gs) in lines {
         gs.sort_by(|a, b| a.x.total_cmp(&b.x));
-        let next = gs.first().map_or("", |g| g.text.as_str());
-        if !text.is_empty() && !unspaced(&text, next) {
-            text.push(' ');
-        }
-        let mut end: Option<f64> = None;
-        for g in gs {
-            if end.is_some_and(|e| g.x - e > 0.15 * g.size) {
-                text.push(' ');
-            }
-            text.push_str(&g.text);
-            end = Some(g.x + g.width);
-            if g.text.chars().any(char::is_alphanumeric) {
-                bold = Some(bold.unwrap_or(true) && g.bold);
-            }
-        }
+        push_line(&mut text, &mut bold, gs);
     }
     (text, bold)
+}
+
+/// Adds a line of a cell (its glyphs left to right) to the cell's text, joined as a text export
+/// joins a cell's lines, and keeps whether every letter so far is bold.
+fn push_line<'g>(
+    cell: &mut String,
+    bold: &mut Option<bool>,
+    glyphs: impl IntoIterator<Item = &'g Glyph>,
+) {
+    let mut glyphs = glyphs.into_iter().peekable();
+    let next = glyphs.peek().map_or("", |g| g.text.as_str());
+    if !cell.is_empty() && !unspaced(cell, next) {
+        cell.push(' ');
+    }
+    let mut end: Option<f64> = None;
+    for g in glyphs {
+        if end.is_some_and(|e| g.x - e > 0.15 * g.size) {
+            cell.push(' ');
+        }
+        cell.push_str(&g.text);
+        end = Some(g.x + g.width);
+        if g.text.chars().any(char::is_alphanumeric) {
+            *bold = Some(bold.unwrap_or(true) && g.bold);
+        }
+    }
 }
 
 /// Rewrites the painting operators `pdf-extract` passes over as ones it reads. It draws only
@@ -1985,22 +1996,7 @@ fn centred_rows(
             for line in lines {
                 let (k, glyphs) = &parts[*c][*line];
                 row_lines.push(*k);
-                let cell = &mut texts[*c];
-                let next = glyphs.first().map_or("", |g| g.text.as_str());
-                if !cell.is_empty() && !unspaced(cell, next) {
-                    cell.push(' ');
-                }
-                let mut end: Option<f64> = None;
-                for g in glyphs {
-                    if end.is_some_and(|e| g.x - e > 0.15 * g.size) {
-                        cell.push(' ');
-                    }
-                    cell.push_str(&g.text);
-                    end = Some(g.x + g.width);
-                    if g.text.chars().any(char::is_alphanumeric) {
-                        bold[*c] = Some(bold[*c].unwrap_or(true) && g.bold);
-                    }
-                }
+                push_line(&mut texts[*c], &mut bold[*c], glyphs);
             }
         }
         let Some(at) = row_lines.iter().min() else {

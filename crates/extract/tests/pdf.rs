@@ -390,23 +390,27 @@ fn libreoffice_gives_the_facts_of_the_text(
     let pdf = std::fs::read(docx.with_extension("pdf")).expect("LibreOffice's PDF");
     let from_text = read(&std::fs::read(&text_path).expect("text"), council).expect("text");
     let from_pdf = read(&pdf, council).expect("pdf");
+    same_facts_but_spaces(&from_text, &from_pdf, &format!("{report} ({style})"));
+}
+
+/// The facts of a PDF are the text's, but for at most one objective title differing in its
+/// spaces only (where the PDF cannot show them: a word broken at its hyphen).
+fn same_facts_but_spaces(from_text: &BTreeSet<String>, from_pdf: &BTreeSet<String>, what: &str) {
     let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
         facts.iter().map(|f| f.replace(' ', "")).collect()
     };
     assert_eq!(
-        unspaced(&from_pdf),
-        unspaced(&from_text),
-        "{report} ({style}): lost {:#?}\ninvented {:#?}",
-        from_text.difference(&from_pdf).collect::<Vec<_>>(),
-        from_pdf.difference(&from_text).collect::<Vec<_>>()
+        unspaced(from_pdf),
+        unspaced(from_text),
+        "{what}: lost {:#?}\ninvented {:#?}",
+        from_text.difference(from_pdf).collect::<Vec<_>>(),
+        from_pdf.difference(from_text).collect::<Vec<_>>()
     );
-    // Only objective titles differ, and only in their spaces.
-    let differing: Vec<&String> = from_pdf.symmetric_difference(&from_text).collect();
+    let differing: Vec<&String> = from_pdf.symmetric_difference(from_text).collect();
     assert!(
-        differing.iter().all(|f| f.starts_with("objective ")),
-        "{report} ({style}): {differing:#?}"
+        differing.len() <= 2 && differing.iter().all(|f| f.starts_with("objective ")),
+        "{what}: {differing:#?}"
     );
-    assert!(differing.len() <= 2, "{report} ({style}): {differing:#?}");
 }
 
 /// The same documents printed as tagged PDFs: the tables are read from the structure tree,
@@ -586,21 +590,7 @@ fn weasyprint_prints_of_ruled_html_tables_give_the_facts_of_the_text() {
         );
         let from_text = read(text.as_bytes(), council).expect("text");
         let from_pdf = read(&std::fs::read(&pdf).expect("pdf"), council).expect("pdf");
-        let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
-            facts.iter().map(|f| f.replace(' ', "")).collect()
-        };
-        assert_eq!(
-            unspaced(&from_pdf),
-            unspaced(&from_text),
-            "{report}: lost {:#?}\ninvented {:#?}",
-            from_text.difference(&from_pdf).collect::<Vec<_>>(),
-            from_pdf.difference(&from_text).collect::<Vec<_>>()
-        );
-        let differing: Vec<&String> = from_pdf.symmetric_difference(&from_text).collect();
-        assert!(
-            differing.len() <= 2 && differing.iter().all(|f| f.starts_with("objective ")),
-            "{report}: {differing:#?}"
-        );
+        same_facts_but_spaces(&from_text, &from_pdf, report);
     }
 }
 
