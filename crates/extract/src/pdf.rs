@@ -385,6 +385,16 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
 
 /// The text of a PDF, laid out for the readers.
 pub fn to_text(bytes: &[u8]) -> Result<String, ExtractError> {
+    // A construct lapis's own layout did not foresee refuses the file; it never takes the
+    // process down.
+    catch_unwind(AssertUnwindSafe(|| laid_out(bytes))).unwrap_or_else(|_| {
+        Err(ExtractError::DamagedPdf {
+            reason: "its pages could not be laid out (the PDF reader stopped on them)".into(),
+        })
+    })
+}
+
+fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     let damaged = |reason: String| ExtractError::DamagedPdf { reason };
     let mut doc = lopdf::Document::load_mem(bytes).map_err(|e| damaged(e.to_string()))?;
     if doc.is_encrypted() {
