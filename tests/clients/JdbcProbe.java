@@ -34,7 +34,7 @@ public class JdbcProbe {
             s.execute("set statement_timeout = '1s'");
             for (String sql : new String[]{
                     "select * from observations",
-                    "select count(*) from observations a, observations b, observations c, observations d, observations e where a.value + b.value > c.value + d.value + e.value"}) {
+                    "select count(*) from observations a, observations b, observations c, observations d where a.value + b.value > c.value + d.value"}) {
                 try (ResultSet rs = s.executeQuery(sql)) {
                     while (rs.next()) {}
                     System.out.println("ran");

@@ -378,7 +378,7 @@ fn runaway_and_deep_queries_get_errors_and_the_server_serves_on() {
         stderr(&out)
     );
     let started = Instant::now();
-    let out = d.sql("set statement_timeout = '1s';\nselect count(*) from observations a, observations b, observations c, observations d, observations e where a.value + b.value > c.value + d.value + e.value;\n");
+    let out = d.sql("set statement_timeout = '1s';\nselect count(*) from observations a, observations b, observations c, observations d where a.value + b.value > c.value + d.value;\n");
     assert!(
         stderr(&out).contains("57014: canceling statement due to statement timeout (1 s)"),
         "{}",
@@ -403,7 +403,7 @@ with psycopg.connect(os.environ["LAPIS_DSN"], autocommit=True) as conn:
     cur = conn.cursor()
     cur.execute("set statement_timeout = '1s'")
     for sql, args in [
-        ("select count(*) from observations a, observations b, observations c, observations d, observations e where a.value > %s and a.value + b.value > c.value + d.value + e.value", (0,)),
+        ("select count(*) from observations a, observations b, observations c, observations d where a.value + %s + b.value > c.value + d.value", (0,)),
         ("select * from observations where value > %s or value is null", (0,)),
     ]:
         try:
@@ -415,7 +415,7 @@ with psycopg.connect(os.environ["LAPIS_DSN"], autocommit=True) as conn:
     print("count", cur.fetchone()[0])
 # A server-side cursor (DECLARE … FETCH): the same limits, summed over its FETCHes.
 for sql in ["select * from observations where value > %s or value is null",
-            "select count(*) from observations a, observations b, observations c, observations d, observations e where a.value > %s and a.value + b.value > c.value + d.value + e.value"]:
+            "select count(*) from observations a, observations b, observations c, observations d where a.value + %s + b.value > c.value + d.value"]:
     with psycopg.connect(os.environ["LAPIS_DSN"]) as conn:
         conn.execute("set statement_timeout = '1s'")
         cur = conn.cursor(name="big")
