@@ -1909,10 +1909,20 @@ fn centred_rows(
         }
     }
     let y = |k: usize| block[k].0.y;
-    let leading = parts
+    // The least spacing that two pairs of lines share: one line set a little off its
+    // baseline (a glyph from another font) does not make it.
+    let mut spacings: Vec<f64> = parts
         .iter()
         .flat_map(|p| p.windows(2).map(|w| y(w[1].0) - y(w[0].0)))
-        .fold(f64::INFINITY, f64::min);
+        .collect();
+    spacings.sort_by(f64::total_cmp);
+    let leading = spacings
+        .windows(2)
+        .find(|w| w[1] - w[0] <= 0.05 * size)
+        .map_or_else(
+            || spacings.first().copied().unwrap_or(f64::INFINITY),
+            |w| w[0],
+        );
     if !leading.is_finite() || leading < 0.8 * size {
         return None;
     }
