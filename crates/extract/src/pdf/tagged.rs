@@ -140,53 +140,68 @@ impl<'a> Walk<'a> {
             .or(inherited)
     }
 
-    /// The tables under a structure element.
-    fn find(&mut self, obj: &'a Object, page: Option<usize>, depth: usize, out: &mut Vec<Table>) {
+    /// The objects an entry of the tree stands for: its references followed (each once), its
+    /// arrays flattened.
+    fn items(&mut self, obj: &'a Object, depth: usize) -> Vec<&'a Object> {
+        let mut out = Vec::new();
+        self.flatten(obj, depth, &mut out);
+        out
+    }
+
+    fn flatten(&mut self, obj: &'a Object, depth: usize, out: &mut Vec<&'a Object>) {
         if depth > DEPTH {
             return;
         }
         match self.resolve(obj) {
             Some(Object::Array(a)) => {
                 for k in a {
-                    self.find(k, page, depth + 1, out);
+                    self.flatten(k, depth + 1, out);
                 }
             }
-            Some(Object::Dictionary(d)) => {
-                let page = self.page(d, page);
-                let Ok(k) = d.get(b"K") else {
-                    return;
-                };
-                if self.role(d) == b"Table" {
-                    let mut rows = Vec::new();
-                    self.rows(k, page, depth + 1, &mut rows);
-                    out.push(place(rows));
-                } else if let Some(grid) = self.grid(d) {
-                    let mut rows = Vec::new();
-                    for row in grid {
-                        let mut cells = Vec::new();
-                        for cell in row {
-                            let mut parts = Vec::new();
-                            let page = self.page(cell, page);
-                            if let Ok(k) = cell.get(b"K") {
-                                self.content(k, page, depth + 3, &mut parts);
-                            }
-                            cells.push(Cell {
-                                parts,
-                                col_span: 1,
-                                row_span: 1,
-                            });
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+
+    /// The tables under a structure element.
+    fn find(&mut self, obj: &'a Object, page: Option<usize>, depth: usize, out: &mut Vec<Table>) {
+        for item in self.items(obj, depth) {
+            let Object::Dictionary(d) = item else {
+                continue;
+            };
+            let page = self.page(d, page);
+            let Ok(k) = d.get(b"K") else {
+                continue;
+            };
+            if self.role(d) == b"Table" {
+                let mut rows = Vec::new();
+                self.rows(k, page, depth + 1, &mut rows);
+                out.push(place(rows));
+            } else if let Some(grid) = self.grid(d) {
+                let mut rows = Vec::new();
+                for row in grid {
+                    let mut cells = Vec::new();
+                    for cell in row {
+                        let mut parts = Vec::new();
+                        let page = self.page(cell, page);
+                        if let Ok(k) = cell.get(b"K") {
+                            self.content(k, page, depth + 3, &mut parts);
                         }
-                        rows.push(cells);
+                        cells.push(Cell {
+                            parts,
+                            col_span: 1,
+                            row_span: 1,
+                        });
                     }
-                    out.push(Table {
-                        layout: true,
-                        ..place(rows)
-                    });
-                } else {
-                    self.find(k, page, depth + 1, out);
+                    rows.push(cells);
                 }
+                out.push(Table {
+                    layout: true,
+                    ..place(rows)
+                });
+            } else {
+                self.find(k, page, depth + 1, out);
             }
-            _ => {}
         }
     }
 
@@ -240,72 +255,49 @@ impl<'a> Walk<'a> {
         depth: usize,
         rows: &mut Vec<Vec<Cell>>,
     ) {
-        if depth > DEPTH {
-            return;
-        }
-        match self.resolve(obj) {
-            Some(Object::Array(a)) => {
-                for k in a {
-                    self.rows(k, page, depth + 1, rows);
+        for item in self.items(obj, depth) {
+            let Object::Dictionary(d) = item else {
+                continue;
+            };
+            let page = self.page(d, page);
+            let Ok(k) = d.get(b"K") else {
+                continue;
+            };
+            match self.role(d).as_slice() {
+                b"TR" => {
+                    let mut row = Vec::new();
+                    self.cells(k, page, depth + 1, &mut row);
+                    rows.push(row);
                 }
+                // A table inside a table is read as the text of its cell, not here.
+                b"Table" => {}
+                _ => self.rows(k, page, depth + 1, rows),
             }
-            Some(Object::Dictionary(d)) => {
-                let page = self.page(d, page);
-                let Ok(k) = d.get(b"K") else {
-                    return;
-                };
-                match self.role(d).as_slice() {
-                    b"TR" => {
-                        let mut row = Vec::new();
-                        self.cells(k, page, depth + 1, &mut row);
-                        rows.push(row);
-                    }
-                    // A table inside a table is read as the text of its cell, not here.
-                    b"Table" => {}
-                    _ => self.rows(k, page, depth + 1, rows),
-                }
-            }
-            _ => {}
         }
     }
 
     /// The cells of a row.
     fn cells(&mut self, obj: &'a Object, page: Option<usize>, depth: usize, row: &mut Vec<Cell>) {
-        if depth > DEPTH {
-            return;
-        }
-        match self.resolve(obj) {
-            Some(Object::Array(a)) => {
-                for k in a {
-                    self.cells(k, page, depth + 1, row);
-                }
-            }
-            Some(Object::Dictionary(d)) => {
-                let page = self.page(d, page);
-                let role = self.role(d);
-                let Ok(k) = d.get(b"K") else {
-                    if role == b"TH" || role == b"TD" {
-                        row.push(Cell {
-                            parts: Vec::new(),
-                            col_span: span(self.doc, d, b"ColSpan"),
-                            row_span: span(self.doc, d, b"RowSpan"),
-                        });
-                    }
-                    return;
-                };
-                if role == b"TH" || role == b"TD" {
-                    let mut parts = Vec::new();
+        for item in self.items(obj, depth) {
+            let Object::Dictionary(d) = item else {
+                continue;
+            };
+            let page = self.page(d, page);
+            let role = self.role(d);
+            let kids = d.get(b"K").ok();
+            if role == b"TH" || role == b"TD" {
+                let mut parts = Vec::new();
+                if let Some(k) = kids {
                     self.content(k, page, depth + 1, &mut parts);
-                    row.push(Cell {
-                        parts,
-                        col_span: span(self.doc, d, b"ColSpan"),
-                        row_span: span(self.doc, d, b"RowSpan"),
-                    });
-                } else {
-                    self.cells(k, page, depth + 1, row);
                 }
+                row.push(Cell {
+                    parts,
+                    col_span: span(self.doc, d, b"ColSpan"),
+                    row_span: span(self.doc, d, b"RowSpan"),
+                });
+            } else if let Some(k) = kids {
+                self.cells(k, page, depth + 1, row);
             }
-            _ => {}
         }
     }
 
@@ -317,31 +309,25 @@ impl<'a> Walk<'a> {
         depth: usize,
         parts: &mut Vec<Part>,
     ) {
-        if depth > DEPTH {
-            return;
-        }
-        match self.resolve(obj) {
-            Some(Object::Integer(mcid)) => parts.extend(page.map(|p| (p, *mcid))),
-            Some(Object::Array(a)) => {
-                for k in a {
-                    self.content(k, page, depth + 1, parts);
-                }
-            }
-            Some(Object::Dictionary(d)) => {
-                let page = self.page(d, page);
-                let kind = d.get(b"Type").and_then(Object::as_name).unwrap_or_default();
-                if kind == b"MCR" {
-                    let mcid = d.get(b"MCID").and_then(Object::as_i64);
-                    if let (Some(p), Ok(m)) = (page, mcid) {
-                        parts.push((p, m));
-                    }
-                } else if kind != b"OBJR" {
-                    if let Ok(k) = d.get(b"K") {
-                        self.content(k, page, depth + 1, parts);
+        for item in self.items(obj, depth) {
+            match item {
+                Object::Integer(mcid) => parts.extend(page.map(|p| (p, *mcid))),
+                Object::Dictionary(d) => {
+                    let page = self.page(d, page);
+                    let kind = d.get(b"Type").and_then(Object::as_name).unwrap_or_default();
+                    if kind == b"MCR" {
+                        let mcid = d.get(b"MCID").and_then(Object::as_i64);
+                        if let (Some(p), Ok(m)) = (page, mcid) {
+                            parts.push((p, m));
+                        }
+                    } else if kind != b"OBJR" {
+                        if let Ok(k) = d.get(b"K") {
+                            self.content(k, page, depth + 1, parts);
+                        }
                     }
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
 }
