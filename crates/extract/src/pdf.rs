@@ -1656,7 +1656,17 @@ fn aligned_tables(
                 celled.iter().any(|line| over(line) == 1)
                     && !celled.iter().any(|line| over(line) >= 2)
             };
-            let cells = if rb.len() >= 2 {
+            // A line of one run that reaches past where the line above starts its second
+            // cell, further below it than that line is below its own (a paragraph after a
+            // table whose rows are a line apart), is no wrapped cell.
+            let spanning = rb.len() == 1
+                && ra.len() >= 2
+                && rb[0].1 > ra[1].0
+                && j >= i + 2
+                && gap > 1.3 * (a.y - laid[j - 2].0.y);
+            let cells = if spanning {
+                false
+            } else if rb.len() >= 2 {
                 rb.iter()
                     .filter(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0))
                     .count()
@@ -1844,7 +1854,10 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     }
     let across: Vec<bool> = runs
         .iter()
-        .map(|r| r.len() == 1 && crosses(&columns, r[0], size))
+        .zip(block)
+        .map(|(r, (row, _))| {
+            r.len() == 1 && crosses(&columns, r[0], size) && !fits_columns(row, &columns, size)
+        })
         .collect();
     let mut parts = Vec::new();
     let mut start = 0;
@@ -1870,6 +1883,35 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
         parts.push((start, block.len()));
     }
     parts
+}
+
+/// Whether a line of one run is a row of the table's cells set a word space apart (a browser's
+/// header cells, centred over their columns): no word of it lies across where a column it
+/// spans starts, and each of those columns has text of the line. Three or more columns, or a
+/// bold line.
+fn fits_columns(row: &Row, columns: &[(f64, f64)], size: f64) -> bool {
+    let mut words: Vec<(f64, f64)> = Vec::new();
+    for g in row.glyphs.iter().filter(|g| !g.text.trim().is_empty()) {
+        match words.last_mut() {
+            Some(w) if g.x - w.1 <= 0.15 * g.size => w.1 = w.1.max(g.x + g.width),
+            _ => words.push((g.x, g.x + g.width)),
+        }
+    }
+    let within = |c: &(f64, f64), w: &(f64, f64)| {
+        let mid = (w.0 + w.1) / 2.0;
+        mid >= c.0 - 0.3 * size && mid <= c.1 + 0.3 * size
+    };
+    let spanned: Vec<usize> = (0..columns.len())
+        .filter(|c| words.iter().any(|w| within(&columns[*c], w)))
+        .collect();
+    let (Some(first), Some(last)) = (spanned.first(), spanned.last()) else {
+        return false;
+    };
+    let contiguous = spanned.len() == last - first + 1;
+    let clear = columns[first + 1..=*last]
+        .iter()
+        .all(|c| !words.iter().any(|w| w.0 < c.0 - 0.05 && w.1 > c.0 + 0.05));
+    contiguous && clear && (spanned.len() >= 3 || spanned.len() >= 2 && row.bold())
 }
 
 /// The rows of an unruled table whose cells are centred in their rows (a browser's default) or
