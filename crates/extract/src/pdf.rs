@@ -476,6 +476,8 @@ struct Tagged {
     owner: std::collections::HashMap<(usize, i64), usize>,
     /// Each row: the page it starts on and its line of tab-separated cells.
     rows: Vec<(usize, String)>,
+    /// Each row's table.
+    table_of: Vec<usize>,
     /// Each table's first row, by its words in order of sorting: a producer that prints the
     /// header again on each page the table runs onto may leave the repeats out of the tree
     /// (LibreOffice marks them as artifacts).
@@ -511,7 +513,7 @@ impl Tagged {
             }
         }
         let mut out = Tagged::default();
-        for table in tables {
+        for (t, table) in tables.iter().enumerate() {
             // Each cell's glyphs, page by page.
             let glyphs: Vec<Vec<(usize, &Glyph)>> = table
                 .cells
@@ -592,6 +594,7 @@ impl Tagged {
                         }
                     }
                     out.rows.push((page, text));
+                    out.table_of.push(t);
                 }
             }
         }
@@ -2356,6 +2359,22 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
                     .split_whitespace()
                     .last()
                     .is_some_and(|w| joining.contains(&w)));
+        // Or a row whose name starts in lower case, whatever its other cells hold: the rest of
+        // each cell of a row broken over the page (no row's name starts so).
+        let lower_goes_on = next.len() == row.len()
+            && next[0]
+                .trim()
+                .trim_start_matches("<b>")
+                .chars()
+                .next()
+                .is_some_and(char::is_lowercase);
+        // Or the table's last line, of its first cell only: the rest of the row's name (a row
+        // of a name alone ends no table).
+        let name_ends_table = next.len() == row.len()
+            && next[1..].iter().all(|c| c.trim().is_empty())
+            && pages[n]
+                .get(header + 2)
+                .is_none_or(|l| cells(l).len() != row.len());
         // A header of two rows repeated is no row's rest: its second row is the line after
         // the header's first on the page before.
         let second_header = pages[n - 1]
@@ -2363,12 +2382,25 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             .position(|l| cells(l) == head)
             .and_then(|h| pages[n - 1].get(h + 1))
             .is_some_and(|l| cells(l) == next);
+        // Or a row whose cells are split between the pages, none on both (WeasyPrint may print
+        // a row's figures at the foot of one page and its name atop the next).
+        let split_row = next.len() == row.len()
+            && row[0].trim().is_empty()
+            && !next[0].trim().is_empty()
+            && row
+                .iter()
+                .zip(&next)
+                .all(|(a, b)| a.trim().is_empty() || b.trim().is_empty());
         if row.len() < 3
-            || row[0].trim().is_empty()
+            || row[0].trim().is_empty() && !split_row
             || !header_repeated
             || second_header
             || next.len() != row.len()
-            || !next[0].trim().is_empty() && !name_goes_on
+            || !next[0].trim().is_empty()
+                && !name_goes_on
+                && !lower_goes_on
+                && !name_ends_table
+                && !split_row
             || next.iter().all(|c| c.trim().is_empty())
         {
             continue;
@@ -2456,6 +2488,8 @@ fn page_text(
     let mut laid: Vec<(Row, bool)> = Vec::new();
     let mut tabbed: std::collections::BTreeMap<usize, String> = Default::default();
     let mut emitted = std::collections::BTreeSet::new();
+    // The tagged table of each laid line that prints a tagged row.
+    let mut tables_at: std::collections::BTreeMap<usize, usize> = Default::default();
     let mut i = 0;
     while i < rows.len() {
         // A row of a tagged table is the row its structure tree gives, printed where it
@@ -2467,6 +2501,7 @@ fn page_text(
             }
             let (first, text) = &tagged.tagged.rows[k];
             if *first == tagged.page && emitted.insert(k) {
+                tables_at.insert(laid.len(), tagged.tagged.table_of[k]);
                 tabbed.insert(laid.len(), text.clone());
                 laid.push((rows[i].clone(), true));
             }
@@ -2619,7 +2654,13 @@ fn page_text(
     for (n, (r, ruled)) in laid.iter().enumerate() {
         if let Some(row) = tabbed.get(&n) {
             if let Some((p, p_ruled)) = prev {
-                if !p_ruled && r.y - p.y > 1.9 * r.size.max(p.size) {
+                // Another tagged table right under one: a blank line between.
+                let other_table = n > 0
+                    && tables_at
+                        .get(&n)
+                        .zip(tables_at.get(&(n - 1)))
+                        .is_some_and(|(a, b)| a != b);
+                if !p_ruled && r.y - p.y > 1.9 * r.size.max(p.size) || other_table {
                     out.push(String::new());
                 }
             }

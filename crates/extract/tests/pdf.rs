@@ -568,6 +568,31 @@ fn chromium_prints_of_other_table_styles_give_the_facts_of_the_text() {
 /// (2025-26 Q1), which read as an objective.
 #[test]
 fn weasyprint_prints_of_ruled_html_tables_give_the_facts_of_the_text() {
+    weasyprint_gives_the_facts_of_the_text(
+        "table{border-collapse:collapse} td,th{border:1px solid #444;padding:3px 5px}",
+        false,
+    );
+}
+
+/// The reports' HTML pages printed by WeasyPrint as tagged PDFs (`--pdf-tags`), as printed by
+/// default (no rules, cells a word space apart, set in the middle of their rows) and top-aligned
+/// in 9 pt with padding. Where WeasyPrint breaks a row over a page it tags two rows, one per
+/// page: a row's figures at the foot of one page and its name atop the next (2023-24 Q2), a
+/// name's last words ("Programmes who stop smoking", 2019-20) or its lower-case rest with the
+/// row's rating. Each is joined back to its row. Two tables one under the other are two tables
+/// (two charts of 2023-24 Q2 with only a blank paragraph between them read as one before).
+#[test]
+fn weasyprint_tagged_prints_of_html_tables_give_the_facts_of_the_text() {
+    weasyprint_gives_the_facts_of_the_text("", true);
+    weasyprint_gives_the_facts_of_the_text(
+        "td,th{vertical-align:top;padding:6px 10px} table{font-size:9pt}",
+        true,
+    );
+}
+
+/// Each report's HTML page printed by WeasyPrint with `css` (tagged or not) gives the facts of
+/// its text, titles apart from their spaces.
+fn weasyprint_gives_the_facts_of_the_text(css: &str, tags: bool) {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
     for (report, council) in REPORTS {
@@ -576,13 +601,12 @@ fn weasyprint_prints_of_ruled_html_tables_give_the_facts_of_the_text() {
         let html = dir.path().join(format!("{name}.html"));
         let pdf = dir.path().join(format!("{name}.pdf"));
         std::fs::write(&html, common::relayout::Transform::Html.apply(&text)).expect("html");
-        let run = Command::new("python3")
-            .arg(&script)
-            .arg(&html)
-            .arg(&pdf)
-            .arg("table{border-collapse:collapse} td,th{border:1px solid #444;padding:3px 5px}")
-            .output()
-            .expect("python3");
+        let mut render = Command::new("python3");
+        render.arg(&script).arg(&html).arg(&pdf).arg(css);
+        if tags {
+            render.arg("--tags");
+        }
+        let run = render.output().expect("python3");
         assert!(
             run.status.success(),
             "WeasyPrint failed (is weasyprint installed?): {}",
