@@ -1546,7 +1546,12 @@ fn narrow_gutters(block: &[(Row, bool)]) -> Vec<f64> {
         // Text comes up to the gap from both sides, and where a line has text close on both
         // sides, the text after the gap is a text object of its own (a cell's), not the next
         // word of the same text.
-        let gutter = left >= 1 && right >= 1 && left + right >= 3 && both.iter().all(|b| b.2);
+        // Or, in the block's first line only (a header whose last cells head no figures), the
+        // text after the gap opens a text object of its own.
+        let header_cell =
+            left == 1 && right == 1 && sides[0].0.is_some() && sides[0].1.is_some_and(|s| s.1);
+        let gutter =
+            left >= 1 && right >= 1 && left + right >= 3 && both.iter().all(|b| b.2) || header_cell;
         if gutter {
             gutters.push((g0 + g1) / 2.0);
         }
@@ -1659,12 +1664,14 @@ fn aligned_tables(
                 celled.iter().any(|line| over(line) == 1)
                     && !celled.iter().any(|line| over(line) >= 2)
             };
-            // A line of one run that reaches past where the line above starts its second
-            // cell, further below it than that line is below its own (a paragraph after a
-            // table whose rows are a line apart), is no wrapped cell.
+            // A line of one run across where the line above starts a cell, further below it
+            // than that line is below its own (a paragraph after a table whose rows are a
+            // line apart), is no wrapped cell.
             let spanning = rb.len() == 1
-                && ra.len() >= 2
-                && rb[0].1 > ra[1].0
+                && ra
+                    .iter()
+                    .skip(1)
+                    .any(|x| rb[0].0 < x.0 - 1.0 && rb[0].1 > x.0 + 1.0)
                 && j >= i + 2
                 && gap > 1.3 * (a.y - laid[j - 2].0.y);
             let cells = if spanning {
@@ -1730,7 +1737,10 @@ fn aligned_tables(
                 && heads.iter().any(|head| {
                     head.len() >= 3 && (1..=5).any(|g| k + g <= j && words(k, g) == *head)
                 });
-            if text(k) == text(i) && (bold_header || text(k + 1) == text(i + 1))
+            // The first line again, of four words or more: the next table's header (rows of
+            // the same words are rarer than two tables of the same header).
+            let long = text(i).split_whitespace().count() >= 4;
+            if text(k) == text(i) && (bold_header || long || text(k + 1) == text(i + 1))
                 || same_words && cuts.last().is_some_and(|c| k >= c + 2)
             {
                 cuts.push(k);
@@ -1739,7 +1749,8 @@ fn aligned_tables(
         cuts.push(j);
         for piece in cuts.windows(2) {
             let i = piece[0];
-            for (from, to) in table_parts(&laid[i..piece[1]]) {
+            let parts = table_parts(&laid[i..piece[1]]);
+            for (from, to) in parts {
                 let block = &laid[i + from..i + to];
                 let gutters = narrow_gutters(block);
                 let runs: Vec<Vec<(f64, f64)>> = block
@@ -1850,8 +1861,12 @@ fn crosses(columns: &[(f64, f64)], run: (f64, f64), size: f64) -> bool {
 /// are cut off. One such line inside a table stays (a section row across the columns).
 fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
-    let runs: Vec<Vec<(f64, f64)>> = block.iter().map(|(r, _)| fine_runs(r)).collect();
-    let columns = columns_of(&runs, size, &[]);
+    let gutters = narrow_gutters(block);
+    let runs: Vec<Vec<(f64, f64)>> = block
+        .iter()
+        .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
+        .collect();
+    let columns = columns_of(&runs, size, &gutters);
     if columns.len() < 2 {
         return vec![(0, block.len())];
     }
@@ -1914,7 +1929,8 @@ fn fits_columns(row: &Row, columns: &[(f64, f64)], size: f64) -> bool {
     let clear = columns[first + 1..=*last]
         .iter()
         .all(|c| !words.iter().any(|w| w.0 < c.0 - 0.05 && w.1 > c.0 + 0.05));
-    contiguous && clear && (spanned.len() >= 3 || spanned.len() >= 2 && row.bold())
+    // (Over the columns after the first, its corner cell empty: a header, not a title.)
+    contiguous && clear && (spanned.len() >= 3 || spanned.len() >= 2 && (row.bold() || *first >= 1))
 }
 
 /// The rows of an unruled table whose cells are centred in their rows (a browser's default) or
@@ -1935,7 +1951,10 @@ fn centred_rows(
 ) -> Option<Vec<String>> {
     // Per column, the lines with text in it and that text's glyphs. A line across the columns
     // (a section's title) is its first column's.
-    let mut parts: Vec<Vec<(usize, Vec<Glyph>)>> = vec![Vec::new(); columns.len()];
+    // Each with its own height (the middle of its glyphs' baselines): beside a cell set a little
+    // lower (a paragraph's margin in the next column), a cell's line may share a printed line
+    // whose height is the other's.
+    let mut parts: Vec<Vec<(usize, f64, Vec<Glyph>)>> = vec![Vec::new(); columns.len()];
     for (k, (r, _)) in block.iter().enumerate() {
         let mut per: Vec<Vec<Glyph>> = vec![Vec::new(); columns.len()];
         let across = runs[k].len() == 1 && crosses(columns, runs[k][0], size);
@@ -1949,17 +1968,24 @@ fn centred_rows(
         }
         for (c, gs) in per.into_iter().enumerate() {
             if !gs.is_empty() {
-                parts[c].push((k, gs));
+                let (lo, hi) = gs
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), g| {
+                        (lo.min(g.y), hi.max(g.y))
+                    });
+                parts[c].push((k, (lo + hi) / 2.0, gs));
             }
         }
     }
-    let y = |k: usize| block[k].0.y;
     // The least spacing that two pairs of lines share: one line set a little off its
     // baseline (a glyph from another font) does not make it.
     let mut spacings: Vec<f64> = parts
         .iter()
-        .flat_map(|p| p.windows(2).map(|w| y(w[1].0) - y(w[0].0)))
+        .flat_map(|p| p.windows(2).map(|w| w[1].1 - w[0].1))
         .collect();
+    // Lines closer than a line's height are not one cell's (a one-line header cell centred
+    // beside a two-line one, in the same column where cells are a word space apart).
+    spacings.retain(|s| *s >= 0.8 * size);
     spacings.sort_by(f64::total_cmp);
     let leading = spacings
         .windows(2)
@@ -1977,16 +2003,16 @@ fn centred_rows(
     // Cells: (column, the indices of its lines in `parts[column]`).
     let mut cells: Vec<(usize, Vec<usize>)> = Vec::new();
     for (c, p) in parts.iter().enumerate() {
-        for (n, (k, _)) in p.iter().enumerate() {
-            let goes_on = n > 0 && y(*k) - y(p[n - 1].0) <= leading + 0.1 * size;
+        for (n, (_, y, _)) in p.iter().enumerate() {
+            let goes_on = n > 0 && y - p[n - 1].1 <= leading + 0.1 * size;
             match cells.last_mut() {
                 Some((cc, lines)) if goes_on && *cc == c => lines.push(n),
                 _ => cells.push((c, vec![n])),
             }
         }
     }
-    let first = |cell: &(usize, Vec<usize>)| y(parts[cell.0][cell.1[0]].0);
-    let last = |cell: &(usize, Vec<usize>)| y(parts[cell.0][*cell.1.last().unwrap_or(&0)].0);
+    let first = |cell: &(usize, Vec<usize>)| parts[cell.0][cell.1[0]].1;
+    let last = |cell: &(usize, Vec<usize>)| parts[cell.0][*cell.1.last().unwrap_or(&0)].1;
     // Rows: cells whose heights overlap, in order down the page.
     let mut order: Vec<usize> = (0..cells.len()).collect();
     order.sort_by(|a, b| first(&cells[*a]).total_cmp(&first(&cells[*b])));
@@ -2059,7 +2085,7 @@ fn centred_rows(
         for n in members {
             let (c, lines) = &cells[n];
             for line in lines {
-                let (k, glyphs) = &parts[*c][*line];
+                let (k, _, glyphs) = &parts[*c][*line];
                 row_lines.push(*k);
                 push_line(&mut texts[*c], &mut bold[*c], glyphs);
             }
@@ -2715,11 +2741,14 @@ fn page_text(
                 // The first line may start further in (an indent, or a marker the font could
                 // not draw).
                 && (r.left() - p.text_left() < cell && p.text_left() - r.left() < 2.5 * r.size)
-                // (A heading's words are wide: the next one's width alone tells.)
-                && (heading || p.right() > line_right - 0.2 * (line_right - margin))
-                // A line that ended with room left for the next line's first word ended its
-                // paragraph (a deliverable's title over its text, a few points apart).
-                && p.right() + 0.25 * r.size + first_word(r) > para_right - 0.5 * r.size;
+                // A heading's lines set at its type's own spacing are one heading (two
+                // headings are further apart), whatever the width of the page's paragraphs.
+                && (heading && gap < 1.35 * r.size.max(p.size)
+                    // (A heading's words are wide: the next one's width alone tells.)
+                    || (heading || p.right() > line_right - 0.2 * (line_right - margin))
+                    // A line that ended with room left for the next line's first word ended
+                    // its paragraph (a deliverable's title over its text, a few points apart).
+                    && p.right() + 0.25 * r.size + first_word(r) > para_right - 0.5 * r.size);
             if same_para {
                 if let Some(last) = out.last_mut() {
                     let bold = last.ends_with("**");
