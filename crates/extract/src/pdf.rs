@@ -1173,22 +1173,35 @@ fn rotate(page: &mut Page, clockwise: bool) {
 
 /// The most common character size of the lines that are not table rows: the body text.
 fn body_size(pages: &[Page], tagged: &Tagged) -> f64 {
+    // Characters per type size (half points), of all lines outside tables and of the lines
+    // across most of their page's text: paragraphs' (a table's cells, however much text they
+    // hold, are narrower). The body is the size of most of the latter where there are any.
     let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
-    let prose = pages.iter().enumerate().flat_map(|(n, p)| {
+    let mut across: std::collections::BTreeMap<i64, usize> = Default::default();
+    for (n, page) in pages.iter().enumerate() {
         let tagged = tagged.on(n);
-        rows_of(p)
+        let rows: Vec<Row> = rows_of(page)
             .into_iter()
-            .filter(|r| !r.wide() && !inside_rules(p, r) && tagged.row_of(r).is_none())
-            .collect::<Vec<_>>()
-    });
-    for row in prose {
-        let chars: usize = row.runs.iter().map(|r| r.2.chars().count()).sum();
-        *counts.entry((row.size * 2.0).round() as i64).or_default() += chars;
+            .filter(|r| !r.wide() && !inside_rules(page, r) && tagged.row_of(r).is_none())
+            .collect();
+        let left = rows.iter().map(Row::left).fold(f64::INFINITY, f64::min);
+        let right = rows.iter().map(Row::right).fold(0.0, f64::max);
+        for row in &rows {
+            let chars: usize = row.runs.iter().map(|r| r.2.chars().count()).sum();
+            let key = (row.size * 2.0).round() as i64;
+            *counts.entry(key).or_default() += chars;
+            if row.right() - row.left() >= 0.6 * (right - left) {
+                *across.entry(key).or_default() += chars;
+            }
+        }
     }
-    counts
-        .into_iter()
-        .max_by_key(|(_, n)| *n)
-        .map_or(10.0, |(s, _)| s as f64 / 2.0)
+    let most = |counts: std::collections::BTreeMap<i64, usize>| {
+        counts
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(s, _)| s as f64 / 2.0)
+    };
+    most(across).or_else(|| most(counts)).unwrap_or(10.0)
 }
 
 /// One printed line: its runs of text (split where a gap is wider than a word space).
@@ -1698,8 +1711,11 @@ fn aligned_tables(
                             .all(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0))
                     || split && rb.iter().all(under_one)
             };
-            let next =
-                gap <= 2.2 * size || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
+            // (Close lines of another type size are a table's neighbours, not its rows: 9 pt
+            // paragraphs over 7 pt cells.)
+            let same_size = (a.size - b.size).abs() < 1.0;
+            let next = gap <= 2.2 * size && same_size
+                || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
             if next {
                 starts.extend(rb.iter().map(|x| x.0));
                 block_has_cells |= rb.len() >= 2;
