@@ -1776,7 +1776,8 @@ fn aligned_tables(
                 // Two lines of cells, or a header of three or more over lines in its columns
                 // (the last row of a table continued under its header on the next page).
                 let multi = runs.iter().filter(|r| r.len() >= 2).count();
-                let lone_header = multi == 1 && block.len() >= 2 && runs[0].len() >= 3;
+                let lone_header =
+                    multi == 1 && block.len() >= 2 && runs.iter().take(3).any(|r| r.len() >= 3);
                 if multi >= 2 || lone_header {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
                     let columns = columns_of(&runs, size, &gutters);
@@ -1852,14 +1853,38 @@ fn column_at(columns: &[(f64, f64)], x: f64, size: f64) -> usize {
 /// The column of a glyph: its run's, by the run's middle (text centred in its cell, or running
 /// past its column's other lines into the gap after it, stays in its column), or, for a run
 /// across two columns (cells too close to part), its own.
-fn glyph_column(g: &Glyph, runs: &[(f64, f64)], columns: &[(f64, f64)], size: f64) -> usize {
+fn glyph_column(
+    g: &Glyph,
+    runs: &[(f64, f64)],
+    words: &[(f64, f64)],
+    columns: &[(f64, f64)],
+    size: f64,
+) -> usize {
     let mid = g.x + g.width / 2.0;
-    match runs.iter().find(|r| mid >= r.0 - 0.1 && mid <= r.1 + 0.1) {
+    let within = |r: &&(f64, f64)| mid >= r.0 - 0.1 && mid <= r.1 + 0.1;
+    match runs.iter().find(within) {
         Some(run) if !crosses(columns, *run, size) => {
             column_at(columns, (run.0 + run.1) / 2.0, size)
         }
-        _ => column_at(columns, mid, size),
+        // Across columns, each word goes where its middle lies ("2017/2018" over a narrower
+        // column is not parted).
+        _ => match words.iter().find(within) {
+            Some(w) => column_at(columns, (w.0 + w.1) / 2.0, size),
+            None => column_at(columns, mid, size),
+        },
     }
+}
+
+/// A line's words: glyphs closer than a fraction of their size, spaces left out.
+fn word_spans(row: &Row) -> Vec<(f64, f64)> {
+    let mut words: Vec<(f64, f64)> = Vec::new();
+    for g in row.glyphs.iter().filter(|g| !g.text.trim().is_empty()) {
+        match words.last_mut() {
+            Some(w) if g.x - w.1 <= 0.15 * g.size => w.1 = w.1.max(g.x + g.width),
+            _ => words.push((g.x, g.x + g.width)),
+        }
+    }
+    words
 }
 
 /// Whether a run of text reaches into two or more columns (a section row, or a paragraph across
@@ -1924,13 +1949,7 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
 /// spans starts, and each of those columns has text of the line. Three or more columns, or a
 /// bold line.
 fn fits_columns(row: &Row, columns: &[(f64, f64)], size: f64) -> bool {
-    let mut words: Vec<(f64, f64)> = Vec::new();
-    for g in row.glyphs.iter().filter(|g| !g.text.trim().is_empty()) {
-        match words.last_mut() {
-            Some(w) if g.x - w.1 <= 0.15 * g.size => w.1 = w.1.max(g.x + g.width),
-            _ => words.push((g.x, g.x + g.width)),
-        }
-    }
+    let words = word_spans(row);
     let within = |c: &(f64, f64), w: &(f64, f64)| {
         let mid = (w.0 + w.1) / 2.0;
         mid >= c.0 - 0.3 * size && mid <= c.1 + 0.3 * size
@@ -1973,12 +1992,15 @@ fn centred_rows(
     let mut parts: Vec<Vec<(usize, f64, Vec<Glyph>)>> = vec![Vec::new(); columns.len()];
     for (k, (r, _)) in block.iter().enumerate() {
         let mut per: Vec<Vec<Glyph>> = vec![Vec::new(); columns.len()];
-        let across = runs[k].len() == 1 && crosses(columns, runs[k][0], size);
+        let across = runs[k].len() == 1
+            && crosses(columns, runs[k][0], size)
+            && !fits_columns(r, columns, size);
+        let words = word_spans(r);
         for g in &r.glyphs {
             let c = if across {
                 column_at(columns, runs[k][0].0, size)
             } else {
-                glyph_column(g, &runs[k], columns, size)
+                glyph_column(g, &runs[k], &words, columns, size)
             };
             per[c].push(g.clone());
         }
@@ -2132,7 +2154,10 @@ fn align(
     let wide = runs.iter().filter(|r| r.len() >= 2).count();
     let across = runs
         .iter()
-        .filter(|r| r.len() == 1 && crosses(columns, r[0], size))
+        .zip(block)
+        .filter(|(r, (row, _))| {
+            r.len() == 1 && crosses(columns, r[0], size) && !fits_columns(row, columns, size)
+        })
         .count();
     if across * 2 > wide {
         return None;
@@ -2142,14 +2167,16 @@ fn align(
     type Cells = (Vec<String>, Option<(usize, String)>);
     let mut cells: Vec<Cells> = Vec::new();
     for ((r, _), fr) in block.iter().zip(runs) {
-        let spanning = fr.len() == 1 && crosses(columns, fr[0], size);
+        let spanning =
+            fr.len() == 1 && crosses(columns, fr[0], size) && !fits_columns(r, columns, size);
+        let words = word_spans(r);
         let mut texts = vec![String::new(); columns.len()];
         let mut last_end: Vec<Option<f64>> = vec![None; columns.len()];
         for g in &r.glyphs {
             let c = if spanning {
                 column_of(fr[0].0)
             } else {
-                glyph_column(g, fr, columns, size)
+                glyph_column(g, fr, &words, columns, size)
             };
             if last_end[c].is_some_and(|e| g.x - e > 0.15 * g.size) {
                 texts[c].push(' ');
