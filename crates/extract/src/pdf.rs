@@ -371,8 +371,20 @@ fn mark_glyphs(page: &mut Page, starts: &[Start]) {
             .iter()
             .filter(|s| (s.y - g.y).abs() < 0.5 * g.size && s.x <= g.x + 0.5)
             .max_by(|a, b| a.x.total_cmp(&b.x));
+        if std::env::var("LAPIS_DEBUG").is_ok() && (g.text == "★" || g.text == "✔") {
+            let near: Vec<(f64, f64, bool)> = starts
+                .iter()
+                .filter(|s| (s.y - g.y).abs() < 0.5 * g.size)
+                .map(|s| (s.x, s.y, s.opens))
+                .collect();
+            eprintln!("glyph {} at {:.2},{:.2}: starts {near:?}", g.text, g.x, g.y);
+        }
         g.bold = start.is_some_and(|s| s.bold);
-        g.opens = start.is_some_and(|s| s.opens && (s.x - g.x).abs() < 0.5);
+        // Any text operation starting at the glyph that opens a text object opens it (a
+        // symbol of another font shown at the same place does not take that back).
+        g.opens = starts
+            .iter()
+            .any(|s| s.opens && (s.y - g.y).abs() < 0.5 * g.size && (s.x - g.x).abs() < 0.5);
         g.mcid = start.and_then(|s| s.mcid);
     }
 }
@@ -1572,6 +1584,29 @@ fn narrow_gutters(block: &[(Row, bool)]) -> Vec<f64> {
     gutters
 }
 
+/// A block's narrow gaps between cells: those of all its lines, and those of its first lines
+/// set at one spacing (a small table of a label and a figure per line, with the paragraphs
+/// under it, whose lines cover its gap).
+fn block_gutters(block: &[(Row, bool)]) -> Vec<f64> {
+    let mut gutters = narrow_gutters(block);
+    let pitch = |k: usize| block[k + 1].0.y - block[k].0.y;
+    if block.len() > 3 {
+        let mut end = 2;
+        while end < block.len() && (pitch(end - 1) - pitch(0)).abs() < 0.1 * block[0].0.size {
+            end += 1;
+        }
+        if end >= 3 && end < block.len() {
+            for g in narrow_gutters(&block[..end]) {
+                if !gutters.iter().any(|h| (h - g).abs() < 1.0) {
+                    gutters.push(g);
+                }
+            }
+            gutters.sort_by(f64::total_cmp);
+        }
+    }
+    gutters
+}
+
 /// A line's runs split again at the block's narrow gaps between cells.
 fn split_at(r: &Row, runs: Vec<(f64, f64)>, gutters: &[f64]) -> Vec<(f64, f64)> {
     if gutters.is_empty() {
@@ -1587,13 +1622,15 @@ fn split_at(r: &Row, runs: Vec<(f64, f64)>, gutters: &[f64]) -> Vec<(f64, f64)> 
                 .map(|gl| gl.x + gl.width)
                 .filter(|e| *e <= *g && *e >= from)
                 .fold(f64::NEG_INFINITY, f64::max);
-            let right = r
+            // The text after the gap opens a text object of its own, as a cell's does (a
+            // paragraph's words under a small table do not).
+            let after = r
                 .glyphs
                 .iter()
-                .map(|gl| gl.x)
-                .filter(|x| *x >= *g && *x <= x1)
-                .fold(f64::INFINITY, f64::min);
-            if left.is_finite() && right.is_finite() {
+                .filter(|gl| gl.x >= *g && gl.x <= x1)
+                .min_by(|a, b| a.x.total_cmp(&b.x));
+            let right = after.map_or(f64::INFINITY, |gl| gl.x);
+            if left.is_finite() && right.is_finite() && after.is_some_and(|gl| gl.opens) {
                 out.push((from, left));
                 from = right;
             }
@@ -1743,6 +1780,26 @@ fn aligned_tables(
         let heads: Vec<Vec<&str>> = (1..=5).map(|h| words(i, h)).collect();
         let head_words: std::collections::BTreeSet<&str> =
             heads.last().into_iter().flatten().copied().collect();
+        // Small tables of one-line rows stacked with no space between them (a chart's figures
+        // per measure): three or more lines at one spacing, then a line set a little further
+        // (the tables' spacing) that starts three or more at one spacing again, with the first
+        // word of the table before ("2021-2022").
+        let pitch = |k: usize| laid[k + 1].0.y - laid[k].0.y;
+        // (Rows of one line each are further apart than a cell's lines.)
+        let even = |from: usize| {
+            from + 2 < j
+                && (pitch(from) - pitch(from + 1)).abs() < 0.05 * laid[from].0.size
+                && pitch(from) > 1.3 * laid[from].0.size
+        };
+        let stacked = |k: usize, from: usize| {
+            k >= from + 3
+                && text(k).split_whitespace().next() == text(from).split_whitespace().next()
+                && even(k - 3)
+                && even(k)
+                && (pitch(k - 1) - pitch(k - 2)).abs() > 0.08 * laid[k].0.size
+                && (pitch(k - 1) - pitch(k)).abs() > 0.08 * laid[k].0.size
+                && pitch(k - 1) < 1.5 * pitch(k)
+        };
         let mut cuts = vec![i];
         for k in i + 2..j.saturating_sub(1) {
             let bold_header = laid[i].0.bold() && laid[k].0.bold();
@@ -1758,6 +1815,7 @@ fn aligned_tables(
             let long = text(i).split_whitespace().count() >= 4;
             if text(k) == text(i) && (bold_header || long || text(k + 1) == text(i + 1))
                 || same_words && cuts.last().is_some_and(|c| k >= c + 2)
+                || cuts.last().is_some_and(|c| stacked(k, *c))
             {
                 cuts.push(k);
             }
@@ -1768,7 +1826,7 @@ fn aligned_tables(
             let parts = table_parts(&laid[i..piece[1]]);
             for (from, to) in parts {
                 let block = &laid[i + from..i + to];
-                let gutters = narrow_gutters(block);
+                let gutters = block_gutters(block);
                 let runs: Vec<Vec<(f64, f64)>> = block
                     .iter()
                     .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
@@ -1902,7 +1960,7 @@ fn crosses(columns: &[(f64, f64)], run: (f64, f64), size: f64) -> bool {
 /// are cut off. One such line inside a table stays (a section row across the columns).
 fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
-    let gutters = narrow_gutters(block);
+    let gutters = block_gutters(block);
     let runs: Vec<Vec<(f64, f64)>> = block
         .iter()
         .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
