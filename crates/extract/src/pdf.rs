@@ -371,14 +371,6 @@ fn mark_glyphs(page: &mut Page, starts: &[Start]) {
             .iter()
             .filter(|s| (s.y - g.y).abs() < 0.5 * g.size && s.x <= g.x + 0.5)
             .max_by(|a, b| a.x.total_cmp(&b.x));
-        if std::env::var("LAPIS_DEBUG").is_ok() && (g.text == "★" || g.text == "✔") {
-            let near: Vec<(f64, f64, bool)> = starts
-                .iter()
-                .filter(|s| (s.y - g.y).abs() < 0.5 * g.size)
-                .map(|s| (s.x, s.y, s.opens))
-                .collect();
-            eprintln!("glyph {} at {:.2},{:.2}: starts {near:?}", g.text, g.x, g.y);
-        }
         g.bold = start.is_some_and(|s| s.bold);
         // Any text operation starting at the glyph that opens a text object opens it (a
         // symbol of another font shown at the same place does not take that back).
