@@ -1792,6 +1792,29 @@ fn aligned_tables(
                 && (pitch(k - 1) - pitch(k)).abs() > 0.08 * laid[k].0.size
                 && pitch(k - 1) < 1.5 * pitch(k)
         };
+        // A header in the block's midst (a word processor's next table, its own widths): two or
+        // more bold lines after lines that are not, of four words or more, across most of the
+        // block (a bold row of figures is one line).
+        let (block_left, block_right) = (i..j).fold((f64::INFINITY, 0.0f64), |(l, r), k| {
+            (l.min(laid[k].0.left()), r.max(laid[k].0.right()))
+        });
+        let new_header = |k: usize| {
+            let end = (k..j.min(k + 6))
+                .take_while(|m| laid[*m].0.bold())
+                .last()
+                .map_or(k, |m| m + 1);
+            let (left, right) = (k..end).fold((f64::INFINITY, 0.0f64), |(l, r), m| {
+                (l.min(laid[m].0.left()), r.max(laid[m].0.right()))
+            });
+            let words: usize = (k..end).map(|m| text(m).split_whitespace().count()).sum();
+            k > i
+                && end >= k + 2
+                && end < j
+                && !laid[k - 1].0.bold()
+                && !laid[end].0.bold()
+                && words >= 4
+                && right - left >= 0.6 * (block_right - block_left)
+        };
         let mut cuts = vec![i];
         for k in i + 2..j.saturating_sub(1) {
             let bold_header = laid[i].0.bold() && laid[k].0.bold();
@@ -1808,6 +1831,7 @@ fn aligned_tables(
             if text(k) == text(i) && (bold_header || long || text(k + 1) == text(i + 1))
                 || same_words && cuts.last().is_some_and(|c| k >= c + 2)
                 || cuts.last().is_some_and(|c| stacked(k, *c))
+                || new_header(k)
             {
                 cuts.push(k);
             }
@@ -2452,6 +2476,23 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             last = before;
         }
         let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
+        // A table's header printed alone at the foot of the page (a table a page break
+        // parted after its header, not printed again), its rows on the next: it heads them.
+        let lone_header = pages[n - 1][last].contains('\t')
+            && pages[n][header].contains('\t')
+            && pages[n][header] != pages[n - 1][last]
+            && cells(&pages[n][header]).len() == cells(&pages[n - 1][last]).len()
+            && pages[..n]
+                .iter()
+                .flatten()
+                .filter(|l| **l == pages[n - 1][last])
+                .count()
+                >= 2;
+        if lone_header {
+            let moved = pages[n - 1].remove(last);
+            pages[n].insert(header, moved);
+            continue;
+        }
         let (row, head) = (cells(&pages[n - 1][last]), cells(&pages[n][header]));
         let Some(next) = pages[n].get(header + 1).map(|l| cells(l)) else {
             continue;
@@ -2536,6 +2577,16 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             .collect();
         pages[n - 1][last] = joined.join("\t");
         pages[n].remove(header + 1);
+        // The table's rows go on under its header.
+        let blank = pages[n]
+            .get(header + 1)
+            .is_some_and(|l| l.trim().is_empty());
+        let row_after = pages[n]
+            .get(header + 2)
+            .is_some_and(|l| cells(l).len() == head.len());
+        if blank && row_after {
+            pages[n].remove(header + 1);
+        }
     }
 }
 
