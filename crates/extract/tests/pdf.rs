@@ -590,12 +590,25 @@ fn weasyprint_tagged_prints_of_html_tables_give_the_facts_of_the_text() {
     );
 }
 
+/// Derby City's HTML page printed by WeasyPrint as it prints a plain page (untagged, no rules,
+/// cells a word space apart and set in the middle of their rows): its header cells part at
+/// their own text objects, a paragraph under a table is no wrapped cell, and each row's cells
+/// are read whole. (The other reports do not read whole yet; see the README.)
+#[test]
+fn weasyprint_default_prints_of_html_tables_give_the_facts_of_the_text() {
+    weasyprint_reports_give_the_facts_of_the_text(&REPORTS[..1], "", false);
+}
+
 /// Each report's HTML page printed by WeasyPrint with `css` (tagged or not) gives the facts of
 /// its text, titles apart from their spaces.
 fn weasyprint_gives_the_facts_of_the_text(css: &str, tags: bool) {
+    weasyprint_reports_give_the_facts_of_the_text(&REPORTS, css, tags);
+}
+
+fn weasyprint_reports_give_the_facts_of_the_text(reports: &[(&str, &str)], css: &str, tags: bool) {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
-    for (report, council) in REPORTS {
+    for (report, council) in reports {
         let text = common::read(report);
         let name = report.trim_end_matches(".txt");
         let html = dir.path().join(format!("{name}.html"));
@@ -659,5 +672,23 @@ fn reportlab_pdfs_of_ruled_tables_give_the_facts_of_the_text() {
 fn reportlab_pdfs_of_unruled_bottom_aligned_tables_give_the_facts_of_the_text() {
     for (report, council) in &REPORTS[..2] {
         reportlab_gives_the_facts_of_the_text(report, council, &["--lines", "none"]);
+    }
+}
+
+/// ReportLab's tables unruled with cells set in the middle of their rows. Its 7 pt cells hold
+/// more text than its 9 pt paragraphs: the body's size is the paragraphs' (the lines across the
+/// page), so the paragraphs are no headings and the tables under them are not read into them.
+#[test]
+fn reportlab_pdfs_of_unruled_middle_aligned_tables_give_the_facts_of_the_text() {
+    for (report, council) in [
+        ("derby-city-2024-25-annual.txt", "E06000015"),
+        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+        ("derbyshire-county-2023-24-q2.txt", "E10000007"),
+    ] {
+        reportlab_gives_the_facts_of_the_text(
+            report,
+            council,
+            &["--lines", "none", "--valign", "MIDDLE"],
+        );
     }
 }
