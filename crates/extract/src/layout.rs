@@ -707,7 +707,24 @@ fn read_fixed_table(
             continue;
         };
         let added = &cells[first + k - 1];
-        let has_figure = added.iter().any(|c| is_figure(c));
+        // A year's two last digits under its first part ("2023" over "24", a header cell
+        // wrapped in a narrow column) are the header's, not a figure.
+        let above = &cells[first + k - 2];
+        let year_rest = |i: usize, t: &str| {
+            t.len() == 2
+                && t.chars().all(|ch| ch.is_ascii_digit())
+                && above.get(i).is_some_and(|a| {
+                    a.rsplit(' ').next().is_some_and(|w| {
+                        w.len() == 4
+                            && w.starts_with("20")
+                            && w.chars().all(|ch| ch.is_ascii_digit())
+                    })
+                })
+        };
+        let has_figure = added
+            .iter()
+            .enumerate()
+            .any(|(i, c)| is_figure(c) && !year_rest(i, c));
         let beyond_text = added.iter().enumerate().any(|(c, t)| {
             !t.is_empty()
                 && !matches!(
@@ -793,12 +810,15 @@ fn read_fixed_table(
         let filled: Vec<usize> = (0..c.len()).filter(|i| !c[*i].is_empty()).collect();
         // A cell in lower case under more text of its column goes on with it ("N/A -" over
         // "action"), whatever its word reads as.
+        // So does any cell under more text of its column on a line whose key cell is empty,
+        // in a table keyed by a reference ("110.4 per" over "10,000 population").
+        let unkeyed = !key.is_empty() && key.iter().all(|k| c.get(*k).is_none_or(String::is_empty));
         let goes_on = |i: usize| {
             row.as_ref().is_some_and(|(_, parts)| {
                 parts
                     .last()
                     .is_some_and(|p| p.get(i).is_some_and(|t| !t.is_empty()))
-            }) && c[i].chars().next().is_some_and(char::is_lowercase)
+            }) && (unkeyed || c[i].chars().next().is_some_and(char::is_lowercase))
         };
         let figures = filled.iter().any(|i| {
             !goes_on(*i)
@@ -827,6 +847,38 @@ fn read_fixed_table(
         }) && key
             .iter()
             .all(|k| c.get(*k).is_none_or(|t| t.is_empty() || label(t)));
+        // So does a reference wrapped in a narrow column ("ASC Local" over "2a2(ii)"): a line
+        // whose key starts with a digit or in lower case (a reference starts in capitals), with
+        // no figures, every cell under more text of its column, below a row whose figures its
+        // first lines held.
+        let ref_wraps = !key.is_empty()
+            && !figures
+            && key.iter().all(|k| {
+                c.get(*k).is_some_and(|t| {
+                    t.chars()
+                        .next()
+                        .is_some_and(|ch| ch.is_ascii_digit() || ch.is_lowercase())
+                })
+            })
+            && row.as_ref().is_some_and(|(_, parts)| {
+                let last = parts.last().map_or(&[][..], Vec::as_slice);
+                let row_figures = parts.iter().any(|p| {
+                    p.iter().enumerate().any(|(i, t)| {
+                        roles.get(i).is_some_and(holds_figures)
+                            && (is_figure(t) || crate::rating_like(t, vocab))
+                    })
+                });
+                let others: Vec<usize> = filled
+                    .iter()
+                    .copied()
+                    .filter(|i| !key.contains(i))
+                    .collect();
+                row_figures
+                    && !others.is_empty()
+                    && filled
+                        .iter()
+                        .all(|i| last.get(*i).is_some_and(|t| !t.is_empty()))
+            });
         // A row of its first cell only (a group's title, "Actions identified in the Delivery
         // Plan") goes on in a line of that cell only that starts in lower case or with a figure
         // ("2024 25"); one that starts in capitals is the next such row.
@@ -845,6 +897,7 @@ fn read_fixed_table(
                     && !named_row
                     && (key.is_empty()
                         || key_wraps
+                        || ref_wraps
                         || key.iter().all(|k| c.get(*k).is_none_or(String::is_empty))));
         if continues {
             if let Some((_, parts)) = row.as_mut() {

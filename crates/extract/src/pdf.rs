@@ -1856,7 +1856,9 @@ fn aligned_tables(
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
                     let columns = columns_of(&runs, size, &gutters);
                     let lines = centred_rows(block, &runs, &columns, size)
-                        .or_else(|| align(block, &runs, &columns, margin, unit));
+                        // A character of the table's own type (smaller than the body's, it
+                        // would otherwise crowd its columns, each page differently).
+                        .or_else(|| align(block, &runs, &columns, margin, unit.min(0.4 * size)));
                     if let Some(lines) = lines {
                         firsts.insert(i + from);
                         for (k, line) in lines.into_iter().enumerate() {

@@ -675,6 +675,27 @@ fn reportlab_pdfs_of_unruled_bottom_aligned_tables_give_the_facts_of_the_text() 
     }
 }
 
+/// ReportLab's tables unruled with cells set at the top of their rows, in 7 pt under 9 pt
+/// paragraphs: each column printed a character of the table's own type apart (at the body's,
+/// its pages' columns crowded differently and the fixed-width reader merged two of them), a
+/// reference wrapped in its narrow column ("ASC Local" over "2a2(ii)") and a figure wrapped
+/// onto a second line ("110.4 per" over "10,000 population") stay in their row, and a year
+/// wrapped in a header cell ("2023" over "24") is the header's.
+#[test]
+fn reportlab_pdfs_of_unruled_top_aligned_tables_give_the_facts_of_the_text() {
+    for (report, council) in [
+        ("derby-city-2024-25-annual.txt", "E06000015"),
+        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
+        ("derbyshire-county-2023-24-q2.txt", "E10000007"),
+    ] {
+        reportlab_gives_the_facts_of_the_text(
+            report,
+            council,
+            &["--lines", "none", "--valign", "TOP"],
+        );
+    }
+}
+
 /// ReportLab's tables unruled with cells set in the middle of their rows. Its 7 pt cells hold
 /// more text than its 9 pt paragraphs: the body's size is the paragraphs' (the lines across the
 /// page), so the paragraphs are no headings and the tables under them are not read into them.
