@@ -493,7 +493,8 @@ impl Grid {
 }
 
 /// The lines of each column joined into its cell: with a space, but for a word broken after its
-/// hyphen at the end of a line ("risk-" over "based").
+/// hyphen at the end of a line ("risk-" over "based") or a year inside its digits ("2017/20"
+/// over "18").
 fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     (0..width)
@@ -504,7 +505,10 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
                 .filter_map(|r| r.get(c))
                 .filter(|t| !t.is_empty())
             {
-                if !cell.is_empty() && !crate::text::broken_at_hyphen(&cell) {
+                if !cell.is_empty()
+                    && !crate::text::broken_at_hyphen(&cell)
+                    && !crate::text::broken_in_year(&cell, part)
+                {
                     cell.push(' ');
                 }
                 cell.push_str(part);

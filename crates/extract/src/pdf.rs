@@ -800,6 +800,7 @@ fn unspaced(text: &str, next: &str) -> bool {
     let mut end = text.chars().rev();
     let slash = end.next() == Some('/') && end.next().is_some_and(char::is_alphanumeric);
     broken_at_hyphen(text)
+        || crate::text::broken_in_year(text, next)
         || slash && !next.is_empty()
         || year && next.starts_with(|c: char| c.is_ascii_digit())
 }
@@ -832,9 +833,18 @@ fn push_line<'g>(
     bold: &mut Option<bool>,
     glyphs: impl IntoIterator<Item = &'g Glyph>,
 ) {
-    let mut glyphs = glyphs.into_iter().peekable();
-    let next = glyphs.peek().map_or("", |g| g.text.as_str());
-    if !cell.is_empty() && !unspaced(cell, next) {
+    let glyphs: Vec<&Glyph> = glyphs.into_iter().collect();
+    // The line's first word, glyph by glyph until a space.
+    let mut next = String::new();
+    let mut word_end: Option<f64> = None;
+    for g in &glyphs {
+        if word_end.is_some_and(|e| g.x - e > 0.15 * g.size) || g.text.trim().is_empty() {
+            break;
+        }
+        next.push_str(&g.text);
+        word_end = Some(g.x + g.width);
+    }
+    if !cell.is_empty() && !unspaced(cell, &next) {
         cell.push(' ');
     }
     let mut end: Option<f64> = None;
@@ -1743,8 +1753,19 @@ fn aligned_tables(
             // (Close lines of another type size are a table's neighbours, not its rows: 9 pt
             // paragraphs over 7 pt cells.)
             let same_size = (a.size - b.size).abs() < 1.0;
+            // Under a header of bold lines of cells, the first row, wherever it starts (the
+            // header's corner cell empty, a padded row further down).
+            let after_header = block_has_cells
+                && (i..j).all(|k| laid[k].0.bold())
+                && !b.bold()
+                && b.right()
+                    <= laid[i..j]
+                        .iter()
+                        .map(|(r, _)| r.right())
+                        .fold(0.0, f64::max)
+                        + size;
             let next = gap <= 2.2 * size && same_size
-                || cells && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
+                || (cells || after_header) && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
             if next {
                 starts.extend(rb.iter().map(|x| x.0));
                 block_has_cells |= rb.len() >= 2;

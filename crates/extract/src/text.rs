@@ -107,6 +107,22 @@ pub(crate) fn broken_at_hyphen(text: &str) -> bool {
     end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
 }
 
+/// Whether a year range broke inside its second year at the end of `text` ("2017/20" over "18",
+/// a narrow header cell): `text` ends with four digits, a slash and one to three digits, and
+/// `next` starts with the rest of the four.
+pub(crate) fn broken_in_year(text: &str, next: &str) -> bool {
+    let Some((head, tail)) = text.rsplit_once('/') else {
+        return false;
+    };
+    let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+    let year = head.len() >= 4 && digits(&head[head.len() - 4..]);
+    let rest = next.chars().take_while(char::is_ascii_digit).count();
+    year && digits(tail)
+        && tail.len() < 4
+        && rest == 4 - tail.len()
+        && !next[rest..].starts_with(|c: char| c.is_alphanumeric())
+}
+
 /// Cleans one cell or line of text: tags, HTML entities, `**`, markdown links, NBSP, repeated
 /// spaces.
 pub fn clean(s: &str) -> String {
@@ -239,6 +255,19 @@ pub fn leading_icon(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_year_broken_inside_its_digits_is_joined_whole() {
+        assert!(broken_in_year("2017/20", "18"));
+        assert!(broken_in_year("2019/2", "020"));
+        assert!(broken_in_year("Actual 2018/201", "9 Target"));
+        // A year range whole, a figure after a slash, or more digits than the year lacks.
+        assert!(!broken_in_year("2017/2018", "2018/2019"));
+        assert!(!broken_in_year("1/2", "34"));
+        assert!(!broken_in_year("2017/20", "180"));
+        assert!(!broken_in_year("2017/20", "18a"));
+        assert!(!broken_in_year("2017", "18"));
+    }
 
     #[test]
     fn html_entities_are_decoded() {
