@@ -2516,6 +2516,9 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             pages[n].insert(header, moved);
             continue;
         }
+        if rest_under_aligned_header(pages, n, last, header) {
+            continue;
+        }
         let (row, head) = (cells(&pages[n - 1][last]), cells(&pages[n][header]));
         let Some(next) = pages[n].get(header + 1).map(|l| cells(l)) else {
             continue;
@@ -2611,6 +2614,90 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             pages[n].remove(header + 1);
         }
     }
+}
+
+/// The rest of a row broken over a page under its table's header printed in columns of text
+/// (too few lines there for the header's cells to be found), its row a tab row at the foot of the
+/// page before: lines of one cell each, each joined to the cell of the column it is printed in
+/// (its position among the header's). Returns whether it joined any.
+fn rest_under_aligned_header(
+    pages: &mut [Vec<String>],
+    n: usize,
+    last: usize,
+    header: usize,
+) -> bool {
+    let plain = |l: &str| {
+        l.replace("<b>", " ")
+            .replace("</b>", " ")
+            .replace("**", " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let head = &pages[n][header];
+    let row: Vec<String> = pages[n - 1][last].split('\t').map(str::to_string).collect();
+    if head.contains('\t') || row.len() < 3 || row[0].trim().is_empty() {
+        return false;
+    }
+    let Some(tab_head) = pages[n - 1]
+        .iter()
+        .rev()
+        .find(|l| l.contains('\t') && plain(l) == plain(head))
+    else {
+        return false;
+    };
+    let tab_head: Vec<&str> = tab_head.split('\t').collect();
+    if tab_head.len() != row.len() {
+        return false;
+    }
+    // The header's cells as printed: runs of text two or more spaces apart, by position.
+    let mut starts: Vec<usize> = Vec::new();
+    let chars: Vec<char> = head.chars().collect();
+    for (k, c) in chars.iter().enumerate() {
+        let after_gap = k == 0 || k >= 2 && chars[k - 1] == ' ' && chars[k - 2] == ' ';
+        if *c != ' ' && after_gap {
+            starts.push(k);
+        }
+    }
+    let named: Vec<usize> = (0..tab_head.len())
+        .filter(|c| !plain(tab_head[*c]).is_empty())
+        .collect();
+    if starts.len() != named.len() {
+        return false;
+    }
+    // Then lines of one cell each (no gap of columns, no tab), up to a blank line.
+    let mut end = header + 1;
+    while end < pages[n].len() {
+        let l = &pages[n][end];
+        if l.trim().is_empty() || l.contains('\t') || l.trim().contains("   ") || l.starts_with('#')
+        {
+            break;
+        }
+        end += 1;
+    }
+    if end == header + 1 || pages[n].get(end).is_some_and(|l| !l.trim().is_empty()) {
+        return false;
+    }
+    let mut row = row;
+    for l in &pages[n][header + 1..end] {
+        let at = l.len() - l.trim_start().len();
+        // The column printed where the line starts: the header cell starting at or before it,
+        // or the empty corner before the first.
+        let column = match starts.iter().rposition(|s| *s <= at + 1) {
+            Some(k) => named[k],
+            None if named.first().is_some_and(|f| *f > 0) => 0,
+            None => named[0],
+        };
+        let text = l.trim();
+        let cell = &mut row[column];
+        if !cell.trim().is_empty() && !crate::text::broken_at_hyphen(cell.trim_end()) {
+            cell.push(' ');
+        }
+        cell.push_str(text);
+    }
+    pages[n - 1][last] = row.join("\t");
+    pages[n].drain(header + 1..end);
+    true
 }
 
 /// The type sizes of the document's headings, largest first: sizes larger than the body's
@@ -2957,6 +3044,44 @@ fn page_text(
 mod tests {
     use super::*;
     use lopdf::{dictionary, Object};
+
+    /// A row broken over a page whose rest lies under the header printed in columns of text
+    /// on the next page is joined back, each line to the cell of the column it is printed in.
+    #[test]
+    fn a_rows_rest_under_an_aligned_header_joins_its_cells() {
+        let head = "\t<b>2017/2018</b>\t<b>2018/2019</b>\t<b>Target</b>";
+        let mut pages = vec![
+            vec![
+                head.to_string(),
+                "Percentage of residents\t\t57.5%\t".to_string(),
+            ],
+            vec![
+                "                 2017/2018      2018/2019      Target".to_string(),
+                "agreeing that by".to_string(),
+                "working together".to_string(),
+                "                                               60%".to_string(),
+                String::new(),
+                "Next paragraph.".to_string(),
+            ],
+        ];
+        rows_over_pages(&mut pages);
+        assert_eq!(
+            pages[0][1],
+            "Percentage of residents agreeing that by working together\t\t57.5%\t60%"
+        );
+        assert_eq!(pages[1].len(), 3);
+        // A page whose next lines are not all of one cell is left as it is.
+        let mut other = vec![
+            vec![head.to_string(), "Name\t1\t2\t3".to_string()],
+            vec![
+                "                 2017/2018      2018/2019      Target".to_string(),
+                "A new row        4              5              6".to_string(),
+            ],
+        ];
+        let before = other.clone();
+        rows_over_pages(&mut other);
+        assert_eq!(other, before);
+    }
 
     /// A font's `/W` array.
     fn widths(doc: &lopdf::Document, font: lopdf::ObjectId) -> Vec<Object> {
