@@ -675,6 +675,18 @@ fn reportlab_pdfs_of_unruled_bottom_aligned_tables_give_the_facts_of_the_text() 
     }
 }
 
+/// Derby City, 2024-25 Q1 and 2023-24 Q2 rendered by ReportLab with no rules and the cells set
+/// as `valign` says give the facts of their text.
+fn unruled_reportlab_tables_give_the_facts_of_the_text(valign: &str) {
+    for (report, council) in [REPORTS[0], REPORTS[1], REPORTS[3]] {
+        reportlab_gives_the_facts_of_the_text(
+            report,
+            council,
+            &["--lines", "none", "--valign", valign],
+        );
+    }
+}
+
 /// ReportLab's tables unruled with cells set at the top of their rows, in 7 pt under 9 pt
 /// paragraphs: each column printed a character of the table's own type apart (at the body's,
 /// its pages' columns crowded differently and the fixed-width reader merged two of them), a
@@ -683,17 +695,7 @@ fn reportlab_pdfs_of_unruled_bottom_aligned_tables_give_the_facts_of_the_text() 
 /// wrapped in a header cell ("2023" over "24") is the header's.
 #[test]
 fn reportlab_pdfs_of_unruled_top_aligned_tables_give_the_facts_of_the_text() {
-    for (report, council) in [
-        ("derby-city-2024-25-annual.txt", "E06000015"),
-        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
-        ("derbyshire-county-2023-24-q2.txt", "E10000007"),
-    ] {
-        reportlab_gives_the_facts_of_the_text(
-            report,
-            council,
-            &["--lines", "none", "--valign", "TOP"],
-        );
-    }
+    unruled_reportlab_tables_give_the_facts_of_the_text("TOP");
 }
 
 /// ReportLab's tables unruled with cells set in the middle of their rows. Its 7 pt cells hold
@@ -701,15 +703,5 @@ fn reportlab_pdfs_of_unruled_top_aligned_tables_give_the_facts_of_the_text() {
 /// page), so the paragraphs are no headings and the tables under them are not read into them.
 #[test]
 fn reportlab_pdfs_of_unruled_middle_aligned_tables_give_the_facts_of_the_text() {
-    for (report, council) in [
-        ("derby-city-2024-25-annual.txt", "E06000015"),
-        ("derbyshire-county-2024-25-q1.txt", "E10000007"),
-        ("derbyshire-county-2023-24-q2.txt", "E10000007"),
-    ] {
-        reportlab_gives_the_facts_of_the_text(
-            report,
-            council,
-            &["--lines", "none", "--valign", "MIDDLE"],
-        );
-    }
+    unruled_reportlab_tables_give_the_facts_of_the_text("MIDDLE");
 }
