@@ -148,6 +148,23 @@ impl<'a> Walk<'a> {
         out
     }
 
+    /// The structure elements among an object's items: each with its page (its own, else
+    /// `page`) and its kids (`K`), if it has any.
+    fn elements(
+        &mut self,
+        obj: &'a Object,
+        page: Option<usize>,
+        depth: usize,
+    ) -> Vec<(&'a Dictionary, Option<usize>, Option<&'a Object>)> {
+        self.items(obj, depth)
+            .into_iter()
+            .filter_map(|item| match item {
+                Object::Dictionary(d) => Some((d, self.page(d, page), d.get(b"K").ok())),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn flatten(&mut self, obj: &'a Object, depth: usize, out: &mut Vec<&'a Object>) {
         if depth > DEPTH {
             return;
@@ -165,12 +182,8 @@ impl<'a> Walk<'a> {
 
     /// The tables under a structure element.
     fn find(&mut self, obj: &'a Object, page: Option<usize>, depth: usize, out: &mut Vec<Table>) {
-        for item in self.items(obj, depth) {
-            let Object::Dictionary(d) = item else {
-                continue;
-            };
-            let page = self.page(d, page);
-            let Ok(k) = d.get(b"K") else {
+        for (d, page, k) in self.elements(obj, page, depth) {
+            let Some(k) = k else {
                 continue;
             };
             if self.role(d) == b"Table" {
@@ -255,12 +268,8 @@ impl<'a> Walk<'a> {
         depth: usize,
         rows: &mut Vec<Vec<Cell>>,
     ) {
-        for item in self.items(obj, depth) {
-            let Object::Dictionary(d) = item else {
-                continue;
-            };
-            let page = self.page(d, page);
-            let Ok(k) = d.get(b"K") else {
+        for (d, page, k) in self.elements(obj, page, depth) {
+            let Some(k) = k else {
                 continue;
             };
             match self.role(d).as_slice() {
@@ -278,13 +287,8 @@ impl<'a> Walk<'a> {
 
     /// The cells of a row.
     fn cells(&mut self, obj: &'a Object, page: Option<usize>, depth: usize, row: &mut Vec<Cell>) {
-        for item in self.items(obj, depth) {
-            let Object::Dictionary(d) = item else {
-                continue;
-            };
-            let page = self.page(d, page);
+        for (d, page, kids) in self.elements(obj, page, depth) {
             let role = self.role(d);
-            let kids = d.get(b"K").ok();
             if role == b"TH" || role == b"TD" {
                 let mut parts = Vec::new();
                 if let Some(k) = kids {
