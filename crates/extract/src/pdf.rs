@@ -1185,7 +1185,8 @@ fn rotate(page: &mut Page, clockwise: bool) {
     (page.width, page.height) = (h, w);
 }
 
-/// The most common character size of the lines that are not table rows: the body text.
+/// The body text's type size: the most common size of the lines outside tables that run across
+/// most of their page, or of all lines outside tables where none does.
 fn body_size(pages: &[Page], tagged: &Tagged) -> f64 {
     // Characters per type size (half points), of all lines outside tables and of the lines
     // across most of their page's text: paragraphs' (a table's cells, however much text they
@@ -1860,8 +1861,7 @@ fn aligned_tables(
         cuts.push(j);
         for piece in cuts.windows(2) {
             let i = piece[0];
-            let parts = table_parts(&laid[i..piece[1]]);
-            for (from, to) in parts {
+            for (from, to) in table_parts(&laid[i..piece[1]]) {
                 let block = &laid[i + from..i + to];
                 let gutters = block_gutters(block);
                 let runs: Vec<Vec<(f64, f64)>> = block
@@ -1949,7 +1949,7 @@ fn column_at(columns: &[(f64, f64)], x: f64, size: f64) -> usize {
 
 /// The column of a glyph: its run's, by the run's middle (text centred in its cell, or running
 /// past its column's other lines into the gap after it, stays in its column), or, for a run
-/// across two columns (cells too close to part), its own.
+/// across two columns (cells too close to part), its word's.
 fn glyph_column(
     g: &Glyph,
     runs: &[(f64, f64)],
@@ -2043,8 +2043,8 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
 
 /// Whether a line of one run is a row of the table's cells set a word space apart (a browser's
 /// header cells, centred over their columns): no word of it lies across where a column it
-/// spans starts, and each of those columns has text of the line. Three or more columns, or a
-/// bold line.
+/// spans starts, and each of those columns has text of the line. Three or more columns, or two
+/// of a bold line or of a line with nothing in the first column.
 fn fits_columns(row: &Row, columns: &[(f64, f64)], size: f64) -> bool {
     let words = word_spans(row);
     let within = |c: &(f64, f64), w: &(f64, f64)| {
