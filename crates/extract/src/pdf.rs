@@ -333,6 +333,9 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
                 }
                 tlm = mul([1., 0., 0., 1., n[0], n[1]], tlm);
                 tm = tlm;
+                // Moved to a line of its own (MuPDF places a cell's next line so): that line
+                // opens as text placed anew does.
+                fresh |= n[1].abs() > 0.01;
             }
             // Text placed anew (WeasyPrint writes a page's text in one text object, each
             // cell's line placed by its own matrix) opens as a text object of its own does.
@@ -344,6 +347,7 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
             "T*" | "'" | "\"" => {
                 tlm = mul([1., 0., 0., 1., 0., -leading], tlm);
                 tm = tlm;
+                fresh = true;
             }
             _ => {}
         }
@@ -409,6 +413,7 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     paint_plainly(&mut doc, &page_ids);
     widths_plainly(&mut doc);
     encodings_plainly(&mut doc);
+    to_unicode_plainly(&mut doc);
     let rotations: Vec<i64> = doc
         .get_pages()
         .values()
@@ -1094,31 +1099,7 @@ fn encodings_plainly(doc: &mut lopdf::Document) {
 /// The code-to-glyph map of a CMap whose codes are all two bytes (`begincidchar` and
 /// `begincidrange` entries), or none if it holds anything else lapis would have to read.
 fn cid_map(cmap: &[u8]) -> Option<std::collections::BTreeMap<i64, i64>> {
-    let text = String::from_utf8_lossy(cmap);
-    let mut tokens: Vec<String> = Vec::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '<' && chars.peek() != Some(&'<') {
-            let mut hex = String::from("<");
-            for h in chars.by_ref() {
-                if h == '>' {
-                    break;
-                }
-                hex.push(h);
-            }
-            tokens.push(hex);
-        } else if !c.is_whitespace() {
-            let mut word = String::from(c);
-            while let Some(n) = chars.peek() {
-                if n.is_whitespace() || *n == '<' {
-                    break;
-                }
-                word.push(*n);
-                chars.next();
-            }
-            tokens.push(word);
-        }
-    }
+    let tokens = cmap_tokens(cmap);
     let hex = |t: &str| -> Option<i64> {
         let h = t.strip_prefix('<')?;
         (h.len() == 4)
@@ -1162,6 +1143,177 @@ fn cid_map(cmap: &[u8]) -> Option<std::collections::BTreeMap<i64, i64>> {
         i += 1;
     }
     (!map.is_empty()).then_some(map)
+}
+
+/// A CMap's tokens: hex strings as `<` and their digits (spaces inside dropped), brackets
+/// `[` and `]` alone, and the words between.
+fn cmap_tokens(cmap: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(cmap);
+    let mut tokens: Vec<String> = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '<' && chars.peek() != Some(&'<') {
+            let mut hex = String::from("<");
+            for h in chars.by_ref() {
+                if h == '>' {
+                    break;
+                }
+                if !h.is_whitespace() {
+                    hex.push(h);
+                }
+            }
+            tokens.push(hex);
+        } else if c == '[' || c == ']' {
+            tokens.push(c.to_string());
+        } else if !c.is_whitespace() {
+            let mut word = String::from(c);
+            while let Some(n) = chars.peek() {
+                if n.is_whitespace() || matches!(*n, '<' | '[' | ']') {
+                    break;
+                }
+                word.push(*n);
+                chars.next();
+            }
+            tokens.push(word);
+        }
+    }
+    tokens
+}
+
+/// Rewrites every font's `ToUnicode` CMap as plain `bfchar` entries whose text is well-formed
+/// UTF-16. MuPDF writes a character beyond the Basic Multilingual Plane as its code point in
+/// five hex digits (`<1f503>`, not the surrogate pair `<d83dDD03>`); `pdf-extract`'s CMap
+/// parser stopped on that, and every MuPDF PDF with a symbol or emoji in it was refused as
+/// damaged. A map lapis cannot read is left as it is.
+fn to_unicode_plainly(doc: &mut lopdf::Document) {
+    use lopdf::Object;
+    let maps: std::collections::BTreeSet<lopdf::ObjectId> = doc
+        .objects
+        .values()
+        .filter_map(|o| {
+            o.as_dict()
+                .ok()?
+                .get(b"ToUnicode")
+                .ok()?
+                .as_reference()
+                .ok()
+        })
+        .collect();
+    for id in maps {
+        let Ok(Object::Stream(stream)) = doc.get_object_mut(id) else {
+            continue;
+        };
+        let bytes = stream
+            .decompressed_content()
+            .unwrap_or_else(|_| stream.content.clone());
+        if let Some(map) = unicode_map(&bytes) {
+            stream.set_plain_content(plain_cmap(&map));
+        }
+    }
+}
+
+/// A `ToUnicode` CMap's codes (as hex digits, their width kept) and their text, or none if it
+/// holds anything lapis does not read. Destinations are UTF-16BE as the standard says, or a
+/// code point where the digits cannot be that (an odd number of them, as MuPDF writes).
+fn unicode_map(cmap: &[u8]) -> Option<Vec<(String, String)>> {
+    let tokens = cmap_tokens(cmap);
+    let hex = |t: &str| t.strip_prefix('<').map(str::to_owned);
+    let text = |digits: &str| -> Option<String> {
+        if digits.len() % 4 == 0 {
+            let units: Option<Vec<u16>> = (0..digits.len())
+                .step_by(4)
+                .map(|i| u16::from_str_radix(&digits[i..i + 4], 16).ok())
+                .collect();
+            if let Ok(s) = String::from_utf16(&units?) {
+                return Some(s);
+            }
+        }
+        let point = u32::from_str_radix(digits, 16).ok()?;
+        char::from_u32(point).map(String::from)
+    };
+    // The next code after `code`, as many digits wide.
+    let code_plus = |code: &str, n: u32| -> Option<String> {
+        let value = u32::from_str_radix(code, 16).ok()?.checked_add(n)?;
+        Some(format!("{value:0width$x}", width = code.len()))
+    };
+    let mut map = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        match tokens[i].as_str() {
+            "beginbfchar" => {
+                i += 1;
+                while i + 1 < tokens.len() && tokens[i] != "endbfchar" {
+                    map.push((hex(&tokens[i])?, text(&hex(&tokens[i + 1])?)?));
+                    i += 2;
+                }
+            }
+            "beginbfrange" => {
+                i += 1;
+                while i + 2 < tokens.len() && tokens[i] != "endbfrange" {
+                    let (lo, hi) = (hex(&tokens[i])?, hex(&tokens[i + 1])?);
+                    let span = u32::from_str_radix(&hi, 16)
+                        .ok()?
+                        .checked_sub(u32::from_str_radix(&lo, 16).ok()?)?;
+                    if span > 65_535 {
+                        return None;
+                    }
+                    if tokens[i + 2] == "[" {
+                        i += 3;
+                        let mut n = 0;
+                        while i < tokens.len() && tokens[i] != "]" {
+                            map.push((code_plus(&lo, n)?, text(&hex(&tokens[i])?)?));
+                            n += 1;
+                            i += 1;
+                        }
+                        i += 1;
+                    } else {
+                        // The first code's text; each next code's has its last character one on.
+                        let first = text(&hex(&tokens[i + 2])?)?;
+                        let mut chars: Vec<char> = first.chars().collect();
+                        let last = *chars.last()?;
+                        for n in 0..=span {
+                            let Some(c) = char::from_u32(last as u32 + n) else {
+                                continue;
+                            };
+                            *chars.last_mut()? = c;
+                            map.push((code_plus(&lo, n)?, chars.iter().collect()));
+                        }
+                        i += 3;
+                    }
+                }
+            }
+            "usecmap" => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    (!map.is_empty()).then_some(map)
+}
+
+/// A `ToUnicode` CMap of `bfchar` entries, a hundred to a block, the text in UTF-16BE.
+fn plain_cmap(map: &[(String, String)]) -> Vec<u8> {
+    let mut widths: Vec<usize> = map.iter().map(|(code, _)| code.len()).collect();
+    widths.sort_unstable();
+    widths.dedup();
+    let mut out = String::from(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+         /CMapName /Lapis-UCS def\n/CMapType 2 def\n",
+    );
+    out.push_str(&format!("{} begincodespacerange\n", widths.len()));
+    for w in &widths {
+        out.push_str(&format!("<{}> <{}>\n", "0".repeat(*w), "f".repeat(*w)));
+    }
+    out.push_str("endcodespacerange\n");
+    for block in map.chunks(100) {
+        out.push_str(&format!("{} beginbfchar\n", block.len()));
+        for (code, text) in block {
+            let units: String = text.encode_utf16().map(|u| format!("{u:04x}")).collect();
+            out.push_str(&format!("<{code}> <{units}>\n"));
+        }
+        out.push_str("endbfchar\n");
+    }
+    out.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    out.into_bytes()
 }
 
 /// Turns a page printed rotated by a quarter turn back upright.
@@ -2202,7 +2354,20 @@ fn centred_rows(
         columns.windows(2).all(|w| w[0] != w[1])
     });
     let undecided = centred == 0 && topped == 0 && clean && rows.len() == 2 && broken_rest;
-    if !undecided && (centred == 0 || centred <= topped) || rows.len() < 2 {
+    // Wherever they are set, cells of one column a clear space further apart than a cell's
+    // lines, one cell per column in every row, are rows told apart by their spacing alone
+    // (MuPDF's tables, whose rows' cells start at the top and whose groups' titles wrap in the
+    // first column). A table of one-line cells is left to the fixed-width reader, which joins
+    // it to its rows over the page.
+    let spaced = clean
+        && cells.iter().any(|(_, lines)| lines.len() >= 2)
+        && parts.iter().all(|p| {
+            p.windows(2).all(|w| {
+                let gap = w[1].1 - w[0].1;
+                gap <= leading + 0.1 * size || gap >= leading + 0.25 * size
+            })
+        });
+    if !undecided && !spaced && (centred == 0 || centred <= topped) || rows.len() < 2 {
         return None;
     }
     let mut out = vec![String::new(); block.len()];
