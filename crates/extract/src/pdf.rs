@@ -115,7 +115,7 @@ impl OutputDev for Collector {
             y: frame.ury - trm.m32,
             width: width * size,
             size,
-            text: text.to_string(),
+            text: unligated(text),
             bold: false,
             opens: false,
             mcid: None,
@@ -383,6 +383,24 @@ fn mark_glyphs(page: &mut Page, starts: &[Start]) {
             .any(|s| s.opens && (s.y - g.y).abs() < 0.5 * g.size && (s.x - g.x).abs() < 0.5);
         g.mcid = start.and_then(|s| s.mcid);
     }
+}
+
+/// A glyph's text with typographic ligatures spelt out: MuPDF maps its "fi" glyph to U+FB01,
+/// which the report's words do not hold.
+fn unligated(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{fb00}' => out.push_str("ff"),
+            '\u{fb01}' => out.push_str("fi"),
+            '\u{fb02}' => out.push_str("fl"),
+            '\u{fb03}' => out.push_str("ffi"),
+            '\u{fb04}' => out.push_str("ffl"),
+            '\u{fb05}' | '\u{fb06}' => out.push_str("st"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Whether bytes are a PDF.
