@@ -2385,7 +2385,14 @@ fn centred_rows(
                 gap <= leading + 0.1 * size || gap >= leading + 0.25 * size
             })
         });
-    if !undecided && !spaced && (centred == 0 || centred <= topped) || rows.len() < 2 {
+    // One row alone (the last of a table broken over a page, atop the next) is one where some
+    // cells are one line and others more: cells of equal lines are as likely rows of one line
+    // each.
+    let lone_row = rows.len() == 1
+        && spaced
+        && cells.iter().any(|(_, lines)| lines.len() == 1)
+        && cells.iter().any(|(_, lines)| lines.len() >= 2);
+    if !undecided && !spaced && (centred == 0 || centred <= topped) || rows.len() < 2 && !lone_row {
         return None;
     }
     let mut out = vec![String::new(); block.len()];
@@ -3324,6 +3331,38 @@ mod tests {
         );
         assert!(cid_map(b"1 begincodespacerange <00> <ff> endcodespacerange").is_none());
         assert!(cid_map(b"1 beginbfchar <0026> <0041> endbfchar").is_none());
+    }
+
+    /// MuPDF's `ToUnicode` maps: a code point beyond the Basic Multilingual Plane in five hex
+    /// digits, in `bfchar` and as a `bfrange`'s start; UTF-16 (a surrogate pair, a ligature's
+    /// two letters) and arrays read as the standard says. Written back plainly, the map is one
+    /// `adobe-cmap-parser` (in `pdf-extract`) reads.
+    #[test]
+    fn to_unicode_maps_are_written_back_plainly() {
+        let cmap = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+            1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+            3 beginbfchar <06c9> <1f503> <0010> <0041> <0011> <d83ddd34>\n endbfchar\n\
+            2 beginbfrange <0020> <0021> <1f7e0> <0030> <0031> [<0066006c> <00660069>]\n\
+            endbfrange endcmap CMapName currentdict /CMap defineresource pop end end";
+        let map = unicode_map(cmap).expect("a ToUnicode map");
+        let text = |code: &str| map.iter().find(|(c, _)| c == code).map(|(_, t)| t.as_str());
+        assert_eq!(text("06c9"), Some("\u{1f503}"));
+        assert_eq!(text("0010"), Some("A"));
+        assert_eq!(text("0011"), Some("\u{1f534}"));
+        assert_eq!(text("0020"), Some("\u{1f7e0}"));
+        assert_eq!(text("0021"), Some("\u{1f7e1}"));
+        assert_eq!(text("0030"), Some("fl"));
+        assert_eq!(text("0031"), Some("fi"));
+        assert_eq!(map.len(), 7);
+        let plain = String::from_utf8(plain_cmap(&map)).expect("text");
+        assert!(plain.contains("<06c9> <d83ddd03>"), "{plain}");
+        assert!(plain.contains("<0030> <0066006c>"), "{plain}");
+        assert_eq!(unicode_map(plain.as_bytes()), Some(map));
+        assert!(unicode_map(b"/Adobe-Identity-UCS usecmap").is_none());
+        assert_eq!(
+            unligated("\u{fb01}nancial e\u{fb03}cient"),
+            "financial efficient"
+        );
     }
 
     /// A range whose bounds are not numbers, or wider than 65,536 glyphs, is left as it is.
