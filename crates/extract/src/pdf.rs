@@ -478,10 +478,12 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     let body = body_size(&pages, &tagged);
     let furniture = furniture(&pages);
     let headings = heading_sizes(&pages, body, &tagged);
+    // The columns of a table run to a page's foot, for its rest atop the next.
+    let mut carried: Option<Carried> = None;
     let mut texts: Vec<Vec<String>> = pages
         .iter()
         .enumerate()
-        .map(|(n, p)| page_text(p, body, &headings, &furniture, &tagged.on(n)))
+        .map(|(n, p)| page_text(p, body, &headings, &furniture, &tagged.on(n), &mut carried))
         .collect();
     continue_over_pages(&mut texts);
     for (n, lines) in texts.iter().enumerate() {
@@ -1848,12 +1850,14 @@ fn aligned_tables(
     skip: &dyn Fn(usize) -> bool,
     margin: f64,
     unit: f64,
+    carried: &mut Option<Carried>,
 ) -> (
     std::collections::BTreeMap<usize, String>,
     std::collections::BTreeSet<usize>,
 ) {
     let mut out = std::collections::BTreeMap::new();
     let mut firsts = std::collections::BTreeSet::new();
+    let from_before = carried.take();
     let mut i = 0;
     while i < laid.len() {
         if skip(i) {
@@ -2045,11 +2049,31 @@ fn aligned_tables(
                     multi == 1 && block.len() >= 2 && runs.iter().take(3).any(|r| r.len() >= 3);
                 if multi >= 2 || lone_header {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
-                    let columns = columns_of(&runs, size, &gutters);
-                    let lines = centred_rows(block, &runs, &columns, size)
-                        // A character of the table's own type (smaller than the body's, it
-                        // would otherwise crowd its columns, each page differently).
-                        .or_else(|| align(block, &runs, &columns, margin, unit.min(0.4 * size)));
+                    let mut columns = columns_of(&runs, size, &gutters);
+                    // Atop the page, with no header, the rest of the table run to the last
+                    // page's foot: its columns are that table's, those it leaves empty too.
+                    let rest = (i + from == 0 && !block[0].0.bold())
+                        .then_some(from_before.as_ref())
+                        .flatten()
+                        .filter(|before| within(&columns, &before.columns));
+                    if let Some(before) = rest {
+                        columns = before.columns.clone();
+                    }
+                    let mut tab_rows = true;
+                    let lines = centred_rows(block, &runs, &columns, size, i + from == 0)
+                        .or_else(|| {
+                            rest.filter(|before| before.tab_rows)
+                                .map(|_| lines_as_rows(block, &runs, &columns, size))
+                        })
+                        .or_else(|| {
+                            tab_rows = false;
+                            // A character of the table's own type (smaller than the body's, it
+                            // would otherwise crowd its columns, each page differently).
+                            align(block, &runs, &columns, margin, unit.min(0.4 * size))
+                        });
+                    if i + to == laid.len() {
+                        *carried = lines.as_ref().map(|_| Carried { columns, tab_rows });
+                    }
                     if let Some(lines) = lines {
                         firsts.insert(i + from);
                         for (k, line) in lines.into_iter().enumerate() {
@@ -2062,6 +2086,57 @@ fn aligned_tables(
         i = j;
     }
     (out, firsts)
+}
+
+/// The columns of a table run to a page's foot, and whether its rows were printed as a text
+/// export prints them (tab between cells).
+struct Carried {
+    columns: Vec<(f64, f64)>,
+    tab_rows: bool,
+}
+
+/// Whether each of a block's columns lies under one of a table's, each under another: the rest
+/// of that table, its columns where they were.
+fn within(columns: &[(f64, f64)], table: &[(f64, f64)]) -> bool {
+    let mut under: Vec<usize> = Vec::new();
+    for c in columns {
+        let over: Vec<usize> = (0..table.len())
+            .filter(|&t| table[t].0 < c.1 && table[t].1 > c.0)
+            .collect();
+        match over.as_slice() {
+            [t] => under.push(*t),
+            _ => return false,
+        }
+    }
+    under.windows(2).all(|w| w[0] < w[1]) && table.len() >= columns.len()
+}
+
+/// Each line of a block a row of its own, printed as a text export prints a row.
+fn lines_as_rows(
+    block: &[(Row, bool)],
+    runs: &[Vec<(f64, f64)>],
+    columns: &[(f64, f64)],
+    size: f64,
+) -> Vec<String> {
+    block
+        .iter()
+        .zip(runs)
+        .map(|((r, _), fr)| {
+            let words = word_spans(r);
+            let mut texts = vec![String::new(); columns.len()];
+            let mut bold: Vec<Option<bool>> = vec![None; columns.len()];
+            let mut per: Vec<Vec<Glyph>> = vec![Vec::new(); columns.len()];
+            for g in &r.glyphs {
+                per[glyph_column(g, fr, &words, columns, size)].push(g.clone());
+            }
+            for (c, glyphs) in per.iter().enumerate() {
+                if !glyphs.is_empty() {
+                    push_line(&mut texts[c], &mut bold[c], glyphs);
+                }
+            }
+            tab_row(&texts, bold)
+        })
+        .collect()
 }
 
 /// The columns of the lines of a block that are split into cells: runs of text that overlap
@@ -2250,6 +2325,7 @@ fn centred_rows(
     runs: &[Vec<(f64, f64)>],
     columns: &[(f64, f64)],
     size: f64,
+    atop: bool,
 ) -> Option<Vec<String>> {
     // Per column, the lines with text in it and that text's glyphs. A line across the columns
     // (a section's title) is its first column's.
@@ -2385,10 +2461,11 @@ fn centred_rows(
                 gap <= leading + 0.1 * size || gap >= leading + 0.25 * size
             })
         });
-    // One row alone (the last of a table broken over a page, atop the next) is one where some
-    // cells are one line and others more: cells of equal lines are as likely rows of one line
-    // each.
+    // One row alone atop a page (the last of a table broken over the page before) is one where
+    // some cells are one line and others more: cells of equal lines are as likely rows of one
+    // line each.
     let lone_row = rows.len() == 1
+        && atop
         && spaced
         && cells.iter().any(|(_, lines)| lines.len() == 1)
         && cells.iter().any(|(_, lines)| lines.len() >= 2);
@@ -2927,6 +3004,7 @@ fn page_text(
     headings: &[f64],
     furniture: &std::collections::BTreeSet<String>,
     tagged: &TaggedPage,
+    carried: &mut Option<Carried>,
 ) -> Vec<String> {
     let all = rows_of(page);
     let rows: Vec<Row> = all
@@ -3092,6 +3170,7 @@ fn page_text(
         &|n| tabbed.contains_key(&n) || !laid[n].1 && laid[n].0.size > body * 1.15 || title(n),
         margin,
         body * 0.4,
+        carried,
     );
     let text_right = laid.iter().map(|(r, _)| r.right()).fold(0.0, f64::max);
     // Where the page's paragraphs end: the right edge of its widest line of one run outside
