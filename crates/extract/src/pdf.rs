@@ -48,6 +48,10 @@ struct Glyph {
     /// The marked content (`BDC … /MCID n`) that drew it: the key a tagged PDF's structure tree
     /// names it by.
     mcid: Option<i64>,
+    /// The text object (`BT`, counted down the page's content) that drew it: xhtml2pdf and
+    /// ReportLab write each cell's lines in one, so lines of one object in one column are one
+    /// cell however far apart they are set.
+    object: Option<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -119,6 +123,7 @@ impl OutputDev for Collector {
             bold: false,
             opens: false,
             mcid: None,
+            object: None,
         });
         Ok(())
     }
@@ -216,6 +221,8 @@ struct Start {
     bold: bool,
     /// It is the first text of its text object.
     opens: bool,
+    /// Its text object, counted from the page's first.
+    object: usize,
     /// The innermost marked content with an id around it.
     mcid: Option<i64>,
 }
@@ -300,7 +307,7 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
             .collect()
     };
     let (mut ctm, mut stack, mut tm, mut tlm) = (id, Vec::new(), id, id);
-    let (mut bold, mut leading, mut fresh) = (false, 0.0, false);
+    let (mut bold, mut leading, mut fresh, mut object) = (false, 0.0, false, 0);
     let mut out = Vec::new();
     for op in content.operations {
         let n = nums(&op.operands);
@@ -311,6 +318,7 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
             "BT" => {
                 (tm, tlm) = (id, id);
                 fresh = true;
+                object += 1;
             }
             "Tf" => {
                 bold = op
@@ -358,6 +366,7 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
                 x: at[4] - llx,
                 bold,
                 opens: fresh,
+                object,
                 mcid: marks.iter().rev().find_map(|m| *m),
             });
             fresh = false;
@@ -382,6 +391,7 @@ fn mark_glyphs(page: &mut Page, starts: &[Start]) {
             .iter()
             .any(|s| s.opens && (s.y - g.y).abs() < 0.5 * g.size && (s.x - g.x).abs() < 0.5);
         g.mcid = start.and_then(|s| s.mcid);
+        g.object = start.map(|s| s.object);
     }
 }
 
@@ -1658,9 +1668,17 @@ fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
     }
     let mut runs: Vec<(f64, f64)> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
+    let mut object = None;
     for g in &r.glyphs {
+        // Text of another text object after a space is another cell's, however narrow the
+        // space (xhtml2pdf's cells abut, one text object each).
+        let other_object = g.object.is_some() && object.is_some() && g.object != object;
+        object = g.object;
         match runs.last_mut() {
-            Some(run) if g.x - run.1 <= 0.55 * g.size => {
+            Some(run)
+                if g.x - run.1 <= 0.55 * g.size
+                    && !(other_object && g.x - run.1 > 0.15 * g.size) =>
+            {
                 run.1 = run.1.max(g.x + g.width);
                 if let Some(t) = texts.last_mut() {
                     t.push_str(&g.text);
@@ -2143,31 +2161,45 @@ fn lines_as_rows(
 /// (within a fraction of the type size) are one column.
 fn columns_of(runs: &[Vec<(f64, f64)>], size: f64, gutters: &[f64]) -> Vec<(f64, f64)> {
     let parted = |a: f64, b: f64| gutters.iter().any(|g| *g >= a && *g <= b);
-    let mut spans: Vec<(f64, f64)> = runs
+    // Each run with its line.
+    let mut spans: Vec<(f64, f64, usize)> = runs
         .iter()
-        .filter(|r| r.len() >= 2)
-        .flatten()
-        .copied()
+        .enumerate()
+        .filter(|(_, r)| r.len() >= 2)
+        .flat_map(|(k, r)| r.iter().map(move |x| (x.0, x.1, k)))
         .collect();
     spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let merge = |mut spans: Vec<(f64, f64)>| {
+    // A run a little past a column joins it, unless its line has a run there already (two
+    // runs of one line are two cells: xhtml2pdf's cells abut, a column's widest line ending a
+    // fifth of a point before the next column's text starts).
+    let merge = |mut spans: Vec<(f64, f64, usize)>| {
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut columns: Vec<(f64, f64)> = Vec::new();
-        for (x0, x1) in spans {
+        let mut columns: Vec<(f64, f64, std::collections::BTreeSet<usize>)> = Vec::new();
+        for (x0, x1, k) in spans {
             match columns.last_mut() {
-                Some(c) if x0 <= c.1 + 0.3 * size && !parted(c.1, x0) => c.1 = c.1.max(x1),
-                _ => columns.push((x0, x1)),
+                Some(c)
+                    if x0 < c.1
+                        || x0 <= c.1 + 0.3 * size && !parted(c.1, x0) && !c.2.contains(&k) =>
+                {
+                    c.1 = c.1.max(x1);
+                    c.2.insert(k);
+                }
+                _ => columns.push((x0, x1, [k].into())),
             }
         }
         columns
+            .into_iter()
+            .map(|(x0, x1, _)| (x0, x1))
+            .collect::<Vec<_>>()
     };
     let columns = merge(spans.clone());
     // A cell whose lines never share a line with another cell's (a name centred beside a
     // value set lower) is a column of its own where it lies between the others.
-    let lone: Vec<(f64, f64)> = runs
+    let lone: Vec<(f64, f64, usize)> = runs
         .iter()
-        .filter(|r| r.len() == 1)
-        .map(|r| r[0])
+        .enumerate()
+        .filter(|(_, r)| r.len() == 1)
+        .map(|(k, r)| (r[0].0, r[0].1, k))
         .filter(|r| {
             !columns.iter().any(|c| {
                 r.0 < c.1 + 0.3 * size
@@ -2381,11 +2413,39 @@ fn centred_rows(
     // Where every cell is one line the least spacing is the rows' pitch, not a cell's leading:
     // lines are set at most a fifth of their size apart beyond their size.
     let leading = leading.min(1.25 * size);
+    // Where each cell is a text object of its own (no two cells of a line share one), lines of
+    // one text object in one column are one cell, however far apart they are set (xhtml2pdf's
+    // lines are half their size apart, its rows no further).
+    let object = |gs: &[Glyph]| {
+        let first = gs.first()?.object?;
+        gs.iter().all(|g| g.object == Some(first)).then_some(first)
+    };
+    let cell_objects = {
+        let mut lines: std::collections::BTreeMap<usize, Vec<Option<usize>>> = Default::default();
+        for p in &parts {
+            for (k, _, gs) in p {
+                lines.entry(*k).or_default().push(object(gs));
+            }
+        }
+        let shared = lines.values().filter(|l| l.len() >= 2).any(|l| {
+            l.iter().any(Option::is_none)
+                || l.iter()
+                    .enumerate()
+                    .any(|(a, x)| l[a + 1..].iter().any(|y| y == x))
+        });
+        !shared && lines.values().any(|l| l.len() >= 2)
+    };
+    let one_object = |c: usize, n: usize| {
+        cell_objects
+            && n > 0
+            && object(&parts[c][n].2).is_some()
+            && object(&parts[c][n].2) == object(&parts[c][n - 1].2)
+    };
     // Cells: (column, the indices of its lines in `parts[column]`).
     let mut cells: Vec<(usize, Vec<usize>)> = Vec::new();
     for (c, p) in parts.iter().enumerate() {
         for (n, (_, y, _)) in p.iter().enumerate() {
-            let goes_on = n > 0 && y - p[n - 1].1 <= leading + 0.1 * size;
+            let goes_on = n > 0 && y - p[n - 1].1 <= leading + 0.1 * size || one_object(c, n);
             match cells.last_mut() {
                 Some((cc, lines)) if goes_on && *cc == c => lines.push(n),
                 _ => cells.push((c, vec![n])),
@@ -2455,10 +2515,10 @@ fn centred_rows(
     // it to its rows over the page.
     let spaced = clean
         && cells.iter().any(|(_, lines)| lines.len() >= 2)
-        && parts.iter().all(|p| {
-            p.windows(2).all(|w| {
-                let gap = w[1].1 - w[0].1;
-                gap <= leading + 0.1 * size || gap >= leading + 0.25 * size
+        && parts.iter().enumerate().all(|(c, p)| {
+            (1..p.len()).all(|n| {
+                let gap = p[n].1 - p[n - 1].1;
+                gap <= leading + 0.1 * size || gap >= leading + 0.25 * size || one_object(c, n)
             })
         });
     // One row alone atop a page (the last of a table broken over the page before) is one where
