@@ -1668,16 +1668,23 @@ fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
     }
     let mut runs: Vec<(f64, f64)> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
-    let mut object = None;
+    let mut prev: Option<&Glyph> = None;
     for g in &r.glyphs {
-        // Text of another text object after a space is another cell's, however narrow the
-        // space (xhtml2pdf's cells abut, one text object each).
-        let other_object = g.object.is_some() && object.is_some() && g.object != object;
-        object = g.object;
+        // Text of another text object after its end, on the same baseline in the same size (not
+        // a subscript's "2" of "CO2e"), is another cell's, however narrow the space (xhtml2pdf's
+        // cells abut, one text object each: "Venue" and "N/A" touch).
+        let other_object = prev.is_some_and(|p| {
+            g.object.is_some()
+                && p.object.is_some()
+                && g.object != p.object
+                && (g.y - p.y).abs() < 0.1 * g.size
+                && (g.size - p.size).abs() < 0.1 * g.size
+        });
+        prev = Some(g);
         match runs.last_mut() {
             Some(run)
                 if g.x - run.1 <= 0.55 * g.size
-                    && !(other_object && g.x - run.1 > 0.15 * g.size) =>
+                    && !(other_object && g.x - run.1 > -0.05 * g.size) =>
             {
                 run.1 = run.1.max(g.x + g.width);
                 if let Some(t) = texts.last_mut() {
