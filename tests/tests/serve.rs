@@ -12,12 +12,12 @@ use lapis_e2e::{report, stderr, stdout, Install};
 
 const PASSWORD: &str = "correct horse battery";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+/// Two ports free at once (bound together, so never the same one).
+fn free_ports() -> (u16, u16) {
+    let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let (a, b) = (bind(), bind());
+    let port = |l: &std::net::TcpListener| l.local_addr().expect("addr").port();
+    (port(&a), port(&b))
 }
 
 /// A running `lapis serve` over a warehouse holding the 2024-25 Q1 report.
@@ -62,7 +62,7 @@ fn verifier(lapis: &Install, user: &str, password: &str) -> String {
 
 #[allow(clippy::result_large_err)] // a test helper: the error is the failed daemon's output
 fn start(server_extra: &str) -> Result<Daemon, (Install, Output)> {
-    let lapis = Install::new();
+    let mut lapis = Install::new();
     let out = lapis.run(&[
         "ingest",
         "--council",
@@ -70,10 +70,31 @@ fn start(server_extra: &str) -> Result<Daemon, (Install, Output)> {
         &report("derbyshire-county-2024-25-q1.txt"),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let port = free_port();
-    let http_port = free_port();
     let users = verifier(&lapis, "analyst", PASSWORD);
     std::fs::create_dir_all(lapis.dir.path().join("jobs")).expect("jobs");
+    // A port found free may be taken by another test's process before the server binds it:
+    // then the server is started again on others.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match spawn_serve(lapis, server_extra, &users) {
+            Err((again, out))
+                if attempts < 5 && stderr(&out).contains("Address already in use") =>
+            {
+                lapis = again;
+            }
+            done => return done,
+        }
+    }
+}
+
+#[allow(clippy::result_large_err)] // a test helper: the error is the failed daemon's output
+fn spawn_serve(
+    lapis: Install,
+    server_extra: &str,
+    users: &str,
+) -> Result<Daemon, (Install, Output)> {
+    let (port, http_port) = free_ports();
     let config = lapis.dir.path().join("lapis.toml");
     std::fs::write(
         &config,
