@@ -2176,22 +2176,34 @@ fn columns_of(runs: &[Vec<(f64, f64)>], size: f64, gutters: &[f64]) -> Vec<(f64,
         .flat_map(|(k, r)| r.iter().map(move |x| (x.0, x.1, k)))
         .collect();
     spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // A run a little past a column joins it, unless its line has a run there already (two
-    // runs of one line are two cells: xhtml2pdf's cells abut, a column's widest line ending a
-    // fifth of a point before the next column's text starts).
+    // Runs that overlap are one column; a column a little past another joins it, unless a line
+    // has runs in both (two runs of one line are two cells: xhtml2pdf's cells abut, a column's
+    // widest line ending a fifth of a point before the next column's text starts).
     let merge = |mut spans: Vec<(f64, f64, usize)>| {
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut columns: Vec<(f64, f64, std::collections::BTreeSet<usize>)> = Vec::new();
+        type Column = (f64, f64, std::collections::BTreeSet<usize>);
+        let mut overlapping: Vec<Column> = Vec::new();
         for (x0, x1, k) in spans {
-            match columns.last_mut() {
-                Some(c)
-                    if x0 < c.1
-                        || x0 <= c.1 + 0.3 * size && !parted(c.1, x0) && !c.2.contains(&k) =>
-                {
+            match overlapping.last_mut() {
+                Some(c) if x0 < c.1 => {
                     c.1 = c.1.max(x1);
                     c.2.insert(k);
                 }
-                _ => columns.push((x0, x1, [k].into())),
+                _ => overlapping.push((x0, x1, [k].into())),
+            }
+        }
+        let mut columns: Vec<Column> = Vec::new();
+        for (x0, x1, lines) in overlapping {
+            match columns.last_mut() {
+                Some(c)
+                    if x0 <= c.1 + 0.3 * size
+                        && !parted(c.1, x0)
+                        && c.2.intersection(&lines).next().is_none() =>
+                {
+                    c.1 = c.1.max(x1);
+                    c.2.extend(lines);
+                }
+                _ => columns.push((x0, x1, lines)),
             }
         }
         columns
