@@ -2074,7 +2074,13 @@ fn aligned_tables(
                     multi == 1 && block.len() >= 2 && runs.iter().take(3).any(|r| r.len() >= 3);
                 if multi >= 2 || lone_header {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
-                    let mut columns = columns_of(&runs, size, &gutters);
+                    let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
+                    let mut columns = centred_headers_joined(
+                        columns_of(&runs, size, &gutters),
+                        &runs,
+                        &bold,
+                        size,
+                    );
                     // Atop the page, with no header, the rest of the table run to the last
                     // page's foot: its columns are that table's, those it leaves empty too.
                     let rest = (i + from == 0 && !block[0].0.bold())
@@ -2232,6 +2238,66 @@ fn columns_of(runs: &[Vec<(f64, f64)>], size: f64, gutters: &[f64]) -> Vec<(f64,
         return columns;
     }
     merge(spans.into_iter().chain(lone).collect())
+}
+
+/// A column of header cells alone (bold lines), beside a column of the rows' cells and centred
+/// over the cell that column's text starts (or ends) in, is that column: xhtml2pdf centres its
+/// header in cells of one width whose text starts at their left edge ("Ref" over "VB 04" starts
+/// past where the references end). A header over a column the rows leave empty is not centred
+/// so, and stays a column.
+fn centred_headers_joined(
+    mut columns: Vec<(f64, f64)>,
+    runs: &[Vec<(f64, f64)>],
+    bold: &[bool],
+    size: f64,
+) -> Vec<(f64, f64)> {
+    let lines_in = |c: (f64, f64)| -> Vec<usize> {
+        (0..runs.len())
+            .filter(|&k| runs[k].iter().any(|x| x.0 < c.1 && x.1 > c.0))
+            .collect()
+    };
+    let mut j = 0;
+    while j < columns.len() {
+        let lines = lines_in(columns[j]);
+        let header_only = !lines.is_empty() && lines.iter().all(|&k| bold[k]);
+        let data = |c: usize| lines_in(columns[c]).iter().any(|&k| !bold[k]);
+        if !header_only {
+            j += 1;
+            continue;
+        }
+        let centre = (columns[j].0 + columns[j].1) / 2.0;
+        // The cell of the data column to the left, its text at the cell's left edge: up to
+        // where the next column starts. Of the one to the right, its text at the right edge:
+        // from where the column before ends.
+        let left = (j > 0 && data(j - 1)).then(|| {
+            let end = columns.get(j + 1).map_or(columns[j].1, |c| c.0);
+            ((columns[j - 1].0 + end) / 2.0 - centre).abs()
+        });
+        let right = (j + 1 < columns.len() && data(j + 1)).then(|| {
+            let start = if j > 0 {
+                columns[j - 1].1
+            } else {
+                columns[j].0
+            };
+            ((start + columns[j + 1].1) / 2.0 - centre).abs()
+        });
+        let near = |d: Option<f64>| d.filter(|d| *d <= 0.5 * size);
+        let into = match (near(left), near(right)) {
+            (Some(l), Some(r)) if r < l => Some(j + 1),
+            (Some(_), _) => Some(j - 1),
+            (None, Some(_)) => Some(j + 1),
+            (None, None) => None,
+        };
+        match into {
+            Some(t) => {
+                let header = columns.remove(j);
+                let t = if t > j { t - 1 } else { t };
+                columns[t] = (columns[t].0.min(header.0), columns[t].1.max(header.1));
+            }
+            None => j += 1,
+        }
+    }
+    columns
 }
 
 /// The column a point lies in, or the nearest one: text centred in its cell may reach past the
