@@ -2036,6 +2036,43 @@ fn aligned_tables(
                 && words >= 4
                 && right - left >= 0.6 * (block_right - block_left)
         };
+        // A table of other columns right under one (a key under the measures): two lines of
+        // cells starting theirs at the same places, past the first, where no plain line of the
+        // table above starts one (its header's centred cells may), under two or more plain lines
+        // of cells.
+        let starts = |k: usize| -> Vec<f64> {
+            let runs = fine_runs(&laid[k].0);
+            if runs.len() >= 2 {
+                runs.iter().map(|x| x.0).collect()
+            } else {
+                Vec::new()
+            }
+        };
+        let other_grid = |from: usize, k: usize| {
+            let above: Vec<f64> = (from..k)
+                .filter(|m| !laid[*m].0.bold())
+                .flat_map(starts)
+                .collect();
+            let plain_rows = (from..k)
+                .filter(|m| !laid[*m].0.bold() && starts(*m).len() >= 2)
+                .count();
+            let new = |m: usize| {
+                let s = starts(m);
+                s.len() >= 3
+                    && s[1..]
+                        .iter()
+                        .all(|x| !above.iter().any(|y| (*x - y).abs() < 3.0))
+            };
+            if k + 1 >= j {
+                return false;
+            }
+            let (a, b) = (starts(k), starts(k + 1));
+            plain_rows >= 2
+                && new(k)
+                && new(k + 1)
+                && a.len() == b.len()
+                && a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 3.0)
+        };
         let mut cuts = vec![i];
         for k in i + 2..j.saturating_sub(1) {
             let bold_header = laid[i].0.bold() && laid[k].0.bold();
@@ -2053,6 +2090,7 @@ fn aligned_tables(
                 || same_words && cuts.last().is_some_and(|c| k >= c + 2)
                 || cuts.last().is_some_and(|c| stacked(k, *c))
                 || new_header(k)
+                || cuts.last().is_some_and(|c| other_grid(*c, k))
             {
                 cuts.push(k);
             }
