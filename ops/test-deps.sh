@@ -6,7 +6,7 @@
 # Debian's pgconn for Grafana's queries) and openssl for a TLS certificate. Safe to run again.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "reportlab==5.1.0" "weasyprint==70.0" "python-docx==1.2.0" "pymupdf==2.0" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
+python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "reportlab==5.1.0" "weasyprint==70.0" "python-docx==1.2.0" "pymupdf==2.0" "xhtml2pdf==0.2.28" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
 missing=""
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 command -v psql >/dev/null || missing="$missing postgresql-client"

@@ -111,12 +111,16 @@ impl OutputDev for Collector {
             font_size * (trm.m12 + trm.m22),
         );
         let size = (vx * vy).abs().sqrt();
-        if text.chars().all(char::is_whitespace) || !size.is_finite() || size <= 0.0 {
+        // Text placed far off any page (a degenerate matrix) is not on it: laid out, it would
+        // ask for lines of trillions of spaces.
+        let (x, y) = (trm.m31 - frame.llx, frame.ury - trm.m32);
+        let off_page = !(x.abs() < 1e5 && y.abs() < 1e5);
+        if text.chars().all(char::is_whitespace) || !size.is_finite() || size <= 0.0 || off_page {
             return Ok(());
         }
         page.glyphs.push(Glyph {
-            x: trm.m31 - frame.llx,
-            y: frame.ury - trm.m32,
+            x,
+            y,
             width: width * size,
             size,
             text: unligated(text),
@@ -2750,7 +2754,7 @@ fn align(
                 .unwrap_or(0)
         })
         .collect();
-    let at = |x: f64| ((x - margin) / unit).round().max(0.0) as usize;
+    let at = |x: f64| ((x - margin) / unit).round().clamp(0.0, 2000.0) as usize;
     let mut offsets = vec![at(columns[0].0); columns.len()];
     for c in 1..columns.len() {
         offsets[c] = (offsets[c - 1] + widths[c - 1] + 3).max(at(columns[c].0));
@@ -3419,7 +3423,7 @@ fn page_text(
         }
         let mut line = String::new();
         for (x, _, text) in &r.runs {
-            let col = ((x - margin) / cell).round().max(0.0) as usize;
+            let col = ((x - margin) / cell).round().clamp(0.0, 2000.0) as usize;
             let len = line.chars().count();
             let pad = if line.is_empty() {
                 col

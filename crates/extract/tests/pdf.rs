@@ -730,8 +730,65 @@ fn reportlab_pdfs_of_unruled_middle_aligned_tables_give_the_facts_of_the_text() 
 /// spaces, and 2019-20's rows rated by an emoji keep their figures.
 #[test]
 fn mupdf_prints_of_html_pages_give_the_facts_of_the_text() {
+    for (report, text, from_pdf) in html_pages_printed_by("render_mupdf.py", "pymupdf") {
+        match report {
+            "derby-city-2024-25-annual.txt" => same_facts_but_spaces(&text, &from_pdf, report),
+            "derbyshire-county-2019-20-annual.txt" => {
+                for fact in [
+                    "obs E10000007:percentage-of-identified-budget-savings-achieved|2019-20|Some(94.7)|Some(\"94.7%\")|Some(100.0)|None|None|None|None|None|Some(\"Value for money\")",
+                    "obs E10000007:percentage-of-homes-and-businesses-with-fibre-enabled-broadband|2019-20|Some(63.0)|Some(\"63%\")|Some(22.0)|None|None|None|None|None|Some(\"A prosperous Derbyshire\")",
+                ] {
+                    assert!(from_pdf.contains(fact), "{report}: {fact} not read");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The reports' HTML pages printed by xhtml2pdf (`tests/pdf/render_xhtml2pdf.py`): no rules and
+/// no padding, so columns of one width abut (a column's widest line ends a fifth of a point
+/// before the next column's text); each cell's text at its left edge, in the middle of its row,
+/// its lines half their size apart and rows no further; header cells centred; each cell a text
+/// object of its own. Every report reads; every figure of Derby City, with its period, target,
+/// rating, benchmark and direction, and every claim are the text's (three actions under a
+/// group's title broken over a page are not read yet: see the README).
+#[test]
+fn xhtml2pdf_prints_of_html_pages_give_the_figures_of_the_text() {
+    for (report, text, from_pdf) in html_pages_printed_by("render_xhtml2pdf.py", "xhtml2pdf") {
+        if report != "derby-city-2024-25-annual.txt" {
+            continue;
+        }
+        let figures = |facts: &BTreeSet<String>| -> BTreeSet<String> {
+            facts
+                .iter()
+                .filter(|f| f.starts_with("obs ") || f.starts_with("claim "))
+                .cloned()
+                .collect()
+        };
+        let (text, from_pdf) = (figures(&text), figures(&from_pdf));
+        assert_eq!(text.len(), 201, "Derby City's figures and claims");
+        let lost: Vec<&String> = text.difference(&from_pdf).collect();
+        let invented: Vec<&String> = from_pdf.difference(&text).collect();
+        assert!(
+            lost.is_empty() && invented.is_empty(),
+            "{report}: lost {lost:#?}\ninvented {invented:#?}"
+        );
+    }
+}
+
+/// Each shared report's HTML page printed to PDF by `tests/pdf/<script>` (which needs the
+/// Python package `package`): the report, the facts of its text, and those of the PDF (which
+/// must be read, not refused).
+fn html_pages_printed_by(
+    script: &str,
+    package: &str,
+) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_mupdf.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/pdf")
+        .join(script);
+    let mut out = Vec::new();
     for (report, council) in REPORTS {
         let text = common::read(report);
         let name = report.trim_end_matches(".txt");
@@ -746,25 +803,14 @@ fn mupdf_prints_of_html_pages_give_the_facts_of_the_text() {
             .expect("python3");
         assert!(
             run.status.success(),
-            "MuPDF failed (is pymupdf installed?): {}",
+            "{} failed (is {package} installed?): {}",
+            script.display(),
             String::from_utf8_lossy(&run.stderr)
         );
         let from_pdf = read(&std::fs::read(&pdf).expect("pdf"), council)
-            .unwrap_or_else(|e| panic!("{report}: MuPDF's PDF was refused: {e}"));
-        match report {
-            "derby-city-2024-25-annual.txt" => {
-                let from_text = read(text.as_bytes(), council).expect("text");
-                same_facts_but_spaces(&from_text, &from_pdf, report);
-            }
-            "derbyshire-county-2019-20-annual.txt" => {
-                for fact in [
-                    "obs E10000007:percentage-of-identified-budget-savings-achieved|2019-20|Some(94.7)|Some(\"94.7%\")|Some(100.0)|None|None|None|None|None|Some(\"Value for money\")",
-                    "obs E10000007:percentage-of-homes-and-businesses-with-fibre-enabled-broadband|2019-20|Some(63.0)|Some(\"63%\")|Some(22.0)|None|None|None|None|None|Some(\"A prosperous Derbyshire\")",
-                ] {
-                    assert!(from_pdf.contains(fact), "{report}: {fact} not read");
-                }
-            }
-            _ => {}
-        }
+            .unwrap_or_else(|e| panic!("{report}: the PDF was refused: {e}"));
+        let from_text = read(text.as_bytes(), council).expect("text");
+        out.push((report, from_text, from_pdf));
     }
+    out
 }
