@@ -2973,6 +2973,9 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
         if rest_under_aligned_header(pages, n, last, header) {
             continue;
         }
+        if middle_rest_atop(pages, n, last, header) {
+            continue;
+        }
         let (row, head) = (cells(&pages[n - 1][last]), cells(&pages[n][header]));
         let Some(next) = pages[n].get(header + 1).map(|l| cells(l)) else {
             continue;
@@ -3068,6 +3071,50 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             pages[n].remove(header + 1);
         }
     }
+}
+
+/// The rest of a row broken over a page under no header (wkhtmltopdf repeats none): with its
+/// cells set in the middle, the tall cells' first lines at the page's foot (a tab row whose
+/// first cell is empty, under a row of the table) and the rest atop the next page, the row's key
+/// and its one-line cells with it; or the key and first lines at the foot and the rest, its
+/// first cell empty, atop the next. Each a tab row of as many cells; joined cell by cell.
+/// Returns whether it joined them.
+fn middle_rest_atop(pages: &mut [Vec<String>], n: usize, last: usize, top: usize) -> bool {
+    let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
+    let (row, rest) = (cells(&pages[n - 1][last]), cells(&pages[n][top]));
+    let above = last
+        .checked_sub(1)
+        .and_then(|k| pages[n - 1].get(k))
+        .map(|l| cells(l));
+    // Or the row's key and first lines at the foot, the rest of its tall cells atop the next
+    // page under no header, its first cell empty.
+    let key_at_foot = !row[0].trim().is_empty()
+        && rest[0].trim().is_empty()
+        && rest[1..].iter().any(|c| !c.trim().is_empty());
+    let key_atop = row[0].trim().is_empty()
+        && row[1..].iter().any(|c| !c.trim().is_empty())
+        && !rest[0].trim().is_empty();
+    let fits = row.len() >= 3
+        && rest.len() == row.len()
+        && above.is_some_and(|a| a.len() == row.len())
+        && (key_at_foot || key_atop)
+        && !rest.iter().any(|c| c.contains("<b>"));
+    if !fits {
+        return false;
+    }
+    let joined: Vec<String> = row
+        .iter()
+        .zip(&rest)
+        .map(|(a, b)| match (a.trim(), b.trim()) {
+            (a, "") => a.to_string(),
+            ("", b) => b.to_string(),
+            (a, b) if broken_at_hyphen(a) => format!("{a}{b}"),
+            (a, b) => format!("{a} {b}"),
+        })
+        .collect();
+    pages[n - 1][last] = joined.join("\t");
+    pages[n].remove(top);
+    true
 }
 
 /// The rest of a row broken over a page under its table's header printed in columns of text
