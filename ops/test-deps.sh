@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides Rust: fpdf2, python-docx and LibreOffice's Writer (the
 # PDF tests render the shared reports to PDF at test time, with fpdf2, ReportLab and through Word
-# documents printed by LibreOffice, and HTML pages printed by headless Chromium and WeasyPrint) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
+# documents printed by LibreOffice, and HTML pages printed by headless Chromium, WeasyPrint,
+# MuPDF, xhtml2pdf and wkhtmltopdf) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
 # SQLAlchemy, the PostgreSQL JDBC driver with a JDK, psqlODBC with unixODBC's isql, Go with
 # Debian's pgconn for Grafana's queries) and openssl for a TLS certificate. Safe to run again.
 set -euo pipefail
@@ -11,6 +12,7 @@ missing=""
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 command -v psql >/dev/null || missing="$missing postgresql-client"
 command -v chromium >/dev/null || missing="$missing chromium"
+command -v wkhtmltopdf >/dev/null || missing="$missing wkhtmltopdf"
 # WeasyPrint lays text out with Pango.
 ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$missing libpangoft2-1.0-0"
 command -v openssl >/dev/null || missing="$missing openssl"

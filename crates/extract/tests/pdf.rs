@@ -777,6 +777,28 @@ fn xhtml2pdf_prints_of_html_pages_give_the_figures_of_the_text() {
     }
 }
 
+/// The reports' HTML pages printed by wkhtmltopdf (Qt WebKit), a common server-side HTML-to-PDF
+/// printer: no rules, cells in the middle of their rows, headers not repeated, and rows broken
+/// over a page with the tall cells' first lines at its foot and the row's key with its one-line
+/// cells atop the next (or the key at the foot and the tall cells' rest atop the next). Every
+/// report reads; Derby City's facts are all the text's, titles apart from their spaces.
+#[test]
+fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
+    let printed = html_pages_printed("wkhtmltopdf (apt-get install wkhtmltopdf)", |html, pdf| {
+        Command::new("wkhtmltopdf")
+            .arg("--quiet")
+            .arg(html)
+            .arg(pdf)
+            .output()
+            .expect("wkhtmltopdf is needed (apt-get install wkhtmltopdf)")
+    });
+    for (report, text, from_pdf) in printed {
+        if report == "derby-city-2024-25-annual.txt" {
+            same_facts_but_spaces(&text, &from_pdf, report);
+        }
+    }
+}
+
 /// Each shared report's HTML page printed to PDF by `tests/pdf/<script>` (which needs the
 /// Python package `package`): the report, the facts of its text, and those of the PDF (which
 /// must be read, not refused).
@@ -784,10 +806,27 @@ fn html_pages_printed_by(
     script: &str,
     package: &str,
 ) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
-    let dir = tempfile::tempdir().expect("tempdir");
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/pdf")
         .join(script);
+    let printer = format!("{} (is {package} installed?)", script.display());
+    html_pages_printed(&printer, |html, pdf| {
+        Command::new("python3")
+            .arg(&script)
+            .arg(html)
+            .arg(pdf)
+            .output()
+            .expect("python3")
+    })
+}
+
+/// Each shared report's HTML page printed to PDF by `print` (the page, the PDF to write): the
+/// report, the facts of its text, and those of the PDF (which must be read, not refused).
+fn html_pages_printed(
+    printer: &str,
+    print: impl Fn(&Path, &Path) -> std::process::Output,
+) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
+    let dir = tempfile::tempdir().expect("tempdir");
     let mut out = Vec::new();
     for (report, council) in REPORTS {
         let text = common::read(report);
@@ -795,16 +834,10 @@ fn html_pages_printed_by(
         let html = dir.path().join(format!("{name}.html"));
         let pdf = dir.path().join(format!("{name}.pdf"));
         std::fs::write(&html, common::relayout::Transform::Html.apply(&text)).expect("html");
-        let run = Command::new("python3")
-            .arg(&script)
-            .arg(&html)
-            .arg(&pdf)
-            .output()
-            .expect("python3");
+        let run = print(&html, &pdf);
         assert!(
-            run.status.success(),
-            "{} failed (is {package} installed?): {}",
-            script.display(),
+            run.status.success() && pdf.exists(),
+            "{printer} failed: {}",
             String::from_utf8_lossy(&run.stderr)
         );
         let from_pdf = read(&std::fs::read(&pdf).expect("pdf"), council)
