@@ -2090,8 +2090,26 @@ fn aligned_tables(
             // The first line again, of four words or more: the next table's header (rows of
             // the same words are rarer than two tables of the same header).
             let long = text(i).split_whitespace().count() >= 4;
-            if text(k) == text(i) && (bold_header || long || text(k + 1) == text(i + 1))
-                || same_words && cuts.last().is_some_and(|c| k >= c + 2)
+            let header_again = text(k) == text(i)
+                && (bold_header || long || text(k + 1) == text(i + 1))
+                || same_words && cuts.last().is_some_and(|c| k >= c + 2);
+            // A plain line of one run right over a header printed again, set apart from the row
+            // above and the header below by more than that row is from its own, is the next
+            // table's title (a paragraph between two tables), not a row of the one before.
+            let titled = header_again
+                && cuts.last().is_some_and(|c| k >= c + 3)
+                && fine_runs(&laid[k - 1].0).len() == 1
+                && !laid[k - 1].0.bold()
+                && {
+                    // (The rows' pitch, a cell's leading at least: a cell set in the middle of
+                    // its row prints half a line from the row's other cells.)
+                    let pitch = (laid[k - 2].0.y - laid[k - 3].0.y).max(1.2 * laid[k - 1].0.size);
+                    laid[k - 1].0.y - laid[k - 2].0.y > 1.3 * pitch
+                        && laid[k].0.y - laid[k - 1].0.y > 1.3 * pitch
+                };
+            if titled {
+                cuts.push(k - 1);
+            } else if header_again
                 || cuts.last().is_some_and(|c| stacked(k, *c))
                 || new_header(k)
                 || cuts.last().is_some_and(|c| other_grid(*c, k))
