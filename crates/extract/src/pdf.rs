@@ -1240,10 +1240,77 @@ fn to_unicode_plainly(doc: &mut lopdf::Document) {
         let bytes = stream
             .decompressed_content()
             .unwrap_or_else(|_| stream.content.clone());
+        if !irregular(&bytes) {
+            continue;
+        }
         if let Some(map) = unicode_map(&bytes) {
             stream.set_plain_content(plain_cmap(&map));
         }
     }
+}
+
+/// Whether a `ToUnicode` CMap holds what `pdf-extract`'s CMap parser stops on: text whose hex
+/// digits are not whole UTF-16 units (MuPDF's five-digit code points) or not UTF-16 at all, or
+/// a range starting at text of other than one or two units. Only such maps are rewritten; the
+/// others are read as they are.
+fn irregular(cmap: &[u8]) -> bool {
+    let tokens = cmap_tokens(cmap);
+    let utf16 = |digits: &str| {
+        digits.len() % 4 == 0
+            && (0..digits.len())
+                .step_by(4)
+                .map(|i| u16::from_str_radix(&digits[i..i + 4], 16).ok())
+                .collect::<Option<Vec<u16>>>()
+                .is_some_and(|units| String::from_utf16(&units).is_ok())
+    };
+    let mut section = "";
+    let mut position = 0;
+    let mut in_array = false;
+    for t in &tokens {
+        match t.as_str() {
+            "beginbfchar" | "beginbfrange" => {
+                section = if t == "beginbfchar" { "char" } else { "range" };
+                position = 0;
+                continue;
+            }
+            "endbfchar" | "endbfrange" => {
+                section = "";
+                continue;
+            }
+            // A range's texts listed one by one.
+            "[" => {
+                in_array = true;
+                continue;
+            }
+            "]" => {
+                in_array = false;
+                position += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let Some(digits) = t.strip_prefix('<') else {
+            continue;
+        };
+        if in_array {
+            if !utf16(digits) {
+                return true;
+            }
+            continue;
+        }
+        match section {
+            // Destinations: every second entry of a bfchar, every third of a bfrange.
+            "char" if position % 2 == 1 && !utf16(digits) => return true,
+            "range" if position % 3 == 2 && !(utf16(digits) && matches!(digits.len(), 4 | 8)) => {
+                return true
+            }
+            _ => {}
+        }
+        if !section.is_empty() {
+            position += 1;
+        }
+    }
+    false
 }
 
 /// A `ToUnicode` CMap's codes (as hex digits, their width kept) and their text, or none if it
@@ -3689,6 +3756,8 @@ mod tests {
         assert!(plain.contains("<06c9> <d83ddd03>"), "{plain}");
         assert!(plain.contains("<0030> <0066006c>"), "{plain}");
         assert_eq!(unicode_map(plain.as_bytes()), Some(map));
+        assert!(irregular(cmap));
+        assert!(!irregular(plain.as_bytes()));
         assert!(unicode_map(b"/Adobe-Identity-UCS usecmap").is_none());
         assert_eq!(
             unligated("\u{fb01}nancial e\u{fb03}cient"),
