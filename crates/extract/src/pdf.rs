@@ -3133,17 +3133,7 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
         {
             continue;
         }
-        let joined: Vec<String> = row
-            .iter()
-            .zip(&next)
-            .map(|(a, b)| match (a.trim(), b.trim()) {
-                (a, "") => a.to_string(),
-                ("", b) => b.to_string(),
-                (a, b) if broken_at_hyphen(a) => format!("{a}{b}"),
-                (a, b) => format!("{a} {b}"),
-            })
-            .collect();
-        pages[n - 1][last] = joined.join("\t");
+        pages[n - 1][last] = joined_cells(&row, &next);
         pages[n].remove(header + 1);
         // The table's rows go on under its header.
         let blank = pages[n]
@@ -3187,19 +3177,24 @@ fn middle_rest_atop(pages: &mut [Vec<String>], n: usize, last: usize, top: usize
     if !fits {
         return false;
     }
-    let joined: Vec<String> = row
-        .iter()
-        .zip(&rest)
+    pages[n - 1][last] = joined_cells(&row, &rest);
+    pages[n].remove(top);
+    true
+}
+
+/// A row's cells and the rest of each from the next page, joined cell by cell (a word broken at
+/// its hyphen joined whole) into one tab row.
+fn joined_cells(row: &[String], rest: &[String]) -> String {
+    row.iter()
+        .zip(rest)
         .map(|(a, b)| match (a.trim(), b.trim()) {
             (a, "") => a.to_string(),
             ("", b) => b.to_string(),
             (a, b) if broken_at_hyphen(a) => format!("{a}{b}"),
             (a, b) => format!("{a} {b}"),
         })
-        .collect();
-    pages[n - 1][last] = joined.join("\t");
-    pages[n].remove(top);
-    true
+        .collect::<Vec<_>>()
+        .join("\t")
 }
 
 /// The rest of a row broken over a page under its table's header printed in columns of text

@@ -619,28 +619,25 @@ fn weasyprint_gives_the_facts_of_the_text(css: &str, tags: bool) {
     weasyprint_reports_give_the_facts_of_the_text(&REPORTS, css, tags);
 }
 
-fn weasyprint_reports_give_the_facts_of_the_text(reports: &[(&str, &str)], css: &str, tags: bool) {
-    let dir = tempfile::tempdir().expect("tempdir");
+fn weasyprint_reports_give_the_facts_of_the_text(
+    reports: &[(&'static str, &str)],
+    css: &str,
+    tags: bool,
+) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
-    for (report, council) in reports {
-        let text = common::read(report);
-        let name = report.trim_end_matches(".txt");
-        let html = dir.path().join(format!("{name}.html"));
-        let pdf = dir.path().join(format!("{name}.pdf"));
-        std::fs::write(&html, common::relayout::Transform::Html.apply(&text)).expect("html");
-        let mut render = Command::new("python3");
-        render.arg(&script).arg(&html).arg(&pdf).arg(css);
-        if tags {
-            render.arg("--tags");
-        }
-        let run = render.output().expect("python3");
-        assert!(
-            run.status.success(),
-            "WeasyPrint failed (is weasyprint installed?): {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let from_text = read(text.as_bytes(), council).expect("text");
-        let from_pdf = read(&std::fs::read(&pdf).expect("pdf"), council).expect("pdf");
+    let printed = html_pages_printed(
+        reports,
+        "WeasyPrint (is weasyprint installed?)",
+        |html, pdf| {
+            let mut render = Command::new("python3");
+            render.arg(&script).arg(html).arg(pdf).arg(css);
+            if tags {
+                render.arg("--tags");
+            }
+            render.output().expect("python3")
+        },
+    );
+    for (report, from_text, from_pdf) in printed {
         same_facts_but_spaces(&from_text, &from_pdf, report);
     }
 }
@@ -784,14 +781,18 @@ fn xhtml2pdf_prints_of_html_pages_give_the_figures_of_the_text() {
 /// report reads; Derby City's facts are all the text's, titles apart from their spaces.
 #[test]
 fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
-    let printed = html_pages_printed("wkhtmltopdf (apt-get install wkhtmltopdf)", |html, pdf| {
-        Command::new("wkhtmltopdf")
-            .arg("--quiet")
-            .arg(html)
-            .arg(pdf)
-            .output()
-            .expect("wkhtmltopdf is needed (apt-get install wkhtmltopdf)")
-    });
+    let printed = html_pages_printed(
+        &REPORTS,
+        "wkhtmltopdf (apt-get install wkhtmltopdf)",
+        |html, pdf| {
+            Command::new("wkhtmltopdf")
+                .arg("--quiet")
+                .arg(html)
+                .arg(pdf)
+                .output()
+                .expect("wkhtmltopdf is needed (apt-get install wkhtmltopdf)")
+        },
+    );
     for (report, text, from_pdf) in printed {
         if report == "derby-city-2024-25-annual.txt" {
             same_facts_but_spaces(&text, &from_pdf, report);
@@ -810,7 +811,7 @@ fn html_pages_printed_by(
         .join("tests/pdf")
         .join(script);
     let printer = format!("{} (is {package} installed?)", script.display());
-    html_pages_printed(&printer, |html, pdf| {
+    html_pages_printed(&REPORTS, &printer, |html, pdf| {
         Command::new("python3")
             .arg(&script)
             .arg(html)
@@ -820,15 +821,16 @@ fn html_pages_printed_by(
     })
 }
 
-/// Each shared report's HTML page printed to PDF by `print` (the page, the PDF to write): the
+/// Each of `reports`' HTML page printed to PDF by `print` (the page, the PDF to write): the
 /// report, the facts of its text, and those of the PDF (which must be read, not refused).
 fn html_pages_printed(
+    reports: &[(&'static str, &str)],
     printer: &str,
     print: impl Fn(&Path, &Path) -> std::process::Output,
 ) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut out = Vec::new();
-    for (report, council) in REPORTS {
+    for &(report, council) in reports {
         let text = common::read(report);
         let name = report.trim_end_matches(".txt");
         let html = dir.path().join(format!("{name}.html"));
