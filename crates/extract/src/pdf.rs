@@ -2691,12 +2691,16 @@ fn centred_rows(
     // The row under a page's header may be the rest of a row broken over the page, its cells
     // all starting at the top: no evidence either way.
     let (mut centred, mut topped, mut broken_rest, mut at_bottom) = (0, 0, false, 0);
+    // Whether every row's cells agree on one of the three (a row whose cells agree on none is
+    // two rows run together).
+    let mut aligned = true;
     for (n, (_, members)) in rows.iter().enumerate() {
         let row: Vec<&(usize, Vec<usize>)> = members.iter().map(|n| &cells[*n]).collect();
         let agree = |v: &mut dyn Iterator<Item = f64>| spread(v) <= 0.3 * size;
         let tops = agree(&mut row.iter().map(|c| first(c)));
         let middles = agree(&mut row.iter().map(|c| (first(c) + last(c)) / 2.0));
         let bottoms = agree(&mut row.iter().map(|c| last(c)));
+        aligned &= tops || middles || bottoms;
         if tops && !(middles && bottoms) && n == 1 {
             broken_rest = true;
         } else if tops && !(middles && bottoms) {
@@ -2723,9 +2727,12 @@ fn centred_rows(
     // Wherever they are set, cells of one column a clear space further apart than a cell's
     // lines, one cell per column in every row, are rows told apart by their spacing alone
     // (MuPDF's tables, whose rows' cells start at the top and whose groups' titles wrap in the
-    // first column). A table of one-line cells is left to the fixed-width reader, which joins
-    // it to its rows over the page.
+    // first column), each row's cells set alike (Word's rows abut: the rest of a row broken
+    // over a page runs into the next row's cell, which then starts above the row's key). A
+    // table of one-line cells is left to the fixed-width reader, which joins it to its rows over
+    // the page.
     let spaced = clean
+        && aligned
         && cells.iter().any(|(_, lines)| lines.len() >= 2)
         && parts.iter().enumerate().all(|(c, p)| {
             (1..p.len()).all(|n| {
