@@ -2731,8 +2731,17 @@ fn centred_rows(
     // over a page runs into the next row's cell, which then starts above the row's key). A
     // table of one-line cells is left to the fixed-width reader, which joins it to its rows over
     // the page.
+    // A header over one row whose every cell is two lines or more, and as many give or take one,
+    // is as likely rows of one line each run together (LibreOffice's rows of figures abut, at
+    // one leading throughout).
+    let run_together = rows.len() == 2 && {
+        let lines: Vec<usize> = rows[1].1.iter().map(|n| cells[*n].1.len()).collect();
+        let (least, most) = (lines.iter().min(), lines.iter().max());
+        least.is_some_and(|l| *l >= 2) && most.zip(least).is_some_and(|(m, l)| m - l <= 1)
+    };
     let spaced = clean
         && aligned
+        && !run_together
         && cells.iter().any(|(_, lines)| lines.len() >= 2)
         && parts.iter().enumerate().all(|(c, p)| {
             (1..p.len()).all(|n| {
