@@ -1249,20 +1249,26 @@ fn to_unicode_plainly(doc: &mut lopdf::Document) {
     }
 }
 
+/// The text of hex digits read as UTF-16BE, as a `ToUnicode` map should write it: none if they
+/// are not whole units or not UTF-16.
+fn utf16_text(digits: &str) -> Option<String> {
+    if digits.len() % 4 != 0 || !digits.is_ascii() {
+        return None;
+    }
+    let units: Vec<u16> = (0..digits.len())
+        .step_by(4)
+        .map(|i| u16::from_str_radix(&digits[i..i + 4], 16).ok())
+        .collect::<Option<_>>()?;
+    String::from_utf16(&units).ok()
+}
+
 /// Whether a `ToUnicode` CMap holds what `pdf-extract`'s CMap parser stops on: text whose hex
 /// digits are not whole UTF-16 units (MuPDF's five-digit code points) or not UTF-16 at all, or
 /// a range starting at text of other than one or two units. Only such maps are rewritten; the
 /// others are read as they are.
 fn irregular(cmap: &[u8]) -> bool {
     let tokens = cmap_tokens(cmap);
-    let utf16 = |digits: &str| {
-        digits.len() % 4 == 0
-            && (0..digits.len())
-                .step_by(4)
-                .map(|i| u16::from_str_radix(&digits[i..i + 4], 16).ok())
-                .collect::<Option<Vec<u16>>>()
-                .is_some_and(|units| String::from_utf16(&units).is_ok())
-    };
+    let utf16 = |digits: &str| utf16_text(digits).is_some();
     let mut section = "";
     let mut position = 0;
     let mut in_array = false;
@@ -1320,17 +1326,10 @@ fn unicode_map(cmap: &[u8]) -> Option<Vec<(String, String)>> {
     let tokens = cmap_tokens(cmap);
     let hex = |t: &str| t.strip_prefix('<').map(str::to_owned);
     let text = |digits: &str| -> Option<String> {
-        if digits.len() % 4 == 0 {
-            let units: Option<Vec<u16>> = (0..digits.len())
-                .step_by(4)
-                .map(|i| u16::from_str_radix(&digits[i..i + 4], 16).ok())
-                .collect();
-            if let Ok(s) = String::from_utf16(&units?) {
-                return Some(s);
-            }
-        }
-        let point = u32::from_str_radix(digits, 16).ok()?;
-        char::from_u32(point).map(String::from)
+        utf16_text(digits).or_else(|| {
+            let point = u32::from_str_radix(digits, 16).ok()?;
+            char::from_u32(point).map(String::from)
+        })
     };
     // The next code after `code`, as many digits wide.
     let code_plus = |code: &str, n: u32| -> Option<String> {
