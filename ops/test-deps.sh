@@ -2,12 +2,12 @@
 # Installs what the tests need besides Rust: fpdf2, python-docx and LibreOffice's Writer (the
 # PDF tests render the shared reports to PDF at test time, with fpdf2, ReportLab and through Word
 # documents printed by LibreOffice, and HTML pages printed by headless Chromium, WeasyPrint,
-# MuPDF, xhtml2pdf and wkhtmltopdf) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
+# MuPDF, xhtml2pdf and wkhtmltopdf, and typeset by Typst) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
 # SQLAlchemy, the PostgreSQL JDBC driver with a JDK, psqlODBC with unixODBC's isql, Go with
 # Debian's pgconn for Grafana's queries) and openssl for a TLS certificate. Safe to run again.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "reportlab==5.1.0" "weasyprint==70.0" "python-docx==1.2.0" "pymupdf==2.0" "xhtml2pdf==0.2.28" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
+python3 -m pip install --quiet --disable-pip-version-check "fpdf2==2.8.9" "reportlab==5.1.0" "weasyprint==70.0" "python-docx==1.2.0" "pymupdf==2.0" "xhtml2pdf==0.2.28" "typst==0.15.2" "psycopg[binary]==3.2.13" "sqlalchemy==2.0.*"
 missing=""
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 command -v psql >/dev/null || missing="$missing postgresql-client"

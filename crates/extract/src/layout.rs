@@ -28,6 +28,7 @@ pub fn read(text: &str, vocab: &Vocabulary) -> Vec<Line> {
     pipe_tables(&mut lines, &mut dropped);
     csv_tables(&mut lines, &mut dropped, vocab);
     fixed_width_tables(&mut lines, &mut dropped, vocab);
+    tables_over_page_breaks(&lines, &mut dropped);
     lines
         .into_iter()
         .zip(dropped)
@@ -43,6 +44,37 @@ pub fn read(text: &str, vocab: &Vocabulary) -> Vec<Line> {
             l
         })
         .collect()
+}
+
+/// A table a page break parted with nothing but furniture and blank lines between its parts (a
+/// PDF's table whose header is not printed again over its rest): the blank lines are dropped,
+/// so that the rows go on under the header they were printed under. Only where the lines on
+/// either side are rows of as many cells. A bare page number there is furniture, and dropped.
+fn tables_over_page_breaks(lines: &[Line], dropped: &mut [bool]) {
+    let number = |l: &Line| {
+        let t = l.raw.replace(PAGE_BREAK, "");
+        let t = t.trim();
+        !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit())
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        let gap = |k: usize| dropped[k] || lines[k].is_blank() || number(&lines[k]);
+        if !gap(i) || i == 0 || dropped[i - 1] || !lines[i - 1].is_tabular() {
+            i += 1;
+            continue;
+        }
+        let end = (i..lines.len()).find(|&k| !gap(k)).unwrap_or(lines.len());
+        let broken = (i..end).any(|k| lines[k].raw.contains(PAGE_BREAK));
+        let goes_on = lines
+            .get(end)
+            .is_some_and(|l| l.is_tabular() && l.cells.len() == lines[i - 1].cells.len());
+        if broken && goes_on {
+            for k in i..end {
+                dropped[k] = true;
+            }
+        }
+        i = end.max(i + 1);
+    }
 }
 
 /// Characters that print the same but differ in bytes, made one; the line count is kept.
@@ -934,6 +966,23 @@ mod tests {
             .filter(|l| l.is_tabular())
             .map(|l| l.cells)
             .collect()
+    }
+
+    #[test]
+    fn a_table_parted_by_a_page_break_goes_on_under_its_header() {
+        let text = "Ref\tMeasure\tValue\nM1\tFirst\t1\n\n            7\n\u{c}\nM2\tSecond\t2\n";
+        let lines = read(text, Vocabulary::builtin());
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Ref\tMeasure\tValue", "M1\tFirst\t1", "M2\tSecond\t2"],
+            "the blank line and the page number between the rows are gone"
+        );
+        // Rows of another width after the break, or prose: the blank line stays.
+        let text = "Ref\tMeasure\tValue\nM1\tFirst\t1\n\n7\n\u{c}\nM2\tSecond\n";
+        let lines = read(text, Vocabulary::builtin());
+        assert!(lines.iter().any(|l| l.is_blank()));
+        assert!(lines.iter().any(|l| l.text == "7"));
     }
 
     #[test]

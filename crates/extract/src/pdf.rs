@@ -52,11 +52,17 @@ struct Glyph {
     /// ReportLab write each cell's lines in one, so lines of one object in one column are one
     /// cell however far apart they are set.
     object: Option<usize>,
+    /// What drew it, counted down the page's content: the text operation (`Tj`, `TJ`) where
+    /// the page's operations are known, else the string shown (a `TJ` shows several: Typst
+    /// breaks a word into two at a kerning).
+    shown: usize,
 }
 
 #[derive(Debug, Default)]
 struct Page {
     glyphs: Vec<Glyph>,
+    /// The strings shown on the page so far.
+    shown: usize,
     /// Horizontal rules (a table's row borders): (y, x from, x to).
     rules: Vec<(f64, f64, f64)>,
     /// Vertical rules (a table's column borders): (x, y from, y to).
@@ -84,6 +90,7 @@ impl OutputDev for Collector {
         });
         self.pages.push(Page {
             glyphs: Vec::new(),
+            shown: 0,
             rules: Vec::new(),
             columns: Vec::new(),
             width: media_box.urx - media_box.llx,
@@ -128,6 +135,7 @@ impl OutputDev for Collector {
             opens: false,
             mcid: None,
             object: None,
+            shown: page.shown.saturating_sub(1),
         });
         Ok(())
     }
@@ -152,6 +160,10 @@ impl OutputDev for Collector {
         Ok(())
     }
     fn begin_word(&mut self) -> Result<(), OutputError> {
+        // `pdf-extract` begins a word at each string it shows.
+        if let Some(page) = self.pages.last_mut() {
+            page.shown += 1;
+        }
         Ok(())
     }
     fn end_word(&mut self) -> Result<(), OutputError> {
@@ -229,6 +241,9 @@ struct Start {
     object: usize,
     /// The innermost marked content with an id around it.
     mcid: Option<i64>,
+    /// The strings it shows, and the first of them counted down the page's content.
+    strings: usize,
+    first: usize,
 }
 
 /// Where each text shown on a page starts, with its font's weight, whether it opens its text
@@ -313,6 +328,7 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
     let (mut ctm, mut stack, mut tm, mut tlm) = (id, Vec::new(), id, id);
     let (mut bold, mut leading, mut fresh, mut object) = (false, 0.0, false, 0);
     let mut out = Vec::new();
+    let mut shown = 0;
     for op in content.operations {
         let n = nums(&op.operands);
         match op.operator.as_str() {
@@ -365,7 +381,19 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
         }
         if matches!(op.operator.as_str(), "Tj" | "TJ" | "'" | "\"") {
             let at = mul(tm, ctm);
+            // `pdf-extract` shows nothing for `'` and `"`.
+            let strings = match (op.operator.as_str(), op.operands.first()) {
+                ("TJ", Some(lopdf::Object::Array(parts))) => parts
+                    .iter()
+                    .filter(|p| matches!(p, lopdf::Object::String(..)))
+                    .count(),
+                ("Tj", _) => 1,
+                _ => 0,
+            };
+            shown += strings;
             out.push(Start {
+                strings,
+                first: shown - strings,
                 y: ury - at[5],
                 x: at[4] - llx,
                 bold,
@@ -381,13 +409,29 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
 }
 
 /// Marks each glyph with what the text operation that drew it says: bold, opening a text
-/// object, its marked content.
+/// object, its marked content. Where the strings shown on the page are those `pdf-extract`
+/// showed, each glyph's operation is known by its string; otherwise it is the operation
+/// starting last before the glyph on its line (which errs where a cell's word runs over the
+/// next cell's start: Typst lets a long word overflow a narrow column).
 fn mark_glyphs(page: &mut Page, starts: &[Start]) {
+    let shown: usize = starts.iter().map(|s| s.strings).sum();
+    let mut by_string: Vec<&Start> = starts.iter().filter(|s| s.strings > 0).collect();
+    by_string.sort_by_key(|s| s.first);
+    let exact = shown == page.shown;
     for g in &mut page.glyphs {
-        let start = starts
-            .iter()
-            .filter(|s| (s.y - g.y).abs() < 0.5 * g.size && s.x <= g.x + 0.5)
-            .max_by(|a, b| a.x.total_cmp(&b.x));
+        let start = if exact {
+            let i = by_string.partition_point(|s| s.first + s.strings <= g.shown);
+            let start = by_string.get(i).copied();
+            if let Some(s) = start {
+                g.shown = s.first;
+            }
+            start
+        } else {
+            starts
+                .iter()
+                .filter(|s| (s.y - g.y).abs() < 0.5 * g.size && s.x <= g.x + 0.5)
+                .max_by(|a, b| a.x.total_cmp(&b.x))
+        };
         g.bold = start.is_some_and(|s| s.bold);
         // Any text operation starting at the glyph that opens a text object opens it (a
         // symbol of another font shown at the same place does not take that back).
@@ -497,7 +541,18 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     let mut texts: Vec<Vec<String>> = pages
         .iter()
         .enumerate()
-        .map(|(n, p)| page_text(p, body, &headings, &furniture, &tagged.on(n), &mut carried))
+        .map(|(n, p)| {
+            let number = furniture.numbers[n].as_deref();
+            page_text(
+                p,
+                body,
+                &headings,
+                &furniture.lines,
+                number,
+                &tagged.on(n),
+                &mut carried,
+            )
+        })
         .collect();
     continue_over_pages(&mut texts);
     for (n, lines) in texts.iter().enumerate() {
@@ -521,22 +576,23 @@ struct Tagged {
     rows: Vec<(usize, String)>,
     /// Each row's table.
     table_of: Vec<usize>,
-    /// Each table's first row, by its words in order of sorting: a producer that prints the
+    /// Each table's first row, by its characters in order of sorting: a producer that prints the
     /// header again on each page the table runs onto may leave the repeats out of the tree
     /// (LibreOffice marks them as artifacts).
-    headers: Vec<(Vec<String>, String)>,
+    headers: Vec<(Vec<char>, String)>,
 }
 
-/// A line's words, sorted: the same whether read cell by cell or line by line.
-fn sorted_words(text: &str) -> Vec<String> {
-    let mut words: Vec<String> = text
+/// A line's characters but its spaces, sorted: the same whether read cell by cell or line by
+/// line, and where a word that overruns its cell (Typst lets one) runs into the next cell's.
+fn sorted_characters(text: &str) -> Vec<char> {
+    let mut chars: Vec<char> = text
         .replace("<b>", " ")
         .replace("</b>", " ")
-        .split_whitespace()
-        .map(str::to_string)
+        .chars()
+        .filter(|c| !c.is_whitespace())
         .collect();
-    words.sort();
-    words
+    chars.sort_unstable();
+    chars
 }
 
 /// A tagged PDF's table rows as one page sees them.
@@ -624,7 +680,7 @@ impl Tagged {
                     pages.first().copied().zip(line(None)).into_iter().collect()
                 };
                 if let (true, Some((_, text))) = (first, prints.first()) {
-                    out.headers.push((sorted_words(text), text.clone()));
+                    out.headers.push((sorted_characters(text), text.clone()));
                     first = false;
                 }
                 for (page, text) in prints {
@@ -1586,15 +1642,32 @@ fn line_of(y: f64, size: f64, mut gs: Vec<Glyph>) -> Row {
 /// tab-separated cells, each cell's lines joined, as a text export prints a row.
 fn ruled_row(region: &[Row], edges: &[f64]) -> String {
     let mut cells: Vec<String> = vec![String::new(); edges.len() - 1];
+    let mut bold: Vec<Option<bool>> = vec![None; cells.len()];
     for r in region {
-        let mut last: Vec<Option<f64>> = vec![None; cells.len()];
-        for g in &r.glyphs {
+        let by_place = |g: &Glyph| {
             let mid = g.x + g.width / 2.0;
-            let c = edges
+            edges
                 .iter()
                 .rposition(|e| *e <= mid)
                 .unwrap_or(0)
-                .min(cells.len() - 1);
+                .min(cells.len() - 1)
+        };
+        // A word that runs over its cell's rule (Typst lets a long word overflow a narrow
+        // column): the rest of the text shown with it, touching it, stays in its cell.
+        let mut cell_of: Vec<usize> = r.glyphs.iter().map(by_place).collect();
+        let mut shown: Vec<usize> = (0..r.glyphs.len()).collect();
+        shown.sort_by(|&a, &b| {
+            let (a, b) = (&r.glyphs[a], &r.glyphs[b]);
+            a.shown.cmp(&b.shown).then(a.x.total_cmp(&b.x))
+        });
+        for w in shown.windows(2) {
+            let (b, g) = (&r.glyphs[w[0]], &r.glyphs[w[1]]);
+            if b.shown == g.shown && g.x - (b.x + b.width) < 0.15 * g.size {
+                cell_of[w[1]] = cell_of[w[0]];
+            }
+        }
+        let mut last: Vec<Option<f64>> = vec![None; cells.len()];
+        for (g, &c) in r.glyphs.iter().zip(&cell_of) {
             let cell = &mut cells[c];
             match last[c] {
                 Some(end) if g.x - end > 0.15 * g.size => cell.push(' '),
@@ -1603,21 +1676,11 @@ fn ruled_row(region: &[Row], edges: &[f64]) -> String {
             }
             cell.push_str(&g.text);
             last[c] = Some(g.x + g.width);
+            // A cell printed wholly in bold is marked as the text exports mark it.
+            if g.text.chars().any(char::is_alphanumeric) {
+                bold[c] = Some(bold[c].unwrap_or(true) && g.bold);
+            }
         }
-    }
-    // A cell printed wholly in bold is marked as the text exports mark it.
-    let mut bold: Vec<Option<bool>> = vec![None; cells.len()];
-    for g in region.iter().flat_map(|r| &r.glyphs) {
-        if !g.text.chars().any(char::is_alphanumeric) {
-            continue;
-        }
-        let mid = g.x + g.width / 2.0;
-        let c = edges
-            .iter()
-            .rposition(|e| *e <= mid)
-            .unwrap_or(0)
-            .min(cells.len() - 1);
-        bold[c] = Some(bold[c].unwrap_or(true) && g.bold);
     }
     tab_row(&cells, bold)
 }
@@ -2883,11 +2946,23 @@ fn align(
     )
 }
 
-/// The lines printed at the top or bottom of at least half the pages (three or more), and page
-/// numbers there: running headers and footers.
-fn furniture(pages: &[Page]) -> std::collections::BTreeSet<String> {
+/// What is printed at the top or bottom of the pages besides their text: running headers and
+/// footers, and page numbers.
+#[derive(Debug, Default)]
+struct Furniture {
+    /// The lines printed at the top or bottom of at least half the pages (three or more).
+    lines: std::collections::BTreeSet<String>,
+    /// Each page's bare number (Word's, Typst's page number: "27" alone on a line), where the
+    /// numbers at the top or bottom of three or more pages, at least half, count up with
+    /// the pages.
+    numbers: Vec<Option<String>>,
+}
+
+fn furniture(pages: &[Page]) -> Furniture {
     let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
-    for p in pages {
+    // The bare numbers in the bands of each page, by how far they are from the page's index.
+    let mut bare: Vec<(usize, i64)> = Vec::new();
+    for (n, p) in pages.iter().enumerate() {
         let rows = rows_of(p);
         let mut texts: Vec<String> = rows
             .iter()
@@ -2898,13 +2973,35 @@ fn furniture(pages: &[Page]) -> std::collections::BTreeSet<String> {
         texts.sort();
         texts.dedup();
         for t in texts {
+            let number = t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit());
+            if let Some(v) = number.then(|| t.parse::<i64>().ok()).flatten() {
+                bare.push((n, v - n as i64));
+            }
             *seen.entry(t).or_default() += 1;
         }
     }
-    seen.into_iter()
-        .filter(|(_, n)| *n >= 3 && n * 2 >= pages.len())
-        .map(|(t, _)| t)
-        .collect()
+    let mut offsets: std::collections::BTreeMap<i64, usize> = Default::default();
+    for (_, d) in &bare {
+        *offsets.entry(*d).or_default() += 1;
+    }
+    let mut numbers = vec![None; pages.len()];
+    if let Some((d, count)) = offsets.into_iter().max_by_key(|(_, c)| *c) {
+        if count >= 3 && count * 2 >= pages.len() {
+            for (n, off) in bare {
+                if off == d {
+                    numbers[n] = Some((n as i64 + d).to_string());
+                }
+            }
+        }
+    }
+    Furniture {
+        lines: seen
+            .into_iter()
+            .filter(|(_, n)| *n >= 3 && n * 2 >= pages.len())
+            .map(|(t, _)| t)
+            .collect(),
+        numbers,
+    }
 }
 
 /// Whether a line is set right above or below a line of cells: a line of a table's header
@@ -3332,6 +3429,7 @@ fn page_text(
     body: f64,
     headings: &[f64],
     furniture: &std::collections::BTreeSet<String>,
+    number: Option<&str>,
     tagged: &TaggedPage,
     carried: &mut Option<Carried>,
 ) -> Vec<String> {
@@ -3345,7 +3443,8 @@ fn page_text(
                 && !beside_cells(&all, r);
             let t = row_text(r);
             let band = band && tagged.row_of(r).is_none();
-            !(band && (furniture.contains(&t) || crate::layout::is_page_number(&t)))
+            let furniture = furniture.contains(&t) || crate::layout::is_page_number(&t);
+            !(band && (furniture || number == Some(t.as_str())))
         })
         .cloned()
         .collect();
@@ -3387,7 +3486,7 @@ fn page_text(
         }
         // A tagged table's header printed again outside the tree (no marked content names
         // it): its row.
-        let repeat = (1..=4).take_while(|k| i + k <= rows.len()).find_map(|k| {
+        let repeat = (1..=8).take_while(|k| i + k <= rows.len()).find_map(|k| {
             let lines = &rows[i..i + k];
             if lines
                 .iter()
@@ -3396,8 +3495,9 @@ fn page_text(
             {
                 return None;
             }
-            let words = sorted_words(&lines.iter().map(row_text).collect::<Vec<_>>().join(" "));
-            let (_, text) = tagged.tagged.headers.iter().find(|(w, _)| *w == words)?;
+            let chars =
+                sorted_characters(&lines.iter().map(row_text).collect::<Vec<_>>().join(" "));
+            let (_, text) = tagged.tagged.headers.iter().find(|(c, _)| *c == chars)?;
             Some((k, text))
         });
         if let Some((k, text)) = repeat {

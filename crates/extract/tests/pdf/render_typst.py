@@ -1,0 +1,158 @@
+"""Prints an HTML page of a report to PDF with Typst (the `typst` Python package, Typst's own
+compiler): the page's headings, paragraphs, lists and tables written as Typst markup.
+
+Usage: render_typst.py PAGE.html OUT.pdf [--style ruled|plain|booktabs] [--no-tags]
+
+Typst's tables are grids of cells set at the top left of their rows, 5 pt apart; `ruled` keeps
+its default rules round every cell, `plain` draws none, `booktabs` only rules over and under the
+header and under the table. Its PDFs are tagged (a table's header row as `TH` cells) unless
+`--no-tags`.
+"""
+
+import argparse
+from html.parser import HTMLParser
+
+import typst
+
+
+def escape(text: str) -> str:
+    """Text as Typst markup reads it literally."""
+    out = []
+    for ch in text:
+        if ch in '\\#*_`$<>@[]=-+/~"\'':
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class Page(HTMLParser):
+    """The blocks of the page: ("h", level, text), ("p", text, strong), ("li", text), ("table", rows)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks = []
+        self.text = None
+        self.tag = None
+        self.strong = False
+        self.rows = None
+        self.row = None
+        self.header = False
+
+    def handle_starttag(self, tag, attrs):
+        if self.row is not None and self.text is not None:
+            # A paragraph or a break inside a cell: a new paragraph or line of it.
+            if tag in ("p", "br") and "".join(self.text).strip():
+                self.text.append("\n\n" if tag == "p" else "\n")
+            return
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li"):
+            self.tag, self.text, self.strong = tag, [], False
+        elif tag == "strong":
+            self.strong = True
+        elif tag == "table":
+            self.rows = []
+        elif tag == "thead":
+            self.header = True
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("td", "th"):
+            self.text = []
+
+    def handle_endtag(self, tag):
+        if self.row is not None and self.text is not None and tag not in ("td", "th"):
+            return
+        if tag in ("td", "th"):
+            self.row.append("".join(self.text))
+            self.text = None
+        elif tag == "tr":
+            self.rows.append((self.header, self.row))
+            self.row = None
+        elif tag == "thead":
+            self.header = False
+        elif tag == "table":
+            self.blocks.append(("table", self.rows))
+            self.rows = None
+        elif tag == self.tag and self.text is not None:
+            text = "".join(self.text).strip()
+            if tag.startswith("h"):
+                self.blocks.append(("h", int(tag[1]), text))
+            elif tag == "li":
+                self.blocks.append(("li", text))
+            else:
+                self.blocks.append(("p", text, self.strong))
+            self.tag, self.text = None, None
+
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text.append(data)
+
+
+def cell(text: str) -> str:
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "[" + "#parbreak()".join(
+        " \\ ".join(escape(line.strip()) for line in p.split("\n")) for p in paragraphs
+    ) + "]"
+
+
+def markup(blocks, style: str) -> str:
+    stroke = {"ruled": "", "plain": "stroke: none,", "booktabs": "stroke: none,"}[style]
+    out = [
+        '#set page(paper: "a4", margin: 2cm, numbering: "1")',
+        '#set text(font: "DejaVu Sans", size: 9pt)',
+    ]
+    for block in blocks:
+        if block[0] == "h":
+            out.append("=" * block[1] + " " + escape(block[2]))
+        elif block[0] == "p":
+            text = escape(block[1])
+            out.append(f"*{text}*" if block[2] else text)
+        elif block[0] == "li":
+            out.append("- " + escape(block[1]))
+        else:
+            rows = block[1]
+            width = max(len(r) for _, r in rows)
+            head = [r for h, r in rows if h]
+            body = [r for h, r in rows if not h]
+            parts = [f"columns: {width},", stroke]
+            if head:
+                if style == "booktabs":
+                    parts.append("table.hline(),")
+                parts.append(
+                    "table.header("
+                    + ", ".join(f"text(weight: \"bold\", {cell(c)})" for c in head[0])
+                    + "),"
+                )
+                if style == "booktabs":
+                    parts.append("table.hline(stroke: 0.5pt),")
+            for r in body:
+                parts.append(", ".join(cell(c) for c in r) + ",")
+            if style == "booktabs":
+                parts.append("table.hline(),")
+            out.append("#table(" + "\n".join(parts) + ")")
+        out.append("")
+    return "\n".join(out)
+
+
+def main() -> None:
+    args = argparse.ArgumentParser()
+    args.add_argument("page")
+    args.add_argument("out")
+    args.add_argument("--style", default="ruled", choices=["ruled", "plain", "booktabs"])
+    args.add_argument("--no-tags", action="store_true")
+    a = args.parse_args()
+    page = Page()
+    with open(a.page, encoding="utf-8") as f:
+        page.feed(f.read())
+    source = markup(page.blocks, a.style)
+    with open(a.out + ".typ", "w", encoding="utf-8") as f:
+        f.write(source)
+    options = {}
+    if a.no_tags:
+        options["pdf_tags"] = False
+    pdf = typst.compile(a.out + ".typ", format="pdf", font_paths=["/usr/share/fonts/truetype/dejavu"], **options)
+    with open(a.out, "wb") as f:
+        f.write(pdf)
+
+
+if __name__ == "__main__":
+    main()
