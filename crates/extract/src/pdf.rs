@@ -2008,6 +2008,7 @@ fn aligned_tables(
     skip: &dyn Fn(usize) -> bool,
     margin: f64,
     unit: f64,
+    rules: &[(f64, f64, f64)],
     carried: &mut Option<Carried>,
 ) -> (
     std::collections::BTreeMap<usize, String>,
@@ -2280,7 +2281,7 @@ fn aligned_tables(
                         columns = before.columns.clone();
                     }
                     let mut tab_rows = true;
-                    let lines = centred_rows(block, &runs, &columns, size, i + from == 0)
+                    let lines = centred_rows(block, &runs, &columns, size, i + from == 0, rules)
                         .or_else(|| {
                             rest.filter(|before| before.tab_rows)
                                 .map(|_| lines_as_rows(block, &runs, &columns, size))
@@ -2632,6 +2633,7 @@ fn centred_rows(
     columns: &[(f64, f64)],
     size: f64,
     atop: bool,
+    rules: &[(f64, f64, f64)],
 ) -> Option<Vec<String>> {
     // Per column, the lines with text in it and that text's glyphs. A line across the columns
     // (a section's title) is its first column's.
@@ -2715,11 +2717,25 @@ fn centred_rows(
             && object(&parts[c][n].2).is_some()
             && object(&parts[c][n].2) == object(&parts[c][n - 1].2)
     };
+    // A rule across a column between two of its lines (a row's border, the edge of a row's
+    // fill: Word's banded styles), clear of the upper line's descenders and underlines, parts
+    // them.
+    let ruled_apart = |c: usize, above: f64, below: f64| {
+        let (x0, x1) = columns[c];
+        rules.iter().any(|(y, r0, r1)| {
+            *y > above + 0.25 * size
+                && *y < below - 0.5 * size
+                && *r0 <= x0 + 1.0
+                && *r1 >= x1 - 1.0
+        })
+    };
     // Cells: (column, the indices of its lines in `parts[column]`).
     let mut cells: Vec<(usize, Vec<usize>)> = Vec::new();
     for (c, p) in parts.iter().enumerate() {
         for (n, (_, y, _)) in p.iter().enumerate() {
-            let goes_on = n > 0 && y - p[n - 1].1 <= leading + 0.1 * size || one_object(c, n);
+            let goes_on = n > 0
+                && (y - p[n - 1].1 <= leading + 0.1 * size || one_object(c, n))
+                && !ruled_apart(c, p[n - 1].1, *y);
             match cells.last_mut() {
                 Some((cc, lines)) if goes_on && *cc == c => lines.push(n),
                 _ => cells.push((c, vec![n])),
@@ -3026,6 +3042,7 @@ fn row_text(r: &Row) -> String {
 fn continue_over_pages(pages: &mut [Vec<String>]) {
     rows_over_pages(pages);
     cells_over_pages(pages);
+    headers_again_over_pages(pages);
     let prose = |l: &str| !l.contains('\t') && !l.trim_start().is_empty() && !l.contains("   ");
     for n in 1..pages.len() {
         let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
@@ -3069,6 +3086,38 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
         };
         pages[n - 1][last] = joined;
         pages[n].remove(first);
+    }
+}
+
+/// A table laid out in columns (no column rules) whose first lines open the next page again
+/// over its rest: the header a word processor prints on each page, or only its first line
+/// (Word repeats the rows marked as header rows; a header of two rows may have only its first
+/// so marked). The repeat is dropped, so that the rest goes on under the header printed first.
+fn headers_again_over_pages(pages: &mut [Vec<String>]) {
+    let aligned = |l: &str| !l.contains('\t') && l.trim().contains("   ");
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let start = pages[n - 1][..last]
+            .iter()
+            .rposition(|l| l.trim().is_empty())
+            .map_or(0, |b| b + 1);
+        let block = &pages[n - 1][start..=last];
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let same = |a: &str, b: &str| a.trim_end() == b.trim_end();
+        let k = (0..block.len())
+            .take_while(|&i| pages[n].get(first + i).is_some_and(|l| same(l, &block[i])))
+            .count();
+        let rows_follow = pages[n]
+            .get(first + k)
+            .is_some_and(|l| !l.trim().is_empty() && !l.contains('\t'));
+        if k == 0 || k >= block.len() || !rows_follow || !block[..k].iter().any(|l| aligned(l)) {
+            continue;
+        }
+        pages[n].drain(first..first + k);
     }
 }
 
@@ -3599,6 +3648,7 @@ fn page_text(
         &|n| tabbed.contains_key(&n) || !laid[n].1 && laid[n].0.size > body * 1.15 || title(n),
         margin,
         body * 0.4,
+        &page.rules,
         carried,
     );
     let text_right = laid.iter().map(|(r, _)| r.right()).fold(0.0, f64::max);

@@ -334,6 +334,24 @@ fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
             "E10000007",
             "Light Shading",
         ),
+        // Rules over and under the header and the table only. A header of two rows ("Number of
+        // schools … Percentage of pupils" over "Primary Secondary Primary Secondary") whose
+        // first row alone is printed again over the table's rest on the next page, as Word
+        // repeats the rows marked as header rows: the repeat is dropped (all 20 figures of the
+        // table were lost before).
+        (
+            "derbyshire-county-2023-24-q2.txt",
+            "E10000007",
+            "Medium List 1",
+        ),
+        // Banded fills, no rules: rows of one-line cells set at one leading throughout
+        // ("Deliverables" over "Good 1 0 0 0") are parted by the edge of their fills (the four
+        // completed-deliverable counts were lost before).
+        (
+            "derbyshire-county-2019-20-annual.txt",
+            "E10000007",
+            "Colorful List",
+        ),
     ] {
         libreoffice_gives_the_facts_of_the_text(report, council, style, false, dir.path());
     }
