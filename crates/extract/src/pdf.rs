@@ -2720,6 +2720,15 @@ fn centred_rows(
     // A rule across a column between two of its lines (a row's border, the edge of a row's
     // fill: Word's banded styles), clear of the upper line's descenders and underlines, parts
     // them.
+    let (top, bottom) = block
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(t, b), (r, _)| {
+            (t.min(r.y), b.max(r.y))
+        });
+    let rules: Vec<&(f64, f64, f64)> = rules
+        .iter()
+        .filter(|(y, _, _)| *y > top && *y < bottom)
+        .collect();
     let ruled_apart = |c: usize, above: f64, below: f64| {
         let (x0, x1) = columns[c];
         rules.iter().any(|(y, r0, r1)| {
