@@ -51,11 +51,7 @@ pub fn read(text: &str, vocab: &Vocabulary) -> Vec<Line> {
 /// so that the rows go on under the header they were printed under. Only where the lines on
 /// either side are rows of as many cells. A bare page number there is furniture, and dropped.
 fn tables_over_page_breaks(lines: &[Line], dropped: &mut [bool]) {
-    let number = |l: &Line| {
-        let t = l.raw.replace(PAGE_BREAK, "");
-        let t = t.trim();
-        !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit())
-    };
+    let number = |l: &Line| is_bare_number(&l.raw.replace(PAGE_BREAK, ""));
     let mut i = 0;
     while i < lines.len() {
         let gap = |k: usize| dropped[k] || lines[k].is_blank() || number(&lines[k]);
@@ -109,6 +105,12 @@ pub fn normalise(text: &str) -> String {
 /// Marks where a form feed was, so that furniture beside page breaks can be recognised; it is
 /// removed with the furniture.
 const PAGE_BREAK: char = '\u{e000}';
+
+/// A line that is a number alone, as Word and Typst print a page's number.
+pub(crate) fn is_bare_number(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit())
+}
 
 pub(crate) fn is_page_number(line: &str) -> bool {
     let l = line.trim().trim_matches(PAGE_BREAK).trim().to_lowercase();

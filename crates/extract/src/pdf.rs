@@ -2998,7 +2998,7 @@ fn furniture(pages: &[Page]) -> Furniture {
         texts.sort();
         texts.dedup();
         for t in texts {
-            let number = t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit());
+            let number = crate::layout::is_bare_number(&t);
             if let Some(v) = number.then(|| t.parse::<i64>().ok()).flatten() {
                 bare.push((n, v - n as i64));
             }
