@@ -823,14 +823,20 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
 /// the page's width, so that a long word ("Performance" in a 44 pt column of 9 pt bold) runs
 /// over its cell's rule into the next cell; headers printed again over the rows on each page
 /// (as artifacts outside the structure tree), a table without a header not; a bare page number
-/// at each page's foot. Tagged (Typst's default) and untagged, every report's facts are the
+/// at each page's foot. Ruled, tagged (Typst's default) and untagged, and tagged with no rules
+/// or with rules over and under the header and the table only, every report's facts are the
 /// text's, titles apart from their spaces. Before, the glyphs of a word that ran over a rule
 /// went to the next cell ("Strateg" | "icMeasur"), which also put them in the wrong tagged
 /// cell; 2024-25 Q1 lost 58 facts tagged and 73 untagged, 2025-26 Q1 100 and 104, and a page
 /// number became a deliverable's name.
 #[test]
 fn typst_prints_of_html_pages_give_the_facts_of_the_text() {
-    for style in [&[][..], &["--no-tags"][..]] {
+    for style in [
+        &[][..],
+        &["--no-tags"][..],
+        &["--style", "plain"][..],
+        &["--style", "booktabs"][..],
+    ] {
         for (report, text, from_pdf) in
             html_pages_printed_in_style("render_typst.py", "typst", style)
         {
