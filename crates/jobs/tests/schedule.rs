@@ -53,6 +53,12 @@ async fn runs(wh: &std::path::Path) -> Vec<JobRun> {
         .expect("job_runs")
 }
 
+/// A tick skipped because the job's run before it was still going.
+fn skipped(r: &JobRun) -> bool {
+    r.status == "skipped"
+        && r.error.as_deref() == Some("the previous run of this job was still going")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_one_second_schedule_fires_ingests_and_records_runs() {
     let server = Server::start();
@@ -70,15 +76,18 @@ async fn a_one_second_schedule_fires_ingests_and_records_runs() {
     );
     serve_for(config(&wh, fast()), vec![job], Duration::from_millis(3500)).await;
     let runs = runs(&wh).await;
-    assert!(runs.len() >= 2, "{runs:?}");
+    // A tick that comes while the run before it is still going (a first ingest may take over
+    // a second on a busy machine) is skipped, as `ticks_of_a_slow_job_never_overlap` shows.
     assert!(
         runs.iter()
-            .all(|r| r.trigger == "schedule" && r.status == "succeeded"),
+            .all(|r| r.trigger == "schedule" && (r.status == "succeeded" || skipped(r))),
         "{runs:?}"
     );
-    assert_eq!(runs[0].documents_new, 1);
+    let done: Vec<&JobRun> = runs.iter().filter(|r| r.status == "succeeded").collect();
+    assert!(done.len() >= 2, "{runs:?}");
+    assert_eq!(done[0].documents_new, 1);
     assert!(
-        runs[1..]
+        done[1..]
             .iter()
             .all(|r| r.documents_unchanged == 1 && r.events_appended == 0),
         "{runs:?}"
@@ -248,7 +257,8 @@ async fn a_panic_in_a_run_is_a_failed_run_and_the_daemon_lives_on() {
     }
     let goods: Vec<&JobRun> = runs.iter().filter(|r| r.job == "good").collect();
     assert!(
-        goods.len() >= 2 && goods.iter().all(|r| r.status == "succeeded"),
+        goods.iter().all(|r| r.status == "succeeded" || skipped(r))
+            && goods.iter().filter(|r| r.status == "succeeded").count() >= 2,
         "{runs:?}"
     );
     assert_eq!(one(&wh, "select count(*) from observations").await, "86");
