@@ -2207,6 +2207,70 @@ fn aligned_tables(
                 && a.len() == b.len()
                 && a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 3.0)
         };
+        // The same where cells are centred in their rows at other heights, so that a line of
+        // the new table's cells is followed by lines of a few of them (a browser's header, its
+        // cells wrapped to two to five lines, each in the middle of the row): a line of three or
+        // more new cells with another within four lines sharing two of them. Its title and the
+        // lines of its header above that line (one run each, where the new table's lines
+        // start) go with it.
+        let interleaved_grid = |from: usize, k: usize| -> Option<usize> {
+            let above: Vec<f64> = (from..k).flat_map(starts).collect();
+            let lines_of_cells = (from..k).filter(|m| starts(*m).len() >= 2).count();
+            let new = |m: usize| -> Vec<f64> {
+                let s = starts(m);
+                if s.len() >= 3
+                    && s[1..]
+                        .iter()
+                        .all(|x| !above.iter().any(|y| (*x - y).abs() < 3.0))
+                {
+                    s[1..].to_vec()
+                } else {
+                    Vec::new()
+                }
+            };
+            let cells = new(k);
+            let shared = |m: usize| {
+                let other = new(m);
+                cells
+                    .iter()
+                    .filter(|x| other.iter().any(|y| (*x - y).abs() < 3.0))
+                    .count()
+            };
+            // And the lines above run across where its cells start: another table's text, not
+            // a header's cells centred over the columns.
+            let across = (from..k).any(|m| {
+                fine_runs(&laid[m].0)
+                    .iter()
+                    .any(|r| cells.iter().any(|x| r.0 < x - 3.0 && r.1 > x + 3.0))
+            });
+            if lines_of_cells < 2
+                || cells.is_empty()
+                || !across
+                || !(k + 1..(k + 5).min(j)).any(|m| shared(m) >= 2)
+            {
+                return None;
+            }
+            let below: Vec<f64> = (k..(k + 6).min(j))
+                .flat_map(|m| fine_runs(&laid[m].0))
+                .map(|x| x.0)
+                .collect();
+            // (A header's line is set less than a line over the next, starting where a cell of
+            // the table does; the title's lines start at the table's left and are set close:
+            // a paragraph further up, or the last line of a row above, is not the table's.)
+            let left = below.iter().copied().fold(f64::INFINITY, f64::min);
+            let mut cut = k;
+            while cut > from + 1 && {
+                let (line, next) = (&laid[cut - 1].0, &laid[cut].0);
+                let runs = fine_runs(line);
+                let (gap, size) = (next.y - line.y, line.size.max(next.size));
+                runs.len() == 1
+                    && (gap < 0.8 * size && below.iter().any(|y| (runs[0].0 - y).abs() < 1.5)
+                        || gap <= 2.0 * size && (runs[0].0 - left).abs() < 1.5)
+            } {
+                cut -= 1;
+            }
+            Some(cut)
+        };
         let mut cuts = vec![i];
         for k in i + 2..j.saturating_sub(1) {
             let bold_header = laid[i].0.bold() && laid[k].0.bold();
@@ -2237,14 +2301,43 @@ fn aligned_tables(
                     laid[k - 1].0.y - laid[k - 2].0.y > 1.3 * pitch
                         && laid[k].0.y - laid[k - 1].0.y > 1.3 * pitch
                 };
+            let last = *cuts.last().unwrap_or(&i);
+            // Three lines again as three lines before them in the table print, of nine words
+            // or more: its header printed again (a browser's table, its header not bold, is
+            // printed whole on the next page and again over the next table), not rows.
+            // The first print opens the table (rows of the same lines are found anywhere); it
+            // starts a table too, where a few lines come before it (the rest of a row broken
+            // over the page, under a header of other widths).
+            let printed_again = (k + 3 <= j)
+                .then(|| {
+                    (last..k.saturating_sub(2).min(last + 5)).find(|h| {
+                        (0..3).all(|t| text(h + t) == text(k + t))
+                            && (0..3)
+                                .map(|t| text(h + t).split_whitespace().count())
+                                .sum::<usize>()
+                                >= 9
+                    })
+                })
+                .flatten();
+            if let Some(h) = printed_again.filter(|h| *h > last + 1) {
+                cuts.push(h);
+            }
+            let printed_again = printed_again.is_some();
             if titled {
                 cuts.push(k - 1);
             } else if header_again
+                || printed_again
                 || cuts.last().is_some_and(|c| stacked(k, *c))
                 || new_header(k)
                 || cuts.last().is_some_and(|c| other_grid(*c, k))
             {
                 cuts.push(k);
+            } else if let Some(cut) = (k >= last + 3)
+                .then(|| interleaved_grid(last, k))
+                .flatten()
+                .filter(|cut| *cut > last)
+            {
+                cuts.push(cut);
             }
         }
         cuts.push(j);
