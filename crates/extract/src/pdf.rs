@@ -2060,6 +2060,26 @@ fn aligned_tables(
                     .any(|x| rb[0].0 < x.0 - 1.0 && rb[0].1 > x.0 + 1.0)
                 && j >= i + 2
                 && gap > 1.3 * (a.y - laid[j - 2].0.y);
+            // Lines of one run at the block's left, in its first column, right under lines of
+            // three cells or more (a table's header; a chart's figures are a label and a figure
+            // a line): a group's title, over the group's first row.
+            let group_title = celled
+                .iter()
+                .max_by_key(|line| line.len())
+                .filter(|line| line.len() >= 3)
+                .is_some_and(|widest| {
+                    let left = starts.iter().copied().fold(f64::INFINITY, f64::min);
+                    let titles = (i..j)
+                        .rev()
+                        .map(|k| fine_runs(&laid[k].0))
+                        .take_while(|runs| runs.len() == 1)
+                        .collect::<Vec<_>>();
+                    !titles.is_empty()
+                        && titles.len() < j - i
+                        && titles
+                            .iter()
+                            .all(|runs| runs[0].0 <= left + 3.0 && runs[0].1 < widest[1].0)
+                });
             let cells = if spanning {
                 false
             } else if rb.len() >= 2 {
@@ -2067,9 +2087,9 @@ fn aligned_tables(
                     .filter(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0))
                     .count()
                     >= 2.max(rb.len() - 1)
-                    // Under a header's last line (bold), the first row, its cells under the
-                    // header's.
-                    || block_has_cells && a.bold() && rb.iter().all(under_one)
+                    // Under a header's last line (bold), or a group's title in the first column
+                    // under the header, the first row, its cells under the header's.
+                    || block_has_cells && (a.bold() || group_title) && rb.iter().all(under_one)
             } else {
                 // Or, in a table that has had a line of cells, it starts where a column starts
                 // (a padded table's next row, or a group's title in the first column).
@@ -2088,18 +2108,48 @@ fn aligned_tables(
             // paragraphs over 7 pt cells.)
             let same_size = (a.size - b.size).abs() < 1.0;
             // Under a header of bold lines of cells, the first row, wherever it starts (the
-            // header's corner cell empty, a padded row further down).
-            let after_header = block_has_cells
-                && (i..j).all(|k| laid[k].0.bold())
+            // header's corner cell empty, a padded row further down). The header may follow
+            // the rows of a table before it (a table per printed page, its header centred).
+            let header_from = (i..j)
+                .rev()
+                .take_while(|k| laid[*k].0.bold())
+                .last()
+                .unwrap_or(j);
+            let after_header = (header_from == i && block_has_cells
+                || j - header_from >= 2
+                    && (header_from..j).any(|k| fine_runs(&laid[k].0).len() >= 3))
                 && !b.bold()
                 && b.right()
-                    <= laid[i..j]
+                    <= laid[header_from..j]
                         .iter()
                         .map(|(r, _)| r.right())
                         .fold(0.0, f64::max)
                         + size;
+            // Atop the page, a group's title in the first column of the table run to the last
+            // page's foot (a browser repeats no header), over the next rows of that table: every
+            // run of the line under it in one of its columns.
+            let title_over_rest = from_before.as_ref().is_some_and(|before| {
+                let first = before.columns[0];
+                let in_column = |x: &(f64, f64)| {
+                    before
+                        .columns
+                        .iter()
+                        .any(|c| x.0 >= c.0 - 3.0 && x.1 <= c.1 + 3.0)
+                };
+                i == 0
+                    && (i..j).all(|k| {
+                        let runs = fine_runs(&laid[k].0);
+                        runs.len() == 1
+                            && (runs[0].0 - first.0).abs() < 3.0
+                            && before.columns.get(1).is_some_and(|c| runs[0].1 < c.0)
+                    })
+                    && rb.iter().all(in_column)
+                    && rb.iter().any(|x| x.0 > first.1)
+            });
             let next = gap <= 2.2 * size && same_size
-                || (cells || after_header) && (a.size - b.size).abs() < 0.5 && gap <= 4.5 * size;
+                || (cells || after_header || title_over_rest)
+                    && (a.size - b.size).abs() < 0.5
+                    && gap <= 4.5 * size;
             if next {
                 starts.extend(rb.iter().map(|x| x.0));
                 block_has_cells |= rb.len() >= 2;
