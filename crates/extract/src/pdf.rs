@@ -2266,14 +2266,18 @@ fn aligned_tables(
         let interleaved_grid = |from: usize, k: usize| -> Option<usize> {
             let above: Vec<f64> = (from..k).flat_map(starts).collect();
             let lines_of_cells = (from..k).filter(|m| starts(*m).len() >= 2).count();
+            // (Two thirds of a line's cells past the first new, three at least: a column of the
+            // new table may start where one of the table above did.)
             let new = |m: usize| -> Vec<f64> {
                 let s = starts(m);
-                if s.len() >= 3
-                    && s[1..]
-                        .iter()
-                        .all(|x| !above.iter().any(|y| (*x - y).abs() < 3.0))
-                {
-                    s[1..].to_vec()
+                let fresh: Vec<f64> = s
+                    .iter()
+                    .skip(1)
+                    .copied()
+                    .filter(|x| !above.iter().any(|y| (*x - y).abs() < 3.0))
+                    .collect();
+                if fresh.len() >= 3 && 3 * fresh.len() >= 2 * (s.len() - 1) {
+                    fresh
                 } else {
                     Vec::new()
                 }
@@ -2313,9 +2317,12 @@ fn aligned_tables(
                 let (line, next) = (&laid[cut - 1].0, &laid[cut].0);
                 let runs = fine_runs(line);
                 let (gap, size) = (next.y - line.y, line.size.max(next.size));
-                runs.len() == 1
-                    && (gap < 0.8 * size && below.iter().any(|y| (runs[0].0 - y).abs() < 1.5)
-                        || gap <= 2.0 * size && (runs[0].0 - left).abs() < 1.5)
+                let at_cells = runs
+                    .iter()
+                    .all(|x| below.iter().any(|y| (x.0 - y).abs() < 1.5));
+                gap < 0.8 * size && at_cells
+                    || runs.len() >= 2 && gap <= 1.5 * size && at_cells
+                    || runs.len() == 1 && gap <= 2.0 * size && (runs[0].0 - left).abs() < 1.5
             } {
                 cut -= 1;
             }
