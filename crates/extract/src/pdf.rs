@@ -2197,9 +2197,10 @@ fn aligned_tables(
                 && (pitch(k - 1) - pitch(k)).abs() > 0.08 * laid[k].0.size
                 && pitch(k - 1) < 1.5 * pitch(k)
         };
-        // A header in the block's midst (a word processor's next table, its own widths): two or
-        // more bold lines after lines that are not, of four words or more, across most of the
-        // block (a bold row of figures is one line).
+        // A header in the block's midst or at its end, its rows set further down (a word
+        // processor's next table, its own widths): two or more bold lines after lines that are
+        // not, of four words or more, across most of the block (a bold row of figures is one
+        // line).
         let (block_left, block_right) = (i..j).fold((f64::INFINITY, 0.0f64), |(l, r), k| {
             (l.min(laid[k].0.left()), r.max(laid[k].0.right()))
         });
@@ -2214,9 +2215,8 @@ fn aligned_tables(
             let words: usize = (k..end).map(|m| text(m).split_whitespace().count()).sum();
             k > i
                 && end >= k + 2
-                && end < j
                 && !laid[k - 1].0.bold()
-                && !laid[end].0.bold()
+                && (end == j || !laid[end].0.bold())
                 && words >= 4
                 && right - left >= 0.6 * (block_right - block_left)
         };
