@@ -2220,18 +2220,23 @@ fn aligned_tables(
                 && words >= 4
                 && right - left >= 0.6 * (block_right - block_left)
         };
+        // Where each line of the block starts its cells (none for a line of one run), found
+        // once: the rules below ask for them line by line, over and over.
+        let cell_starts: Vec<Vec<f64>> = (i..j)
+            .map(|k| {
+                let runs = fine_runs(&laid[k].0);
+                if runs.len() >= 2 {
+                    runs.iter().map(|x| x.0).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let starts = |k: usize| -> Vec<f64> { cell_starts[k - i].clone() };
         // A table of other columns right under one (a key under the measures): two lines of
         // cells starting theirs at the same places, past the first, where no plain line of the
         // table above starts one (its header's centred cells may), under two or more plain lines
         // of cells.
-        let starts = |k: usize| -> Vec<f64> {
-            let runs = fine_runs(&laid[k].0);
-            if runs.len() >= 2 {
-                runs.iter().map(|x| x.0).collect()
-            } else {
-                Vec::new()
-            }
-        };
         let other_grid = |from: usize, k: usize| {
             let above: Vec<f64> = (from..k)
                 .filter(|m| !laid[*m].0.bold())
@@ -2261,8 +2266,7 @@ fn aligned_tables(
         // the new table's cells is followed by lines of a few of them (a browser's header, its
         // cells wrapped to two to five lines, each in the middle of the row): a line of three or
         // more new cells with another within four lines sharing two of them. Its title and the
-        // lines of its header above that line (one run each, where the new table's lines
-        // start) go with it.
+        // lines of its header above that line go with it.
         let interleaved_grid = |from: usize, k: usize| -> Option<usize> {
             let above: Vec<f64> = (from..k).flat_map(starts).collect();
             let lines_of_cells = (from..k).filter(|m| starts(*m).len() >= 2).count();
