@@ -2052,11 +2052,12 @@ fn aligned_tables(
             };
             // A line of one run across where the line above starts a cell, further below it
             // than that line is below its own (a paragraph after a table whose rows are a
-            // line apart), is no wrapped cell.
+            // line apart), is no wrapped cell. The cell may be the line's first: a paragraph
+            // at the page's margin, left of the cells' padding, under a row whose first cell
+            // is empty.
             let spanning = rb.len() == 1
                 && ra
                     .iter()
-                    .skip(1)
                     .any(|x| rb[0].0 < x.0 - 1.0 && rb[0].1 > x.0 + 1.0)
                 && j >= i + 2
                 && gap > 1.3 * (a.y - laid[j - 2].0.y);
