@@ -2,7 +2,7 @@
 # Installs what the tests need besides Rust: fpdf2, python-docx and LibreOffice's Writer (the
 # PDF tests render the shared reports to PDF at test time, with fpdf2, ReportLab and through Word
 # documents printed by LibreOffice, and HTML pages printed by headless Chromium, WeasyPrint,
-# MuPDF, xhtml2pdf and wkhtmltopdf, and typeset by Typst) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
+# MuPDF, xhtml2pdf and wkhtmltopdf, and typeset by Typst and pdflatex) and the DejaVu fonts; the SQL server's real clients (psql, psycopg 3,
 # SQLAlchemy, the PostgreSQL JDBC driver with a JDK, psqlODBC with unixODBC's isql, Go with
 # Debian's pgconn for Grafana's queries) and openssl for a TLS certificate. Safe to run again.
 set -euo pipefail
@@ -25,6 +25,9 @@ command -v go >/dev/null || missing="$missing golang-go"
 # LibreOffice without its recommendations (no Java, no desktop integration).
 lean=""
 command -v soffice >/dev/null || lean="libreoffice-writer-nogui"
+# pdflatex with longtable, booktabs and the Latin Modern fonts, for LaTeX's PDFs.
+command -v pdflatex >/dev/null && kpsewhich booktabs.sty lmodern.sty >/dev/null 2>&1 \
+  || lean="$lean texlive-latex-base texlive-latex-recommended lmodern"
 if [ -n "$missing$lean" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq

@@ -363,6 +363,17 @@ fn is_figure(cell: &str) -> bool {
     parse_value(cell).is_some_and(|v| v.number.is_some())
 }
 
+/// A year's two last digits under its first part ("2023" over "24", or "2024" over "25 Q4": a
+/// header cell wrapped in a narrow column): the header's, not a figure.
+fn year_rest(text: &str, above: &str) -> bool {
+    let first = text.split(' ').next().unwrap_or("");
+    first.len() == 2
+        && first.chars().all(|ch| ch.is_ascii_digit())
+        && above.rsplit(' ').next().is_some_and(|w| {
+            w.len() == 4 && w.starts_with("20") && w.chars().all(|ch| ch.is_ascii_digit())
+        })
+}
+
 /// A figure that is data, not a header word (a year heading a column, "2017/2018", is one).
 fn is_data(cell: &str, vocab: &Vocabulary) -> bool {
     is_figure(cell) && matches!(role_of(cell, true, vocab), Role::Unknown | Role::Name)
@@ -556,7 +567,19 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
 /// them (a wrapped header), are headers the vocabulary reads.
 fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
     let heads = &all[n];
-    if heads.len() < 3 || heads.iter().any(|(_, _, t)| is_data(t, vocab)) {
+    // (A year whose rest is under it, "2023" over "24", is a header's.)
+    let year_over_rest = |(s, e, t): &Chunk| {
+        all.get(n + 1).is_some_and(|below| {
+            below
+                .iter()
+                .any(|(bs, be, bt)| bs < &(e + 2) && be + 2 > *s && year_rest(bt, t))
+        })
+    };
+    if heads.len() < 3
+        || heads
+            .iter()
+            .any(|c| is_data(&c.2, vocab) && !year_over_rest(c))
+    {
         return false;
     }
     let mut cells: Vec<String> = heads.iter().map(|c| c.2.clone()).collect();
@@ -581,13 +604,14 @@ fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
         }
     }
     for parts in all.iter().skip(n + 1).take(2) {
-        if parts.iter().any(|(_, _, t)| is_figure(t)) {
-            return false;
-        }
         for (start, end, text) in parts {
             let over = heads
                 .iter()
                 .position(|(s, e, _)| *start < *e + 2 && *end + 2 > *s);
+            // A figure under the header is a row's, but for a year's rest under its first part.
+            if is_figure(text) && !over.is_some_and(|c| year_rest(text, &cells[c])) {
+                return false;
+            }
             match over {
                 Some(c) => {
                     cells[c].push(' ');
@@ -658,7 +682,16 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
     // The second line of a wrapped header ("Objective  2023-24 (YTD)  …" under "Strategic
     // Measure  Same Quarter  …") may read as a header itself; it starts no table.
     // (Nor does the third: a header's lines, up to three under its first, hold no data.)
-    let data = |n: usize| runs[n].iter().any(|(_, _, t)| is_data(t, vocab));
+    // (A year's rest under its first part, "24" under "2023", is no data.)
+    let data = |n: usize| {
+        runs[n].iter().any(|(s, e, t)| {
+            is_data(t, vocab)
+                && !(n > 0
+                    && runs[n - 1]
+                        .iter()
+                        .any(|(ps, pe, pt)| s < &(pe + 2) && e + 2 > *ps && year_rest(t, pt)))
+        })
+    };
     let mut starts = vec![0];
     let mut header_from: Option<usize> = None;
     for n in first_multi + 1..block.len() {
@@ -748,21 +781,10 @@ fn read_fixed_table(
         // A year's two last digits under its first part ("2023" over "24", a header cell
         // wrapped in a narrow column) are the header's, not a figure.
         let above = &cells[first + k - 2];
-        let year_rest = |i: usize, t: &str| {
-            t.len() == 2
-                && t.chars().all(|ch| ch.is_ascii_digit())
-                && above.get(i).is_some_and(|a| {
-                    a.rsplit(' ').next().is_some_and(|w| {
-                        w.len() == 4
-                            && w.starts_with("20")
-                            && w.chars().all(|ch| ch.is_ascii_digit())
-                    })
-                })
-        };
         let has_figure = added
             .iter()
             .enumerate()
-            .any(|(i, c)| is_figure(c) && !year_rest(i, c));
+            .any(|(i, c)| is_figure(c) && !above.get(i).is_some_and(|a| year_rest(c, a)));
         let beyond_text = added.iter().enumerate().any(|(c, t)| {
             !t.is_empty()
                 && !matches!(

@@ -3318,11 +3318,14 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
         if k == first {
             continue;
         }
-        // Then lines of the broken row's cells only.
+        // Then lines of the broken row's cells only: its first cell empty (the line set in
+        // from where the header starts, the table's left on this page) or one run of text.
+        let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
+        let left = indent(&pages[n][first]);
         let mut end = k;
         while end < pages[n].len() {
             let l = &pages[n][end];
-            let blank_key = l.starts_with("  ") && !l.trim().is_empty();
+            let blank_key = indent(l) >= left + 2 && !l.trim().is_empty();
             let one_run = !l.trim().is_empty() && !l.trim().contains("   ") && !l.contains('\t');
             if !(blank_key || one_run) || l.trim_start().starts_with('#') {
                 break;
@@ -3332,7 +3335,7 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
         // A row of its own follows them (or the table ends): they are not a new row's name.
         let next_row = pages[n]
             .get(end)
-            .is_none_or(|l| l.trim().is_empty() || aligned(l) && !l.starts_with(' '));
+            .is_none_or(|l| l.trim().is_empty() || aligned(l) && indent(l) <= left);
         if end == k || !next_row {
             continue;
         }

@@ -928,6 +928,98 @@ fn typst_prints_of_html_pages_give_the_facts_of_the_text() {
     }
 }
 
+/// The HTML pages of the reports whose characters pdflatex can set (the other two rate rows by
+/// emoji) typeset with LaTeX (`tests/pdf/render_latex.py`): ruled `longtable`s of ragged-right
+/// paragraph columns, cells at the top of their rows, the header printed again atop each page.
+/// TeX draws no space between words, only a gap, kerns letters inside words apart, and sets
+/// Latin Modern's Type 1 fonts in the T1 encoding, through glyph names. Every fact is the
+/// text's, titles apart from their spaces.
+#[test]
+fn latex_prints_of_ruled_html_tables_give_the_facts_of_the_text() {
+    latex_prints_give_the_facts_of_the_text(&REPORTS[..3], "ruled");
+}
+
+/// 2024-25 Q1 typeset by LaTeX with `booktabs` rules (over and under the header, under the
+/// table: pandoc's tables) and with none: every fact is the text's. Rows are set with no space
+/// between them, so a row's wrapped lines are told from the next row by its first column only.
+#[test]
+fn latex_prints_of_unruled_html_tables_give_the_facts_of_the_text() {
+    for style in ["booktabs", "plain"] {
+        latex_prints_give_the_facts_of_the_text(&REPORTS[1..2], style);
+    }
+}
+
+/// Derby City typeset by LaTeX with `booktabs` rules: its actions, projects and risks tables,
+/// whose header wraps to three lines in narrow columns ("2023" over "24" over "actual"), and
+/// the "Governance and Finance" measures, on a page whose table is set two characters in from
+/// the margin, under the header printed again, are read with every fact of the text's. Before,
+/// the header's second line started a table of its own (its first line's year over its rest
+/// read as a figure), and the page's rows were all moved under the last page's last row as the
+/// rest of a row broken over the page. (The report does not read whole yet: see the README.)
+#[test]
+fn latex_booktabs_print_reads_tables_with_headers_of_three_lines() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_latex.py");
+    let printed = html_pages_printed(
+        &REPORTS[..1],
+        "pdflatex (apt-get install texlive-latex-recommended lmodern)",
+        |html, pdf| {
+            Command::new("python3")
+                .arg(&script)
+                .arg(html)
+                .arg(pdf)
+                .args(["--style", "booktabs"])
+                .output()
+                .expect("python3")
+        },
+    );
+    let refs = [
+        "Some(\"GW 05\")",
+        "Some(\"GW 06\")",
+        "Some(\"GR 02\")",
+        "Some(\"PMP13\")",
+        "Some(\"PMP134\")",
+        ":ref:cm-pm03|",
+        ":ref:cm-pm10|",
+        ":ref:lpd-pm06|",
+    ];
+    for (report, text, from_pdf) in printed {
+        let of_refs: Vec<&String> = text
+            .iter()
+            .filter(|f| refs.iter().any(|r| f.contains(r)))
+            .collect();
+        assert_eq!(
+            of_refs.len(),
+            11,
+            "{report}: the facts of {refs:?} in the text"
+        );
+        let lost: Vec<&&String> = of_refs.iter().filter(|f| !from_pdf.contains(**f)).collect();
+        assert!(lost.is_empty(), "{report}: lost {lost:#?}");
+    }
+}
+
+/// Each of `reports`' HTML page typeset by `render_latex.py` in `style` gives the facts of its
+/// text, titles apart from their spaces.
+fn latex_prints_give_the_facts_of_the_text(reports: &[(&'static str, &str)], style: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_latex.py");
+    let printed = html_pages_printed(
+        reports,
+        "pdflatex (apt-get install texlive-latex-recommended lmodern)",
+        |html, pdf| {
+            Command::new("python3")
+                .arg(&script)
+                .arg(html)
+                .arg(pdf)
+                .args(["--style", style])
+                .output()
+                .expect("python3")
+        },
+    );
+    for (report, text, from_pdf) in printed {
+        assert!(text.len() > 100, "{report}: {} facts", text.len());
+        same_facts_but_spaces(&text, &from_pdf, &format!("{report} ({style})"));
+    }
+}
+
 /// Each shared report's HTML page printed to PDF by `tests/pdf/<script>` (which needs the
 /// Python package `package`): the report, the facts of its text, and those of the PDF (which
 /// must be read, not refused).
