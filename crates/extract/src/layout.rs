@@ -821,8 +821,30 @@ fn read_fixed_table(
                         && cells.get(n + 1).is_none_or(|next| figures(next))
                 }
             };
-            let continues =
-                one && !spanning[n] && row.as_ref().is_some_and(|(_, parts)| under(parts));
+            // Or a line of several cells and no figure, its first empty, each cell under text
+            // of the row's last line, fewer than that line's, on the same page: the wrapped
+            // cells of a row whose first cell is its label ("Theme  A City of  27 Performance
+            // Measures …" over "Growth  Priority projects", LaTeX's rows set with no space
+            // between them). (A header's second line under cells spanning columns has more
+            // cells, not fewer; its first line printed again atop the next page is no row's.)
+            let wrapped = |k: usize, p: &[Vec<String>]| {
+                let last = &p[p.len() - 1];
+                let same_page = !(k..=block[n]).any(|l| lines[l].raw.contains(PAGE_BREAK));
+                let filled: Vec<usize> = (0..c.len()).filter(|i| !c[*i].is_empty()).collect();
+                filled.len() >= 2
+                    && c[0].is_empty()
+                    && !figures(c)
+                    && !p[0][0].is_empty()
+                    && filled
+                        .iter()
+                        .all(|i| last.get(*i).is_some_and(|t| !t.is_empty()))
+                    && filled.len() < last.iter().filter(|t| !t.is_empty()).count()
+                    && same_page
+            };
+            let continues = !spanning[n]
+                && row
+                    .as_ref()
+                    .is_some_and(|(k, parts)| one && under(parts) || wrapped(*k, parts));
             if continues {
                 if let Some((_, parts)) = row.as_mut() {
                     parts.push(c.clone());
@@ -873,12 +895,28 @@ fn read_fixed_table(
         // So does any cell under more text of its column on a line whose key cell is empty,
         // in a table keyed by a reference ("110.4 per" over "10,000 population").
         let unkeyed = !key.is_empty() && key.iter().all(|k| c.get(*k).is_none_or(String::is_empty));
+        // And on a line whose key holds the digits that the row's key, a label so far, lacks
+        // (a reference wrapped in a narrow column: "EHCS" over "PM27").
+        let label_key = row.as_ref().is_some_and(|(_, parts)| {
+            key.iter().all(|k| {
+                parts.iter().all(|p| {
+                    p.get(*k)
+                        .is_none_or(|t| !t.chars().any(|ch| ch.is_ascii_digit()))
+                })
+            })
+        });
+        let key_rest = !key.is_empty()
+            && label_key
+            && key.iter().all(|k| {
+                c.get(*k)
+                    .is_some_and(|t| t.chars().any(|ch| ch.is_ascii_digit()))
+            });
         let goes_on = |i: usize| {
             row.as_ref().is_some_and(|(_, parts)| {
                 parts
                     .last()
                     .is_some_and(|p| p.get(i).is_some_and(|t| !t.is_empty()))
-            }) && (unkeyed || c[i].chars().next().is_some_and(char::is_lowercase))
+            }) && (unkeyed || key_rest || c[i].chars().next().is_some_and(char::is_lowercase))
         };
         let figures = filled.iter().any(|i| {
             !goes_on(*i)
@@ -918,6 +956,7 @@ fn read_fixed_table(
                     t.chars()
                         .next()
                         .is_some_and(|ch| ch.is_ascii_digit() || ch.is_lowercase())
+                        || key_rest
                 })
             })
             && row.as_ref().is_some_and(|(_, parts)| {
