@@ -3204,6 +3204,7 @@ fn row_text(r: &Row) -> String {
 /// a colon, and the first of the next, starting in lower case or continuing a heading of the
 /// same level, are one line.
 fn continue_over_pages(pages: &mut [Vec<String>]) {
+    header_rest_over_pages(pages);
     rows_over_pages(pages);
     cells_over_pages(pages);
     headers_again_over_pages(pages);
@@ -3508,6 +3509,129 @@ fn middle_rest_atop(pages: &mut [Vec<String>], n: usize, last: usize, top: usize
     pages[n - 1][last] = joined_cells(&row, &rest);
     pages[n].remove(top);
     true
+}
+
+/// A table's header broken over a page (WeasyPrint breaks a header row whose cells wrap): its
+/// first lines at the foot of one page, laid out in columns ("Same   Same   Latest" over
+/// "Quarter   Quarter   Quarter"), and its rest atop the next, read with its rows as a row of
+/// cells ("2023-24 (YTD)", its first cells empty). Where the lines at the foot fall in as many
+/// columns as the row has cells, and neither holds a figure (a year is a header's word), each
+/// cell is its column's lines and its rest: "Same Quarter 2023-24 (YTD)".
+fn header_rest_over_pages(pages: &mut [Vec<String>]) {
+    let figure = |w: &str| {
+        let w = w.trim_matches(|c: char| "()£$%,.-".contains(c));
+        let year = w.len() >= 4
+            && w.starts_with("20")
+            && w.chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '/');
+        !year && w.chars().next().is_some_and(|c| c.is_ascii_digit())
+    };
+    let plain = |l: &str| l.replace("<b>", "").replace("</b>", "");
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let start = pages[n - 1][..last]
+            .iter()
+            .rposition(|l| l.trim().is_empty())
+            .map_or(0, |b| b + 1);
+        // The lines at the foot, a bold line's marks blanked where they stand.
+        let foot: Vec<Vec<char>> = pages[n - 1][start..=last]
+            .iter()
+            .map(|l| {
+                let t = l.trim_end();
+                let bold = t.trim_start().starts_with("**") && t.ends_with("**");
+                let t = if bold {
+                    t.replacen("**", "  ", 1)
+                } else {
+                    t.to_string()
+                };
+                let t = if bold {
+                    format!("{}  ", &t[..t.len() - 2])
+                } else {
+                    t
+                };
+                t.chars().collect()
+            })
+            .collect();
+        let laid = foot.iter().all(|l| {
+            let t: String = l.iter().collect();
+            !t.contains('\t') && !t.trim_start().starts_with('#')
+        }) && foot
+            .iter()
+            .any(|l| l.iter().collect::<String>().trim().contains("   "));
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let head: Vec<String> = pages[n][first].split('\t').map(str::to_string).collect();
+        let rows_follow = pages[n][first + 1..]
+            .iter()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.split('\t').count() == head.len());
+        let no_figures = |t: &str| !t.split_whitespace().any(figure);
+        if !laid
+            || head.len() < 3
+            || !rows_follow
+            || !head.iter().any(|c| plain(c).trim().is_empty())
+            || !head.iter().all(|c| no_figures(&plain(c)))
+            || !foot
+                .iter()
+                .all(|l| no_figures(&l.iter().collect::<String>()))
+        {
+            continue;
+        }
+        // The foot's columns: where every line leaves two spaces or more.
+        let width = foot.iter().map(Vec::len).max().unwrap_or(0);
+        let occupied: Vec<bool> = (0..width)
+            .map(|p| foot.iter().any(|l| l.get(p).is_some_and(|c| *c != ' ')))
+            .collect();
+        let mut starts = Vec::new();
+        let mut p = 0;
+        while p < width {
+            if occupied[p] && (p == 0 || (p >= 2 && !occupied[p - 1] && !occupied[p - 2])) {
+                starts.push(p);
+            }
+            p += 1;
+        }
+        if starts.len() != head.len() {
+            continue;
+        }
+        let mut cells = vec![String::new(); head.len()];
+        for l in &foot {
+            for (c, s) in starts.iter().enumerate() {
+                let end = starts.get(c + 1).copied().unwrap_or(l.len()).min(l.len());
+                let text: String = l.get(*s..end).map_or(String::new(), |t| t.iter().collect());
+                let text = text.trim();
+                if !text.is_empty() {
+                    if !cells[c].is_empty() {
+                        cells[c].push(' ');
+                    }
+                    cells[c].push_str(text);
+                }
+            }
+        }
+        let joined: Vec<String> = cells
+            .iter()
+            .zip(&head)
+            .map(|(above, rest)| {
+                let bold = rest.starts_with("<b>");
+                let rest = plain(rest);
+                let text = [above.trim(), rest.trim()]
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if bold && !text.is_empty() {
+                    format!("<b>{text}</b>")
+                } else {
+                    text
+                }
+            })
+            .collect();
+        pages[n][first] = joined.join("\t");
+        pages[n - 1].drain(start..=last);
+    }
 }
 
 /// A row's cells and the rest of each from the next page, joined cell by cell (a word broken at
