@@ -3516,7 +3516,10 @@ fn middle_rest_atop(pages: &mut [Vec<String>], n: usize, last: usize, top: usize
 /// "Quarter   Quarter   Quarter"), and its rest atop the next, read with its rows as a row of
 /// cells ("2023-24 (YTD)", its first cells empty). Where the lines at the foot fall in as many
 /// columns as the row has cells, and neither holds a figure (a year is a header's word), each
-/// cell is its column's lines and its rest: "Same Quarter 2023-24 (YTD)".
+/// cell is its column's lines and its rest: "Same Quarter 2023-24 (YTD)". Where they do not
+/// (wkhtmltopdf centres its header cells: "Same  Same  Target" over three of eleven), the
+/// header printed whole earlier in the report, if its cells end in the row's and the words
+/// before those are the foot's, in order, stands for both.
 fn header_rest_over_pages(pages: &mut [Vec<String>]) {
     let figure = |w: &str| {
         let w = w.trim_matches(|c: char| "()£$%,.-".contains(c));
@@ -3572,7 +3575,6 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
         if !laid
             || head.len() < 3
             || !rows_follow
-            || !head.iter().any(|c| plain(c).trim().is_empty())
             || !head.iter().all(|c| no_figures(&plain(c)))
             || !foot
                 .iter()
@@ -3593,7 +3595,32 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
             }
             p += 1;
         }
-        if starts.len() != head.len() {
+        if starts.len() != head.len() || !head.iter().any(|c| plain(c).trim().is_empty()) {
+            // Its columns not the row's (a header of wrapped cells centred in their columns,
+            // whose first line holds a word of some cells only): the header printed whole
+            // before, if one reads the foot's words, in order, and then the row's cells.
+            let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+            let foot_words: Vec<String> = foot
+                .iter()
+                .flat_map(|l| words(&l.iter().collect::<String>()))
+                .collect();
+            let whole = pages[..n].iter().flatten().rev().find(|l| {
+                let cells: Vec<String> = l.split('\t').map(plain).collect();
+                let mut before: Vec<String> = Vec::new();
+                cells.len() == head.len()
+                    && cells.iter().zip(&head).all(|(c, h)| {
+                        let (c, h) = (words(c), words(&plain(h)));
+                        c.len() >= h.len() && c[c.len() - h.len()..] == h[..] && {
+                            before.extend(c[..c.len() - h.len()].iter().cloned());
+                            true
+                        }
+                    })
+                    && before == foot_words
+            });
+            if let Some(whole) = whole.cloned() {
+                pages[n][first] = whole;
+                pages[n - 1].drain(start..=last);
+            }
             continue;
         }
         let mut cells = vec![String::new(); head.len()];

@@ -905,6 +905,36 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                     .collect();
                 assert!(lost.is_empty(), "{report}: lost {lost:#?}");
             }
+            // The header of "Great Places to Live, Work and Visit - Latest Measure Data" broken
+            // over a page: "Same  Same  Target" alone at one page's foot, centred over three of
+            // its eleven cells, its rest atop the next. It is the header printed whole before;
+            // before, "Same quarter 2022-2023 (YTD)" read "quarter 2022-2023 (YTD)", a year,
+            // and the table's periods and targets were lost.
+            "derbyshire-county-2024-25-q1.txt" => {
+                let measures = [
+                    "number-of-carers-accessing-support-services",
+                    "proportion-of-all-new-education-health-and-care-plans-issued-within-20-weeks-including-exceptions",
+                    "proportion-of-all-new-education-health-and-care-plans-issued-within-20-weeks-excluding-exceptions",
+                ];
+                let of_measures: Vec<&String> = text
+                    .iter()
+                    .filter(|f| {
+                        measures
+                            .iter()
+                            .any(|m| f.starts_with(&format!("obs E10000007:{m}|")))
+                    })
+                    .collect();
+                assert_eq!(
+                    of_measures.len(),
+                    8,
+                    "{report}: the measures' figures in the text"
+                );
+                let lost: Vec<&&String> = of_measures
+                    .iter()
+                    .filter(|f| !from_pdf.contains(**f))
+                    .collect();
+                assert!(lost.is_empty(), "{report}: lost {lost:#?}");
+            }
             _ => {}
         }
     }
