@@ -3254,6 +3254,17 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
     }
 }
 
+/// A page's last block of lines (after its last blank line): where what runs to the page's
+/// foot starts, and its last line.
+fn last_block(page: &[String]) -> Option<(usize, usize)> {
+    let last = page.iter().rposition(|l| !l.trim().is_empty())?;
+    let start = page[..last]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |b| b + 1);
+    Some((start, last))
+}
+
 /// A table laid out in columns (no column rules) whose first lines open the next page again
 /// over its rest: the header a word processor prints on each page, or only its first line
 /// (Word repeats the rows marked as header rows; a header of two rows may have only its first
@@ -3261,13 +3272,9 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
 fn headers_again_over_pages(pages: &mut [Vec<String>]) {
     let aligned = |l: &str| !l.contains('\t') && l.trim().contains("   ");
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+        let Some((start, last)) = last_block(&pages[n - 1]) else {
             continue;
         };
-        let start = pages[n - 1][..last]
-            .iter()
-            .rposition(|l| l.trim().is_empty())
-            .map_or(0, |b| b + 1);
         let block = &pages[n - 1][start..=last];
         let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
             continue;
@@ -3531,13 +3538,9 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
     };
     let plain = |l: &str| l.replace("<b>", "").replace("</b>", "");
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+        let Some((start, last)) = last_block(&pages[n - 1]) else {
             continue;
         };
-        let start = pages[n - 1][..last]
-            .iter()
-            .rposition(|l| l.trim().is_empty())
-            .map_or(0, |b| b + 1);
         // The lines at the foot, a bold line's marks blanked where they stand.
         let foot: Vec<Vec<char>> = pages[n - 1][start..=last]
             .iter()

@@ -666,25 +666,36 @@ fn weasyprint_print_reads_a_header_broken_over_a_page() {
         "amount-of-money-raised-from-the-disposal-of-land-and-buildings",
     ];
     for (report, text, from_pdf) in printed {
-        let of_measures: Vec<&String> = text
-            .iter()
-            .filter(|f| {
-                measures
-                    .iter()
-                    .any(|m| f.starts_with(&format!("obs E10000007:{m}|")))
-            })
-            .collect();
-        assert_eq!(
-            of_measures.len(),
-            18,
-            "{report}: the measures' figures in the text"
-        );
-        let lost: Vec<&&String> = of_measures
-            .iter()
-            .filter(|f| !from_pdf.contains(**f))
-            .collect();
-        assert!(lost.is_empty(), "{report}: lost {lost:#?}");
+        measures_read(report, &text, &from_pdf, &measures, 18);
     }
+}
+
+/// Every figure of Derbyshire's `measures` in the text, `count` of them, is read from the PDF.
+fn measures_read(
+    report: &str,
+    text: &BTreeSet<String>,
+    from_pdf: &BTreeSet<String>,
+    measures: &[&str],
+    count: usize,
+) {
+    let of_measures: Vec<&String> = text
+        .iter()
+        .filter(|f| {
+            measures
+                .iter()
+                .any(|m| f.starts_with(&format!("obs E10000007:{m}|")))
+        })
+        .collect();
+    assert_eq!(
+        of_measures.len(),
+        count,
+        "{report}: the measures' figures in the text"
+    );
+    let lost: Vec<&&String> = of_measures
+        .iter()
+        .filter(|f| !from_pdf.contains(**f))
+        .collect();
+    assert!(lost.is_empty(), "{report}: lost {lost:#?}");
 }
 
 /// Each report's HTML page printed by WeasyPrint with `css` (tagged or not) gives the facts of
@@ -886,24 +897,7 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                     "number-of-new-people-accessing-support-through-a-direct-payment-has-increased",
                     "percentage-of-people-approaching-adult-social-care-who-have-been-supported-to-retain-their-independence-through-early-help-and-signposting",
                 ];
-                let of_measures: Vec<&String> = text
-                    .iter()
-                    .filter(|f| {
-                        measures
-                            .iter()
-                            .any(|m| f.starts_with(&format!("obs E10000007:{m}|")))
-                    })
-                    .collect();
-                assert_eq!(
-                    of_measures.len(),
-                    21,
-                    "{report}: the measures' figures in the text"
-                );
-                let lost: Vec<&&String> = of_measures
-                    .iter()
-                    .filter(|f| !from_pdf.contains(**f))
-                    .collect();
-                assert!(lost.is_empty(), "{report}: lost {lost:#?}");
+                measures_read(report, &text, &from_pdf, &measures, 21);
             }
             // The header of "Great Places to Live, Work and Visit - Latest Measure Data" broken
             // over a page: "Same  Same  Target" alone at one page's foot, centred over three of
@@ -916,24 +910,7 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                     "proportion-of-all-new-education-health-and-care-plans-issued-within-20-weeks-including-exceptions",
                     "proportion-of-all-new-education-health-and-care-plans-issued-within-20-weeks-excluding-exceptions",
                 ];
-                let of_measures: Vec<&String> = text
-                    .iter()
-                    .filter(|f| {
-                        measures
-                            .iter()
-                            .any(|m| f.starts_with(&format!("obs E10000007:{m}|")))
-                    })
-                    .collect();
-                assert_eq!(
-                    of_measures.len(),
-                    8,
-                    "{report}: the measures' figures in the text"
-                );
-                let lost: Vec<&&String> = of_measures
-                    .iter()
-                    .filter(|f| !from_pdf.contains(**f))
-                    .collect();
-                assert!(lost.is_empty(), "{report}: lost {lost:#?}");
+                measures_read(report, &text, &from_pdf, &measures, 8);
             }
             _ => {}
         }
@@ -1048,20 +1025,7 @@ fn latex_prints_of_unruled_html_tables_give_the_facts_of_the_text() {
 /// Every fact of these is the text's. (One action, RS 25, is not read yet: see the README.)
 #[test]
 fn latex_booktabs_print_reads_tables_with_headers_of_three_lines() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_latex.py");
-    let printed = html_pages_printed(
-        &REPORTS[..1],
-        "pdflatex (apt-get install texlive-latex-recommended lmodern)",
-        |html, pdf| {
-            Command::new("python3")
-                .arg(&script)
-                .arg(html)
-                .arg(pdf)
-                .args(["--style", "booktabs"])
-                .output()
-                .expect("python3")
-        },
-    );
+    let printed = latex_prints(&REPORTS[..1], "booktabs");
     let refs = [
         "Some(\"GW 05\")",
         "Some(\"GW 06\")",
@@ -1095,11 +1059,14 @@ fn latex_booktabs_print_reads_tables_with_headers_of_three_lines() {
     }
 }
 
-/// Each of `reports`' HTML page typeset by `render_latex.py` in `style` gives the facts of its
-/// text, titles apart from their spaces.
-fn latex_prints_give_the_facts_of_the_text(reports: &[(&'static str, &str)], style: &str) {
+/// Each of `reports`' HTML page typeset by `render_latex.py` in `style`: the report, the facts
+/// of its text and those of the PDF.
+fn latex_prints(
+    reports: &[(&'static str, &str)],
+    style: &str,
+) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_latex.py");
-    let printed = html_pages_printed(
+    html_pages_printed(
         reports,
         "pdflatex (apt-get install texlive-latex-recommended lmodern)",
         |html, pdf| {
@@ -1111,8 +1078,13 @@ fn latex_prints_give_the_facts_of_the_text(reports: &[(&'static str, &str)], sty
                 .output()
                 .expect("python3")
         },
-    );
-    for (report, text, from_pdf) in printed {
+    )
+}
+
+/// Each of `reports`' HTML page typeset by `render_latex.py` in `style` gives the facts of its
+/// text, titles apart from their spaces.
+fn latex_prints_give_the_facts_of_the_text(reports: &[(&'static str, &str)], style: &str) {
+    for (report, text, from_pdf) in latex_prints(reports, style) {
         assert!(text.len() > 100, "{report}: {} facts", text.len());
         same_facts_but_spaces(&text, &from_pdf, &format!("{report} ({style})"));
     }
