@@ -2407,7 +2407,22 @@ fn aligned_tables(
             let i = piece[0];
             for (from, to) in table_parts(&laid[i..piece[1]]) {
                 let block = &laid[i + from..i + to];
-                let gutters = block_gutters(block);
+                let mut gutters = block_gutters(block);
+                // Atop the page, under no header, the rest of a table run to the last page's
+                // foot (too few rows to show their own narrow gaps between cells): that table's
+                // gaps, where each parts cells here as well, just before where each of its
+                // columns starts (figures may fill a column).
+                if i + from == 0 && !block[0].0.bold() {
+                    if let Some(before) = from_before.as_ref() {
+                        for w in before.columns.windows(2) {
+                            let g = w[1].0 - 1.0;
+                            if !gutters.iter().any(|h| (h - g).abs() < 1.0) {
+                                gutters.push(g);
+                            }
+                        }
+                        gutters.sort_by(f64::total_cmp);
+                    }
+                }
                 let runs: Vec<Vec<(f64, f64)>> = block
                     .iter()
                     .map(|(r, _)| split_at(r, fine_runs(r), &gutters))

@@ -670,6 +670,38 @@ fn weasyprint_print_reads_a_header_broken_over_a_page() {
     }
 }
 
+/// 2025-26 Q1's HTML page printed by WeasyPrint as it prints a plain page (untagged, no rules,
+/// cells centred, a word space apart): the measures table runs over a page, and atop the next
+/// come the rest of a row's name and one more row, too few lines to show the narrow gaps
+/// between their cells, whose figures fill their columns ("£1,915,500" three points before
+/// "£9,152,480"). They are parted where the last page's table starts its columns; before, the
+/// four figures and the rating read as one cell and the row's periods were lost.
+#[test]
+fn weasyprint_default_print_parts_a_tables_rest_atop_a_page_by_its_columns() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
+    let printed = html_pages_printed(
+        &REPORTS[2..3],
+        "WeasyPrint (is weasyprint installed?)",
+        |html, pdf| {
+            Command::new("python3")
+                .arg(&script)
+                .arg(html)
+                .arg(pdf)
+                .output()
+                .expect("python3")
+        },
+    );
+    for (report, text, from_pdf) in printed {
+        measures_read(
+            report,
+            &text,
+            &from_pdf,
+            &["amount-of-money-raised-from-the-disposal-of-land-and-buildings"],
+            3,
+        );
+    }
+}
+
 /// Every figure of Derbyshire's `measures` in the text, `count` of them, is read from the PDF.
 fn measures_read(
     report: &str,
