@@ -65,9 +65,7 @@ fn tables_over_page_breaks(lines: &[Line], dropped: &mut [bool]) {
             .get(end)
             .is_some_and(|l| l.is_tabular() && l.cells.len() == lines[i - 1].cells.len());
         if broken && goes_on {
-            for k in i..end {
-                dropped[k] = true;
-            }
+            dropped[i..end].fill(true);
         }
         i = end.max(i + 1);
     }
@@ -763,6 +761,44 @@ fn read_fixed_table(
             .count() as i32;
         known - 2 * unknown
     };
+    // A header printed again with the rest of a row broken over the page set in its band
+    // (ReportLab prints the rest of a split row in the style of the header it is set under):
+    // its lines read as a header printed before, each cell the same or the same followed by more
+    // words, the first cell the same and three words more in all. The header is that one, and
+    // the words after are a row of their own with no first cell: the rest of the row above.
+    let again = (2..=8.min(block.len() - first)).rev().find_map(|k| {
+        let joined = join_cells(&cells[first..first + k]);
+        lines[..block[0]]
+            .iter()
+            .rev()
+            .filter(|l| l.cells.len() == joined.len() && l.cells[0] == joined[0])
+            .find_map(|l| {
+                let rest = rest_after(&l.cells, &joined)?;
+                let roles = header_roles(&l.cells, vocab)?;
+                Some((k, l.cells.clone(), roles, rest))
+            })
+    });
+    if let Some((k, head, roles, rest)) = again {
+        let k0 = block[first];
+        lines[k0] = table_row(&lines[k0], head);
+        let k1 = block[first + 1];
+        lines[k1] = table_row(&lines[k1], rest);
+        for n in first + 2..first + k {
+            dropped[block[n]] = true;
+        }
+        read_fixed_rows(
+            lines,
+            dropped,
+            block,
+            &cells,
+            &spanning,
+            &grid,
+            &roles,
+            first + k,
+            vocab,
+        );
+        return;
+    }
     let mut best: Option<(usize, Vec<Role>, i32)> = None;
     for k in 1..=4.min(block.len() - first) {
         let joined = join_cells(&cells[first..first + k]);
@@ -869,6 +905,50 @@ fn read_fixed_table(
     for n in first + 1..first + header_len {
         dropped[block[n]] = true;
     }
+    read_fixed_rows(
+        lines,
+        dropped,
+        block,
+        &cells,
+        &spanning,
+        &grid,
+        &roles,
+        first + header_len,
+        vocab,
+    );
+}
+
+/// The words a header's cells have after those of a header printed before, cell by cell: each
+/// cell the same or the same followed by more words, three words more in all.
+pub(crate) fn rest_after(head: &[String], cells: &[String]) -> Option<Vec<String>> {
+    let mut rest = Vec::new();
+    for (h, c) in head.iter().zip(cells) {
+        if h == c {
+            rest.push(String::new());
+        } else if !h.is_empty() && c.starts_with(&format!("{h} ")) {
+            rest.push(c[h.len()..].trim().to_string());
+        } else {
+            return None;
+        }
+    }
+    let words: usize = rest.iter().map(|c| c.split_whitespace().count()).sum();
+    (words >= 3).then_some(rest)
+}
+
+/// The rows of a fixed-width table under its header, from line `from` of the block: each
+/// row's lines joined into its cells.
+#[allow(clippy::too_many_arguments)]
+fn read_fixed_rows(
+    lines: &mut [Line],
+    dropped: &mut [bool],
+    block: &[usize],
+    cells: &[Vec<String>],
+    spanning: &[bool],
+    grid: &Grid,
+    roles: &[Role],
+    from: usize,
+    vocab: &Vocabulary,
+) {
     let key: Vec<usize> = roles
         .iter()
         .enumerate()
@@ -887,7 +967,7 @@ fn read_fixed_table(
             lines[k] = table_row(&lines[k], join_cells(&parts));
         }
     };
-    for n in first + header_len..block.len() {
+    for n in from..block.len() {
         let c = &cells[n];
         let filled: Vec<usize> = (0..c.len()).filter(|i| !c[*i].is_empty()).collect();
         // A cell in lower case under more text of its column goes on with it ("N/A -" over
@@ -1046,6 +1126,41 @@ mod tests {
         let lines = read(text, Vocabulary::builtin());
         assert!(lines.iter().any(|l| l.is_blank()));
         assert!(lines.iter().any(|l| l.text == "7"));
+    }
+
+    /// A header printed again with the rest of the row above set in its band: the header is the
+    /// one printed before, and the words under it a row of their own with no first cell.
+    #[test]
+    fn a_header_printed_again_with_a_rows_rest_in_its_band() {
+        let text = "Ref\tMeasure\tLatest Target 2025-26 (YTD)\tPerformance against target\n\
+                    M1\tPercentage of people following a safeguarding section\t80%\tGood\n\
+                    \n\
+                    Ref     Measure        Latest     Performance\n\
+                    \x20       42 enquiry     Target     against\n\
+                    \x20       say their      2025-26    target\n\
+                    \x20       outcome        (YTD)\n\
+                    M2      Number of      75%        Good\n";
+        let head = [
+            "Ref",
+            "Measure",
+            "Latest Target 2025-26 (YTD)",
+            "Performance against target",
+        ];
+        assert_eq!(
+            cells(text),
+            [
+                head.to_vec(),
+                vec![
+                    "M1",
+                    "Percentage of people following a safeguarding section",
+                    "80%",
+                    "Good"
+                ],
+                head.to_vec(),
+                vec!["", "42 enquiry say their outcome", "", ""],
+                vec!["M2", "Number of", "75%", "Good"],
+            ]
+        );
     }
 
     #[test]

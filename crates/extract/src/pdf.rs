@@ -1308,7 +1308,7 @@ fn to_unicode_plainly(doc: &mut lopdf::Document) {
 /// The text of hex digits read as UTF-16BE, as a `ToUnicode` map should write it: none if they
 /// are not whole units or not UTF-16.
 fn utf16_text(digits: &str) -> Option<String> {
-    if digits.len() % 4 != 0 || !digits.is_ascii() {
+    if !digits.len().is_multiple_of(4) || !digits.is_ascii() {
         return None;
     }
     let units: Vec<u16> = (0..digits.len())
@@ -3215,10 +3215,71 @@ fn row_text(r: &Row) -> String {
         .join(" ")
 }
 
+/// The rest of a row broken over a page, printed in the band of the table's header printed
+/// again (ReportLab styles the rest of a split row as the header it is set under: bold, above
+/// the rule under the header), so that one row of bold cells reads as the header's cells with
+/// more words after them. Where a row of bold cells is a header printed before, each cell the
+/// same or the same followed by more words, with the first cell the same and three words more
+/// in all, it is that header, and the words after are the rest of the row above it (a row of their
+/// own with no first cell, as the rest of a broken row is printed).
+fn rest_in_header_again(pages: &mut [Vec<String>]) {
+    let bold_cells = |l: &str| -> Option<Vec<String>> {
+        if !l.contains('\t') {
+            return None;
+        }
+        let cells: Vec<&str> = l.split('\t').collect();
+        let mut out = Vec::new();
+        for c in &cells {
+            let c = c.trim();
+            if c.is_empty() {
+                out.push(String::new());
+                continue;
+            }
+            let inner = c.strip_prefix("<b>")?.strip_suffix("</b>")?;
+            out.push(inner.trim().to_string());
+        }
+        (out.iter().filter(|c| !c.is_empty()).count() >= 2).then_some(out)
+    };
+    let rest_of = |head: &[String], row: &[String]| {
+        (head.len() == row.len() && head[0] == row[0])
+            .then(|| crate::layout::rest_after(head, row))
+            .flatten()
+    };
+    let mut headers: Vec<Vec<String>> = Vec::new();
+    for page in pages.iter_mut() {
+        let mut k = 0;
+        while k < page.len() {
+            let Some(cells) = bold_cells(&page[k]) else {
+                k += 1;
+                continue;
+            };
+            let split = headers
+                .iter()
+                .find_map(|h| rest_of(h, &cells).map(|rest| (h.clone(), rest)));
+            match split {
+                Some((head, rest)) => {
+                    let bold: Vec<Option<bool>> = head
+                        .iter()
+                        .map(|c| (!c.is_empty()).then_some(true))
+                        .collect();
+                    page[k] = tab_row(&head, bold);
+                    page.insert(k + 1, tab_row(&rest, vec![None; rest.len()]));
+                    k += 2;
+                }
+                None => {
+                    headers.push(cells);
+                    k += 1;
+                }
+            }
+        }
+    }
+}
+
 /// A paragraph or title the page break cut: the last line of a page, not ended by a full stop or
 /// a colon, and the first of the next, starting in lower case or continuing a heading of the
 /// same level, are one line.
 fn continue_over_pages(pages: &mut [Vec<String>]) {
+    rest_in_header_again(pages);
     header_rest_over_pages(pages);
     rows_over_pages(pages);
     cells_over_pages(pages);
