@@ -2147,10 +2147,21 @@ fn aligned_tables(
                     && rb.iter().all(in_column)
                     && rb.iter().any(|x| x.0 > first.1)
             });
+            // Under a bold header and the rule across the table under it, the first row may be
+            // set further down: ReportLab's header band holds the rest of a row split over the
+            // page, and the header's other cells stand at the band's top.
+            let ruled_under_header = a.bold()
+                && !b.bold()
+                && rules.iter().any(|(y, x0, x1)| {
+                    *y > a.y
+                        && *y < b.y - 0.7 * b.size
+                        && *x0 <= a.left().min(b.left()) + 1.0
+                        && *x1 >= a.right().max(b.right()) - 1.0
+                });
             let next = gap <= 2.2 * size && same_size
                 || (cells || after_header || title_over_rest)
                     && (a.size - b.size).abs() < 0.5
-                    && gap <= 4.5 * size;
+                    && (gap <= 4.5 * size || ruled_under_header && gap <= 8.0 * size);
             if next {
                 starts.extend(rb.iter().map(|x| x.0));
                 block_has_cells |= rb.len() >= 2;
