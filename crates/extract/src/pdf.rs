@@ -2443,7 +2443,22 @@ fn aligned_tables(
                 let multi = runs.iter().filter(|r| r.len() >= 2).count();
                 let lone_header =
                     multi == 1 && block.len() >= 2 && runs.iter().take(3).any(|r| r.len() >= 3);
-                if multi >= 2 || lone_header {
+                // Or, atop the page, the rest of a row of the last page's table (printed as a
+                // text export prints rows), every run in one of its columns: a browser prints a
+                // row's rest over the header it prints again.
+                let rest_atop = i + from == 0
+                    && multi == 1
+                    && !block[0].0.bold()
+                    && from_before.as_ref().is_some_and(|before| {
+                        before.tab_rows
+                            && runs.iter().flatten().all(|x| {
+                                before
+                                    .columns
+                                    .iter()
+                                    .any(|c| x.0 >= c.0 - 3.0 && x.1 <= c.1 + 3.0)
+                            })
+                    });
+                if multi >= 2 || lone_header || rest_atop {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
                     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
                     let mut columns = centred_headers_joined(
@@ -2454,10 +2469,26 @@ fn aligned_tables(
                     );
                     // Atop the page, with no header, the rest of the table run to the last
                     // page's foot: its columns are that table's, those it leaves empty too.
-                    let rest = (i + from == 0 && !block[0].0.bold())
+                    // (Or under the rest of its header broken over the page: a bold line of
+                    // fewer cells, "(YTD)" under four of ten, after a bold line at the foot.)
+                    let header_rest = |before: &Carried| {
+                        before.header_at_foot
+                            && block[0].0.bold()
+                            && runs[0].len() + 2 <= before.columns.len()
+                    };
+                    let rest = (i + from == 0)
                         .then_some(from_before.as_ref())
                         .flatten()
-                        .filter(|before| within(&columns, &before.columns));
+                        .filter(|before| {
+                            !block[0].0.bold() && within(&columns, &before.columns)
+                                || header_rest(before)
+                                    && columns.iter().all(|c| {
+                                        before
+                                            .columns
+                                            .iter()
+                                            .any(|t| c.0 >= t.0 - 3.0 && c.0 < t.1 - 1.0)
+                                    })
+                        });
                     if let Some(before) = rest {
                         columns = before.columns.clone();
                     }
@@ -2474,7 +2505,12 @@ fn aligned_tables(
                             align(block, &runs, &columns, margin, unit.min(0.4 * size))
                         });
                     if i + to == laid.len() {
-                        *carried = lines.as_ref().map(|_| Carried { columns, tab_rows });
+                        let header_at_foot = block.last().is_some_and(|(r, _)| r.bold());
+                        *carried = lines.as_ref().map(|_| Carried {
+                            columns,
+                            tab_rows,
+                            header_at_foot,
+                        });
                     }
                     if let Some(lines) = lines {
                         firsts.insert(i + from);
@@ -2495,6 +2531,8 @@ fn aligned_tables(
 struct Carried {
     columns: Vec<(f64, f64)>,
     tab_rows: bool,
+    /// Whether the table's last line is bold: a header the page break cut.
+    header_at_foot: bool,
 }
 
 /// Whether each of a block's columns lies under one of a table's, each under another: the rest
@@ -3292,6 +3330,7 @@ fn rest_in_header_again(pages: &mut [Vec<String>]) {
 fn continue_over_pages(pages: &mut [Vec<String>]) {
     rest_in_header_again(pages);
     header_rest_over_pages(pages);
+    bold_header_rest_over_pages(pages);
     rows_over_pages(pages);
     cells_over_pages(pages);
     headers_again_over_pages(pages);
@@ -3748,6 +3787,97 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
             .collect();
         pages[n][first] = joined.join("\t");
         pages[n - 1].drain(start..=last);
+    }
+}
+
+/// A header of bold cells at a page's foot, and the rest of its cells atop the next page (a
+/// row of bold cells, some empty: wkhtmltopdf breaks a header's "(YTD)" off under "Same Quarter
+/// 2023-24"), joined cell by cell into the header atop the next page, where the header joined
+/// is one printed before.
+fn bold_header_rest_over_pages(pages: &mut [Vec<String>]) {
+    let bold_cells = |l: &str| -> Option<Vec<String>> {
+        if !l.contains('\t') {
+            return None;
+        }
+        let mut out = Vec::new();
+        for c in l.split('\t') {
+            let c = c.trim();
+            if c.is_empty() {
+                out.push(String::new());
+            } else {
+                out.push(
+                    c.strip_prefix("<b>")?
+                        .strip_suffix("</b>")?
+                        .trim()
+                        .to_string(),
+                );
+            }
+        }
+        (out.len() >= 3).then_some(out)
+    };
+    let words = |cells: &[String]| {
+        cells
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let (Some(foot), Some(mut rest)) = (
+            bold_cells(&pages[n - 1][last]),
+            bold_cells(&pages[n][first]),
+        ) else {
+            continue;
+        };
+        // (A line's trailing empty cells may not be printed.)
+        if rest.len() < foot.len() {
+            rest.resize(foot.len(), String::new());
+        }
+        if foot.len() != rest.len()
+            || !rest.iter().any(String::is_empty)
+            || rest.iter().all(String::is_empty)
+        {
+            continue;
+        }
+        let joined: Vec<String> = foot
+            .iter()
+            .zip(&rest)
+            .map(|(a, b)| match (a.is_empty(), b.is_empty()) {
+                (_, true) => a.clone(),
+                (true, false) => b.clone(),
+                _ if broken_at_hyphen(a) => format!("{a}{b}"),
+                _ => format!("{a} {b}"),
+            })
+            .collect();
+        let whole = words(&joined);
+        let printed_before = pages[..n]
+            .iter()
+            .flatten()
+            .filter_map(|l| {
+                bold_cells(l).or_else(|| {
+                    l.contains('\t').then(|| {
+                        l.split('\t')
+                            .map(|c| c.replace("<b>", "").replace("</b>", ""))
+                            .collect()
+                    })
+                })
+            })
+            .any(|cells| cells.len() == joined.len() && words(&cells) == whole);
+        if !printed_before {
+            continue;
+        }
+        let bold: Vec<Option<bool>> = joined
+            .iter()
+            .map(|c| (!c.is_empty()).then_some(true))
+            .collect();
+        pages[n][first] = tab_row(&joined, bold);
+        pages[n - 1].truncate(last);
     }
 }
 

@@ -987,6 +987,19 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                     "percentage-of-people-approaching-adult-social-care-who-have-been-supported-to-retain-their-independence-through-early-help-and-signposting",
                 ];
                 measures_read(report, &text, &from_pdf, &measures, 21);
+                // Rows broken over a page around the header printed again: the rest of a row
+                // atop the next page over the header ("20 weeks (excluding exceptions)"), and
+                // the header itself broken, "(YTD)" atop the next page over the rest of the row
+                // above it ("the Disability Employment Service") and the rows after. Before,
+                // the rest atop the page was a paragraph, the header read without "(YTD)" and
+                // the rows under "(YTD)" lost their empty benchmark column.
+                let broken = [
+                    "proportion-of-all-new-education-health-and-care-plans-issued-within-20-weeks-excluding-exceptions",
+                    "number-of-people-supported-into-paid-employment-through-the-disability-employment-service",
+                    "number-of-individuals-completing-live-life-better-derbyshire-health-and-wellbeing-mot",
+                    "number-of-people-being-supported-by-the-health-and-wellbeing-coaches-programme-rolling-12-months",
+                ];
+                measures_read(report, &text, &from_pdf, &broken, 8);
             }
             // The header of "Great Places to Live, Work and Visit - Latest Measure Data" broken
             // over a page: "Same  Same  Target" alone at one page's foot, centred over three of
