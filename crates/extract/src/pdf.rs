@@ -3524,6 +3524,24 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             continue;
         }
         let (row, head) = (cells(&pages[n - 1][last]), cells(&pages[n][header]));
+        // A row whose key the page break cut at its hyphen ("SO-" at the foot, "03" atop the
+        // next page, wkhtmltopdf's middle-set row over no header): the rest of each cell opens
+        // the next page, its key a word of digits or capitals.
+        let key_rest = head[0].trim();
+        let key_broken = row.len() >= 3
+            && head.len() == row.len()
+            && broken_at_hyphen(row[0].trim())
+            && row[0].trim().len() <= 8
+            && !key_rest.is_empty()
+            && key_rest.len() <= 6
+            && key_rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+        if key_broken {
+            pages[n - 1][last] = joined_cells(&row, &head);
+            pages[n].remove(header);
+            continue;
+        }
         let Some(next) = pages[n].get(header + 1).map(|l| cells(l)) else {
             continue;
         };

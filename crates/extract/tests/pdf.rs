@@ -1000,6 +1000,24 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                     "number-of-people-being-supported-by-the-health-and-wellbeing-coaches-programme-rolling-12-months",
                 ];
                 measures_read(report, &text, &from_pdf, &broken, 8);
+                // An objective's row broken over a page inside its key: "SO-" at the foot,
+                // "03" atop the next with the rest of its cells. Before, it read as two
+                // objectives, "SO-" unrated and "03" with the rating.
+                let so_03: Vec<&String> = text
+                    .iter()
+                    .filter(|f| f.starts_with("objective StrategicObjective|Some(\"SO-03\")|"))
+                    .collect();
+                assert_eq!(so_03.len(), 1, "{report}: SO-03 in the text");
+                assert!(so_03[0].contains("|Some(Good)|"), "{report}: {}", so_03[0]);
+                assert!(from_pdf.contains(so_03[0]), "{report}: lost {}", so_03[0]);
+                let parts: Vec<&String> = from_pdf
+                    .iter()
+                    .filter(|f| {
+                        f.starts_with("objective StrategicObjective|Some(\"SO-\")|")
+                            || f.starts_with("objective StrategicObjective|Some(\"03\")|")
+                    })
+                    .collect();
+                assert!(parts.is_empty(), "{report}: invented {parts:#?}");
             }
             // The header of "Great Places to Live, Work and Visit - Latest Measure Data" broken
             // over a page: "Same  Same  Target" alone at one page's foot, centred over three of
