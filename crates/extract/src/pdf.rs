@@ -2670,6 +2670,28 @@ fn centred_headers_joined(
         let lines = lines_in(columns[j]);
         let header_only = !lines.is_empty() && lines.iter().all(|&k| bold[k]);
         let data = |c: usize| lines_in(columns[c]).iter().any(|&k| !bold[k]);
+        // Or a header cell that starts no plain line's text, centred over the cells of the
+        // column to its left whose lines run across it (a word processor's "Comments" over a
+        // column of long comments): that column.
+        let over_wider = j > 0 && !header_only && {
+            let c = columns[j];
+            let plain: Vec<(f64, f64)> = (0..runs.len())
+                .filter(|&k| !bold[k])
+                .flat_map(|k| runs[k].iter().copied())
+                .filter(|x| x.0 < c.1 && x.1 > c.0)
+                .collect();
+            let left = columns[j - 1];
+            let end = plain.iter().map(|x| x.1).fold(0.0, f64::max);
+            !plain.is_empty()
+                && plain.iter().all(|x| x.0 >= left.0 - 1.0 && x.0 < left.1)
+                && (columns.get(j + 1).is_none_or(|n| end < n.0))
+                && ((left.0 + end) / 2.0 - (c.0 + c.1) / 2.0).abs() <= size
+        };
+        if over_wider {
+            let header = columns.remove(j);
+            columns[j - 1] = (columns[j - 1].0, columns[j - 1].1.max(header.1));
+            continue;
+        }
         if !header_only {
             j += 1;
             continue;
@@ -2779,11 +2801,29 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     if columns.len() < 2 {
         return vec![(0, block.len())];
     }
+    // A bold header's cell centred over a column whose cells' lines run wider than it (a word
+    // processor's header over a column of comments) starts no column of its own: the lines of
+    // those cells cross it and are still the table's.
+    let centred_over = |c: &(f64, f64), run: (f64, f64)| {
+        let plain_starts_in = runs
+            .iter()
+            .zip(block)
+            .any(|(r, (row, _))| !row.bold() && r.iter().any(|x| x.0 > c.0 - 3.0 && x.0 < c.1));
+        !plain_starts_in
+            && run.0 < c.0
+            && run.1 > c.1
+            && ((run.0 + run.1) / 2.0 - (c.0 + c.1) / 2.0).abs() < size
+    };
     let across: Vec<bool> = runs
         .iter()
         .zip(block)
         .map(|(r, (row, _))| {
-            r.len() == 1 && crosses(&columns, r[0], size) && !fits_columns(row, &columns, size)
+            let kept: Vec<(f64, f64)> = columns
+                .iter()
+                .filter(|c| r.len() != 1 || !centred_over(c, r[0]))
+                .copied()
+                .collect();
+            r.len() == 1 && crosses(&kept, r[0], size) && !fits_columns(row, &kept, size)
         })
         .collect();
     let mut parts = Vec::new();
@@ -3328,6 +3368,7 @@ fn rest_in_header_again(pages: &mut [Vec<String>]) {
 /// a colon, and the first of the next, starting in lower case or continuing a heading of the
 /// same level, are one line.
 fn continue_over_pages(pages: &mut [Vec<String>]) {
+    merged_headers_again(pages);
     rest_in_header_again(pages);
     header_rest_over_pages(pages);
     bold_header_rest_over_pages(pages);
@@ -3626,6 +3667,86 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             pages[n].remove(header + 1);
         }
     }
+}
+
+/// A header printed again with two neighbouring cells as one, their words interleaved
+/// ("Expected Progress Completion": the rest of a row under it leaves both columns empty, and
+/// nothing parts them) is the header printed before; the rows right under it, each with the
+/// merged cell empty, have that cell in both columns. (A row with text there is left as it is:
+/// which column it belongs to is not known.)
+fn merged_headers_again(pages: &mut [Vec<String>]) {
+    let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
+    let mut headers: Vec<Vec<String>> = Vec::new();
+    let at: Vec<(usize, usize)> = (0..pages.len())
+        .flat_map(|n| (0..pages[n].len()).map(move |k| (n, k)))
+        .collect();
+    let mut i = 0;
+    while i < at.len() {
+        let (n, k) = at[i];
+        i += 1;
+        let line = cells(&pages[n][k]);
+        if line.len() < 3 {
+            continue;
+        }
+        let Some((header, m)) = headers
+            .iter()
+            .rev()
+            .find_map(|h| merged_cell(h, &line).map(|m| (h.clone(), m)))
+        else {
+            if line.iter().any(|c| c.contains("<b>")) && !headers.contains(&line) {
+                headers.push(line);
+            }
+            continue;
+        };
+        // The rows under it, blank lines between them, to the table's end.
+        let rows: Vec<(usize, usize)> = at[i..]
+            .iter()
+            .copied()
+            .take_while(|&(n, k)| {
+                pages[n][k].trim().is_empty() || cells(&pages[n][k]).len() == line.len()
+            })
+            .filter(|&(n, k)| !pages[n][k].trim().is_empty())
+            .collect();
+        if rows
+            .iter()
+            .any(|&(n, k)| !cells(&pages[n][k])[m].trim().is_empty())
+        {
+            continue;
+        }
+        pages[n][k] = header.join("\t");
+        for &(n, k) in &rows {
+            let mut row = cells(&pages[n][k]);
+            row.insert(m + 1, String::new());
+            pages[n][k] = row.join("\t");
+        }
+        i += rows.len();
+    }
+}
+
+/// Where `merged` is the header `header` with the cells `m` and `m + 1` printed as one, their
+/// words interleaved (two bold cells of a few words set too close to part): `m`.
+fn merged_cell(header: &[String], merged: &[String]) -> Option<usize> {
+    if header.len() != merged.len() + 1 || header.len() < 3 {
+        return None;
+    }
+    let words = |s: &str| {
+        let mut w: Vec<String> = s
+            .replace("<b>", " ")
+            .replace("</b>", " ")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        w.sort_unstable();
+        w
+    };
+    let m = (0..merged.len()).find(|m| header[*m] != merged[*m])?;
+    let both = words(&format!("{} {}", header[m], header[m + 1]));
+    (!both.is_empty()
+        && words(&merged[m]) == both
+        && header[m + 2..] == merged[m + 1..]
+        && !words(&header[m]).is_empty()
+        && !words(&header[m + 1]).is_empty())
+    .then_some(m)
 }
 
 /// The rest of a row broken over a page under no header (wkhtmltopdf repeats none): with its

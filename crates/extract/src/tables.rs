@@ -136,6 +136,8 @@ fn inherit_blank_themes(rows: &mut [Row]) {
 impl Engine<'_> {
     pub(crate) fn read_tables(&mut self) {
         let mut rows: Vec<Row> = Vec::new();
+        // The last line read as a table's row.
+        let mut last_row_line = 0;
         let mut idx = 0;
         while idx < self.lines.len() {
             let line = &self.lines[idx];
@@ -221,10 +223,18 @@ impl Engine<'_> {
                     markers: Vec::new(),
                 };
                 let key_empty = !row.any(|r| matches!(r, Role::Ref | Role::ObjectiveRef));
+                // (Over a header printed again, only where no line read as no table's starts
+                // at the margin between them: that text holds the row this one goes on from,
+                // its key at the margin, the rest of its cells indented.)
                 let continues = key_empty
                     && filled[0] > 0
                     && !row.any(Role::is_value_like)
-                    && rows.last().is_some_and(|prev| prev.roles == row.roles);
+                    && rows.last().is_some_and(|prev| prev.roles == row.roles)
+                    && (last_row_line + 1..j).all(|k| {
+                        let line = &self.lines[k];
+                        self.used[k] || line.is_blank() || line.raw.starts_with(char::is_whitespace)
+                    });
+                last_row_line = j;
                 if continues {
                     if let Some(prev) = rows.last_mut() {
                         for (i, cell) in row.cells.iter().enumerate() {

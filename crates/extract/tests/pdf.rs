@@ -730,6 +730,41 @@ fn measures_read(
     assert!(lost.is_empty(), "{report}: lost {lost:#?}");
 }
 
+/// Each of Derbyshire's objectives `keys` is read whole from the PDF, with its rating, as the
+/// text gives it; no part of its title is read as an objective of no key.
+fn objectives_read(
+    report: &str,
+    text: &BTreeSet<String>,
+    from_pdf: &BTreeSet<String>,
+    keys: &[&str],
+) {
+    let title = |f: &str| f.split('|').nth(2).unwrap_or_default().to_string();
+    for key in keys {
+        let of_key: Vec<&String> = text
+            .iter()
+            .filter(|f| f.starts_with(&format!("objective StrategicObjective|Some(\"{key}\")|")))
+            .collect();
+        assert_eq!(of_key.len(), 1, "{report}: {key} in the text");
+        assert!(
+            of_key[0].contains("|Some(Good)|") || of_key[0].contains("|Some(Review)|"),
+            "{report}: {key} is rated in the text: {}",
+            of_key[0]
+        );
+        assert!(from_pdf.contains(of_key[0]), "{report}: lost {}", of_key[0]);
+        let whole = title(of_key[0]);
+        let parts: Vec<&String> = from_pdf
+            .iter()
+            .filter(|f| {
+                f.starts_with("objective StrategicObjective|None|") && whole.contains(&title(f))
+            })
+            .collect();
+        assert!(
+            parts.is_empty(),
+            "{report}: part of {key} read as {parts:#?}"
+        );
+    }
+}
+
 /// Each report's HTML page printed by WeasyPrint with `css` (tagged or not) gives the facts of
 /// its text, titles apart from their spaces.
 fn weasyprint_gives_the_facts_of_the_text(css: &str, tags: bool) {
@@ -1018,6 +1053,15 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                     })
                     .collect();
                 assert!(parts.is_empty(), "{report}: invented {parts:#?}");
+                // Objectives whose rows the page's table ends inside, their rest under the
+                // header printed again: a header whose "Comments" is centred over the column
+                // of comments that run wider (SO-08, before read with an empty column of its
+                // own), one whose "Expected Completion" and "Progress" are printed as one cell
+                // (SO-09): before, each rest was an objective of no key, and the row above it
+                // kept its title's start. And SO-12, the row before a row read as no table's
+                // (SO-13's, still lost: its cells' lines interleave), does not take that row's
+                // rest under the next header into its title.
+                objectives_read(report, &text, &from_pdf, &["SO-08", "SO-09", "SO-12"]);
             }
             // The header of "Great Places to Live, Work and Visit - Latest Measure Data" broken
             // over a page: "Same  Same  Target" alone at one page's foot, centred over three of
@@ -1045,11 +1089,13 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
 /// the rows are from each other; and a table run to a page's foot whose next rows open the next
 /// page under the group's title alone. Every fact is the text's, spaces apart: a reference
 /// wrapped in its narrow column ("SR40_PS2" over "8") and a figure's note wrapped before its
-/// bracket read with a space the PDF cannot show. Before, 18 facts were lost.
+/// bracket read with a space the PDF cannot show. Before, 18 facts were lost. Derbyshire's
+/// 2025-26 Q1 reads the objectives whose rows run over a page whole (not all its facts yet:
+/// see the README).
 #[test]
 fn libreoffice_prints_of_html_pages_give_the_facts_of_the_text() {
     let printed = html_pages_printed(
-        &REPORTS[..1],
+        &[REPORTS[0], REPORTS[2]],
         "LibreOffice (apt-get install libreoffice-writer-nogui)",
         |html, pdf| {
             let dir = pdf.parent().expect("the PDF's folder");
@@ -1068,6 +1114,13 @@ fn libreoffice_prints_of_html_pages_give_the_facts_of_the_text() {
         },
     );
     for (report, text, from_pdf) in printed {
+        // Rows the page's table ends inside, their rest atop the next page under the header
+        // printed again, each cell's lines in the middle of the row (the title's lines
+        // between the comments' lines): before, the rest was read as a paragraph.
+        if report == "derbyshire-county-2025-26-q1.txt" {
+            objectives_read(report, &text, &from_pdf, &["SO-09", "SO-11"]);
+            continue;
+        }
         let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
             facts.iter().map(|f| f.replace(' ', "")).collect()
         };
