@@ -896,6 +896,7 @@ fn unspaced(text: &str, next: &str) -> bool {
     let slash = end.next() == Some('/') && end.next().is_some_and(char::is_alphanumeric);
     broken_at_hyphen(text)
         || crate::text::broken_in_year(text, next)
+        || crate::text::broken_before_unit(text, next)
         || slash && !next.is_empty()
         || year && next.starts_with(|c: char| c.is_ascii_digit())
 }
@@ -2017,6 +2018,9 @@ fn aligned_tables(
     let mut out = std::collections::BTreeMap::new();
     let mut firsts = std::collections::BTreeSet::new();
     let from_before = carried.take();
+    // Where the lines atop the page read as the rest of the last page's table end: a piece
+    // that starts there is atop the page too (a row's rest, then the next row set apart).
+    let mut rest_end = 0;
     let mut i = 0;
     while i < laid.len() {
         if skip(i) {
@@ -2419,11 +2423,31 @@ fn aligned_tables(
             for (from, to) in table_parts(&laid[i..piece[1]]) {
                 let block = &laid[i + from..i + to];
                 let mut gutters = block_gutters(block);
+                // Atop the page: its first lines, or the lines right after those read as the
+                // last page's table's rest whose own columns lie in that table's (the next row
+                // of it set apart, not another table).
+                let atop = i + from == 0
+                    || i + from == rest_end
+                        && rest_end > 0
+                        && from_before.as_ref().is_some_and(|before| {
+                            let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
+                            let runs: Vec<Vec<(f64, f64)>> = block
+                                .iter()
+                                .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
+                                .collect();
+                            within(&columns_of(&runs, size, &gutters), &before.columns)
+                                && runs.iter().flatten().all(|x| {
+                                    before
+                                        .columns
+                                        .iter()
+                                        .any(|c| x.0 >= c.0 - 3.0 && x.1 <= c.1 + 3.0)
+                                })
+                        });
                 // Atop the page, under no header, the rest of a table run to the last page's
                 // foot (too few rows to show their own narrow gaps between cells): that table's
                 // gaps, where each parts cells here as well, just before where each of its
                 // columns starts (figures may fill a column).
-                if i + from == 0 && !block[0].0.bold() {
+                if atop && !block[0].0.bold() {
                     if let Some(before) = from_before.as_ref() {
                         for w in before.columns.windows(2) {
                             let g = w[1].0 - 1.0;
@@ -2446,18 +2470,25 @@ fn aligned_tables(
                 // Or, atop the page, the rest of a row of the last page's table (printed as a
                 // text export prints rows), every run in one of its columns: a browser prints a
                 // row's rest over the header it prints again.
-                let rest_atop = i + from == 0
-                    && multi == 1
-                    && !block[0].0.bold()
-                    && from_before.as_ref().is_some_and(|before| {
-                        before.tab_rows
-                            && runs.iter().flatten().all(|x| {
-                                before
-                                    .columns
-                                    .iter()
-                                    .any(|c| x.0 >= c.0 - 3.0 && x.1 <= c.1 + 3.0)
-                            })
-                    });
+                // Or lines of one run each, two or more, all in one of its columns past the
+                // first: the rest of that cell (its row's other cells ended on the last page).
+                let in_column =
+                    |c: &(f64, f64), x: &(f64, f64)| x.0 >= c.0 - 3.0 && x.1 <= c.1 + 3.0;
+                let rest_atop =
+                    atop && !block[0].0.bold()
+                        && from_before.as_ref().is_some_and(|before| {
+                            before.tab_rows
+                                && (multi == 1
+                                    && runs
+                                        .iter()
+                                        .flatten()
+                                        .all(|x| before.columns.iter().any(|c| in_column(c, x)))
+                                    || multi == 0
+                                        && block.len() >= 2
+                                        && before.columns.iter().skip(1).any(|c| {
+                                            runs.iter().flatten().all(|x| in_column(c, x))
+                                        }))
+                        });
                 if multi >= 2 || lone_header || rest_atop {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
                     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
@@ -2476,7 +2507,7 @@ fn aligned_tables(
                             && block[0].0.bold()
                             && runs[0].len() + 2 <= before.columns.len()
                     };
-                    let rest = (i + from == 0)
+                    let rest = atop
                         .then_some(from_before.as_ref())
                         .flatten()
                         .filter(|before| {
@@ -2493,7 +2524,7 @@ fn aligned_tables(
                         columns = before.columns.clone();
                     }
                     let mut tab_rows = true;
-                    let lines = centred_rows(block, &runs, &columns, size, i + from == 0, rules)
+                    let lines = centred_rows(block, &runs, &columns, size, atop, rules)
                         .or_else(|| {
                             rest.filter(|before| before.tab_rows)
                                 .map(|_| lines_as_rows(block, &runs, &columns, size))
@@ -2504,6 +2535,23 @@ fn aligned_tables(
                             // would otherwise crowd its columns, each page differently).
                             align(block, &runs, &columns, margin, unit.min(0.4 * size))
                         });
+                    // A cell's rest alone is one row: its lines joined in the first.
+                    let lines = lines.map(|lines| {
+                        if multi > 0 || !tab_rows {
+                            return lines;
+                        }
+                        let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
+                        let mut joined = cells(&lines[0]);
+                        for line in &lines[1..] {
+                            let next = cells(line);
+                            if next.len() == joined.len() {
+                                joined = cells(&joined_cells(&joined, &next));
+                            }
+                        }
+                        let mut one = vec![String::new(); lines.len()];
+                        one[0] = joined.join("\t");
+                        one
+                    });
                     if i + to == laid.len() {
                         let header_at_foot = block.last().is_some_and(|(r, _)| r.bold());
                         *carried = lines.as_ref().map(|_| Carried {
@@ -2511,6 +2559,9 @@ fn aligned_tables(
                             tab_rows,
                             header_at_foot,
                         });
+                    }
+                    if lines.is_some() && (rest.is_some() || rest_atop) {
+                        rest_end = i + to;
                     }
                     if let Some(lines) = lines {
                         firsts.insert(i + from);
@@ -4028,7 +4079,9 @@ fn joined_cells(row: &[String], rest: &[String]) -> String {
         .map(|(a, b)| match (a.trim(), b.trim()) {
             (a, "") => a.to_string(),
             ("", b) => b.to_string(),
-            (a, b) if broken_at_hyphen(a) => format!("{a}{b}"),
+            (a, b) if broken_at_hyphen(a) || crate::text::broken_before_unit(a, b) => {
+                format!("{a}{b}")
+            }
             (a, b) => format!("{a} {b}"),
         })
         .collect::<Vec<_>>()

@@ -107,6 +107,12 @@ pub(crate) fn broken_at_hyphen(text: &str) -> bool {
     end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
 }
 
+/// Whether a figure's per cent sign went to the next line of its narrow cell ("32.40" over
+/// "%"): it is printed against the figure.
+pub(crate) fn broken_before_unit(text: &str, next: &str) -> bool {
+    text.ends_with(|c: char| c.is_ascii_digit()) && next.trim() == "%"
+}
+
 /// Whether a year range broke inside its second year at the end of `text` ("2017/20" over "18",
 /// a narrow header cell): `text` ends with four digits, a slash and one to three digits, and
 /// `next` starts with the rest of the four.
@@ -255,6 +261,13 @@ pub fn leading_icon(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_per_cent_sign_wrapped_under_its_figure_is_printed_against_it() {
+        assert!(broken_before_unit("32.40", "%"));
+        assert!(!broken_before_unit("32.40", "% of pupils"));
+        assert!(!broken_before_unit("Percentage", "%"));
+    }
 
     #[test]
     fn a_year_broken_inside_its_digits_is_joined_whole() {

@@ -1119,6 +1119,18 @@ fn libreoffice_prints_of_html_pages_give_the_facts_of_the_text() {
         // between the comments' lines): before, the rest was read as a paragraph.
         if report == "derbyshire-county-2025-26-q1.txt" {
             objectives_read(report, &text, &from_pdf, &["SO-09", "SO-11"]);
+            // A measure's name run over a page, its rest alone atop the next (its row's other
+            // cells all ended at the last page's foot), and the next row set apart under it,
+            // its cells in the middle of the row: before, both were read as lines of text, the
+            // rest lost and the next row's figures with it. And figures whose per cent sign
+            // wrapped under them in a narrow column ("32.40" over "%"): before, "32.40 %".
+            let measures = [
+                "proportion-of-all-new-education-health-and-care-plans-issued-within-20-weeks-including-exceptions",
+                "proportion-of-all-new-education-health-and-care-plans-issued-within-20-weeks-excluding-exceptions",
+                "percentage-point-gap-between-disadvantaged-pupils-in-derbyshire-and-non-disadvantaged-pupils-nationally-achieving-a-grade-4-or-above-in-english-and-maths-at-gcse",
+                "percentage-point-gap-between-disadvantaged-pupils-in-derbyshire-and-non-disadvantaged-pupils-nationally-achieving-the-expected-standard-in-phonics",
+            ];
+            measures_read(report, &text, &from_pdf, &measures, 10);
             continue;
         }
         let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
