@@ -2284,44 +2284,53 @@ fn aligned_tables(
         // more new cells with another within four lines sharing two of them. Its title and the
         // lines of its header above that line go with it.
         let interleaved_grid = |from: usize, k: usize| -> Option<usize> {
-            let above: Vec<f64> = (from..k).flat_map(starts).collect();
             let lines_of_cells = (from..k).filter(|m| starts(*m).len() >= 2).count();
-            // (Two thirds of a line's cells past the first new, three at least: a column of the
-            // new table may start where one of the table above did.)
-            let new = |m: usize| -> Vec<f64> {
-                let s = starts(m);
-                let fresh: Vec<f64> = s
-                    .iter()
-                    .skip(1)
-                    .copied()
-                    .filter(|x| !above.iter().any(|y| (*x - y).abs() < 3.0))
+            // Whether line `k` starts a new grid, its cells compared with those of the lines
+            // above, or (`apart`) with those more than two lines above only: the first lines
+            // of its header may start their cells where its own do.
+            let grid = |apart: bool| -> bool {
+                let above: Vec<f64> = (from..k)
+                    .filter(|m| !apart || laid[k].0.y - laid[*m].0.y > 2.0 * laid[k].0.size)
+                    .flat_map(starts)
                     .collect();
-                if fresh.len() >= 3 && 3 * fresh.len() >= 2 * (s.len() - 1) {
-                    fresh
-                } else {
-                    Vec::new()
-                }
+                // (Two thirds of a line's cells past the first new, three at least: a column
+                // of the new table may start where one of the table above did.)
+                let new = |m: usize| -> Vec<f64> {
+                    let s = starts(m);
+                    let fresh: Vec<f64> = s
+                        .iter()
+                        .skip(1)
+                        .copied()
+                        .filter(|x| !above.iter().any(|y| (*x - y).abs() < 3.0))
+                        .collect();
+                    if fresh.len() >= 3 && 3 * fresh.len() >= 2 * (s.len() - 1) {
+                        fresh
+                    } else {
+                        Vec::new()
+                    }
+                };
+                let cells = new(k);
+                let shared = |m: usize| {
+                    let other = new(m);
+                    cells
+                        .iter()
+                        .filter(|x| other.iter().any(|y| (*x - y).abs() < 3.0))
+                        .count()
+                };
+                // And the lines above run across where its cells start: another table's
+                // text, not a header's cells centred over the columns.
+                let across = (from..k).any(|m| {
+                    fine_runs(&laid[m].0)
+                        .iter()
+                        .any(|r| cells.iter().any(|x| r.0 < x - 3.0 && r.1 > x + 3.0))
+                });
+                lines_of_cells >= 2
+                    && !cells.is_empty()
+                    && across
+                    && (k + 1..(k + 5).min(j)).any(|m| shared(m) >= 2)
             };
-            let cells = new(k);
-            let shared = |m: usize| {
-                let other = new(m);
-                cells
-                    .iter()
-                    .filter(|x| other.iter().any(|y| (*x - y).abs() < 3.0))
-                    .count()
-            };
-            // And the lines above run across where its cells start: another table's text, not
-            // a header's cells centred over the columns.
-            let across = (from..k).any(|m| {
-                fine_runs(&laid[m].0)
-                    .iter()
-                    .any(|r| cells.iter().any(|x| r.0 < x - 3.0 && r.1 > x + 3.0))
-            });
-            if lines_of_cells < 2
-                || cells.is_empty()
-                || !across
-                || !(k + 1..(k + 5).min(j)).any(|m| shared(m) >= 2)
-            {
+            let apart = !grid(false);
+            if apart && !grid(true) {
                 return None;
             }
             let below: Vec<f64> = (k..(k + 6).min(j))
@@ -2333,20 +2342,41 @@ fn aligned_tables(
             // a paragraph further up, or the last line of a row above, is not the table's.)
             let left = below.iter().copied().fold(f64::INFINITY, f64::min);
             let mut cut = k;
-            while cut > from + 1 && {
+            let floor = if apart { from } else { from + 1 };
+            while cut > floor && {
                 let (line, next) = (&laid[cut - 1].0, &laid[cut].0);
                 let runs = fine_runs(line);
                 let (gap, size) = (next.y - line.y, line.size.max(next.size));
                 let at_cells = runs
                     .iter()
                     .all(|x| below.iter().any(|y| (x.0 - y).abs() < 1.5));
+                // (A title of two lines or more, each a line apart, may be set further over
+                // the header: a paragraph of its own.)
+                let title_line = |m: usize| {
+                    let runs = fine_runs(&laid[m].0);
+                    runs.len() == 1 && (runs[0].0 - left).abs() < 1.5
+                };
+                let titled = apart
+                    && cut >= from + 2
+                    && title_line(cut - 1)
+                    && title_line(cut - 2)
+                    && line.y - laid[cut - 2].0.y <= 1.5 * size
+                    && !title_line(cut)
+                    && gap <= 3.0 * size;
                 gap < 0.8 * size && at_cells
                     || runs.len() >= 2 && gap <= 1.5 * size && at_cells
                     || runs.len() == 1 && gap <= 2.0 * size && (runs[0].0 - left).abs() < 1.5
+                    || titled
             } {
                 cut -= 1;
             }
-            Some(cut)
+            // (Its header and title reach up to where the block or its last table starts:
+            // that table is this one. Found by its cells apart from its header's first
+            // lines, it is set apart from the lines above by more than a line: not a line of a
+            // header cut from the lines over it.)
+            let set_apart =
+                || cut > 0 && laid[cut].0.y - laid[cut - 1].0.y > 1.5 * laid[cut].0.size;
+            (!apart || cut > from && set_apart()).then_some(cut)
         };
         let mut cuts = vec![i];
         for k in i + 2..j.saturating_sub(1) {

@@ -1064,6 +1064,16 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                 // (SO-13's, still lost: its cells' lines interleave), does not take that row's
                 // rest under the next header into its title.
                 objectives_read(report, &text, &from_pdf, &["SO-08", "SO-09", "SO-12"]);
+                // "Place: Annual Measure Data": its header's first lines start their cells
+                // where its other lines do, so it is told from the measures table above by
+                // its cells apart from those lines. Before, the two were one table.
+                let annual = [
+                    "percentage-of-principal-roads-where-maintenance-should-be-considered-based-on-aei-survey",
+                    "percentage-of-non-principal-classified-roads-where-maintenance-should-be-considered-based-on-aei-survey",
+                    "percentage-of-unclassified-road-network-where-maintenance-should-be-considered-aei-survey",
+                    "percentage-of-residents-satisfied-overall-with-highways-and-transportation-services",
+                ];
+                measures_read(report, &text, &from_pdf, &annual, 11);
             }
             // The header of "Great Places to Live, Work and Visit - Latest Measure Data" broken
             // over a page: "Same  Same  Target" alone at one page's foot, centred over three of
@@ -1133,6 +1143,22 @@ fn libreoffice_prints_of_html_pages_give_the_facts_of_the_text() {
                 "percentage-point-gap-between-disadvantaged-pupils-in-derbyshire-and-non-disadvantaged-pupils-nationally-achieving-the-expected-standard-in-phonics",
             ];
             measures_read(report, &text, &from_pdf, &measures, 10);
+            // A table's title set in its first column ("The Council: Latest Measure Data",
+            // a word a line) right under the rows of the objectives table above, over the
+            // measures table's header, whose first lines start their cells where the header's
+            // other lines do: the measures table is cut from the objectives' at its title.
+            // Before, the title's lines ran across the gap between "No." and "Strategic
+            // Objective", SO-24's key and title read as one cell, and the measures were lost.
+            objectives_read(report, &text, &from_pdf, &["SO-23", "SO-24"]);
+            let measures = [
+                "percentage-of-children-s-social-work-assessments-completed-within-45-working-days",
+                "percentage-of-initial-child-protection-conferences-held-within-15-working-days-of-a-section-47-enquiry",
+                "percentage-of-children-s-social-care-reflective-case-review-judgements-rated-as-good-or-outstanding",
+                "number-of-adult-social-care-carers-accessing-support-services",
+                "sickness-hours-as-a-%-of-working-hours-available",
+                "amount-of-money-raised-from-the-disposal-of-land-and-buildings",
+            ];
+            measures_read(report, &text, &from_pdf, &measures, 18);
             continue;
         }
         let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
