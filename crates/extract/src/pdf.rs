@@ -2460,18 +2460,22 @@ fn aligned_tables(
                     || i + from == rest_end
                         && rest_end > 0
                         && from_before.as_ref().is_some_and(|before| {
-                            let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
+                            // (Each run in one of its columns: its own columns may join two
+                            // of them that its rows leave empty between.)
                             let runs: Vec<Vec<(f64, f64)>> = block
                                 .iter()
                                 .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
                                 .collect();
-                            within(&columns_of(&runs, size, &gutters), &before.columns)
-                                && runs.iter().flatten().all(|x| {
-                                    before
-                                        .columns
-                                        .iter()
-                                        .any(|c| x.0 >= c.0 - 3.0 && x.1 <= c.1 + 3.0)
+                            // (A cell's line may run longer than that table's did, up to
+                            // where the next column starts.)
+                            let cols = &before.columns;
+                            let inside = |x: &(f64, f64)| {
+                                (0..cols.len()).any(|t| {
+                                    let end = cols.get(t + 1).map_or(cols[t].1 + 3.0, |n| n.0);
+                                    x.0 >= cols[t].0 - 3.0 && x.1 < end
                                 })
+                            };
+                            runs.iter().any(|r| r.len() >= 2) && runs.iter().flatten().all(inside)
                         });
                 // Atop the page, under no header, the rest of a table run to the last page's
                 // foot (too few rows to show their own narrow gaps between cells): that table's
@@ -2500,25 +2504,26 @@ fn aligned_tables(
                 // Or, atop the page, the rest of a row of the last page's table (printed as a
                 // text export prints rows), every run in one of its columns: a browser prints a
                 // row's rest over the header it prints again.
-                // Or lines of one run each, two or more, all in one of its columns past the
-                // first: the rest of that cell (its row's other cells ended on the last page).
+                // Or lines of one run each, two or more, each in one of its columns past the
+                // first: the rest of those cells (the row's key and one-line cells ended on the
+                // last page).
                 let in_column =
                     |c: &(f64, f64), x: &(f64, f64)| x.0 >= c.0 - 3.0 && x.1 <= c.1 + 3.0;
-                let rest_atop =
-                    atop && !block[0].0.bold()
-                        && from_before.as_ref().is_some_and(|before| {
-                            before.tab_rows
-                                && (multi == 1
-                                    && runs
-                                        .iter()
-                                        .flatten()
-                                        .all(|x| before.columns.iter().any(|c| in_column(c, x)))
-                                    || multi == 0
-                                        && block.len() >= 2
-                                        && before.columns.iter().skip(1).any(|c| {
-                                            runs.iter().flatten().all(|x| in_column(c, x))
-                                        }))
-                        });
+                let rest_atop = atop
+                    && !block[0].0.bold()
+                    && from_before.as_ref().is_some_and(|before| {
+                        before.tab_rows
+                            && (multi == 1
+                                && runs
+                                    .iter()
+                                    .flatten()
+                                    .all(|x| before.columns.iter().any(|c| in_column(c, x)))
+                                || multi == 0
+                                    && block.len() >= 2
+                                    && runs.iter().flatten().all(|x| {
+                                        before.columns.iter().skip(1).any(|c| in_column(c, x))
+                                    }))
+                    });
                 if multi >= 2 || lone_header || rest_atop {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
                     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();

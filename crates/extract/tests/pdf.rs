@@ -1159,6 +1159,18 @@ fn libreoffice_prints_of_html_pages_give_the_facts_of_the_text() {
                 "amount-of-money-raised-from-the-disposal-of-land-and-buildings",
             ];
             measures_read(report, &text, &from_pdf, &measures, 18);
+            // The first of "Place: Annual Measure Data"'s rows run over a page, the rest of
+            // its name and of its benchmark group atop the next, each in its own column; and
+            // the rows under it, whose figures leave two of the table's columns empty between
+            // them, read in that table's columns. Before, the rest was lines of text and the
+            // next rows' targets read as their 2025-26 figures.
+            let annual = [
+                "percentage-of-principal-roads-where-maintenance-should-be-considered-based-on-aei-survey",
+                "percentage-of-non-principal-classified-roads-where-maintenance-should-be-considered-based-on-aei-survey",
+                "percentage-of-unclassified-road-network-where-maintenance-should-be-considered-aei-survey",
+                "percentage-of-residents-satisfied-overall-with-highways-and-transportation-services",
+            ];
+            measures_read(report, &text, &from_pdf, &annual, 11);
             continue;
         }
         let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
