@@ -730,6 +730,14 @@ fn measures_read(
     assert!(lost.is_empty(), "{report}: lost {lost:#?}");
 }
 
+/// The measures of 2025-26 Q1's "Place: Annual Measure Data": 11 figures in the text.
+const PLACE_ANNUAL: [&str; 4] = [
+    "percentage-of-principal-roads-where-maintenance-should-be-considered-based-on-aei-survey",
+    "percentage-of-non-principal-classified-roads-where-maintenance-should-be-considered-based-on-aei-survey",
+    "percentage-of-unclassified-road-network-where-maintenance-should-be-considered-aei-survey",
+    "percentage-of-residents-satisfied-overall-with-highways-and-transportation-services",
+];
+
 /// Each of Derbyshire's objectives `keys` is read whole from the PDF, with its rating, as the
 /// text gives it; no part of its title is read as an objective of no key.
 fn objectives_read(
@@ -1067,13 +1075,7 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                 // "Place: Annual Measure Data": its header's first lines start their cells
                 // where its other lines do, so it is told from the measures table above by
                 // its cells apart from those lines. Before, the two were one table.
-                let annual = [
-                    "percentage-of-principal-roads-where-maintenance-should-be-considered-based-on-aei-survey",
-                    "percentage-of-non-principal-classified-roads-where-maintenance-should-be-considered-based-on-aei-survey",
-                    "percentage-of-unclassified-road-network-where-maintenance-should-be-considered-aei-survey",
-                    "percentage-of-residents-satisfied-overall-with-highways-and-transportation-services",
-                ];
-                measures_read(report, &text, &from_pdf, &annual, 11);
+                measures_read(report, &text, &from_pdf, &PLACE_ANNUAL, 11);
             }
             // The header of "Great Places to Live, Work and Visit - Latest Measure Data" broken
             // over a page: "Same  Same  Target" alone at one page's foot, centred over three of
@@ -1164,13 +1166,7 @@ fn libreoffice_prints_of_html_pages_give_the_facts_of_the_text() {
             // the rows under it, whose figures leave two of the table's columns empty between
             // them, read in that table's columns. Before, the rest was lines of text and the
             // next rows' targets read as their 2025-26 figures.
-            let annual = [
-                "percentage-of-principal-roads-where-maintenance-should-be-considered-based-on-aei-survey",
-                "percentage-of-non-principal-classified-roads-where-maintenance-should-be-considered-based-on-aei-survey",
-                "percentage-of-unclassified-road-network-where-maintenance-should-be-considered-aei-survey",
-                "percentage-of-residents-satisfied-overall-with-highways-and-transportation-services",
-            ];
-            measures_read(report, &text, &from_pdf, &annual, 11);
+            measures_read(report, &text, &from_pdf, &PLACE_ANNUAL, 11);
             continue;
         }
         let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
