@@ -2575,12 +2575,11 @@ fn aligned_tables(
                         if multi > 0 || !tab_rows {
                             return lines;
                         }
-                        let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
-                        let mut joined = cells(&lines[0]);
+                        let mut joined = tab_cells(&lines[0]);
                         for line in &lines[1..] {
-                            let next = cells(line);
+                            let next = tab_cells(line);
                             if next.len() == joined.len() {
-                                joined = cells(&joined_cells(&joined, &next));
+                                joined = tab_cells(&joined_cells(&joined, &next));
                             }
                         }
                         let mut one = vec![String::new(); lines.len()];
@@ -3626,13 +3625,12 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             };
             last = before;
         }
-        let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
         // A table's header printed alone at the foot of the page (a table a page break
         // parted after its header, not printed again), its rows on the next: it heads them.
         let lone_header = pages[n - 1][last].contains('\t')
             && pages[n][header].contains('\t')
             && pages[n][header] != pages[n - 1][last]
-            && cells(&pages[n][header]).len() == cells(&pages[n - 1][last]).len()
+            && tab_cells(&pages[n][header]).len() == tab_cells(&pages[n - 1][last]).len()
             && pages[..n]
                 .iter()
                 .flatten()
@@ -3650,7 +3648,7 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
         if middle_rest_atop(pages, n, last, header) {
             continue;
         }
-        let (row, head) = (cells(&pages[n - 1][last]), cells(&pages[n][header]));
+        let (row, head) = (tab_cells(&pages[n - 1][last]), tab_cells(&pages[n][header]));
         // A row whose key the page break cut at its hyphen ("SO-" at the foot, "03" atop the
         // next page, wkhtmltopdf's middle-set row over no header): the rest of each cell opens
         // the next page, its key a word of digits or capitals.
@@ -3669,13 +3667,13 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             pages[n].remove(header);
             continue;
         }
-        let Some(next) = pages[n].get(header + 1).map(|l| cells(l)) else {
+        let Some(next) = pages[n].get(header + 1).map(|l| tab_cells(l)) else {
             continue;
         };
         // The previous page ends on a row with its key; this one opens with the table's header
         // and then a row of the same cells whose key is empty.
         let header_repeated =
-            head.len() == row.len() && pages[n - 1].iter().any(|l| cells(l) == head);
+            head.len() == row.len() && pages[n - 1].iter().any(|l| tab_cells(l) == head);
         // Or a row of its first cell only that goes on from the name above it (not starting in
         // capitals, or after "… 'Good' or"): the rest of a name in a table whose first column
         // is the name.
@@ -3709,14 +3707,14 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             && next[1..].iter().all(|c| c.trim().is_empty())
             && pages[n]
                 .get(header + 2)
-                .is_none_or(|l| cells(l).len() != row.len());
+                .is_none_or(|l| tab_cells(l).len() != row.len());
         // A header of two rows repeated is no row's rest: its second row is the line after
         // the header's first on the page before.
         let second_header = pages[n - 1]
             .iter()
-            .position(|l| cells(l) == head)
+            .position(|l| tab_cells(l) == head)
             .and_then(|h| pages[n - 1].get(h + 1))
-            .is_some_and(|l| cells(l) == next);
+            .is_some_and(|l| tab_cells(l) == next);
         // Or a row whose cells are split between the pages, none on both (WeasyPrint may print
         // a row's figures at the foot of one page and its name atop the next).
         let split_row = next.len() == row.len()
@@ -3748,7 +3746,7 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             .is_some_and(|l| l.trim().is_empty());
         let row_after = pages[n]
             .get(header + 2)
-            .is_some_and(|l| cells(l).len() == head.len());
+            .is_some_and(|l| tab_cells(l).len() == head.len());
         if blank && row_after {
             pages[n].remove(header + 1);
         }
@@ -3761,7 +3759,6 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
 /// merged cell empty, have that cell in both columns. (A row with text there is left as it is:
 /// which column it belongs to is not known.)
 fn merged_headers_again(pages: &mut [Vec<String>]) {
-    let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
     let mut headers: Vec<Vec<String>> = Vec::new();
     let at: Vec<(usize, usize)> = (0..pages.len())
         .flat_map(|n| (0..pages[n].len()).map(move |k| (n, k)))
@@ -3770,7 +3767,7 @@ fn merged_headers_again(pages: &mut [Vec<String>]) {
     while i < at.len() {
         let (n, k) = at[i];
         i += 1;
-        let line = cells(&pages[n][k]);
+        let line = tab_cells(&pages[n][k]);
         if line.len() < 3 {
             continue;
         }
@@ -3785,28 +3782,36 @@ fn merged_headers_again(pages: &mut [Vec<String>]) {
             continue;
         };
         // The rows under it, blank lines between them, to the table's end.
-        let rows: Vec<(usize, usize)> = at[i..]
+        let span = at[i..]
+            .iter()
+            .take_while(|&&(n, k)| {
+                pages[n][k].trim().is_empty() || tab_cells(&pages[n][k]).len() == line.len()
+            })
+            .count();
+        let rows: Vec<(usize, usize)> = at[i..i + span]
             .iter()
             .copied()
-            .take_while(|&(n, k)| {
-                pages[n][k].trim().is_empty() || cells(&pages[n][k]).len() == line.len()
-            })
             .filter(|&(n, k)| !pages[n][k].trim().is_empty())
             .collect();
         if rows
             .iter()
-            .any(|&(n, k)| !cells(&pages[n][k])[m].trim().is_empty())
+            .any(|&(n, k)| !tab_cells(&pages[n][k])[m].trim().is_empty())
         {
             continue;
         }
         pages[n][k] = header.join("\t");
         for &(n, k) in &rows {
-            let mut row = cells(&pages[n][k]);
+            let mut row = tab_cells(&pages[n][k]);
             row.insert(m + 1, String::new());
             pages[n][k] = row.join("\t");
         }
-        i += rows.len();
+        i += span;
     }
+}
+
+/// A line's tab-separated cells, as a text export prints a row.
+fn tab_cells(line: &str) -> Vec<String> {
+    line.split('\t').map(str::to_string).collect()
 }
 
 /// Where `merged` is the header `header` with the cells `m` and `m + 1` printed as one, their
@@ -3842,12 +3847,11 @@ fn merged_cell(header: &[String], merged: &[String]) -> Option<usize> {
 /// first cell empty, atop the next. Each a tab row of as many cells; joined cell by cell.
 /// Returns whether it joined them.
 fn middle_rest_atop(pages: &mut [Vec<String>], n: usize, last: usize, top: usize) -> bool {
-    let cells = |l: &str| l.split('\t').map(str::to_string).collect::<Vec<_>>();
-    let (row, rest) = (cells(&pages[n - 1][last]), cells(&pages[n][top]));
+    let (row, rest) = (tab_cells(&pages[n - 1][last]), tab_cells(&pages[n][top]));
     let above = last
         .checked_sub(1)
         .and_then(|k| pages[n - 1].get(k))
-        .map(|l| cells(l));
+        .map(|l| tab_cells(l));
     // Or the row's key and first lines at the foot, the rest of its tall cells atop the next
     // page under no header, its first cell empty.
     let key_at_foot = !row[0].trim().is_empty()
@@ -3920,7 +3924,7 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
         let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
             continue;
         };
-        let head: Vec<String> = pages[n][first].split('\t').map(str::to_string).collect();
+        let head = tab_cells(&pages[n][first]);
         let rows_follow = pages[n][first + 1..]
             .iter()
             .find(|l| !l.trim().is_empty())
@@ -4142,7 +4146,7 @@ fn rest_under_aligned_header(
             .join(" ")
     };
     let head = &pages[n][header];
-    let row: Vec<String> = pages[n - 1][last].split('\t').map(str::to_string).collect();
+    let row = tab_cells(&pages[n - 1][last]);
     if head.contains('\t') || row.len() < 3 || row[0].trim().is_empty() {
         return false;
     }
