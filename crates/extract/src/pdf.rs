@@ -2750,15 +2750,52 @@ fn centred_headers_joined(
             .filter(|&k| runs[k].iter().any(|x| x.0 < c.1 && x.1 > c.0))
             .collect()
     };
+    // The lines with a run that starts in a column, or reaches into it from no other (a
+    // figure wider than its column's others, set alone on its line, runs past that column's
+    // end into the next, whose header is still alone there).
+    let lines_of = |columns: &[(f64, f64)], j: usize| -> Vec<usize> {
+        let c = columns[j];
+        (0..runs.len())
+            .filter(|&k| {
+                runs[k].iter().any(|x| {
+                    x.0 < c.1
+                        && x.1 > c.0
+                        && (x.0 >= c.0 - 1.0
+                            || !columns
+                                .iter()
+                                .enumerate()
+                                .any(|(t, o)| t != j && x.0 >= o.0 - 1.0 && x.0 < o.1))
+                })
+            })
+            .collect()
+    };
     let mut j = 0;
     while j < columns.len() {
-        let lines = lines_in(columns[j]);
+        let lines = lines_of(&columns, j);
         let header_only = !lines.is_empty() && lines.iter().all(|&k| bold[k]);
         let data = |c: usize| lines_in(columns[c]).iter().any(|&k| !bold[k]);
+        // Cells of one width (a table of fixed, equal columns): the pitch the data columns past
+        // the first start at, where three or more do, each the next's cell or a whole number
+        // of cells before it.
+        let pitch = {
+            let starts: Vec<f64> = (1..columns.len())
+                .filter(|&c| data(c))
+                .map(|c| columns[c].0)
+                .collect();
+            let steps: Vec<f64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+            let step = steps.iter().copied().fold(f64::INFINITY, f64::min);
+            (steps.len() >= 2
+                && step > 2.0 * size
+                && steps
+                    .iter()
+                    .all(|s| (s / step - (s / step).round()).abs() * step < 1.0))
+            .then_some(step)
+        };
         // Or a header cell that starts no plain line's text, centred over the cells of the
         // column to its left whose lines run across it (a word processor's "Comments" over a
         // column of long comments): that column.
-        let over_wider = j > 0 && !header_only && {
+        let alone = lines_in(columns[j]).iter().all(|&k| bold[k]);
+        let over_wider = j > 0 && !alone && {
             let c = columns[j];
             let plain: Vec<(f64, f64)> = (0..runs.len())
                 .filter(|&k| !bold[k])
@@ -2786,7 +2823,11 @@ fn centred_headers_joined(
         // where the next column starts. Of the one to the right, its text at the right edge:
         // from where the column before ends.
         let left = (j > 0 && data(j - 1)).then(|| {
-            let end = columns.get(j + 1).map_or(columns[j].1, |c| c.0);
+            let end = match (columns.get(j + 1), pitch) {
+                (Some(c), _) if data(j + 1) => c.0,
+                (_, Some(p)) => columns[j - 1].0 + p,
+                (next, None) => next.map_or(columns[j].1, |c| c.0),
+            };
             ((columns[j - 1].0 + end) / 2.0 - centre).abs()
         });
         let right = (j + 1 < columns.len() && data(j + 1)).then(|| {
