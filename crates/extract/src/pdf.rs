@@ -2777,7 +2777,7 @@ fn centred_headers_joined(
         // Cells of one width (a table of fixed, equal columns): the pitch the data columns past
         // the first start at, where three or more do, each the next's cell or a whole number
         // of cells before it.
-        let pitch = {
+        let pitch = || {
             let starts: Vec<f64> = (1..columns.len())
                 .filter(|&c| data(c))
                 .map(|c| columns[c].0)
@@ -2794,8 +2794,7 @@ fn centred_headers_joined(
         // Or a header cell that starts no plain line's text, centred over the cells of the
         // column to its left whose lines run across it (a word processor's "Comments" over a
         // column of long comments): that column.
-        let alone = lines_in(columns[j]).iter().all(|&k| bold[k]);
-        let over_wider = j > 0 && !alone && {
+        let over_wider = j > 0 && data(j) && {
             let c = columns[j];
             let plain: Vec<(f64, f64)> = (0..runs.len())
                 .filter(|&k| !bold[k])
@@ -2823,10 +2822,12 @@ fn centred_headers_joined(
         // where the next column starts. Of the one to the right, its text at the right edge:
         // from where the column before ends.
         let left = (j > 0 && data(j - 1)).then(|| {
-            let end = match (columns.get(j + 1), pitch) {
-                (Some(c), _) if data(j + 1) => c.0,
-                (_, Some(p)) => columns[j - 1].0 + p,
-                (next, None) => next.map_or(columns[j].1, |c| c.0),
+            let end = match columns.get(j + 1) {
+                Some(c) if data(j + 1) => c.0,
+                next => pitch().map_or_else(
+                    || next.map_or(columns[j].1, |c| c.0),
+                    |p| columns[j - 1].0 + p,
+                ),
             };
             ((columns[j - 1].0 + end) / 2.0 - centre).abs()
         });
