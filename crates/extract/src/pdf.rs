@@ -3118,7 +3118,7 @@ fn centred_rows(
     let ruled_apart = |c: usize, above: f64, below: f64| {
         let (x0, x1) = columns[c];
         rules.iter().any(|(y, r0, r1)| {
-            *y > above + 0.25 * size
+            *y > above + 0.18 * size
                 && *y < below - 0.5 * size
                 && *r0 <= x0 + 1.0
                 && *r1 >= x1 - 1.0
@@ -3137,6 +3137,7 @@ fn centred_rows(
             }
         }
     }
+    let cells = abutting_cells_parted(cells, &parts, leading, size);
     let first = |cell: &(usize, Vec<usize>)| parts[cell.0][cell.1[0]].1;
     let last = |cell: &(usize, Vec<usize>)| parts[cell.0][*cell.1.last().unwrap_or(&0)].1;
     // Rows: cells whose heights overlap, in order down the page.
@@ -3259,6 +3260,87 @@ fn centred_rows(
         out[*at] = tab_row(&texts, bold);
     }
     Some(out)
+}
+
+/// Cells centred in rows that abut with no space between them (Word's rows have no margin above
+/// or below their cells): the tallest cells of neighbouring rows, in one column, run on one
+/// line-spacing apart as if one cell. Such a run is parted where the cells beside it say: each
+/// cell of a row centred there spans the row, so the run's first cell ends as far below the
+/// middle of the cells beside it as the run starts above it, the next starts on the next line,
+/// and so on. A run is parted only where its parts, so found, each end on one of its lines and
+/// the last part ends on its last.
+fn abutting_cells_parted(
+    cells: Vec<(usize, Vec<usize>)>,
+    parts: &[Vec<(usize, f64, Vec<Glyph>)>],
+    leading: f64,
+    size: f64,
+) -> Vec<(usize, Vec<usize>)> {
+    let span = |cell: &(usize, Vec<usize>)| {
+        let y = |n: usize| parts[cell.0][cell.1[n]].1;
+        (y(0), y(cell.1.len() - 1))
+    };
+    let mut out = Vec::with_capacity(cells.len());
+    for cell in &cells {
+        let (top, bottom) = span(cell);
+        if cell.1.len() < 3 {
+            out.push(cell.clone());
+            continue;
+        }
+        // The middles of the other columns' cells within the run, and no cell of theirs
+        // reaching out of it: the rows beside it.
+        let beside: Vec<(f64, f64)> = cells
+            .iter()
+            .filter(|o| o.0 != cell.0)
+            .map(span)
+            .filter(|(t, b)| *b > top - 0.5 * size && *t < bottom + 0.5 * size)
+            .collect();
+        let inside = beside
+            .iter()
+            .all(|(t, b)| *t >= top - 0.3 * size && *b <= bottom + 0.3 * size);
+        let mut middles: Vec<f64> = beside.iter().map(|(t, b)| (t + b) / 2.0).collect();
+        middles.sort_by(f64::total_cmp);
+        middles.dedup_by(|b, a| *b - *a <= 0.3 * size);
+        if !inside || middles.len() < 2 {
+            out.push(cell.clone());
+            continue;
+        }
+        // Every cell beside must sit within one part, centred on it.
+        let ys: Vec<f64> = cell.1.iter().map(|n| parts[cell.0][*n].1).collect();
+        let mut pieces: Vec<Vec<usize>> = Vec::new();
+        let mut start = 0;
+        for middle in &middles {
+            if start >= ys.len() {
+                break;
+            }
+            let end_y = 2.0 * middle - ys[start];
+            let Some(end) = (start..ys.len()).find(|n| (ys[*n] - end_y).abs() <= 0.3 * size) else {
+                break;
+            };
+            pieces.push(cell.1[start..=end].to_vec());
+            start = end + 1;
+        }
+        let parted = pieces.len() == middles.len() && start == ys.len();
+        let abut = pieces.windows(2).all(|w| {
+            let (a, b) = (w[0].last(), w[1].first());
+            a.zip(b).is_some_and(|(a, b)| {
+                parts[cell.0][*b].1 - parts[cell.0][*a].1 <= leading + 0.1 * size
+            })
+        });
+        // Each cell beside lies within the part it is centred on.
+        let within = parted
+            && beside.iter().all(|(t, b)| {
+                pieces.iter().any(|p| {
+                    let (pt, pb) = span(&(cell.0, p.clone()));
+                    *t >= pt - 0.3 * size && *b <= pb + 0.3 * size
+                })
+            });
+        if parted && abut && within {
+            out.extend(pieces.into_iter().map(|p| (cell.0, p)));
+        } else {
+            out.push(cell.clone());
+        }
+    }
+    out
 }
 
 fn align(

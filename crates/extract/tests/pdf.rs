@@ -353,7 +353,29 @@ fn libreoffice_pdfs_of_word_tables_give_the_facts_of_the_text() {
             "Colorful List",
         ),
     ] {
-        libreoffice_gives_the_facts_of_the_text(report, council, style, false, dir.path());
+        libreoffice_gives_the_facts_of_the_text(report, council, style, &[], false, dir.path());
+    }
+}
+
+/// Word's "Light Shading" tables, banded fills and no rules between rows, whose rows abut: a
+/// row's tallest cell runs on into the next row's at one line-spacing, and only the edge of a
+/// band's fill, drawn where the upper line's descenders end, parts them. Cells set at the top of
+/// their rows, and in the middle ("Align Center"). Before, the rows a column ran on through
+/// were one row: 2024-25 Q1 lost 11 facts set at the top and 40 centred, 2019-20 9 and 73.
+#[test]
+fn libreoffice_pdfs_of_banded_word_tables_give_the_facts_of_the_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (report, council) in [REPORTS[1], REPORTS[4]] {
+        for options in [&[][..], &["--valign", "center"]] {
+            libreoffice_gives_the_facts_of_the_text(
+                report,
+                council,
+                "Light Shading",
+                options,
+                false,
+                dir.path(),
+            );
+        }
     }
 }
 
@@ -365,21 +387,24 @@ fn libreoffice_gives_the_facts_of_the_text(
     report: &str,
     council: &str,
     style: &str,
+    options: &[&str],
     tagged: bool,
     dir: &Path,
 ) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_docx.py");
     let text_path = report_path(report);
     let docx = dir.join(format!(
-        "{}-{}.docx",
+        "{}-{}{}.docx",
         report.trim_end_matches(".txt"),
-        style.replace(' ', "_")
+        style.replace(' ', "_"),
+        options.concat()
     ));
     let run = Command::new("python3")
         .arg(&script)
         .arg(&text_path)
         .arg(&docx)
         .arg(style)
+        .args(options)
         .output()
         .expect("python3");
     assert!(
@@ -408,7 +433,11 @@ fn libreoffice_gives_the_facts_of_the_text(
     let pdf = std::fs::read(docx.with_extension("pdf")).expect("LibreOffice's PDF");
     let from_text = read(&std::fs::read(&text_path).expect("text"), council).expect("text");
     let from_pdf = read(&pdf, council).expect("pdf");
-    same_facts_but_spaces(&from_text, &from_pdf, &format!("{report} ({style})"));
+    same_facts_but_spaces(
+        &from_text,
+        &from_pdf,
+        &format!("{report} ({style} {})", options.join(" ")),
+    );
 }
 
 /// The facts of a PDF are the text's, but for at most one objective title differing in its
@@ -438,13 +467,21 @@ fn same_facts_but_spaces(from_text: &BTreeSet<String>, from_pdf: &BTreeSet<Strin
 fn libreoffice_tagged_pdfs_of_word_tables_give_the_facts_of_the_text() {
     let dir = tempfile::tempdir().expect("tempdir");
     for (report, council) in REPORTS {
-        libreoffice_gives_the_facts_of_the_text(report, council, "Table Grid", true, dir.path());
+        libreoffice_gives_the_facts_of_the_text(
+            report,
+            council,
+            "Table Grid",
+            &[],
+            true,
+            dir.path(),
+        );
     }
     for style in ["Light Shading", "Colorful Shading", "Light List"] {
         libreoffice_gives_the_facts_of_the_text(
             "derby-city-2024-25-annual.txt",
             "E06000015",
             style,
+            &[],
             true,
             dir.path(),
         );

@@ -6,7 +6,12 @@ pages, Word's default), landscape sections for tables of eight columns or more, 
 header. LibreOffice then prints it to PDF (`soffice --headless --convert-to pdf`): a second
 tool, with its own line breaking and its own way of drawing rules, beside fpdf2's render.py.
 
-    render_docx.py REPORT.txt OUT.docx [TABLE_STYLE]
+    render_docx.py REPORT.txt OUT.docx [TABLE_STYLE] [--valign center|bottom] [--no-spacing]
+
+With `--valign`, every cell's text is set in the middle (or at the foot) of its row, as Word's
+"Align Center" does (its rows have no margin above or below their cells); with `--no-spacing`,
+the cells' paragraphs have no space after them (Word's "No Spacing"), so that with no rules
+and no fills one row's tallest cell runs on into the next row's at one line-spacing.
 
 The text is the shared report's, read at test time: nothing here is committed but this
 script. Needs python-docx.
@@ -16,6 +21,7 @@ import sys
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -36,7 +42,7 @@ def new_section(doc, landscape):
     section.left_margin = section.right_margin = Mm(18)
 
 
-def add_table(doc, rows, style):
+def add_table(doc, rows, style, valign=None, tight=False):
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     table = doc.add_table(rows=len(rows), cols=width)
@@ -48,7 +54,11 @@ def add_table(doc, rows, style):
         for c, text in enumerate(row):
             cell = table.cell(n, c)
             cell.text = text
+            if valign:
+                cell.vertical_alignment = valign
             for paragraph in cell.paragraphs:
+                if tight:
+                    paragraph.paragraph_format.space_after = Pt(0)
                 for run in paragraph.runs:
                     run.font.size = size
                     run.bold = n == 0 and has_header
@@ -59,8 +69,17 @@ def add_table(doc, rows, style):
 
 
 def main():
-    src, out = sys.argv[1], sys.argv[2]
-    style = sys.argv[3] if len(sys.argv) > 3 else "Table Grid"
+    args = sys.argv[1:]
+    tight = "--no-spacing" in args
+    args = [a for a in args if a != "--no-spacing"]
+    valign = None
+    if "--valign" in args:
+        at = args.index("--valign")
+        valign = {"center": WD_CELL_VERTICAL_ALIGNMENT.CENTER,
+                  "bottom": WD_CELL_VERTICAL_ALIGNMENT.BOTTOM}[args[at + 1]]
+        del args[at:at + 2]
+    src, out = args[0], args[1]
+    style = args[2] if len(args) > 2 else "Table Grid"
     lines = open(src, encoding="utf-8").read().split("\n")
     doc = Document()
     doc.styles["Normal"].font.name = "DejaVu Sans"
@@ -79,7 +98,7 @@ def main():
             landscape = max(len(r) for r in rows) >= 8
             if landscape:
                 new_section(doc, True)
-            add_table(doc, rows, style)
+            add_table(doc, rows, style, valign, tight)
             if landscape:
                 new_section(doc, False)
             doc.add_paragraph()
