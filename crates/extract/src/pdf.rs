@@ -2559,7 +2559,7 @@ fn aligned_tables(
                         columns = before.columns.clone();
                     }
                     let mut tab_rows = true;
-                    let lines = centred_rows(block, &runs, &columns, size, atop, rules)
+                    let lines = centred_rows(block, &runs, &columns, size, atop, rules, true)
                         .or_else(|| {
                             rest.filter(|before| before.tab_rows)
                                 .map(|_| lines_as_rows(block, &runs, &columns, size))
@@ -3020,7 +3020,9 @@ fn centred_rows(
     size: f64,
     atop: bool,
     rules: &[(f64, f64, f64)],
+    part: bool,
 ) -> Option<Vec<String>> {
+    let all_rules = rules;
     // Per column, the lines with text in it and that text's glyphs. A line across the columns
     // (a section's title) is its first column's.
     // Each with its own height (the middle of its glyphs' baselines): beside a cell set a little
@@ -3118,7 +3120,7 @@ fn centred_rows(
     let ruled_apart = |c: usize, above: f64, below: f64| {
         let (x0, x1) = columns[c];
         rules.iter().any(|(y, r0, r1)| {
-            *y > above + 0.18 * size
+            *y > above + 0.25 * size
                 && *y < below - 0.5 * size
                 && *r0 <= x0 + 1.0
                 && *r1 >= x1 - 1.0
@@ -3128,16 +3130,35 @@ fn centred_rows(
     let mut cells: Vec<(usize, Vec<usize>)> = Vec::new();
     for (c, p) in parts.iter().enumerate() {
         for (n, (_, y, _)) in p.iter().enumerate() {
+            // The block's bold header, a line of cells, and a plain line under it are two cells,
+            // however close
+            // (rows that abut: the rest of a row broken over a page under the header printed
+            // again).
+            let under_header = n > 0 && {
+                let (above, here) = (p[n - 1].0, p[n].0);
+                block[..=above].iter().all(|(r, _)| r.bold())
+                    && runs[above].len() >= 2
+                    && !block[here].0.bold()
+            };
             let goes_on = n > 0
                 && (y - p[n - 1].1 <= leading + 0.1 * size || one_object(c, n))
-                && !ruled_apart(c, p[n - 1].1, *y);
+                && !ruled_apart(c, p[n - 1].1, *y)
+                && !under_header;
             match cells.last_mut() {
                 Some((cc, lines)) if goes_on && *cc == c => lines.push(n),
                 _ => cells.push((c, vec![n])),
             }
         }
     }
-    let cells = abutting_cells_parted(cells, &parts, leading, size);
+    // Runs of lines parted by the centred cells beside them (`parted` marks the parts); undone
+    // below where the rows no part made are set at the top.
+    let (cells, parted) = if part {
+        let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
+        abutting_cells_parted(cells, &parts, &bold, leading, size)
+    } else {
+        let none = vec![false; cells.len()];
+        (cells, none)
+    };
     let first = |cell: &(usize, Vec<usize>)| parts[cell.0][cell.1[0]].1;
     let last = |cell: &(usize, Vec<usize>)| parts[cell.0][*cell.1.last().unwrap_or(&0)].1;
     // Rows: cells whose heights overlap, in order down the page.
@@ -3168,6 +3189,8 @@ fn centred_rows(
     // Whether every row's cells agree on one of the three (a row whose cells agree on none is
     // two rows run together).
     let mut aligned = true;
+    // The same of the rows no part of a run parted by centred cells is in.
+    let (mut own_centred, mut own_topped) = (0, 0);
     for (n, (_, members)) in rows.iter().enumerate() {
         let row: Vec<&(usize, Vec<usize>)> = members.iter().map(|n| &cells[*n]).collect();
         let agree = |v: &mut dyn Iterator<Item = f64>| spread(v) <= 0.3 * size;
@@ -3175,8 +3198,15 @@ fn centred_rows(
         let middles = agree(&mut row.iter().map(|c| (first(c) + last(c)) / 2.0));
         let bottoms = agree(&mut row.iter().map(|c| last(c)));
         aligned &= tops || middles || bottoms;
+        if !members.iter().any(|m| parted[*m]) {
+            own_topped += usize::from(tops && !(middles && bottoms) && n >= 2);
+            own_centred += usize::from(!tops && (middles || bottoms));
+        }
         if tops && !(middles && bottoms) && n == 1 {
             broken_rest = true;
+        } else if tops && !(middles && bottoms) && n + 1 == rows.len() && n >= 2 {
+            // The last row, broken over the page, is set at the top of what it has here in a
+            // table whose cells are centred (LibreOffice): no evidence either way.
         } else if tops && !(middles && bottoms) {
             topped += 1;
         } else if !tops && (middles || bottoms) {
@@ -3184,20 +3214,23 @@ fn centred_rows(
             at_bottom += usize::from(!middles);
         }
     }
+    // Runs parted as if centred in a table whose other rows are set at the top (the line above
+    // a row, the rest of the row before, makes its first column look centred on it): the runs
+    // are read whole.
+    if parted.iter().any(|p| *p) && own_topped > own_centred {
+        return centred_rows(block, runs, columns, size, atop, all_rules, false);
+    }
     // Set at the bottom, the evidence must come from two rows: a table of one-line cells whose
     // rows run together ("Deliverables" over "Good 1") looks so in one.
     if centred == at_bottom && at_bottom < 2 {
         centred = 0;
     }
-    // With no evidence either way, a header over one row of cells of different heights, one
-    // cell per column, is read as rows too: the rest of a row broken over the page under its
-    // header (lines of one height throughout are a table whose rows run together).
+    // Whether every row has one cell per column.
     let clean = rows.iter().all(|(_, members)| {
         let mut columns: Vec<usize> = members.iter().map(|n| cells[*n].0).collect();
         columns.sort_unstable();
         columns.windows(2).all(|w| w[0] != w[1])
     });
-    let undecided = centred == 0 && topped == 0 && clean && rows.len() == 2 && broken_rest;
     // Wherever they are set, cells of one column a clear space further apart than a cell's
     // lines, one cell per column in every row, are rows told apart by their spacing alone
     // (MuPDF's tables, whose rows' cells start at the top and whose groups' titles wrap in the
@@ -3213,6 +3246,12 @@ fn centred_rows(
         let (least, most) = (lines.iter().min(), lines.iter().max());
         least.is_some_and(|l| *l >= 2) && most.zip(least).is_some_and(|(m, l)| m - l <= 1)
     };
+    // With no evidence either way, a header over one row of cells of different heights, one
+    // cell per column, is read as rows too: the rest of a row broken over the page under its
+    // header (lines of one height throughout, give or take one, are a table whose rows run
+    // together).
+    let undecided =
+        centred == 0 && topped == 0 && clean && rows.len() == 2 && broken_rest && !run_together;
     let spaced = clean
         && aligned
         && !run_together
@@ -3267,27 +3306,64 @@ fn centred_rows(
 /// line-spacing apart as if one cell. Such a run is parted where the cells beside it say: each
 /// cell of a row centred there spans the row, so the run's first cell ends as far below the
 /// middle of the cells beside it as the run starts above it, the next starts on the next line,
-/// and so on. A run is parted only where its parts, so found, each end on one of its lines and
-/// the last part ends on its last.
+/// and so on; or, from the run's foot, its last cell starts as far above their middle as the
+/// run ends below it. What is left at the far end is a part of its own where the cells beside
+/// it start where it does (the rest of a row broken over the page, set at the top) or there are
+/// none. A run is parted only where every cell beside lies within the part it is centred on.
 fn abutting_cells_parted(
     cells: Vec<(usize, Vec<usize>)>,
     parts: &[Vec<(usize, f64, Vec<Glyph>)>],
+    bold: &[bool],
     leading: f64,
     size: f64,
-) -> Vec<(usize, Vec<usize>)> {
+) -> (Vec<(usize, Vec<usize>)>, Vec<bool>) {
     let span = |cell: &(usize, Vec<usize>)| {
         let y = |n: usize| parts[cell.0][cell.1[n]].1;
         (y(0), y(cell.1.len() - 1))
     };
+    let near = |a: f64, b: f64| (a - b).abs() <= 0.3 * size;
     let mut out = Vec::with_capacity(cells.len());
+    let mut parted = Vec::with_capacity(cells.len());
+    // Somewhere in the table a line is set between two lines of another column, as centring
+    // sets cells whose lines differ in number by an odd count: the lines of cells set at the
+    // top of rows that abut all stand on one grid, and are not parted so.
+    let plain: Vec<Vec<f64>> = parts
+        .iter()
+        .map(|p| {
+            p.iter()
+                .filter(|(k, _, _)| !bold[*k])
+                .map(|l| l.1)
+                .collect()
+        })
+        .collect();
+    let between = plain.iter().enumerate().any(|(c, ys)| {
+        ys.iter().any(|y| {
+            plain
+                .iter()
+                .enumerate()
+                .filter(|(o, _)| *o != c)
+                .any(|(_, other)| {
+                    other.iter().any(|z| {
+                        let d = (y - z).abs();
+                        d >= 0.3 * leading && d <= 0.7 * leading
+                    })
+                })
+        })
+    });
     for cell in &cells {
+        if !between {
+            out.push(cell.clone());
+            parted.push(false);
+            continue;
+        }
         let (top, bottom) = span(cell);
         if cell.1.len() < 3 {
             out.push(cell.clone());
+            parted.push(false);
             continue;
         }
-        // The middles of the other columns' cells within the run, and no cell of theirs
-        // reaching out of it: the rows beside it.
+        // The other columns' cells within the run, and no cell of theirs reaching out of it:
+        // the rows beside it.
         let beside: Vec<(f64, f64)> = cells
             .iter()
             .filter(|o| o.0 != cell.0)
@@ -3302,45 +3378,119 @@ fn abutting_cells_parted(
         middles.dedup_by(|b, a| *b - *a <= 0.3 * size);
         if !inside || middles.len() < 2 {
             out.push(cell.clone());
+            parted.push(false);
             continue;
         }
-        // Every cell beside must sit within one part, centred on it.
         let ys: Vec<f64> = cell.1.iter().map(|n| parts[cell.0][*n].1).collect();
-        let mut pieces: Vec<Vec<usize>> = Vec::new();
-        let mut start = 0;
-        for middle in &middles {
-            if start >= ys.len() {
-                break;
+        let last = ys.len() - 1;
+        // The parts as ranges of the run's lines, from its top down or from its foot up, each
+        // with whether it was found centred on the cells beside it (or is the rest).
+        let from_top = || {
+            let mut pieces: Vec<(usize, usize, bool)> = Vec::new();
+            let mut start = 0;
+            for (i, middle) in middles.iter().enumerate() {
+                // The rest, a row broken over the page set at the top of what it has here: the
+                // cells beside it all start with it, one of them two lines or more or none
+                // beside the lines after it.
+                let rest: Vec<&(f64, f64)> = beside
+                    .iter()
+                    .filter(|(t, b)| (t + b) / 2.0 >= middle - 0.3 * size)
+                    .collect();
+                if start <= last
+                    && rest.iter().all(|(t, _)| near(*t, ys[start]))
+                    && (rest.iter().any(|(t, b)| b - t >= 0.5 * size) || i + 1 == middles.len())
+                {
+                    pieces.push((start, last, false));
+                    return Some(pieces);
+                }
+                let end = (start..ys.len()).find(|n| near(ys[*n], 2.0 * middle - ys[start]));
+                match end {
+                    Some(end) => {
+                        pieces.push((start, end, true));
+                        start = end + 1;
+                    }
+                    None => {
+                        // The rest, a row set at the top: the cells beside it start with it.
+                        let topped = start <= last && rest.iter().all(|(t, _)| near(*t, ys[start]));
+                        return topped.then(|| {
+                            pieces.push((start, last, false));
+                            pieces
+                        });
+                    }
+                }
             }
-            let end_y = 2.0 * middle - ys[start];
-            let Some(end) = (start..ys.len()).find(|n| (ys[*n] - end_y).abs() <= 0.3 * size) else {
-                break;
-            };
-            pieces.push(cell.1[start..=end].to_vec());
-            start = end + 1;
-        }
-        let parted = pieces.len() == middles.len() && start == ys.len();
-        let abut = pieces.windows(2).all(|w| {
-            let (a, b) = (w[0].last(), w[1].first());
-            a.zip(b).is_some_and(|(a, b)| {
-                parts[cell.0][*b].1 - parts[cell.0][*a].1 <= leading + 0.1 * size
+            let rest_alone =
+                start > last || !beside.iter().any(|(t, _)| *t >= ys[start] - 0.3 * size);
+            rest_alone.then(|| {
+                if start <= last {
+                    pieces.push((start, last, false));
+                }
+                pieces
             })
-        });
-        // Each cell beside lies within the part it is centred on.
-        let within = parted
-            && beside.iter().all(|(t, b)| {
-                pieces.iter().any(|p| {
-                    let (pt, pb) = span(&(cell.0, p.clone()));
-                    *t >= pt - 0.3 * size && *b <= pb + 0.3 * size
-                })
+        };
+        let from_foot = || {
+            let mut pieces: Vec<(usize, usize, bool)> = Vec::new();
+            let mut end = Some(last);
+            for middle in middles.iter().rev() {
+                let e = end?;
+                let start = (0..=e).rev().find(|n| near(ys[*n], 2.0 * middle - ys[e]))?;
+                pieces.push((start, e, true));
+                end = start.checked_sub(1);
+            }
+            if let Some(e) = end {
+                // The rest atop: no cell beside it, or all starting with it.
+                let rest = beside.iter().filter(|(_, b)| *b <= ys[e] + 0.3 * size);
+                if !rest.clone().all(|(t, _)| near(*t, ys[0])) {
+                    return None;
+                }
+                pieces.push((0, e, false));
+            }
+            pieces.reverse();
+            Some(pieces)
+        };
+        let fits = |pieces: &Vec<(usize, usize, bool)>| {
+            let abut = pieces
+                .windows(2)
+                .all(|w| ys[w[1].0] - ys[w[0].1] <= leading + 0.1 * size);
+            let ys = &ys;
+            let of = |a: usize, z: usize| {
+                beside
+                    .iter()
+                    .filter(move |(t, b)| *t >= ys[a] - 0.3 * size && *b <= ys[z] + 0.3 * size)
+            };
+            // Each cell beside lies within one part, and each part of two lines or more found
+            // centred shows it, a cell beside it starting lower; one part at least does (cells
+            // set at the top of rows of one-line cells would read as centred too).
+            let within = beside.iter().all(|(t, b)| {
+                pieces
+                    .iter()
+                    .any(|(a, z, _)| *t >= ys[*a] - 0.3 * size && *b <= ys[*z] + 0.3 * size)
             });
-        if parted && abut && within {
-            out.extend(pieces.into_iter().map(|p| (cell.0, p)));
-        } else {
-            out.push(cell.clone());
+            let mut tall = pieces
+                .iter()
+                .filter(|(a, z, found)| *found && z > a)
+                .peekable();
+            let centred = tall.peek().is_some()
+                && tall.all(|(a, z, _)| of(*a, *z).any(|(t, _)| *t >= ys[*a] + 0.5 * leading));
+            pieces.len() >= 2 && abut && within && centred
+        };
+
+        match from_top().filter(fits).or_else(|| from_foot().filter(fits)) {
+            Some(pieces) => {
+                parted.extend(pieces.iter().map(|_| true));
+                out.extend(
+                    pieces
+                        .into_iter()
+                        .map(|(a, z, _)| (cell.0, cell.1[a..=z].to_vec())),
+                );
+            }
+            None => {
+                out.push(cell.clone());
+                parted.push(false);
+            }
         }
     }
-    out
+    (out, parted)
 }
 
 fn align(
@@ -3766,7 +3916,9 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             pages[n].insert(header, moved);
             continue;
         }
-        if rest_under_aligned_header(pages, n, last, header) {
+        if rest_under_aligned_header(pages, n, last, header)
+            || first_cell_rest_under_aligned_rows(pages, n, last, header)
+        {
             continue;
         }
         if middle_rest_atop(pages, n, last, header) {
@@ -4249,6 +4401,81 @@ fn joined_cells(row: &[String], rest: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\t")
+}
+
+/// The rest of a row broken over a page read as a row of its first cell alone under the header
+/// printed again in cells, where the page before ends in that table's rows read in columns of
+/// text under the same header's words (LibreOffice's banded rows: the fill's edges part the rows
+/// atop the page, none at the foot of the one before): the rest is the last row's first cell
+/// going on, lines of their own under the page's last line. Returns whether it moved one.
+fn first_cell_rest_under_aligned_rows(
+    pages: &mut [Vec<String>],
+    n: usize,
+    last: usize,
+    header: usize,
+) -> bool {
+    let plain = |l: &str| {
+        l.replace("<b>", " ")
+            .replace("</b>", " ")
+            .replace("**", " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let head = &pages[n][header];
+    if !head.contains('\t') || pages[n - 1][last].contains('\t') {
+        return false;
+    }
+    let Some(rest) = pages[n].get(header + 1).map(|l| tab_cells(l)) else {
+        return false;
+    };
+    let first_only = rest.len() == tab_cells(head).len()
+        && !rest[0].trim().is_empty()
+        && rest[1..].iter().all(|c| c.trim().is_empty());
+    // The page before: the header's words in columns of text, and under it only lines of text
+    // down to its foot.
+    let above = pages[n - 1][..last]
+        .iter()
+        .rposition(|l| !l.contains('\t') && plain(l) == plain(head));
+    let table = above.is_some_and(|h| {
+        pages[n - 1][h + 1..=last]
+            .iter()
+            .all(|l| !l.contains('\t') && !l.starts_with('#') && !l.trim().is_empty())
+    });
+    if !first_only || !table {
+        return false;
+    }
+    // Set in lines no wider than the first cell's lines above (a wider line would read as a
+    // paragraph after the table, not as the cell going on).
+    let width = pages[n - 1][..=last]
+        .iter()
+        .rev()
+        .take(12)
+        .map(|l| {
+            l.split("  ")
+                .next()
+                .unwrap_or_default()
+                .trim_end()
+                .chars()
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<String> = Vec::new();
+    for word in rest[0].split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    pages[n].remove(header + 1);
+    for (k, line) in lines.into_iter().enumerate() {
+        pages[n - 1].insert(last + 1 + k, line);
+    }
+    true
 }
 
 /// The rest of a row broken over a page under its table's header printed in columns of text
