@@ -1030,7 +1030,8 @@ print("base before arrays", all(k != "a" for k in kinds[:first_array]) and all(k
 fn connections_over_the_limit_are_told_why_and_idle_ones_are_closed() {
     let d = start("max_connections = 1\nidle_timeout_secs = 2")
         .unwrap_or_else(|(_, out)| panic!("{}", stderr(&out)));
-    // One client holds the only slot (busy with a query, then 1 s of thought, then another).
+    // One client holds the only slot (a query, then 1.5 s of thought, less than the idle
+    // timeout, then another).
     let mut holder = Command::new("psql")
         .args([
             "-X",
@@ -1057,7 +1058,14 @@ fn connections_over_the_limit_are_told_why_and_idle_ones_are_closed() {
         .expect("stdin")
         .write_all(b"select 1;\n\\! sleep 1.5\nselect 2;\n")
         .expect("write");
-    std::thread::sleep(Duration::from_millis(700));
+    // It holds the slot once its first answer is back (not after a fixed wait: on a busy
+    // machine psql may take longer than that to log in).
+    let mut answers = BufReader::new(holder.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    answers
+        .read_line(&mut first)
+        .expect("the holder's first answer");
+    assert_eq!(first, "1\n");
     let out = d.psql(Some(PASSWORD), &["-At", "-c", "select 'second'"], "");
     assert!(!out.status.success());
     assert!(
@@ -1065,8 +1073,10 @@ fn connections_over_the_limit_are_told_why_and_idle_ones_are_closed() {
         "{}",
         stderr(&out)
     );
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut answers, &mut rest).expect("the holder's answers");
     let held = holder.wait_with_output().expect("psql");
-    assert_eq!(stdout(&held), "1\n2\n", "{}", stderr(&held));
+    assert_eq!(rest, "2\n", "{}", stderr(&held));
     // Now the slot is free; a client that sits idle past 2 s loses its connection.
     let out = d.psql(
         Some(PASSWORD),

@@ -3327,7 +3327,7 @@ fn abutting_cells_parted(
     // Somewhere in the table a line is set between two lines of another column, as centring
     // sets cells whose lines differ in number by an odd count: the lines of cells set at the
     // top of rows that abut all stand on one grid, and are not parted so.
-    let plain: Vec<Vec<f64>> = parts
+    let unbolded: Vec<Vec<f64>> = parts
         .iter()
         .map(|p| {
             p.iter()
@@ -3336,9 +3336,9 @@ fn abutting_cells_parted(
                 .collect()
         })
         .collect();
-    let between = plain.iter().enumerate().any(|(c, ys)| {
+    let between = unbolded.iter().enumerate().any(|(c, ys)| {
         ys.iter().any(|y| {
-            plain
+            unbolded
                 .iter()
                 .enumerate()
                 .filter(|(o, _)| *o != c)
@@ -4403,6 +4403,17 @@ fn joined_cells(row: &[String], rest: &[String]) -> String {
         .join("\t")
 }
 
+/// A line's words with the marks of bold and the spaces between them taken out: a header
+/// printed in cells ("<b>Date</b>\t<b>Actual</b>") and in columns of text compare equal.
+fn plain(line: &str) -> String {
+    line.replace("<b>", " ")
+        .replace("</b>", " ")
+        .replace("**", " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The rest of a row broken over a page read as a row of its first cell alone under the header
 /// printed again in cells, where the page before ends in that table's rows read in columns of
 /// text under the same header's words (LibreOffice's banded rows: the fill's edges part the rows
@@ -4414,14 +4425,6 @@ fn first_cell_rest_under_aligned_rows(
     last: usize,
     header: usize,
 ) -> bool {
-    let plain = |l: &str| {
-        l.replace("<b>", " ")
-            .replace("</b>", " ")
-            .replace("**", " ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let head = &pages[n][header];
     if !head.contains('\t') || pages[n - 1][last].contains('\t') {
         return false;
@@ -4488,14 +4491,6 @@ fn rest_under_aligned_header(
     last: usize,
     header: usize,
 ) -> bool {
-    let plain = |l: &str| {
-        l.replace("<b>", " ")
-            .replace("</b>", " ")
-            .replace("**", " ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let head = &pages[n][header];
     let row = tab_cells(&pages[n - 1][last]);
     if head.contains('\t') || row.len() < 3 || row[0].trim().is_empty() {

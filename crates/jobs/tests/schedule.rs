@@ -30,7 +30,12 @@ fn urls_job(dir: &std::path::Path, name: &str, schedule: &str, url: &str) -> lap
     )
 }
 
-async fn serve_for(config: Config, jobs: Vec<lapis_jobs::Job>, how_long: Duration) {
+/// Runs the daemon until `shutdown` resolves.
+async fn serve_with(
+    config: Config,
+    jobs: Vec<lapis_jobs::Job>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     lapis_jobs::schedule::serve(
         config,
         jobs,
@@ -38,10 +43,14 @@ async fn serve_for(config: Config, jobs: Vec<lapis_jobs::Job>, how_long: Duratio
         lapis_sql::Definitions::default(),
         Duration::from_secs(30),
         Box::new(|_| {}),
-        tokio::time::sleep(how_long),
+        shutdown,
     )
     .await
     .expect("serve");
+}
+
+async fn serve_for(config: Config, jobs: Vec<lapis_jobs::Job>, how_long: Duration) {
+    serve_with(config, jobs, tokio::time::sleep(how_long)).await;
 }
 
 /// Runs the daemon until the runs it recorded satisfy `enough` (looked at four times a second)
@@ -66,17 +75,7 @@ async fn serve_until(
             }
         }
     };
-    lapis_jobs::schedule::serve(
-        config,
-        jobs,
-        lapis_model::Vocabulary::builtin().clone(),
-        lapis_sql::Definitions::default(),
-        Duration::from_secs(30),
-        Box::new(|_| {}),
-        until,
-    )
-    .await
-    .expect("serve");
+    serve_with(config, jobs, until).await;
 }
 
 async fn runs(wh: &std::path::Path) -> Vec<JobRun> {
