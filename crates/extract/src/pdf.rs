@@ -3130,10 +3130,9 @@ fn centred_rows(
     let mut cells: Vec<(usize, Vec<usize>)> = Vec::new();
     for (c, p) in parts.iter().enumerate() {
         for (n, (_, y, _)) in p.iter().enumerate() {
-            // The block's bold header, a line of cells, and a plain line under it are two cells,
-            // however close
-            // (rows that abut: the rest of a row broken over a page under the header printed
-            // again).
+            // The block's bold header, a line of cells, and a plain line under it are two cells
+            // however close (rows that abut: the rest of a row broken over a page under the
+            // header printed again).
             let under_header = n > 0 && {
                 let (above, here) = (p[n - 1].0, p[n].0);
                 block[..=above].iter().all(|(r, _)| r.bold())
@@ -3310,6 +3309,7 @@ fn centred_rows(
 /// run ends below it. What is left at the far end is a part of its own where the cells beside
 /// it start where it does (the rest of a row broken over the page, set at the top) or there are
 /// none. A run is parted only where every cell beside lies within the part it is centred on.
+/// Returns the cells and, for each, whether it is such a part.
 fn abutting_cells_parted(
     cells: Vec<(usize, Vec<usize>)>,
     parts: &[Vec<(usize, f64, Vec<Glyph>)>],
@@ -3350,12 +3350,11 @@ fn abutting_cells_parted(
                 })
         })
     });
+    if !between {
+        let whole = vec![false; cells.len()];
+        return (cells, whole);
+    }
     for cell in &cells {
-        if !between {
-            out.push(cell.clone());
-            parted.push(false);
-            continue;
-        }
         let (top, bottom) = span(cell);
         if cell.1.len() < 3 {
             out.push(cell.clone());
