@@ -3224,12 +3224,15 @@ fn centred_rows(
     if centred == at_bottom && at_bottom < 2 {
         centred = 0;
     }
-    // Whether every row has one cell per column.
+    // With no evidence either way, a header over one row of cells of different heights, one
+    // cell per column, is read as rows too: the rest of a row broken over the page under its
+    // header (lines of one height throughout are a table whose rows run together).
     let clean = rows.iter().all(|(_, members)| {
         let mut columns: Vec<usize> = members.iter().map(|n| cells[*n].0).collect();
         columns.sort_unstable();
         columns.windows(2).all(|w| w[0] != w[1])
     });
+    let undecided = centred == 0 && topped == 0 && clean && rows.len() == 2 && broken_rest;
     // Wherever they are set, cells of one column a clear space further apart than a cell's
     // lines, one cell per column in every row, are rows told apart by their spacing alone
     // (MuPDF's tables, whose rows' cells start at the top and whose groups' titles wrap in the
@@ -3245,12 +3248,6 @@ fn centred_rows(
         let (least, most) = (lines.iter().min(), lines.iter().max());
         least.is_some_and(|l| *l >= 2) && most.zip(least).is_some_and(|(m, l)| m - l <= 1)
     };
-    // With no evidence either way, a header over one row of cells of different heights, one
-    // cell per column, is read as rows too: the rest of a row broken over the page under its
-    // header (lines of one height throughout, give or take one, are a table whose rows run
-    // together).
-    let undecided =
-        centred == 0 && topped == 0 && clean && rows.len() == 2 && broken_rest && !run_together;
     let spaced = clean
         && aligned
         && !run_together
@@ -3915,9 +3912,7 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             pages[n].insert(header, moved);
             continue;
         }
-        if rest_under_aligned_header(pages, n, last, header)
-            || first_cell_rest_under_aligned_rows(pages, n, last, header)
-        {
+        if rest_under_aligned_header(pages, n, last, header) {
             continue;
         }
         if middle_rest_atop(pages, n, last, header) {
@@ -4411,73 +4406,6 @@ fn plain(line: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The rest of a row broken over a page read as a row of its first cell alone under the header
-/// printed again in cells, where the page before ends in that table's rows read in columns of
-/// text under the same header's words (LibreOffice's banded rows: the fill's edges part the rows
-/// atop the page, none at the foot of the one before): the rest is the last row's first cell
-/// going on, lines of their own under the page's last line. Returns whether it moved one.
-fn first_cell_rest_under_aligned_rows(
-    pages: &mut [Vec<String>],
-    n: usize,
-    last: usize,
-    header: usize,
-) -> bool {
-    let head = &pages[n][header];
-    if !head.contains('\t') || pages[n - 1][last].contains('\t') {
-        return false;
-    }
-    let Some(rest) = pages[n].get(header + 1).map(|l| tab_cells(l)) else {
-        return false;
-    };
-    let first_only = rest.len() == tab_cells(head).len()
-        && !rest[0].trim().is_empty()
-        && rest[1..].iter().all(|c| c.trim().is_empty());
-    // The page before: the header's words in columns of text, and under it only lines of text
-    // down to its foot.
-    let above = pages[n - 1][..last]
-        .iter()
-        .rposition(|l| !l.contains('\t') && plain(l) == plain(head));
-    let table = above.is_some_and(|h| {
-        pages[n - 1][h + 1..=last]
-            .iter()
-            .all(|l| !l.contains('\t') && !l.starts_with('#') && !l.trim().is_empty())
-    });
-    if !first_only || !table {
-        return false;
-    }
-    // Set in lines no wider than the first cell's lines above (a wider line would read as a
-    // paragraph after the table, not as the cell going on).
-    let width = pages[n - 1][..=last]
-        .iter()
-        .rev()
-        .take(12)
-        .map(|l| {
-            l.split("  ")
-                .next()
-                .unwrap_or_default()
-                .trim_end()
-                .chars()
-                .count()
-        })
-        .max()
-        .unwrap_or(0);
-    let mut lines: Vec<String> = Vec::new();
-    for word in rest[0].split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_string()),
-        }
-    }
-    pages[n].remove(header + 1);
-    for (k, line) in lines.into_iter().enumerate() {
-        pages[n - 1].insert(last + 1 + k, line);
-    }
-    true
 }
 
 /// The rest of a row broken over a page under its table's header printed in columns of text
