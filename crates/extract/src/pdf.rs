@@ -67,8 +67,34 @@ struct Page {
     rules: Vec<(f64, f64, f64)>,
     /// Vertical rules (a table's column borders): (x, y from, y to).
     columns: Vec<(f64, f64, f64)>,
+    /// Shaded areas (a header row, a banded row, a coloured cell).
+    fills: Vec<Fill>,
     width: f64,
     height: f64,
+}
+
+/// A shaded rectangle, from its top to its bottom and its left to its right edge.
+#[derive(Debug, Clone, Copy)]
+struct Fill {
+    top: f64,
+    bottom: f64,
+    left: f64,
+    right: f64,
+}
+
+impl Fill {
+    /// Whether a line whose glyphs' baselines are at `y` lies on the shading (its baseline
+    /// above the fill's foot and below its top).
+    fn holds(&self, y: f64) -> bool {
+        y > self.top && y < self.bottom
+    }
+}
+
+/// What a page draws that parts a table's rows: its horizontal rules and its shading.
+#[derive(Clone, Copy)]
+struct Paint<'a> {
+    rules: &'a [(f64, f64, f64)],
+    fills: &'a [Fill],
 }
 
 #[derive(Default)]
@@ -93,6 +119,7 @@ impl OutputDev for Collector {
             shown: 0,
             rules: Vec::new(),
             columns: Vec::new(),
+            fills: Vec::new(),
             width: media_box.urx - media_box.llx,
             height: media_box.ury - media_box.lly,
         });
@@ -194,6 +221,7 @@ impl Collector {
                 page.columns.push((a.0, a.1.min(b.1), a.1.max(b.1)));
             }
         };
+        let mut fills = Vec::new();
         let mut cursor = (0.0, 0.0);
         for op in &path.ops {
             match *op {
@@ -213,6 +241,12 @@ impl Collector {
                         // its row above and below; its sides are no column rules.
                         edge(a, (b.0, a.1));
                         edge((a.0, b.1), b);
+                        fills.push(Fill {
+                            top: a.1.min(b.1),
+                            bottom: a.1.max(b.1),
+                            left: a.0.min(b.0),
+                            right: a.0.max(b.0),
+                        });
                         continue;
                     }
                     edge(a, (b.0, a.1));
@@ -224,6 +258,7 @@ impl Collector {
                 PathOp::Close => {}
             }
         }
+        page.fills.extend(fills);
     }
 }
 
@@ -1491,6 +1526,15 @@ fn rotate(page: &mut Page, clockwise: bool) {
         let (a, b) = (turn(x, y0), turn(x, y1));
         page.rules.push((a.1, a.0.min(b.0), a.0.max(b.0)));
     }
+    for f in &mut page.fills {
+        let (a, b) = (turn(f.left, f.top), turn(f.right, f.bottom));
+        *f = Fill {
+            top: a.1.min(b.1),
+            bottom: a.1.max(b.1),
+            left: a.0.min(b.0),
+            right: a.0.max(b.0),
+        };
+    }
     (page.width, page.height) = (h, w);
 }
 
@@ -2009,7 +2053,7 @@ fn aligned_tables(
     skip: &dyn Fn(usize) -> bool,
     margin: f64,
     unit: f64,
-    rules: &[(f64, f64, f64)],
+    paint: Paint<'_>,
     carried: &mut Option<Carried>,
 ) -> (
     std::collections::BTreeMap<usize, String>,
@@ -2156,7 +2200,7 @@ fn aligned_tables(
             // page, and the header's other cells stand at the band's top.
             let ruled_under_header = a.bold()
                 && !b.bold()
-                && rules.iter().any(|(y, x0, x1)| {
+                && paint.rules.iter().any(|(y, x0, x1)| {
                     *y > a.y
                         && *y < b.y - 0.7 * b.size
                         && *x0 <= a.left().min(b.left()) + 1.0
@@ -2559,7 +2603,7 @@ fn aligned_tables(
                         columns = before.columns.clone();
                     }
                     let mut tab_rows = true;
-                    let lines = centred_rows(block, &runs, &columns, size, atop, rules, true)
+                    let lines = centred_rows(block, &runs, &columns, size, atop, paint, true)
                         .or_else(|| {
                             rest.filter(|before| before.tab_rows)
                                 .map(|_| lines_as_rows(block, &runs, &columns, size))
@@ -3019,10 +3063,9 @@ fn centred_rows(
     columns: &[(f64, f64)],
     size: f64,
     atop: bool,
-    rules: &[(f64, f64, f64)],
+    paint: Paint<'_>,
     part: bool,
 ) -> Option<Vec<String>> {
-    let all_rules = rules;
     // Per column, the lines with text in it and that text's glyphs. A line across the columns
     // (a section's title) is its first column's.
     // Each with its own height (the middle of its glyphs' baselines): beside a cell set a little
@@ -3113,7 +3156,8 @@ fn centred_rows(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(t, b), (r, _)| {
             (t.min(r.y), b.max(r.y))
         });
-    let rules: Vec<&(f64, f64, f64)> = rules
+    let rules: Vec<&(f64, f64, f64)> = paint
+        .rules
         .iter()
         .filter(|(y, _, _)| *y > top && *y < bottom)
         .collect();
@@ -3125,6 +3169,16 @@ fn centred_rows(
                 && *r0 <= x0 + 1.0
                 && *r1 >= x1 - 1.0
         })
+    };
+    // A shading over the column that one of two lines lies on and the other not (Word's banded
+    // rows abut: a row's fill starts a fifth of a line under the last baseline of the row
+    // above, too close for a rule's parting).
+    let filled_apart = |c: usize, above: f64, below: f64| {
+        let (x0, x1) = columns[c];
+        paint
+            .fills
+            .iter()
+            .any(|f| f.left < x1 - 1.0 && f.right > x0 + 1.0 && f.holds(above) != f.holds(below))
     };
     // Cells: (column, the indices of its lines in `parts[column]`).
     let mut cells: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -3142,6 +3196,7 @@ fn centred_rows(
             let goes_on = n > 0
                 && (y - p[n - 1].1 <= leading + 0.1 * size || one_object(c, n))
                 && !ruled_apart(c, p[n - 1].1, *y)
+                && !filled_apart(c, p[n - 1].1, *y)
                 && !under_header;
             match cells.last_mut() {
                 Some((cc, lines)) if goes_on && *cc == c => lines.push(n),
@@ -3217,7 +3272,7 @@ fn centred_rows(
     // a row, the rest of the row before, makes its first column look centred on it): the runs
     // are read whole.
     if parted.iter().any(|p| *p) && own_topped > own_centred {
-        return centred_rows(block, runs, columns, size, atop, all_rules, false);
+        return centred_rows(block, runs, columns, size, atop, paint, false);
     }
     // Set at the bottom, the evidence must come from two rows: a table of one-line cells whose
     // rows run together ("Deliverables" over "Good 1") looks so in one.
@@ -3234,7 +3289,8 @@ fn centred_rows(
     });
     let undecided = centred == 0 && topped == 0 && clean && rows.len() == 2 && broken_rest;
     // Wherever they are set, cells of one column a clear space further apart than a cell's
-    // lines, one cell per column in every row, are rows told apart by their spacing alone
+    // lines (or one on a row's shading and the next off it, whatever the space: a style of
+    // banded rows), one cell per column in every row, are rows told apart by their spacing alone
     // (MuPDF's tables, whose rows' cells start at the top and whose groups' titles wrap in the
     // first column), each row's cells set alike (Word's rows abut: the rest of a row broken
     // over a page runs into the next row's cell, which then starts above the row's key). A
@@ -3255,7 +3311,10 @@ fn centred_rows(
         && parts.iter().enumerate().all(|(c, p)| {
             (1..p.len()).all(|n| {
                 let gap = p[n].1 - p[n - 1].1;
-                gap <= leading + 0.1 * size || gap >= leading + 0.25 * size || one_object(c, n)
+                gap <= leading + 0.1 * size
+                    || gap >= leading + 0.25 * size
+                    || one_object(c, n)
+                    || filled_apart(c, p[n - 1].1, p[n].1)
             })
         });
     // One row alone atop a page (the last of a table broken over the page before) is one where
@@ -3978,6 +4037,22 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             && pages[n]
                 .get(header + 2)
                 .is_none_or(|l| tab_cells(l).len() != row.len());
+        // Or a short label broken over the page ("Requires" at the foot, "Improvement" atop
+        // the next, under the header's first row printed again): a word or two of no figures
+        // after a row whose every cell is filled and whose own label is a word or two, with
+        // the table's rows going on under it.
+        let short_label = |c: &str| {
+            let words = c.split_whitespace().count();
+            (1..=2).contains(&words) && !c.chars().any(|c| c.is_ascii_digit())
+        };
+        let label_goes_on = next.len() == row.len()
+            && next[1..].iter().all(|c| c.trim().is_empty())
+            && short_label(next[0].trim())
+            && short_label(row[0].trim())
+            && row[1..].iter().all(|c| !c.trim().is_empty())
+            && pages[n]
+                .get(header + 2)
+                .is_some_and(|l| tab_cells(l).len() == row.len());
         // A header of two rows repeated is no row's rest: its second row is the line after
         // the header's first on the page before.
         let second_header = pages[n - 1]
@@ -4001,6 +4076,7 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             || next.len() != row.len()
             || !next[0].trim().is_empty()
                 && !name_goes_on
+                && !label_goes_on
                 && !lower_goes_on
                 && !name_ends_table
                 && !split_row
@@ -4690,7 +4766,10 @@ fn page_text(
         &|n| tabbed.contains_key(&n) || !laid[n].1 && laid[n].0.size > body * 1.15 || title(n),
         margin,
         body * 0.4,
-        &page.rules,
+        Paint {
+            rules: &page.rules,
+            fills: &page.fills,
+        },
         carried,
     );
     let text_right = laid.iter().map(|(r, _)| r.right()).fold(0.0, f64::max);
