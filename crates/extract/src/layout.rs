@@ -393,7 +393,13 @@ fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
             return None;
         }
         let fields = csv_fields(t)?;
-        (fields.len() >= 2).then_some(fields)
+        // A sentence with commas, each followed by a space as prose writes them (a CSV file's
+        // are not), ended by its full stop and holding no figure of its own, is prose (a PDF's
+        // paragraphs follow each other with no blank line between them).
+        let sentence = t.ends_with(['.', '!', '?'])
+            && fields[1..].iter().all(|f| f.starts_with(' '))
+            && !fields.iter().any(|f| is_figure(f.trim()));
+        (fields.len() >= 2 && !sentence).then_some(fields)
     };
     let mut i = 0;
     while i < lines.len() {

@@ -3778,11 +3778,42 @@ fn rest_in_header_again(pages: &mut [Vec<String>]) {
     }
 }
 
+/// A table's header printed again alone atop a page, set apart from the rows under it (a row
+/// broken over the page whose rest is empty, Word's paragraph spacing: a gap too tall for one
+/// block): one line of the header's words in columns, not read as cells. Where its words are
+/// those of a header of tab cells printed before and tab rows of as many cells follow it, it is
+/// that header, and the rows go on under it.
+fn lone_headers_again(pages: &mut [Vec<String>]) {
+    let mut headers: Vec<String> = Vec::new();
+    for page in pages.iter_mut() {
+        let first = page.iter().position(|l| !l.trim().is_empty());
+        if let Some(first) = first {
+            let line = page[first].clone();
+            let next = (first + 1..page.len()).find(|&k| !page[k].trim().is_empty());
+            let header = headers.iter().rev().find(|h| {
+                !line.contains('\t') && line.trim().contains("   ") && plain(h) == plain(&line)
+            });
+            if let (Some(header), Some(next)) = (header, next) {
+                if tab_cells(&page[next]).len() == tab_cells(header).len() {
+                    page[first] = header.clone();
+                    page.drain(first + 1..next);
+                }
+            }
+        }
+        headers.extend(
+            page.iter()
+                .filter(|l| l.contains('\t') && l.contains("<b>"))
+                .cloned(),
+        );
+    }
+}
+
 /// A paragraph or title the page break cut: the last line of a page, not ended by a full stop or
 /// a colon, and the first of the next, starting in lower case or continuing a heading of the
 /// same level, are one line.
 fn continue_over_pages(pages: &mut [Vec<String>]) {
     merged_headers_again(pages);
+    lone_headers_again(pages);
     rest_in_header_again(pages);
     header_rest_over_pages(pages);
     bold_header_rest_over_pages(pages);
