@@ -149,7 +149,10 @@ impl OutputDev for Collector {
         // ask for lines of trillions of spaces.
         let (x, y) = (trm.m31 - frame.llx, frame.ury - trm.m32);
         let off_page = !(x.abs() < 1e5 && y.abs() < 1e5);
-        if text.chars().all(char::is_whitespace) || !size.is_finite() || size <= 0.0 || off_page {
+        // A glyph its font maps to NUL (its `.notdef`: a character the font could not draw,
+        // printed as nothing, as ReportLab prints an emoji its font lacks) shows nothing.
+        let shows_nothing = text.chars().all(|c| c.is_whitespace() || c == '\0');
+        if shows_nothing || !size.is_finite() || size <= 0.0 || off_page {
             return Ok(());
         }
         page.glyphs.push(Glyph {
@@ -2129,7 +2132,21 @@ fn aligned_tables(
                             .iter()
                             .all(|runs| runs[0].0 <= left + 3.0 && runs[0].1 < widest[1].0)
                 });
-            let cells = if spanning {
+            // A line of one run at the block's foot, set further below its last line than that
+            // line is below its own and with no line of cells after it (a paragraph right
+            // after a table whose rows are a line apart: xhtml2pdf's "Key" under a table of
+            // ratings), is no row of the table.
+            let trailing = rb.len() == 1
+                && ra.len() >= 2
+                && j >= i + 2
+                && gap > 1.3 * (a.y - laid[j - 2].0.y)
+                && gap > 1.6 * size
+                && rb[0].0 <= starts.iter().copied().fold(f64::INFINITY, f64::min) + 3.0
+                && !laid.get(j + 1).is_some_and(|(n, _)| {
+                    n.y - b.y < gap - 0.5 * size
+                        || fine_runs(n).len() >= 2 && n.y - b.y <= gap + 0.5 * size
+                });
+            let cells = if spanning || trailing {
                 false
             } else if rb.len() >= 2 {
                 rb.iter()
@@ -2206,7 +2223,7 @@ fn aligned_tables(
                         && *x0 <= a.left().min(b.left()) + 1.0
                         && *x1 >= a.right().max(b.right()) - 1.0
                 });
-            let next = gap <= 2.2 * size && same_size
+            let next = gap <= 2.2 * size && same_size && !trailing
                 || (cells || after_header || title_over_rest)
                     && (a.size - b.size).abs() < 0.5
                     && (gap <= 4.5 * size || ruled_under_header && gap <= 8.0 * size);
