@@ -2616,7 +2616,23 @@ fn aligned_tables(
                                             .any(|t| c.0 >= t.0 - 3.0 && c.0 < t.1 - 1.0)
                                     })
                         });
-                    if let Some(before) = rest {
+                    // Atop the page, the header of the table run to the last page's foot
+                    // printed again over its rest: the table's columns are where they were
+                    // (here its cells may run into each other: a header's cells centred at
+                    // heights of their own, a column of figures only a few rows fill).
+                    let again = atop
+                        .then_some(from_before.as_ref())
+                        .flatten()
+                        .filter(|before| {
+                            block[0].0.bold()
+                                && !before.header.is_empty()
+                                && before.header == header_words(block)
+                                && before.columns.len() > columns.len()
+                                && columns
+                                    .iter()
+                                    .all(|c| before.columns.iter().any(|t| (c.0 - t.0).abs() < 3.0))
+                        });
+                    if let Some(before) = rest.or(again) {
                         columns = before.columns.clone();
                     }
                     let mut tab_rows = true;
@@ -2653,6 +2669,7 @@ fn aligned_tables(
                             columns,
                             tab_rows,
                             header_at_foot,
+                            header: header_words(block),
                         });
                     }
                     if lines.is_some() && (rest.is_some() || rest_atop) {
@@ -2679,6 +2696,25 @@ struct Carried {
     tab_rows: bool,
     /// Whether the table's last line is bold: a header the page break cut.
     header_at_foot: bool,
+    /// The words of the table's header (its leading bold lines), sorted.
+    header: Vec<String>,
+}
+
+/// The words of a block's header (its leading bold lines), sorted: a header printed again
+/// over a table's rest on the next page has the same, however its cells wrap there.
+fn header_words(block: &[(Row, bool)]) -> Vec<String> {
+    let mut words: Vec<String> = block
+        .iter()
+        .take_while(|(r, _)| r.bold())
+        .flat_map(|(r, _)| {
+            row_text(r)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    words.sort_unstable();
+    words
 }
 
 /// Whether each of a block's columns lies under one of a table's, each under another: the rest
