@@ -2021,6 +2021,31 @@ fn split_at(r: &Row, runs: Vec<(f64, f64)>, gutters: &[f64]) -> Vec<(f64, f64)> 
     out
 }
 
+/// A bold line of one-word header cells, each as far from the next (cells sized to their text,
+/// as WeasyPrint sizes them: "2017/2018  2018/2019  2019/2020  Target  Performance"), looks
+/// like a justified line and is one run; where two or more of its words start where other lines
+/// of the block start their cells, its words are its cells.
+fn header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
+    let starts: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.len() >= 2)
+        .flat_map(|r| r.iter().map(|x| x.0))
+        .collect();
+    for (k, (r, _)) in block.iter().enumerate() {
+        if runs[k].len() != 1 || !r.bold() || !justified(r) {
+            continue;
+        }
+        let words = word_spans(r);
+        let matched = words[1..]
+            .iter()
+            .filter(|w| starts.iter().any(|x| (w.0 - x).abs() < 1.0))
+            .count();
+        if words.len() >= 3 && matched >= 2 {
+            runs[k] = words;
+        }
+    }
+}
+
 /// Whether a line is justified text: three or more spaces between its words, all stretched to
 /// about the same width (cells of a table are apart by gaps that differ from the spaces within
 /// them).
@@ -2553,10 +2578,11 @@ fn aligned_tables(
                         gutters.sort_by(f64::total_cmp);
                     }
                 }
-                let runs: Vec<Vec<(f64, f64)>> = block
+                let mut runs: Vec<Vec<(f64, f64)>> = block
                     .iter()
                     .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
                     .collect();
+                header_words_parted(block, &mut runs);
                 // Two lines of cells, or a header of three or more over lines in its columns
                 // (the last row of a table continued under its header on the next page).
                 let multi = runs.iter().filter(|r| r.len() >= 2).count();
