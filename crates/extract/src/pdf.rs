@@ -3887,6 +3887,69 @@ fn lone_headers_again(pages: &mut [Vec<String>]) {
     }
 }
 
+/// A row broken over a page whose rest opens the next page under its table's header printed
+/// again and read there as cells, the row itself at the foot of the page before read as columns
+/// of text (too few rows there for the cells to be found): the rest of its first cell, starting
+/// in lower case, is moved up to the row, wrapped in the first column's width, for the
+/// fixed-width reader to join it to the row's name.
+fn rest_under_tab_header(pages: &mut [Vec<String>]) {
+    for n in 1..pages.len() {
+        let Some((start, last)) = last_block(&pages[n - 1]) else {
+            continue;
+        };
+        let header = pages[n - 1][start].clone();
+        let fixed = pages[n - 1][start..=last].iter().all(|l| !l.contains('\t'));
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let head = &pages[n][first];
+        if !fixed || !head.contains("<b>") || plain(head) != plain(&header) || last == start {
+            continue;
+        }
+        let Some(rest) = pages[n].get(first + 1).map(|l| tab_cells(l)) else {
+            continue;
+        };
+        let lower = rest[0]
+            .trim()
+            .chars()
+            .next()
+            .is_some_and(char::is_lowercase);
+        if rest.len() != tab_cells(head).len()
+            || !lower
+            || rest[1..].iter().any(|c| !c.trim().is_empty())
+        {
+            continue;
+        }
+        // The first column ends where the header's second cell (or its first, where the
+        // header's first cell is empty) starts.
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let width = if indent(&header) > 0 {
+            indent(&header)
+        } else {
+            header.find("  ").unwrap_or(header.len())
+        }
+        .saturating_sub(2)
+        .max(8);
+        let at = indent(&pages[n - 1][last]);
+        let mut lines: Vec<String> = Vec::new();
+        for word in rest[0].split_whitespace() {
+            match lines.last_mut() {
+                Some(line) if line.len() + 1 + word.len() <= width => {
+                    line.push(' ');
+                    line.push_str(word);
+                }
+                _ => lines.push(word.to_string()),
+            }
+        }
+        pages[n].remove(first + 1);
+        let moved: Vec<String> = lines
+            .into_iter()
+            .map(|l| format!("{}{l}", " ".repeat(at)))
+            .collect();
+        pages[n - 1].splice(last + 1..last + 1, moved);
+    }
+}
+
 /// A paragraph or title the page break cut: the last line of a page, not ended by a full stop or
 /// a colon, and the first of the next, starting in lower case or continuing a heading of the
 /// same level, are one line.
@@ -3897,6 +3960,7 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
     header_rest_over_pages(pages);
     bold_header_rest_over_pages(pages);
     rows_over_pages(pages);
+    rest_under_tab_header(pages);
     cells_over_pages(pages);
     headers_again_over_pages(pages);
     let prose = |l: &str| !l.contains('\t') && !l.trim_start().is_empty() && !l.contains("   ");
@@ -5059,6 +5123,41 @@ mod tests {
         ];
         let before = other.clone();
         rows_over_pages(&mut other);
+        assert_eq!(other, before);
+    }
+
+    /// The reverse: the row read as columns of text at the foot of a page, its first cell's rest
+    /// under the header printed again and read as cells on the next. The rest moves up to the
+    /// row, wrapped in the first column's width (two spaces short of where the next starts).
+    #[test]
+    fn a_rows_rest_under_a_header_of_cells_joins_its_lines() {
+        let head = "\t<b>2017/2018</b>\t<b>2018/2019</b>\t<b>Target</b>";
+        let mut pages = vec![
+            vec![
+                "Key measures summary".to_string(),
+                String::new(),
+                "                 2017/2018      2018/2019      Target".to_string(),
+                "The daily".to_string(),
+                "average of days  6.7            5.6            5.6".to_string(),
+                "lost to delayed".to_string(),
+            ],
+            vec![
+                head.to_string(),
+                "transfers of care per 100,000\t\t\t".to_string(),
+                "Next measure\t1\t2\t3".to_string(),
+            ],
+        ];
+        rest_under_tab_header(&mut pages);
+        assert_eq!(
+            pages[0][6..],
+            ["transfers of", "care per", "100,000"].map(String::from)
+        );
+        assert_eq!(pages[1], [head, "Next measure\t1\t2\t3"].map(String::from));
+        // A rest that starts a name of its own (in capitals) is a row of its own.
+        let mut other = pages.clone();
+        other[1].insert(1, "A new measure\t\t\t".to_string());
+        let before = other.clone();
+        rest_under_tab_header(&mut other);
         assert_eq!(other, before);
     }
 
