@@ -2181,6 +2181,18 @@ fn aligned_tables(
                     // Under a header's last line (bold), or a group's title in the first column
                     // under the header, the first row, its cells under the header's.
                     || block_has_cells && (a.bold() || group_title) && rb.iter().all(under_one)
+                    // Under a header's first row of cells each spanning columns ("Number of
+                    // schools" over "Primary" and "Secondary"), set a row's space above the
+                    // header's second: every cell of the first starts where one of the second's
+                    // does.
+                    || block_has_cells
+                        && (i..j).all(|k| laid[k].0.bold())
+                        && celled.iter().all(|line| {
+                            line.len() < rb.len()
+                                && line
+                                    .iter()
+                                    .all(|x| rb.iter().any(|y| (x.0 - y.0).abs() < 3.0))
+                        })
             } else {
                 // Or, in a table that has had a line of cells, it starts where a column starts
                 // (a padded table's next row, or a group's title in the first column).
@@ -2503,12 +2515,16 @@ fn aligned_tables(
             // over the page, under a header of other widths).
             let printed_again = (k + 3 <= j)
                 .then(|| {
+                    // (A header spans the columns: one of its lines at least is of cells. Two
+                    // names that start alike, wrapped alike in their column, are no header:
+                    // "Number of people / with a learning / disability and/or who".)
                     (last..k.saturating_sub(2).min(last + 5)).find(|h| {
                         (0..3).all(|t| text(h + t) == text(k + t))
                             && (0..3)
                                 .map(|t| text(h + t).split_whitespace().count())
                                 .sum::<usize>()
                                 >= 9
+                            && (0..3).any(|t| fine_runs(&laid[h + t].0).len() >= 2)
                     })
                 })
                 .flatten();
