@@ -1819,6 +1819,16 @@ fn inside_rules(page: &Page, r: &Row) -> bool {
         .columns
         .iter()
         .any(|(x, y0, y1)| spans(*y0, *y1) && *x <= right + 1.0 && *x >= left - 40.0);
+    // Or in the first column of a table with no frame, its rules between the columns only
+    // (fpdf2's "INTERNAL" layout): two or more column rules down beside it, all to its right.
+    let right_of: Vec<f64> = page
+        .columns
+        .iter()
+        .filter(|(_, y0, y1)| spans(*y0, *y1))
+        .map(|(x, _, _)| *x)
+        .collect();
+    let first_column = right_of.len() >= 2 && right_of.iter().all(|x| *x > right - 1.0);
+    let beside = beside || first_column;
     // Or framed: rules down both sides of it (a style whose inner column rules are drawn on
     // every other row only).
     let framed = page
@@ -4905,6 +4915,36 @@ fn page_text(
                 edges.extend(inner);
                 edges.sort_by(f64::total_cmp);
                 edges.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+            }
+        }
+        // Rules between the columns only, no frame (fpdf2's "INTERNAL" layout): the table's
+        // outer edges are where its rows' rules begin and end.
+        if edges.len() >= 2 {
+            let (first, last) = (edges[0], edges[edges.len() - 1]);
+            // (A cell's rule each: those that end at the first column rule, from the left, and
+            // start at the last, to the right.)
+            let near = page.rules.iter().filter(|(y, _, _)| {
+                *y > top - 2.5 * rows[i].size && *y < bottom + 2.5 * rows[j - 1].size
+            });
+            let (left, right) = near.fold((first, last), |(l, r), (_, x0, x1)| {
+                (
+                    if (*x1 - first).abs() < 1.5 {
+                        l.min(*x0)
+                    } else {
+                        l
+                    },
+                    if (*x0 - last).abs() < 1.5 {
+                        r.max(*x1)
+                    } else {
+                        r
+                    },
+                )
+            });
+            if left < first - 2.0 {
+                edges.insert(0, left);
+            }
+            if right > last + 2.0 {
+                edges.push(right);
             }
         }
         if edges.len() >= 3 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders a report's text as a council's Word export prints it to PDF, for lapis's tests.
 
-    render.py REPORT.txt OUT.pdf [--encrypt-owner] [--borders all|horizontal|none] [--padding MM]
+    render.py REPORT.txt OUT.pdf [--encrypt-owner] [--borders all|horizontal|none|internal] [--padding MM]
               [--fill]
     render.py - OUT.pdf --scan
 
@@ -89,7 +89,12 @@ def main():
     if "--padding" in sys.argv:
         PADDING = float(sys.argv[sys.argv.index("--padding") + 1])
     if "--borders" in sys.argv:
-        BORDERS = {"all": "ALL", "horizontal": "HORIZONTAL_LINES", "none": "NONE"}[
+        BORDERS = {
+            "all": "ALL",
+            "horizontal": "HORIZONTAL_LINES",
+            "none": "NONE",
+            "internal": "INTERNAL",
+        }[
             sys.argv[sys.argv.index("--borders") + 1]
         ]
     if "--scan" in sys.argv:
