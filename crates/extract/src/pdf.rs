@@ -3152,6 +3152,50 @@ fn fits_columns(row: &Row, columns: &[(f64, f64)], size: f64) -> bool {
     contiguous && clear && (spanned.len() >= 3 || spanned.len() >= 2 && (row.bold() || *first >= 1))
 }
 
+/// Whether a run of `column`'s lines `leading` apart (at least two), set off from the lines
+/// above it by more (or the first of the block), has beside it in another column a cell of
+/// fewer lines set in the run's middle, or at its foot where the run is set off below too.
+fn set_beside_a_run(
+    parts: &[Vec<(usize, f64, Vec<Glyph>)>],
+    column: usize,
+    lines: &[(usize, f64, Vec<Glyph>)],
+    leading: f64,
+    size: f64,
+) -> bool {
+    let mut from = 0;
+    (1..=lines.len()).any(|n| {
+        if n < lines.len() && (lines[n].1 - lines[n - 1].1 - leading).abs() <= 0.05 * size {
+            return false;
+        }
+        let run = &lines[from..n];
+        let above = from > 0 && lines[from].1 - lines[from - 1].1 >= leading + 0.25 * size;
+        let below = n < lines.len() && lines[n].1 - lines[n - 1].1 >= leading + 0.25 * size;
+        let first_of_block = from == 0;
+        from = n;
+        if run.len() < 2 || !(above || first_of_block) {
+            return false;
+        }
+        let (top, foot) = (run[0].1, run[run.len() - 1].1);
+        parts.iter().enumerate().any(|(d, other)| {
+            let beside: Vec<f64> = other
+                .iter()
+                .map(|(_, y, _)| *y)
+                .filter(|y| *y > top - 0.3 * size && *y < foot + 0.3 * size)
+                .collect();
+            let (Some(first), Some(last)) = (beside.first(), beside.last()) else {
+                return false;
+            };
+            let centred = *last < foot - 0.3 * size
+                && ((first + last) / 2.0 - (top + foot) / 2.0).abs() <= 0.15 * size;
+            let at_foot = above && below && (last - foot).abs() <= 0.15 * size;
+            d != column
+                && beside.len() < run.len()
+                && *first > top + 0.3 * size
+                && (centred || at_foot)
+        })
+    })
+}
+
 /// The rows of an unruled table whose cells are centred in their rows (a browser's default) or
 /// set at their bottom (ReportLab's), as tab-separated lines like a ruled table's rows: the
 /// fixed-width reader, which takes a row to start where its key cell does, would split them.
@@ -3222,9 +3266,6 @@ fn centred_rows(
     if !leading.is_finite() || leading < 0.8 * size {
         return None;
     }
-    // Where every cell is one line the least spacing is the rows' pitch, not a cell's leading:
-    // lines are set at most a fifth of their size apart beyond their size.
-    let leading = leading.min(1.25 * size);
     // Where each cell is a text object of its own (no two cells of a line share one), lines of
     // one text object in one column are one cell, however far apart they are set (xhtml2pdf's
     // lines are half their size apart, its rows no further).
@@ -3252,6 +3293,32 @@ fn centred_rows(
             && n > 0
             && object(&parts[c][n].2).is_some()
             && object(&parts[c][n].2) == object(&parts[c][n - 1].2)
+    };
+    // Where every cell is one line the least spacing is the rows' pitch, not a cell's leading:
+    // lines are set at most a fifth of their size apart beyond their size. Unless the table
+    // shows the least spacing is a cell's own (fpdf2 sets a cell's lines 1.35 of their size
+    // apart): a run of lines in one column that far apart, set off from the column's lines above
+    // by more (or the block's first), beside which another column's cell, of fewer lines, is
+    // centred on the run, or set at its foot where the run is set off below too; and no spacing
+    // a little more than the least (Word's abutting rows, a hair further apart than a cell's
+    // lines), which a loose leading would join. Where a cell's lines are one text object, the
+    // objects tell the cells (xhtml2pdf's rows are set no further apart than its lines).
+    let objects_join = parts
+        .iter()
+        .enumerate()
+        .any(|(c, p)| (1..p.len()).any(|n| one_object(c, n)));
+    let own_leading = !objects_join
+        && !spacings
+            .iter()
+            .any(|s| *s > leading + 0.03 * size && *s <= leading + 0.1 * size)
+        && parts
+            .iter()
+            .enumerate()
+            .any(|(c, p)| set_beside_a_run(&parts, c, p, leading, size));
+    let leading = if own_leading {
+        leading.min(1.5 * size)
+    } else {
+        leading.min(1.25 * size)
     };
     // A rule across a column between two of its lines (a row's border, the edge of a row's
     // fill: Word's banded styles), clear of the upper line's descenders and underlines, parts

@@ -2,13 +2,14 @@
 """Renders a report's text as a council's Word export prints it to PDF, for lapis's tests.
 
     render.py REPORT.txt OUT.pdf [--encrypt-owner] [--borders all|horizontal|none|internal] [--padding MM]
-              [--fill]
+              [--fill] [--valign top|middle|bottom]
     render.py - OUT.pdf --scan
 
 --encrypt-owner protects the file against copying with an owner password (it opens without
 one); --scan writes two pages that hold only an image, as a scanner does; --fill shades tables
 as councils' templates do: a dark header row with white type, banded rows, and rating cells
-filled with their colour (Green, Amber, Red, …).
+filled with their colour (Green, Amber, Red, …); --valign sets every cell's text at the top (the
+default), in the middle or at the foot of its row.
 
 Headings in larger bold type; paragraphs wrapped at the margin; every block of tab-separated
 lines as a ruled table (fpdf2's table: cells wrapped within their column, the header repeated
@@ -74,6 +75,7 @@ def scan(out):
 
 
 BORDERS = "ALL"
+VALIGN = "TOP"
 PADDING = 0.8
 FILL = False
 RAG = {
@@ -83,7 +85,7 @@ RAG = {
 
 
 def main():
-    global BORDERS, PADDING, FILL
+    global BORDERS, PADDING, FILL, VALIGN
     src, out = sys.argv[1], sys.argv[2]
     FILL = "--fill" in sys.argv
     if "--padding" in sys.argv:
@@ -97,6 +99,8 @@ def main():
         }[
             sys.argv[sys.argv.index("--borders") + 1]
         ]
+    if "--valign" in sys.argv:
+        VALIGN = sys.argv[sys.argv.index("--valign") + 1].upper()
     if "--scan" in sys.argv:
         scan(out)
         return
@@ -149,7 +153,7 @@ def main():
                 first_row_as_headings=has_header,
                 repeat_headings=1,
                 text_align="LEFT",
-                v_align="TOP",
+                v_align=VALIGN,
                 line_height=pdf.font_size * 1.35,
                 headings_style=FontFace(
                     emphasis="BOLD",
