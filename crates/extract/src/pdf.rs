@@ -4891,6 +4891,31 @@ fn page_text(
                 && *x1 > a.left().min(b.left())
         })
     };
+    // Or where the column rules beside both lines break, two or more ending where others start
+    // (each cell drawn with its own sides: fpdf2's tables ruled down their columns only, whose
+    // rows show no rule between them).
+    let columns_break_between = |a: &Row, b: &Row| {
+        let left = a.left().min(b.left());
+        let near = |x: f64| x > left - 40.0;
+        page.columns.iter().any(|(x, _, end)| {
+            near(*x)
+                && *end > a.y + 0.1 * a.size
+                && *end < b.y - 0.6 * b.size
+                && page
+                    .columns
+                    .iter()
+                    .filter(|(x, _, e)| near(*x) && (e - end).abs() < 0.5)
+                    .count()
+                    >= 2
+                && page
+                    .columns
+                    .iter()
+                    .filter(|(x, s, _)| near(*x) && (s - end).abs() < 0.5)
+                    .count()
+                    >= 2
+        })
+    };
+    let rule_between = |a: &Row, b: &Row| rule_between(a, b) || columns_break_between(a, b);
     let inside_rules = |r: &Row| inside_rules(page, r);
     // Group the lines of each ruled table row: with column rules, the row is its cells (one
     // tab-separated line); without, its cells are stacked from the top for the fixed-width
@@ -5007,6 +5032,15 @@ fn page_text(
                     },
                 )
             });
+            // Where no cell's rule is near (fpdf2's "MINIMAL" layout rules only under the
+            // header), text set beyond the outer column rules is a column of its own.
+            let glyphs = || rows[i..j].iter().flat_map(|r| r.glyphs.iter());
+            let left = glyphs()
+                .filter(|g| g.x + g.width < first - 1.0)
+                .fold(left, |l, g| l.min(g.x - 1.0));
+            let right = glyphs()
+                .filter(|g| g.x > last + 1.0)
+                .fold(right, |r, g| r.max(g.x + g.width + 1.0));
             if left < first - 2.0 {
                 edges.insert(0, left);
             }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Renders a report's text as a council's Word export prints it to PDF, for lapis's tests.
 
-    render.py REPORT.txt OUT.pdf [--encrypt-owner] [--borders all|horizontal|none|internal] [--padding MM]
-              [--fill] [--valign top|middle|bottom]
+    render.py REPORT.txt OUT.pdf [--encrypt-owner] [--padding MM] [--fill] [--valign top|middle|bottom]
+              [--borders all|horizontal|none|internal|columns|minimal]
     render.py - OUT.pdf --scan
 
 --encrypt-owner protects the file against copying with an owner password (it opens without
@@ -96,6 +96,8 @@ def main():
             "horizontal": "HORIZONTAL_LINES",
             "none": "NONE",
             "internal": "INTERNAL",
+            "columns": "NO_HORIZONTAL_LINES",
+            "minimal": "MINIMAL",
         }[
             sys.argv[sys.argv.index("--borders") + 1]
         ]
