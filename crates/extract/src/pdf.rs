@@ -4891,9 +4891,9 @@ fn page_text(
                 && *x1 > a.left().min(b.left())
         })
     };
-    // Or where the column rules beside both lines break, two or more ending where others start
-    // (each cell drawn with its own sides: fpdf2's tables ruled down their columns only, whose
-    // rows show no rule between them).
+    // Or where the column rules beside both lines break, two or more ending between them and
+    // two or more starting again (each cell drawn with its own sides: fpdf2's tables ruled down
+    // their columns only, whose rows show no rule between them, nor one table from the next).
     let columns_break_between = |a: &Row, b: &Row| {
         let left = a.left().min(b.left());
         let near = |x: f64| x > left - 40.0;
@@ -4910,7 +4910,7 @@ fn page_text(
                 && page
                     .columns
                     .iter()
-                    .filter(|(x, s, _)| near(*x) && (s - end).abs() < 0.5)
+                    .filter(|(x, s, _)| near(*x) && *s > end - 0.5 && *s < b.y - 0.6 * b.size)
                     .count()
                     >= 2
         })
