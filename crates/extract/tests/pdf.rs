@@ -212,10 +212,12 @@ fn tables_without_column_rules_give_the_facts_of_the_text() {
 /// is in the first column (a group's title) has every column rule to its right. The table's
 /// edges are where the cells' own rules begin and end. Before, Derby City was refused as no
 /// report (every row's first two cells read as one, and its group titles as lines of text) and
-/// 2019-20 lost 96 of its 142 facts (headers whose first cell is empty lost a column).
+/// 2019-20 lost 96 of its 142 facts (headers whose first cell is empty lost a column). A row is
+/// parted from the next where the column rules break, though no rule is drawn across its first
+/// cell: the Derbyshire reports lost 6, 10 and 10 facts so.
 #[test]
 fn tables_ruled_between_cells_only_give_the_facts_of_the_text() {
-    for (report, council) in [REPORTS[0], REPORTS[4]] {
+    for (report, council) in REPORTS {
         same_facts_in_style(report_path(report), council, "internal");
     }
 }
