@@ -2676,13 +2676,25 @@ fn aligned_tables(
                         .then_some(from_before.as_ref())
                         .flatten()
                         .filter(|before| {
+                            let starts_agree = |few: &[(f64, f64)], many: &[(f64, f64)]| {
+                                few.iter()
+                                    .all(|c| many.iter().any(|t| (c.0 - t.0).abs() < 3.0))
+                            };
                             block[0].0.bold()
                                 && !before.header.is_empty()
                                 && before.header == header_words(block)
-                                && before.columns.len() > columns.len()
-                                && columns
-                                    .iter()
-                                    .all(|c| before.columns.iter().any(|t| (c.0 - t.0).abs() < 3.0))
+                                && (before.columns.len() > columns.len()
+                                    && starts_agree(&columns, &before.columns)
+                                    // Or more: a cell set at its column's left under a header
+                                    // cell centred over it, with too few rows here to join them
+                                    // (one objective under its header printed again).
+                                    || before.columns.len() < columns.len()
+                                        && columns.iter().all(|c| {
+                                            before.columns.iter().any(|t| in_column(t, c))
+                                        })
+                                        && before.columns.iter().all(|t| {
+                                            columns.iter().any(|c| in_column(t, c))
+                                        }))
                         });
                     if let Some(before) = rest.or(again) {
                         columns = before.columns.clone();
