@@ -706,8 +706,14 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
         // A header printed again at once (a repeated header over the source's own) does start
         // a table.
         let words = |k: usize| runs[k].iter().map(|c| c.2.as_str()).collect::<Vec<_>>();
-        let under_header = header_from
-            .is_some_and(|h| n - h <= 3 && (h + 1..=n).all(|k| !data(k)) && words(n) != words(h));
+        // (A page break parts no header's lines: a header printed again alone at a page's foot,
+        // a new table's header on the next page.)
+        let under_header = header_from.is_some_and(|h| {
+            n - h <= 3
+                && (h + 1..=n).all(|k| !data(k))
+                && !(block[h] + 1..=block[n]).any(|k| lines[k].raw.contains(PAGE_BREAK))
+                && words(n) != words(h)
+        });
         if !under_header && starts_header(&runs, n, vocab) {
             starts.push(n);
         }
@@ -942,6 +948,18 @@ pub(crate) fn rest_after(head: &[String], cells: &[String]) -> Option<Vec<String
     (words >= 3).then_some(rest)
 }
 
+/// Whether a cell's text cannot end there: it ends with a word that joins it to more ("within",
+/// "of", "and") or leaves a bracket open ("Good (Strong in", "Mar-2023 (Annual").
+fn open_ended(text: &str) -> bool {
+    const JOINING: &[&str] = &[
+        "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "per",
+        "than", "the", "to", "with", "within", "without", "&",
+    ];
+    let t = text.trim_end();
+    t.matches('(').count() > t.matches(')').count()
+        || t.rsplit(' ').next().is_some_and(|w| JOINING.contains(&w))
+}
+
 /// The rows of a fixed-width table under its header, from line `from` of the block: each
 /// row's lines joined into its cells.
 #[allow(clippy::too_many_arguments)]
@@ -998,12 +1016,21 @@ fn read_fixed_rows(
                 c.get(*k)
                     .is_some_and(|t| t.chars().any(|ch| ch.is_ascii_digit()))
             });
+        // (Or any cell under text of its column that cannot end a cell: "Social work
+        // assessments completed within" over "45 days", "Good (Strong in" over "Q1)".)
+        let above = |i: usize| {
+            row.as_ref()
+                .and_then(|(_, parts)| parts.last())
+                .and_then(|p| p.get(i))
+                .filter(|t| !t.is_empty())
+        };
         let goes_on = |i: usize| {
-            row.as_ref().is_some_and(|(_, parts)| {
-                parts
-                    .last()
-                    .is_some_and(|p| p.get(i).is_some_and(|t| !t.is_empty()))
-            }) && (unkeyed || key_rest || c[i].chars().next().is_some_and(char::is_lowercase))
+            above(i).is_some_and(|t| {
+                unkeyed
+                    || key_rest
+                    || c[i].chars().next().is_some_and(char::is_lowercase)
+                    || open_ended(t)
+            })
         };
         let figures = filled.iter().any(|i| {
             !goes_on(*i)
@@ -1013,8 +1040,9 @@ fn read_fixed_rows(
         // Without a key column, a capitalised name beside a value starts a row ("Percentage of
         // pupils…" beside "Data due in Q3"), where a wrapped name's next line does not.
         let named_row = key.is_empty()
-            && roles.iter().zip(c).any(|(r, t)| {
+            && roles.iter().zip(c).enumerate().any(|(i, (r, t))| {
                 *r == Role::Name
+                    && !above(i).is_some_and(|t| open_ended(t))
                     && t.chars()
                         .next()
                         .is_some_and(|ch| ch.is_uppercase() || ch.is_ascii_digit())
@@ -1022,7 +1050,8 @@ fn read_fixed_rows(
             && roles
                 .iter()
                 .zip(c)
-                .any(|(r, t)| holds_figures(r) && !t.is_empty());
+                .enumerate()
+                .any(|(i, (r, t))| holds_figures(r) && !t.is_empty() && !goes_on(i));
         // A key cell that is a label, not a reference ("Overarching" over "Measure"), wraps
         // like any other cell: a line with more of it and no figures continues the row.
         let label = |t: &str| !t.is_empty() && !t.chars().any(|ch| ch.is_ascii_digit());
@@ -1168,6 +1197,77 @@ mod tests {
                 vec!["M2", "Number of", "75%", "Good"],
             ]
         );
+    }
+
+    /// A wrapped cell's next line that starts in capitals or with a figure still goes on with
+    /// it where the text above cannot end a cell (a joining word, a bracket left open), in the
+    /// name's column and in a rating's.
+    #[test]
+    fn cells_that_cannot_end_go_on_in_the_next_line() {
+        let text = "\
+KPI                                               Data period   Outturn          Target   RAG
+Social work assessments completed within          Aug-2023      88.4%            85.0%    Good (Strong in
+45 days                                                                                   Q1)
+Percentage of residents satisfied overall with                  Data due in Q3   60.0%    No data for
+Highways and Transportation services                                                      2023-24
+Employee sickness absence                         Sep-2023      4.7%             5.1%     Strong
+";
+        assert_eq!(
+            cells(text)[1..],
+            [
+                vec![
+                    "Social work assessments completed within 45 days",
+                    "Aug-2023",
+                    "88.4%",
+                    "85.0%",
+                    "Good (Strong in Q1)"
+                ],
+                vec![
+                    "Percentage of residents satisfied overall with Highways and Transportation services",
+                    "",
+                    "Data due in Q3",
+                    "60.0%",
+                    "No data for 2023-24"
+                ],
+                vec!["Employee sickness absence", "Sep-2023", "4.7%", "5.1%", "Strong"],
+            ]
+        );
+    }
+
+    /// A header printed again alone at a page's foot, and a table of other columns on the next
+    /// page under a caption of two lines: the page break parts them, the second header starts a
+    /// table of its own.
+    #[test]
+    fn a_header_alone_before_a_page_break_is_no_part_of_the_next_pages_header() {
+        let text = "\
+Ref.    Objective                 Due date    Progress status    Commentary
+SO-09   Enable the best start     Mar 2027    Good               Progressing well.
+
+Ref.    Objective                 Due date    Progress status    Commentary
+\u{c}
+People: Latest
+Measure Data
+Objective   Performance indicator        Q1 2023/24   This period   Target 2025/26   Frequency
+SO-01       Number of children living    322          364           343              Monthly
+";
+        let c = cells(text);
+        assert_eq!(
+            c.last().map(Vec::as_slice),
+            Some(
+                &[
+                    "SO-01",
+                    "Number of children living",
+                    "322",
+                    "364",
+                    "343",
+                    "Monthly"
+                ]
+                .map(String::from)[..]
+            )
+        );
+        assert!(c
+            .iter()
+            .any(|row| row[..3] == ["Objective", "Performance indicator", "Q1 2023/24"]));
     }
 
     #[test]
