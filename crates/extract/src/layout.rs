@@ -1105,9 +1105,25 @@ fn read_fixed_rows(
                 .chars()
                 .next()
                 .is_some_and(|ch| ch.is_lowercase() || ch.is_ascii_digit());
+        // A row of its name only so far (its first lines set above its figures: cells set in the
+        // middle of their row) goes on in a line whose name goes on ("The daily" over "average
+        // of days  6.7  5.6"), the figures its own.
+        let name_first = row.as_ref().is_some_and(|(_, parts)| {
+            parts.iter().all(|p| {
+                p.iter()
+                    .zip(roles)
+                    .all(|(t, r)| t.is_empty() || *r == Role::Name)
+            })
+        }) && roles.iter().enumerate().any(|(i, r)| {
+            *r == Role::Name
+                && c.get(i).is_some_and(|t| !t.is_empty())
+                && goes_on(i)
+                && !key.contains(&i)
+        }) && key.iter().all(|k| c.get(*k).is_none_or(String::is_empty));
         let continues = row.is_some()
             && !spanning[n]
             && (title_wraps
+                || name_first
                 || !figures
                     && !named_row
                     && (key.is_empty()
@@ -1230,6 +1246,40 @@ Employee sickness absence                         Sep-2023      4.7%            
                     "No data for 2023-24"
                 ],
                 vec!["Employee sickness absence", "Sep-2023", "4.7%", "5.1%", "Strong"],
+            ]
+        );
+    }
+
+    /// A name's first line set above its row's figures (cells set in the middle of their row):
+    /// the line under it, its name going on in lower case, is the same row, figures and all.
+    #[test]
+    fn a_names_first_line_above_its_figures_is_the_same_row() {
+        let text = "\
+\x20                      2017/2018       2018/2019      2019/2020      Target
+The daily
+average of days        6.7             5.6            6.5            5.6
+lost to delayed
+transfers of care
+Percentage of pupils   84.9%           77.7%          80.7%          90.0%
+in good schools
+";
+        assert_eq!(
+            cells(text)[1..],
+            [
+                vec![
+                    "The daily average of days lost to delayed transfers of care",
+                    "6.7",
+                    "5.6",
+                    "6.5",
+                    "5.6"
+                ],
+                vec![
+                    "Percentage of pupils in good schools",
+                    "84.9%",
+                    "77.7%",
+                    "80.7%",
+                    "90.0%"
+                ],
             ]
         );
     }
