@@ -2581,14 +2581,11 @@ fn aligned_tables(
                                 .collect();
                             // (A cell's line may run longer than that table's did, up to
                             // where the next column starts.)
-                            let cols = &before.columns;
-                            let inside = |x: &(f64, f64)| {
-                                (0..cols.len()).any(|t| {
-                                    let end = cols.get(t + 1).map_or(cols[t].1 + 3.0, |n| n.0);
-                                    x.0 >= cols[t].0 - 3.0 && x.1 < end
-                                })
-                            };
-                            runs.iter().any(|r| r.len() >= 2) && runs.iter().flatten().all(inside)
+                            runs.iter().any(|r| r.len() >= 2)
+                                && runs
+                                    .iter()
+                                    .flatten()
+                                    .all(|x| in_a_column(&before.columns, x))
                         });
                 // Atop the page, under no header, the rest of a table run to the last page's
                 // foot (too few rows to show their own narrow gaps between cells): that table's
@@ -2631,12 +2628,13 @@ fn aligned_tables(
                                 && runs
                                     .iter()
                                     .flatten()
-                                    .all(|x| before.columns.iter().any(|c| in_column(c, x)))
+                                    .all(|x| in_a_column(&before.columns, x))
                                 || multi == 0
                                     && block.len() >= 2
-                                    && runs.iter().flatten().all(|x| {
-                                        before.columns.iter().skip(1).any(|c| in_column(c, x))
-                                    }))
+                                    && runs
+                                        .iter()
+                                        .flatten()
+                                        .all(|x| in_a_column(&before.columns[1..], x)))
                     });
                 if multi >= 2 || lone_header || rest_atop {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
@@ -2752,6 +2750,15 @@ fn aligned_tables(
         i = j;
     }
     (out, firsts)
+}
+
+/// Whether a run lies in one of a table's columns: from its start, up to where the next column
+/// starts (a cell's line may run longer than any of that column's lines did on the last page).
+fn in_a_column(columns: &[(f64, f64)], x: &(f64, f64)) -> bool {
+    (0..columns.len()).any(|t| {
+        let end = columns.get(t + 1).map_or(columns[t].1 + 3.0, |n| n.0);
+        x.0 >= columns[t].0 - 3.0 && x.1 < end
+    })
 }
 
 /// The columns of a table run to a page's foot, and whether its rows were printed as a text

@@ -791,8 +791,10 @@ fn weasyprint_tagged_prints_of_html_tables_give_the_facts_of_the_text() {
 #[test]
 fn weasyprint_default_prints_of_html_tables_give_the_facts_of_the_text() {
     // (2019-20: a name's first line set above its row's figures, "The daily" over "average of
-    // days  6.7  5.6", was read as a row of its own, the name cut.)
-    weasyprint_reports_give_the_facts_of_the_text(&[REPORTS[0], REPORTS[4]], "", false);
+    // days  6.7  5.6", was read as a row of its own, the name cut. 2025-26 Q1: a row's rest atop
+    // a page, one of its lines longer than any of its column's on the page before, was not
+    // taken for the rest, and the row under it was lost with no parse issue.)
+    weasyprint_reports_give_the_facts_of_the_text(&[REPORTS[0], REPORTS[2], REPORTS[4]], "", false);
 }
 
 /// Derby City's, 2024-25 Q1's and 2025-26 Q1's HTML pages printed by WeasyPrint untagged with
