@@ -1547,8 +1547,11 @@ fn body_size(pages: &[Page], tagged: &Tagged) -> f64 {
     // Characters per type size (half points), of all lines outside tables and of the lines
     // across most of their page's text: paragraphs' (a table's cells, however much text they
     // hold, are narrower). The body is the size of most of the latter where there are any.
-    let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
-    let mut across: std::collections::BTreeMap<i64, usize> = Default::default();
+    // Bold lines count only where there are no others: in a short report a few long headings
+    // may hold more characters than its paragraphs.
+    // (size, bold) -> characters.
+    let mut counts: std::collections::BTreeMap<(i64, bool), usize> = Default::default();
+    let mut across: std::collections::BTreeMap<(i64, bool), usize> = Default::default();
     for (n, page) in pages.iter().enumerate() {
         let tagged = tagged.on(n);
         let rows: Vec<Row> = rows_of(page)
@@ -1559,20 +1562,25 @@ fn body_size(pages: &[Page], tagged: &Tagged) -> f64 {
         let right = rows.iter().map(Row::right).fold(0.0, f64::max);
         for row in &rows {
             let chars: usize = row.runs.iter().map(|r| r.2.chars().count()).sum();
-            let key = (row.size * 2.0).round() as i64;
+            let key = ((row.size * 2.0).round() as i64, row.bold());
             *counts.entry(key).or_default() += chars;
             if row.right() - row.left() >= 0.6 * (right - left) {
                 *across.entry(key).or_default() += chars;
             }
         }
     }
-    let most = |counts: std::collections::BTreeMap<i64, usize>| {
+    let most = |counts: &std::collections::BTreeMap<(i64, bool), usize>, bold: bool| {
         counts
-            .into_iter()
-            .max_by_key(|(_, n)| *n)
-            .map(|(s, _)| s as f64 / 2.0)
+            .iter()
+            .filter(|((_, b), _)| *b == bold)
+            .max_by_key(|(_, n)| **n)
+            .map(|((s, _), _)| *s as f64 / 2.0)
     };
-    most(across).or_else(|| most(counts)).unwrap_or(10.0)
+    most(&across, false)
+        .or_else(|| most(&counts, false))
+        .or_else(|| most(&across, true))
+        .or_else(|| most(&counts, true))
+        .unwrap_or(10.0)
 }
 
 /// One printed line: its runs of text (split where a gap is wider than a word space).
