@@ -1115,10 +1115,7 @@ fn read_fixed_rows(
                     .all(|(t, r)| t.is_empty() || *r == Role::Name)
             })
         }) && roles.iter().enumerate().any(|(i, r)| {
-            *r == Role::Name
-                && c.get(i).is_some_and(|t| !t.is_empty())
-                && goes_on(i)
-                && !key.contains(&i)
+            *r == Role::Name && c.get(i).is_some_and(|t| !t.is_empty()) && goes_on(i)
         }) && key.iter().all(|k| c.get(*k).is_none_or(String::is_empty));
         let continues = row.is_some()
             && !spanning[n]

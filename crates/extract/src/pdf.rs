@@ -1898,11 +1898,9 @@ fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
     }
     // A bullet before an item's text is not a cell of its own; a dash or dots far before the
     // next text (further than a list's indent) are: an empty cell's marker ("-", "..", "–").
-    let bullet = |t: &str| {
-        let t = t.trim();
-        !t.is_empty() && t.chars().count() <= 2 && !t.chars().any(char::is_alphanumeric)
-    };
-    if runs.len() >= 2 && bullet(&texts[0]) && runs[1].0 - runs[0].1 < 2.5 * r.size {
+    let first = texts.first().map_or("", |t| t.trim());
+    if runs.len() >= 2 && !first.is_empty() && bullet(first) && runs[1].0 - runs[0].1 < 2.5 * r.size
+    {
         let end = runs[1].1;
         runs.remove(0);
         runs[0] = (r.left(), end);
