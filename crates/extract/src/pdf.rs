@@ -3014,8 +3014,11 @@ fn centred_headers_joined(
             };
             ((start + columns[j + 1].1) / 2.0 - centre).abs()
         });
-        let near = |d: Option<f64>| d.filter(|d| *d <= 0.5 * size);
-        let into = match (near(left), near(right)) {
+        // (A column with a header cell of its own, "2023 to 2024 year end" over its figures,
+        // is not the column of another header: "Target 2024/25" over a column left empty.)
+        let headed = |c: usize| lines_in(columns[c]).iter().any(|&k| bold[k]);
+        let near = |d: Option<f64>, c: usize| d.filter(|d| *d <= 0.5 * size && !headed(c));
+        let into = match (near(left, j.saturating_sub(1)), near(right, j + 1)) {
             (Some(l), Some(r)) if r < l => Some(j + 1),
             (Some(_), _) => Some(j - 1),
             (None, Some(_)) => Some(j + 1),
