@@ -2646,7 +2646,7 @@ fn aligned_tables(
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
                     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
                     let mut columns = centred_headers_joined(
-                        columns_of(&runs, size, &gutters),
+                        columns_of(&runs, &bold, size, &gutters),
                         &runs,
                         &bold,
                         size,
@@ -2841,8 +2841,14 @@ fn lines_as_rows(
 
 /// The columns of the lines of a block that are split into cells: runs of text that overlap
 /// (within a fraction of the type size) are one column.
-fn columns_of(runs: &[Vec<(f64, f64)>], size: f64, gutters: &[f64]) -> Vec<(f64, f64)> {
+fn columns_of(
+    runs: &[Vec<(f64, f64)>],
+    bold: &[bool],
+    size: f64,
+    gutters: &[f64],
+) -> Vec<(f64, f64)> {
     let parted = |a: f64, b: f64| gutters.iter().any(|g| *g >= a && *g <= b);
+    let header = |lines: &std::collections::BTreeSet<usize>| lines.iter().all(|&k| bold[k]);
     // Each run with its line.
     let mut spans: Vec<(f64, f64, usize)> = runs
         .iter()
@@ -2853,7 +2859,9 @@ fn columns_of(runs: &[Vec<(f64, f64)>], size: f64, gutters: &[f64]) -> Vec<(f64,
     spans.sort_by(|a, b| a.0.total_cmp(&b.0));
     // Runs that overlap are one column; a column a little past another joins it, unless a line
     // has runs in both (two runs of one line are two cells: xhtml2pdf's cells abut, a column's
-    // widest line ending a fifth of a point before the next column's text starts).
+    // widest line ending a fifth of a point before the next column's text starts), or both are
+    // a header's lines (the lines of one header cell overlap, however it sets them: "Benchmark"
+    // three points past "2024-2025" over "Target" is a cell of its own).
     let merge = |mut spans: Vec<(f64, f64, usize)>| {
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));
         type Column = (f64, f64, std::collections::BTreeSet<usize>);
@@ -2873,7 +2881,8 @@ fn columns_of(runs: &[Vec<(f64, f64)>], size: f64, gutters: &[f64]) -> Vec<(f64,
                 Some(c)
                     if x0 <= c.1 + 0.3 * size
                         && !parted(c.1, x0)
-                        && c.2.intersection(&lines).next().is_none() =>
+                        && c.2.intersection(&lines).next().is_none()
+                        && !(header(&c.2) && header(&lines)) =>
                 {
                     c.1 = c.1.max(x1);
                     c.2.extend(lines);
@@ -3102,7 +3111,8 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
         .iter()
         .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
         .collect();
-    let columns = columns_of(&runs, size, &gutters);
+    let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
+    let columns = columns_of(&runs, &bold, size, &gutters);
     if columns.len() < 2 {
         return vec![(0, block.len())];
     }
