@@ -169,15 +169,19 @@ struct Got {
 /// Runs a job once and records the run. Never panics on bad input; returns the recorded run
 /// (also when it could not be recorded, with the reason in `error`).
 pub async fn run_job(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRun {
-    let run = perform(job, trigger, ctx).await;
+    let run = perform(job, trigger, Utc::now(), ctx).await;
     let run = record(job, run, ctx).await;
     refresh(job, ctx).await;
     run
 }
 
-/// Runs a job once without recording the run (see [`record`]).
-pub async fn perform(job: &Job, trigger: Trigger, ctx: &RunContext<'_>) -> JobRun {
-    let started_at = Utc::now();
+/// Runs a job once, started at `started_at`, without recording the run (see [`record`]).
+pub async fn perform(
+    job: &Job,
+    trigger: Trigger,
+    started_at: DateTime<Utc>,
+    ctx: &RunContext<'_>,
+) -> JobRun {
     let run_id = run_id(&job.name, started_at);
     (ctx.progress)(Progress::Started {
         job: job.name.clone(),

@@ -16,10 +16,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lapis_model::Vocabulary;
 use lapis_store::{JobRun, SystemClock, Warehouse};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 use tracing::{error, info, warn};
 
 use crate::config::Config;
@@ -39,10 +39,36 @@ struct Shared {
     /// Held while the projections are refreshed after a run (one refresh at a time; runs and
     /// records do not wait for it).
     refreshing: Mutex<()>,
-    /// Held while a job runs.
-    running: HashMap<String, Arc<Mutex<()>>>,
+    /// Each job's slot, held while it runs.
+    running: HashMap<String, Slot>,
     cancel: watch::Receiver<bool>,
     progress: Box<dyn Fn(Progress) + Send + Sync>,
+}
+
+/// A job's slot: held from the tick that starts a run until the run is done and about to be
+/// recorded. The times of a run's start and end and of a skipped tick are read in `turn`,
+/// in the order the slot saw them: a skip lies inside the run it gave way to, and the next
+/// run starts after this one ended, however the tasks are scheduled.
+#[derive(Debug, Default)]
+struct Slot {
+    run: Arc<Mutex<()>>,
+    turn: std::sync::Mutex<()>,
+}
+
+impl Slot {
+    /// The slot if it is free, and the time it was asked for.
+    fn claim(&self) -> (DateTime<Utc>, Option<OwnedMutexGuard<()>>) {
+        let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
+        (Utc::now(), self.run.clone().try_lock_owned().ok())
+    }
+
+    /// Frees the slot, and the time it was freed: the end of its run.
+    fn free(&self, guard: OwnedMutexGuard<()>) -> DateTime<Utc> {
+        let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Utc::now();
+        drop(guard);
+        now
+    }
 }
 
 impl std::fmt::Debug for Shared {
@@ -104,11 +130,11 @@ impl Shared {
         if *self.cancel.borrow() {
             return;
         }
-        let Some(lock) = self.running.get(&job.name).cloned() else {
+        let Some(slot) = self.running.get(&job.name) else {
             return;
         };
-        let now = Utc::now();
-        let Ok(guard) = lock.try_lock_owned() else {
+        let (now, guard) = slot.claim();
+        let Some(guard) = guard else {
             warn!(job = %job.name, "Skipped a tick: the previous run is still going.");
             let run = JobRun::new(
                 run_id(&job.name, now),
@@ -126,15 +152,16 @@ impl Shared {
         // Runs of different jobs may overlap: each takes the warehouse's writer lock only to
         // store a document or record itself.
         let task =
-            tokio::spawn(async move { perform(&task_job, trigger, &shared.context()).await });
+            tokio::spawn(async move { perform(&task_job, trigger, now, &shared.context()).await });
         let outcome = task.await;
         // The slot is free once the run has done its work: its record may be written while
         // the next tick starts the next run, whose start comes after this run's end. The
         // record holds `writer`, which a shutdown waits for after the slots.
         let _recording = self.writer.lock().await;
-        drop(guard);
+        let finished_at = slot.free(guard);
         match outcome {
-            Ok(run) => {
+            Ok(mut run) => {
+                run.finished_at = finished_at;
                 record(&job, run, &self.context()).await;
                 drop(_recording);
                 let _refreshing = self.refreshing.lock().await;
@@ -161,7 +188,7 @@ impl Shared {
                     "failed",
                 )
                 .with_error(message);
-                run.finished_at = Utc::now();
+                run.finished_at = finished_at;
                 self.record_holding_writer(&run).await;
             }
         }
@@ -208,7 +235,7 @@ pub async fn serve(
     let shared = Arc::new(Shared {
         running: jobs
             .iter()
-            .map(|j| (j.name.clone(), Arc::new(Mutex::new(()))))
+            .map(|j| (j.name.clone(), Slot::default()))
             .collect(),
         config: config.clone(),
         fetcher,
@@ -262,8 +289,8 @@ pub async fn serve(
     }
     let grace = Duration::from_secs(config.schedule.shutdown_grace_secs);
     let wait_all = async {
-        for lock in shared.running.values() {
-            let _ = lock.lock().await;
+        for slot in shared.running.values() {
+            let _ = slot.run.lock().await;
         }
         // A skip or panic being recorded holds the writer.
         let _ = shared.writer.lock().await;
