@@ -402,7 +402,21 @@ impl Gate {
         client: &mut dyn HookClient,
     ) -> PgWireResult<Response> {
         let limit = timeout_for(client, self.limits.statement_timeout);
-        let work = async {
+        let deadline = tokio::time::Instant::now() + limit;
+        let timed_out = || {
+            warn!(
+                timeout_ms = limit.as_millis() as u64,
+                "Statement timed out."
+            );
+            error(
+                "57014",
+                format!(
+                    "canceling statement due to statement timeout ({} s)",
+                    limit.as_secs_f64()
+                ),
+            )
+        };
+        let planned = async {
             let df = match query {
                 Planned::Sql(sql) => ctx.sql(&sql).await,
                 Planned::Plan(plan) => ctx.execute_logical_plan(plan).await,
@@ -410,10 +424,21 @@ impl Gate {
             .map_err(|e| error("42000", one_line(&e.to_string())))?;
             let max_rows = self.row_limit(df.logical_plan(), ctx);
             let schema = Arc::new(df.schema().as_arrow().clone());
-            let mut stream = df
+            let stream = df
                 .execute_stream()
                 .await
                 .map_err(|e| error("XX000", one_line(&e.to_string())))?;
+            Ok::<_, PgWireError>((schema, stream, max_rows))
+        };
+        let (schema, mut stream, max_rows) = match tokio::time::timeout_at(deadline, planned).await
+        {
+            Ok(r) => r?,
+            Err(_) => return Err(timed_out()),
+        };
+        // The rows are computed in a task of their own, so that the deadline is kept even by
+        // an operator that computes for long without giving way; at the deadline the task is
+        // aborted (it stops at its next await) and the client has its error on time.
+        let mut work = tokio::spawn(async move {
             let mut batches = Vec::new();
             let mut rows = 0usize;
             while let Some(batch) = stream.next().await {
@@ -432,25 +457,22 @@ impl Gate {
                         format!("the result has more than {max_rows} rows (server.max_result_rows); add a filter or LIMIT"),
                     ));
                 }
-                batches.push(if is_explain { self.scrub(batch) } else { batch });
+                batches.push(batch);
             }
-            Ok::<_, PgWireError>((schema, batches))
-        };
-        let (schema, batches) = match tokio::time::timeout(limit, work).await {
-            Ok(r) => r?,
+            Ok::<_, PgWireError>(batches)
+        });
+        let batches = match tokio::time::timeout_at(deadline, &mut work).await {
+            Ok(Ok(r)) => r?,
+            Ok(Err(e)) => return Err(error("XX000", format!("the query failed: {e}"))),
             Err(_) => {
-                warn!(
-                    timeout_ms = limit.as_millis() as u64,
-                    "Statement timed out."
-                );
-                return Err(error(
-                    "57014",
-                    format!(
-                        "canceling statement due to statement timeout ({} s)",
-                        limit.as_secs_f64()
-                    ),
-                ));
+                work.abort();
+                return Err(timed_out());
             }
+        };
+        let batches: Vec<RecordBatch> = if is_explain {
+            batches.into_iter().map(|b| self.scrub(b)).collect()
+        } else {
+            batches
         };
         // The batches' own schema: a plan's schema may differ from its output in nullability.
         let schema = batches.first().map(|b| b.schema()).unwrap_or(schema);
