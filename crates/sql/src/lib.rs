@@ -29,6 +29,7 @@ use lapis_store::Warehouse;
 
 pub mod aliases;
 pub mod catalog;
+pub mod coop;
 pub mod live;
 pub mod projection;
 pub mod udf;
@@ -229,6 +230,20 @@ pub async fn live_session(
     Ok((ctx, live.expect("live tables of a live session")))
 }
 
+/// A session with lapis's settings, its joins made to give way (see [`coop`]), on `runtime`
+/// or a runtime of its own.
+pub(crate) fn new_session(
+    runtime: Option<Arc<datafusion::execution::runtime_env::RuntimeEnv>>,
+) -> SessionContext {
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(session_config())
+        .with_runtime_env(runtime.unwrap_or_default())
+        .with_default_features()
+        .with_physical_optimizer_rule(Arc::new(coop::YieldingJoins))
+        .build();
+    SessionContext::new_with_state(state)
+}
+
 /// The session settings every lapis session shares.
 pub(crate) fn session_config() -> SessionConfig {
     SessionConfig::new()
@@ -249,11 +264,7 @@ async fn build(
     as_of: Option<DateTime<Utc>>,
     runtime: Option<Arc<datafusion::execution::runtime_env::RuntimeEnv>>,
 ) -> SqlResult<(SessionContext, Option<Arc<live::LiveTables>>)> {
-    let config = session_config();
-    let ctx = match &runtime {
-        Some(rt) => SessionContext::new_with_config_rt(config, rt.clone()),
-        None => SessionContext::new_with_config(config),
-    };
+    let ctx = new_session(runtime.clone());
     udf::register(&ctx);
     // With usable projections the event tables are read at the versions they reflect.
     let manifest = match as_of {
