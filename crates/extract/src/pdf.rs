@@ -2705,6 +2705,7 @@ fn aligned_tables(
                         columns = before.columns.clone();
                     }
                     let mut tab_rows = true;
+                    let mut offsets = Vec::new();
                     let lines = centred_rows(block, &runs, &columns, size, atop, paint, true)
                         .or_else(|| {
                             rest.filter(|before| before.tab_rows)
@@ -2713,8 +2714,15 @@ fn aligned_tables(
                         .or_else(|| {
                             tab_rows = false;
                             // A character of the table's own type (smaller than the body's, it
-                            // would otherwise crowd its columns, each page differently).
-                            align(block, &runs, &columns, margin, unit.min(0.4 * size))
+                            // would otherwise crowd its columns, each page differently). The
+                            // rest of the last page's table is printed in its characters'
+                            // columns, or the fixed-width reader finds none between them.
+                            let floor = rest.map_or(&[][..], |before| &before.offsets[..]);
+                            let unit = unit.min(0.4 * size);
+                            align(block, &runs, &columns, margin, unit, floor).map(|(l, o)| {
+                                offsets = o;
+                                l
+                            })
                         });
                     // A cell's rest alone is one row: its lines joined in the first.
                     let lines = lines.map(|lines| {
@@ -2737,6 +2745,7 @@ fn aligned_tables(
                         *carried = lines.as_ref().map(|_| Carried {
                             columns,
                             tab_rows,
+                            offsets,
                             header_at_foot,
                             header: header_words(block),
                         });
@@ -2772,6 +2781,8 @@ fn in_a_column(columns: &[(f64, f64)], x: &(f64, f64)) -> bool {
 struct Carried {
     columns: Vec<(f64, f64)>,
     tab_rows: bool,
+    /// Where its columns were printed, in characters, when not as tab rows.
+    offsets: Vec<usize>,
     /// Whether the table's last line is bold: a header the page break cut.
     header_at_foot: bool,
     /// The words of the table's header (its leading bold lines), sorted.
@@ -3759,13 +3770,16 @@ fn abutting_cells_parted(
     (out, parted)
 }
 
+/// A block's lines with each column's text at one place (in characters, at least at `floor`'s:
+/// where the table was printed on the page before), and those places.
 fn align(
     block: &[(Row, bool)],
     runs: &[Vec<(f64, f64)>],
     columns: &[(f64, f64)],
     margin: f64,
     unit: f64,
-) -> Option<Vec<String>> {
+    floor: &[usize],
+) -> Option<(Vec<String>, Vec<usize>)> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
     if columns.len() < 2 {
         return None;
@@ -3827,32 +3841,34 @@ fn align(
         })
         .collect();
     let at = |x: f64| ((x - margin) / unit).round().clamp(0.0, 2000.0) as usize;
-    let mut offsets = vec![at(columns[0].0); columns.len()];
+    let floor = |c: usize| floor.get(c).copied().unwrap_or(0);
+    let mut offsets = vec![at(columns[0].0).max(floor(0)); columns.len()];
     for c in 1..columns.len() {
-        offsets[c] = (offsets[c - 1] + widths[c - 1] + 3).max(at(columns[c].0));
+        offsets[c] = (offsets[c - 1] + widths[c - 1] + 3)
+            .max(at(columns[c].0))
+            .max(floor(c));
     }
-    Some(
-        cells
-            .into_iter()
-            .map(|(texts, span)| {
-                let mut line = String::new();
-                let put = |at: usize, text: &str, line: &mut String| {
-                    let len = line.chars().count();
-                    line.extend(std::iter::repeat_n(' ', at.saturating_sub(len)));
-                    line.push_str(text);
-                };
-                if let Some((c, text)) = span {
-                    put(offsets[c], &text, &mut line);
+    let lines = cells
+        .into_iter()
+        .map(|(texts, span)| {
+            let mut line = String::new();
+            let put = |at: usize, text: &str, line: &mut String| {
+                let len = line.chars().count();
+                line.extend(std::iter::repeat_n(' ', at.saturating_sub(len)));
+                line.push_str(text);
+            };
+            if let Some((c, text)) = span {
+                put(offsets[c], &text, &mut line);
+            }
+            for (c, t) in texts.iter().enumerate() {
+                if !t.is_empty() {
+                    put(offsets[c], t, &mut line);
                 }
-                for (c, t) in texts.iter().enumerate() {
-                    if !t.is_empty() {
-                        put(offsets[c], t, &mut line);
-                    }
-                }
-                line
-            })
-            .collect(),
-    )
+            }
+            line
+        })
+        .collect();
+    Some((lines, offsets))
 }
 
 /// What is printed at the top or bottom of the pages besides their text: running headers and
@@ -4234,10 +4250,73 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
         if end == k || !next_row {
             continue;
         }
-        let moved: Vec<String> = pages[n].drain(k..end).collect();
+        // Set in the columns of the header printed first: a page may print the table's
+        // columns at other places, and the fixed-width reader reads columns at one place.
+        let header = (first..k)
+            .filter_map(|h| {
+                let before = pages[n - 1]
+                    .iter()
+                    .rev()
+                    .find(|l| words(l) == words(&pages[n][h]))?;
+                let (from, to) = (piece_starts(&pages[n][h]), piece_starts(before));
+                (from.len() >= 2 && from.len() == to.len()).then_some((from, to))
+            })
+            .max_by_key(|(from, _)| from.len());
+        let moved: Vec<String> = pages[n]
+            .drain(k..end)
+            .map(|l| match &header {
+                Some((from, to)) => realigned(&l, from, to),
+                None => l,
+            })
+            .collect();
         let at = last + 1;
         pages[n - 1].splice(at..at, moved);
     }
+}
+
+/// Where a line's texts start (in characters): after the line's indent and after each run of
+/// two spaces or more.
+fn piece_starts(line: &str) -> Vec<usize> {
+    text_pieces(line).into_iter().map(|(at, _)| at).collect()
+}
+
+/// A line's texts apart by two spaces or more, each with where it starts (in characters).
+fn text_pieces(line: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut pieces: Vec<(usize, String)> = Vec::new();
+    let mut spaces = usize::MAX;
+    for (at, c) in chars.iter().enumerate() {
+        if *c == ' ' {
+            spaces += 1;
+            continue;
+        }
+        match pieces.last_mut() {
+            Some((_, text)) if spaces < 2 => {
+                text.extend(std::iter::repeat_n(' ', spaces));
+                text.push(*c);
+            }
+            _ => pieces.push((at, c.to_string())),
+        }
+        spaces = 0;
+    }
+    pieces
+}
+
+/// A line of a table's cells printed with its columns starting at `from`, printed again with
+/// them at `to`: each text moves as far as the column it starts nearest to.
+fn realigned(line: &str, from: &[usize], to: &[usize]) -> String {
+    let mut out = String::new();
+    for (at, text) in text_pieces(line) {
+        let column = (0..from.len())
+            .min_by_key(|&c| from[c].abs_diff(at))
+            .unwrap_or(0);
+        let moved = (at + to[column]).saturating_sub(from[column]);
+        let len = out.chars().count();
+        let at = if len == 0 { moved } else { moved.max(len + 2) };
+        out.extend(std::iter::repeat_n(' ', at - len));
+        out.push_str(&text);
+    }
+    out
 }
 
 /// A table row a word processor let break across a page (Word's and LibreOffice's default):
@@ -5283,6 +5362,36 @@ fn page_text(
 mod tests {
     use super::*;
     use lopdf::{dictionary, Object};
+
+    /// A row's rest under the header printed again on the next page, whose columns that page
+    /// prints at other places, is moved up to the row in the columns of the page before.
+    #[test]
+    fn a_rows_rest_moved_up_is_set_in_the_columns_of_the_page_before() {
+        let head = "No.    Objective            Due        Progress   Comments";
+        let mut pages = vec![
+            vec![
+                head.to_string(),
+                "SO-19  Explore a single     Apr 2027   Good       On 15 May the".to_string(),
+                "       unitary council                            Government wrote.".to_string(),
+            ],
+            vec![
+                "No.    Objective       Due     Progress   Comments".to_string(),
+                "       as set out in                      Since then work".to_string(),
+                "       the Whitepaper                     has gone on.".to_string(),
+                String::new(),
+                "Next paragraph.".to_string(),
+            ],
+        ];
+        cells_over_pages(&mut pages);
+        assert_eq!(
+            pages[0][3..],
+            [
+                "       as set out in                              Since then work",
+                "       the Whitepaper                             has gone on.",
+            ]
+        );
+        assert_eq!(pages[1][1..], ["", "Next paragraph."]);
+    }
 
     /// A row broken over a page whose rest lies under the header printed in columns of text
     /// on the next page is joined back, each line to the cell of the column it is printed in.

@@ -241,6 +241,21 @@ fn tables_without_column_rules_give_the_facts_of_the_text() {
     }
 }
 
+/// Cells padded wider (2 mm), with no rules: a page prints the table's columns at other places
+/// than the page before, and the last row's rest under the header printed again there is moved
+/// up to the row in the columns of the first page. Before, its lines kept their own page's
+/// places, ran across the gap between Progress and Comments, and 2025-26 Q1's last three
+/// objectives lost their ratings with no parse issue.
+#[test]
+fn padded_tables_without_rules_give_the_facts_of_the_text() {
+    let (report, council) = REPORTS[2];
+    same_facts_rendered(
+        report_path(report),
+        council,
+        &["--borders", "none", "--padding", "2"],
+    );
+}
+
 /// Tables ruled between their cells only, with no frame (fpdf2's "INTERNAL" layout): the
 /// first column has no rule on its left, the last none on its right, and a row whose only text
 /// is in the first column (a group's title) has every column rule to its right. The table's
