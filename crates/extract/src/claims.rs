@@ -175,6 +175,12 @@ impl Engine<'_> {
                     .iter()
                     .flat_map(|c| p.derby.captures_iter(c))
                     .collect();
+                // A theme's percentages ("% priority performance measures improved … 52%"):
+                // not claims, said so; in a cell of their own, or in the counts' cell where a
+                // print ran their lines together.
+                let percentages = cells
+                    .iter()
+                    .any(|c| c.starts_with('%') || c.contains("% priority"));
                 if counts.len() >= 2 {
                     let scope = cells
                         .iter()
@@ -190,10 +196,8 @@ impl Engine<'_> {
                         self.claim(i, subject, scope.clone(), None, n, period_label.clone());
                     }
                     self.feature("claims");
-                } else if cells
-                    .iter()
-                    .any(|c| c.starts_with('%') || c.contains("% priority"))
-                {
+                }
+                if percentages {
                     self.issue(
                         i,
                         Severity::Info,

@@ -183,6 +183,8 @@ impl Engine<'_> {
             }
             let caption = self.breakdown_caption(idx);
             let mut section = None;
+            // Whether the last row read was a section row.
+            let mut titled = false;
             let mut j = idx + 1;
             while j < self.lines.len() && self.lines[j].is_tabular() {
                 let cells = self.lines[j].cells.clone();
@@ -205,14 +207,20 @@ impl Engine<'_> {
                     continue;
                 }
                 if filled.len() == 1 && filled[0] == 0 && roles.len() > 2 {
-                    // A section row: "Delivery Plan measures", or a portfolio heading.
+                    // A section row: "Delivery Plan measures", or a portfolio heading. Right
+                    // under another, a row of no section's words is the rest of that one's title
+                    // ("Actions identified in the Delivery" over "Plan 2024 25", a narrow
+                    // column's lines read as rows of their own): the section holds.
                     match section_of(&cells[0]) {
                         Some(s) => section = Some(s),
+                        None if titled => {}
                         None => section = None,
                     }
+                    titled = true;
                     j += 1;
                     continue;
                 }
+                titled = false;
                 let row = Row {
                     idx: j,
                     roles: roles.clone(),

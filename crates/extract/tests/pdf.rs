@@ -245,15 +245,40 @@ fn tables_without_column_rules_give_the_facts_of_the_text() {
 /// than the page before, and the last row's rest under the header printed again there is moved
 /// up to the row in the columns of the first page. Before, its lines kept their own page's
 /// places, ran across the gap between Progress and Comments, and 2025-26 Q1's last three
-/// objectives lost their ratings with no parse issue.
+/// objectives lost their ratings with no parse issue. In Derby City's narrower first column a
+/// group's title wraps ("Actions identified in the Delivery" over "Plan 2024 25"): the rest of
+/// a section's title read as a row of its own kept the section (its action was read as a
+/// measure with no parse issue).
 #[test]
 fn padded_tables_without_rules_give_the_facts_of_the_text() {
-    let (report, council) = REPORTS[2];
-    same_facts_rendered(
-        report_path(report),
-        council,
-        &["--borders", "none", "--padding", "2"],
-    );
+    for (report, council) in [REPORTS[0], REPORTS[2]] {
+        same_facts_rendered(
+            report_path(report),
+            council,
+            &["--borders", "none", "--padding", "2"],
+        );
+    }
+}
+
+/// Derby City's summary of its themes printed with no rules: each theme's percentages run into
+/// its counts' cell, and are still said to be no claims, as from the text (they were dropped with
+/// no parse issue).
+#[test]
+fn percentages_beside_a_themes_counts_are_reported_from_an_unruled_print() {
+    let (report, council) = REPORTS[0];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("report.pdf");
+    render(&report_path(report), &pdf, &["--borders", "none"]);
+    let percentages = |bytes: &[u8]| {
+        let x = read_document(bytes, council, Vocabulary::builtin()).expect("a report");
+        x.parse_issues
+            .iter()
+            .filter(|i| i.reason.starts_with("percentage summary"))
+            .count()
+    };
+    let text = std::fs::read(report_path(report)).expect("text");
+    assert_eq!(percentages(&text), 4);
+    assert_eq!(percentages(&std::fs::read(&pdf).expect("pdf")), 4);
 }
 
 /// Tables ruled between their cells only, with no frame (fpdf2's "INTERNAL" layout): the
