@@ -2210,6 +2210,23 @@ fn aligned_tables(
                                     .iter()
                                     .all(|x| rb.iter().any(|y| (x.0 - y.0).abs() < 3.0))
                         })
+                    // Or the header's first row's cells each set at a height of its own, a line
+                    // each ("Number of" over "schools" beside "Percentage of pupils" set
+                    // between them, cells in the middle of their rows): two or more, each
+                    // starting where a cell of the second does.
+                    || (i..j).all(|k| laid[k].0.bold()) && {
+                        let mut cells: Vec<f64> = Vec::new();
+                        for x in &starts {
+                            if !cells.iter().any(|c| (c - x).abs() < 3.0) {
+                                cells.push(*x);
+                            }
+                        }
+                        cells.len() >= 2
+                            && cells.len() < rb.len()
+                            && cells
+                                .iter()
+                                .all(|x| rb.iter().any(|y| (x - y.0).abs() < 3.0))
+                    }
             } else {
                 // Or, in a table that has had a line of cells, it starts where a column starts
                 // (a padded table's next row, or a group's title in the first column).
