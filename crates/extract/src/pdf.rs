@@ -2722,7 +2722,6 @@ fn aligned_tables(
                         columns = before.columns.clone();
                     }
                     let mut tab_rows = true;
-                    let mut offsets = Vec::new();
                     let lines = centred_rows(block, &runs, &columns, size, atop, paint, true)
                         .or_else(|| {
                             rest.filter(|before| before.tab_rows)
@@ -2731,15 +2730,8 @@ fn aligned_tables(
                         .or_else(|| {
                             tab_rows = false;
                             // A character of the table's own type (smaller than the body's, it
-                            // would otherwise crowd its columns, each page differently). The
-                            // rest of the last page's table is printed in its characters'
-                            // columns, or the fixed-width reader finds none between them.
-                            let floor = rest.map_or(&[][..], |before| &before.offsets[..]);
-                            let unit = unit.min(0.4 * size);
-                            align(block, &runs, &columns, margin, unit, floor).map(|(l, o)| {
-                                offsets = o;
-                                l
-                            })
+                            // would otherwise crowd its columns, each page differently).
+                            align(block, &runs, &columns, margin, unit.min(0.4 * size))
                         });
                     // A cell's rest alone is one row: its lines joined in the first.
                     let lines = lines.map(|lines| {
@@ -2762,7 +2754,6 @@ fn aligned_tables(
                         *carried = lines.as_ref().map(|_| Carried {
                             columns,
                             tab_rows,
-                            offsets,
                             header_at_foot,
                             header: header_words(block),
                         });
@@ -2798,8 +2789,6 @@ fn in_a_column(columns: &[(f64, f64)], x: &(f64, f64)) -> bool {
 struct Carried {
     columns: Vec<(f64, f64)>,
     tab_rows: bool,
-    /// Where its columns were printed, in characters, when not as tab rows.
-    offsets: Vec<usize>,
     /// Whether the table's last line is bold: a header the page break cut.
     header_at_foot: bool,
     /// The words of the table's header (its leading bold lines), sorted.
@@ -3787,16 +3776,13 @@ fn abutting_cells_parted(
     (out, parted)
 }
 
-/// A block's lines with each column's text at one place (in characters, at least at `floor`'s:
-/// where the table was printed on the page before), and those places.
 fn align(
     block: &[(Row, bool)],
     runs: &[Vec<(f64, f64)>],
     columns: &[(f64, f64)],
     margin: f64,
     unit: f64,
-    floor: &[usize],
-) -> Option<(Vec<String>, Vec<usize>)> {
+) -> Option<Vec<String>> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
     if columns.len() < 2 {
         return None;
@@ -3858,34 +3844,32 @@ fn align(
         })
         .collect();
     let at = |x: f64| ((x - margin) / unit).round().clamp(0.0, 2000.0) as usize;
-    let floor = |c: usize| floor.get(c).copied().unwrap_or(0);
-    let mut offsets = vec![at(columns[0].0).max(floor(0)); columns.len()];
+    let mut offsets = vec![at(columns[0].0); columns.len()];
     for c in 1..columns.len() {
-        offsets[c] = (offsets[c - 1] + widths[c - 1] + 3)
-            .max(at(columns[c].0))
-            .max(floor(c));
+        offsets[c] = (offsets[c - 1] + widths[c - 1] + 3).max(at(columns[c].0));
     }
-    let lines = cells
-        .into_iter()
-        .map(|(texts, span)| {
-            let mut line = String::new();
-            let put = |at: usize, text: &str, line: &mut String| {
-                let len = line.chars().count();
-                line.extend(std::iter::repeat_n(' ', at.saturating_sub(len)));
-                line.push_str(text);
-            };
-            if let Some((c, text)) = span {
-                put(offsets[c], &text, &mut line);
-            }
-            for (c, t) in texts.iter().enumerate() {
-                if !t.is_empty() {
-                    put(offsets[c], t, &mut line);
+    Some(
+        cells
+            .into_iter()
+            .map(|(texts, span)| {
+                let mut line = String::new();
+                let put = |at: usize, text: &str, line: &mut String| {
+                    let len = line.chars().count();
+                    line.extend(std::iter::repeat_n(' ', at.saturating_sub(len)));
+                    line.push_str(text);
+                };
+                if let Some((c, text)) = span {
+                    put(offsets[c], &text, &mut line);
                 }
-            }
-            line
-        })
-        .collect();
-    Some((lines, offsets))
+                for (c, t) in texts.iter().enumerate() {
+                    if !t.is_empty() {
+                        put(offsets[c], t, &mut line);
+                    }
+                }
+                line
+            })
+            .collect(),
+    )
 }
 
 /// What is printed at the top or bottom of the pages besides their text: running headers and
