@@ -4288,7 +4288,7 @@ fn text_pieces(line: &str) -> Vec<(usize, String)> {
     let mut spaces = usize::MAX;
     for (at, c) in chars.iter().enumerate() {
         if *c == ' ' {
-            spaces += 1;
+            spaces = spaces.saturating_add(1);
             continue;
         }
         match pieces.last_mut() {
