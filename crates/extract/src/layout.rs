@@ -454,10 +454,10 @@ fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
 // Fixed-width columns.
 
 /// A run of text and where it starts and ends, in characters.
-type Chunk = (usize, usize, String);
+pub(crate) type Chunk = (usize, usize, String);
 
 /// Runs of text separated by two or more spaces, as (start, end, text) in characters.
-fn chunks(line: &[char]) -> Vec<Chunk> {
+pub(crate) fn chunks(line: &[char]) -> Vec<Chunk> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < line.len() {

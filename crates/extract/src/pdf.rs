@@ -4278,36 +4278,19 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
 /// Where a line's texts start (in characters): after the line's indent and after each run of
 /// two spaces or more.
 fn piece_starts(line: &str) -> Vec<usize> {
-    text_pieces(line).into_iter().map(|(at, _)| at).collect()
+    text_pieces(line).into_iter().map(|(at, _, _)| at).collect()
 }
 
-/// A line's texts apart by two spaces or more, each with where it starts (in characters).
-fn text_pieces(line: &str) -> Vec<(usize, String)> {
-    let chars: Vec<char> = line.chars().collect();
-    let mut pieces: Vec<(usize, String)> = Vec::new();
-    let mut spaces = usize::MAX;
-    for (at, c) in chars.iter().enumerate() {
-        if *c == ' ' {
-            spaces = spaces.saturating_add(1);
-            continue;
-        }
-        match pieces.last_mut() {
-            Some((_, text)) if spaces < 2 => {
-                text.extend(std::iter::repeat_n(' ', spaces));
-                text.push(*c);
-            }
-            _ => pieces.push((at, c.to_string())),
-        }
-        spaces = 0;
-    }
-    pieces
+/// A line's texts apart by two spaces or more, as the fixed-width reader takes them.
+fn text_pieces(line: &str) -> Vec<crate::layout::Chunk> {
+    crate::layout::chunks(&line.chars().collect::<Vec<_>>())
 }
 
 /// A line of a table's cells printed with its columns starting at `from`, printed again with
 /// them at `to`: each text moves as far as the column it starts nearest to.
 fn realigned(line: &str, from: &[usize], to: &[usize]) -> String {
     let mut out = String::new();
-    for (at, text) in text_pieces(line) {
+    for (at, _, text) in text_pieces(line) {
         let column = (0..from.len())
             .min_by_key(|&c| from[c].abs_diff(at))
             .unwrap_or(0);
