@@ -576,11 +576,13 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     let headings = heading_sizes(&pages, body, &tagged);
     // The columns of a table run to a page's foot, for its rest atop the next.
     let mut carried: Option<Carried> = None;
-    let mut texts: Vec<Vec<String>> = pages
-        .iter()
-        .enumerate()
-        .map(|(n, p)| {
-            let number = furniture.numbers[n].as_deref();
+    let mut texts: Vec<Vec<String>> = Vec::new();
+    // A line of cells alone at the last page's foot: a table's header the page break parted
+    // from its rows.
+    let mut foot: Option<Row> = None;
+    for (n, p) in pages.iter().enumerate() {
+        let number = furniture.numbers[n].as_deref();
+        let read = |foot: Option<&Row>, carried: &mut Option<Carried>| {
             page_text(
                 p,
                 body,
@@ -588,10 +590,35 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
                 &furniture.lines,
                 number,
                 &tagged.on(n),
-                &mut carried,
+                carried,
+                foot,
             )
-        })
-        .collect();
+        };
+        // Read over the rows atop this page, if they take it as their header; else where it
+        // is printed.
+        let before = carried.clone();
+        let taken = foot
+            .as_ref()
+            .map(|f| read(Some(f), &mut carried))
+            .filter(|page| page.took_foot);
+        let page = match taken {
+            Some(page) => {
+                if let Some(last) = texts.last_mut() {
+                    while last.last().is_some_and(|l| l.trim().is_empty()) {
+                        last.pop();
+                    }
+                    last.pop();
+                }
+                page
+            }
+            None => {
+                carried = before;
+                read(None, &mut carried)
+            }
+        };
+        foot = page.foot;
+        texts.push(page.lines);
+    }
     continue_over_pages(&mut texts);
     for (n, lines) in texts.iter().enumerate() {
         if n > 0 {
@@ -2404,11 +2431,24 @@ fn aligned_tables(
                 return false;
             }
             let (a, b) = (starts(k), starts(k + 1));
-            plain_rows >= 2
-                && new(k)
-                && new(k + 1)
-                && a.len() == b.len()
-                && a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 3.0)
+            let same = a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 3.0);
+            // Or a table of two columns under one of two: its rows' second cells all start at
+            // one place (set at their column's left), and two lines start theirs at another.
+            let pairs_above: Vec<Vec<f64>> = (from..k)
+                .filter(|m| !laid[*m].0.bold())
+                .map(starts)
+                .filter(|s| s.len() >= 2)
+                .collect();
+            let seconds: Vec<f64> = pairs_above.iter().map(|s| s[1]).collect();
+            let pairs = seconds.len() >= 2
+                && a.len() == 2
+                && pairs_above
+                    .iter()
+                    .all(|s| s.len() == 2 && (s[0] - a[0]).abs() < 1.0)
+                && seconds.iter().all(|x| (x - seconds[0]).abs() < 1.0)
+                && same
+                && (a[1] - seconds[0]).abs() > 3.0;
+            plain_rows >= 2 && (new(k) && new(k + 1) || pairs) && same
         };
         // The same where cells are centred in their rows at other heights, so that a line of
         // the new table's cells is followed by lines of a few of them (a browser's header, its
@@ -2786,6 +2826,7 @@ fn in_a_column(columns: &[(f64, f64)], x: &(f64, f64)) -> bool {
 
 /// The columns of a table run to a page's foot, and whether its rows were printed as a text
 /// export prints them (tab between cells).
+#[derive(Clone)]
 struct Carried {
     columns: Vec<(f64, f64)>,
     tab_rows: bool,
@@ -4043,9 +4084,13 @@ fn lone_headers_again(pages: &mut [Vec<String>]) {
 /// fixed-width reader to join it to the row's name.
 fn rest_under_tab_header(pages: &mut [Vec<String>]) {
     for n in 1..pages.len() {
-        let Some((start, last)) = last_block(&pages[n - 1]) else {
+        let Some((mut start, last)) = last_block(&pages[n - 1]) else {
             continue;
         };
+        // (Under its title, a heading right over it.)
+        while start < last && pages[n - 1][start].starts_with('#') {
+            start += 1;
+        }
         let header = pages[n - 1][start].clone();
         let fixed = pages[n - 1][start..=last].iter().all(|l| !l.contains('\t'));
         let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
@@ -4968,9 +5013,10 @@ fn page_text(
     number: Option<&str>,
     tagged: &TaggedPage,
     carried: &mut Option<Carried>,
-) -> Vec<String> {
+    foot: Option<&Row>,
+) -> PageText {
     let all = rows_of(page);
-    let rows: Vec<Row> = all
+    let mut rows: Vec<Row> = all
         .iter()
         .filter(|r| {
             let band = (r.y < page.height * 0.1 || r.y > page.height * 0.9)
@@ -5019,6 +5065,26 @@ fn page_text(
     };
     let rule_between = |a: &Row, b: &Row| rule_between(a, b) || columns_break_between(a, b);
     let inside_rules = |r: &Row| inside_rules(page, r);
+    // The last page's lone line of cells, set over this page's first line as the line spacing
+    // of its first rows sets them.
+    let foot = foot.filter(|_| {
+        rows.first()
+            .is_some_and(|r| !inside_rules(r) && tagged.row_of(r).is_none())
+    });
+    if let Some(f) = foot {
+        let pitch = match &rows[..] {
+            [a, b, ..] if b.y - a.y > 0.8 * a.size && b.y - a.y < 2.5 * a.size => b.y - a.y,
+            [a, ..] => 1.4 * a.size,
+            [] => 0.0,
+        };
+        let shift = rows[0].y - pitch - f.y;
+        let mut f = f.clone();
+        f.y += shift;
+        for g in &mut f.glyphs {
+            g.y += shift;
+        }
+        rows.insert(0, f);
+    }
     // Group the lines of each ruled table row: with column rules, the row is its cells (one
     // tab-separated line); without, its cells are stacked from the top for the fixed-width
     // reader.
@@ -5339,7 +5405,54 @@ fn page_text(
         }
         prev = Some((r, *ruled));
     }
-    out
+    // Taken as the header of the table that opens this page: a line of it, and its first row
+    // too.
+    let took_foot = foot.is_some()
+        && aligned.get(&0).is_some_and(|l| {
+            let cells = if l.contains('\t') {
+                tab_cells(l).iter().filter(|c| !c.trim().is_empty()).count()
+            } else {
+                text_pieces(l).len()
+            };
+            cells >= 2
+        })
+        && aligned.contains_key(&1)
+        && !firsts.contains(&1);
+    // This page's own: its last line, a block of its own, of cells (no heading, no row of a
+    // table).
+    let foot = laid
+        .len()
+        .checked_sub(1)
+        .filter(|&n| {
+            let (r, ruled) = &laid[n];
+            !ruled
+                && !tabbed.contains_key(&n)
+                && !aligned.contains_key(&n)
+                && r.size <= body * 1.15
+                // Cells apart, or set in from the margin (over a first column left empty), or
+                // of figures (a label and its figure a word space apart), not a title.
+                && (fine_runs(r).len() >= 2
+                    || r.left() > margin + 2.0 * r.size
+                    || row_text(r).split_whitespace().skip(1).any(|w| w.starts_with(|c: char| c.is_ascii_digit())))
+                && (n == 0 || r.y - laid[n - 1].0.y > 1.6 * r.size.max(laid[n - 1].0.size))
+        })
+        .map(|n| laid[n].0.clone());
+    PageText {
+        lines: out,
+        foot,
+        took_foot,
+    }
+}
+
+/// A page's text, and what it leaves for the next page.
+struct PageText {
+    lines: Vec<String>,
+    /// Its last line, if that is a line of cells alone (a table's header parted from its rows
+    /// by the page break).
+    foot: Option<Row>,
+    /// Whether the last page's lone line of cells was read here, as the header of the table
+    /// this page opens with.
+    took_foot: bool,
 }
 
 #[cfg(test)]
