@@ -4939,35 +4939,58 @@ fn rest_under_aligned_header(
     if starts.len() != named.len() {
         return false;
     }
-    // Then lines of one cell each (no gap of columns, no tab), up to a blank line.
+    // Then lines of one cell each (no gap of columns, no tab), up to a blank line; or, where
+    // the table goes on under them, lines of the row's cells up to the next row's first line
+    // (its key at the table's left, in capitals or figures), the first line's key cell
+    // starting in lower case.
+    let next_row = |l: &str| {
+        let t = l.trim_start();
+        l.len() - t.len() <= 1 && t.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+    };
+    let stop = |l: &str| l.trim().is_empty() || l.contains('\t') || l.starts_with('#');
     let mut end = header + 1;
-    while end < pages[n].len() {
-        let l = &pages[n][end];
-        if l.trim().is_empty() || l.contains('\t') || l.trim().contains("   ") || l.starts_with('#')
-        {
-            break;
-        }
+    while end < pages[n].len() && !stop(&pages[n][end]) {
         end += 1;
     }
-    if end == header + 1 || pages[n].get(end).is_some_and(|l| !l.trim().is_empty()) {
-        return false;
-    }
-    let mut row = row;
-    for l in &pages[n][header + 1..end] {
-        let at = l.len() - l.trim_start().len();
-        // The column printed where the line starts: the header cell starting at or before it,
-        // or the empty corner before the first.
-        let column = match starts.iter().rposition(|s| *s <= at + 1) {
-            Some(k) => named[k],
-            None if named.first().is_some_and(|f| *f > 0) => 0,
-            None => named[0],
-        };
-        let text = l.trim();
-        let cell = &mut row[column];
-        if !cell.trim().is_empty() && !crate::text::broken_at_hyphen(cell.trim_end()) {
-            cell.push(' ');
+    let lines = &pages[n][header + 1..end];
+    let whole = !lines.is_empty()
+        && lines.iter().all(|l| !l.trim().contains("   "))
+        && pages[n].get(end).is_none_or(|l| l.trim().is_empty());
+    if !whole {
+        match (header + 1..end).find(|&k| next_row(&pages[n][k])) {
+            Some(cut)
+                if cut > header + 1
+                    && pages[n][header + 1]
+                        .trim_start()
+                        .starts_with(char::is_lowercase) =>
+            {
+                end = cut
+            }
+            _ => return false,
         }
-        cell.push_str(text);
+    }
+    let rest = &pages[n][header + 1..end];
+    let mut row = row;
+    for l in rest {
+        let pieces = if whole {
+            vec![(l.len() - l.trim_start().len(), 0, l.trim().to_string())]
+        } else {
+            text_pieces(l)
+        };
+        for (at, _, text) in pieces {
+            // The column printed where the text starts: the header cell starting at or before
+            // it, or the empty corner before the first.
+            let column = match starts.iter().rposition(|s| *s <= at + 1) {
+                Some(k) => named[k],
+                None if named.first().is_some_and(|f| *f > 0) => 0,
+                None => named[0],
+            };
+            let cell = &mut row[column];
+            if !cell.trim().is_empty() && !crate::text::broken_at_hyphen(cell.trim_end()) {
+                cell.push(' ');
+            }
+            cell.push_str(text.trim());
+        }
     }
     pages[n - 1][last] = row.join("\t");
     pages[n].drain(header + 1..end);
@@ -5407,7 +5430,10 @@ fn page_text(
     }
     // Taken as the header of the table that opens this page: a line of it, and its first row
     // too.
+    // (Not over a bold line: the rest of a header the page break cut, which the passes over
+    // the pages' texts join to the line left at the foot.)
     let took_foot = foot.is_some()
+        && laid.get(1).is_some_and(|(r, _)| !r.bold())
         && aligned.get(&0).is_some_and(|l| {
             let cells = if l.contains('\t') {
                 tab_cells(l).iter().filter(|c| !c.trim().is_empty()).count()
