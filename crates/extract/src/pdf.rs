@@ -2606,9 +2606,28 @@ fn aligned_tables(
                 cuts.push(h);
             }
             let printed_again = printed_again.is_some();
+            // A line of one run left of the table's cells (at the margin, the cells set in by
+            // their padding), set further from the lines above and below it than any two lines
+            // of the table above are apart: a paragraph between two tables (a legend's title,
+            // "KEY"), not a row; the next table starts with it.
+            let between = k >= last + 2 && {
+                let r = &laid[k].0;
+                let left = (last..k)
+                    .map(|m| laid[m].0.left())
+                    .fold(f64::INFINITY, f64::min);
+                let pitch = (last + 1..k)
+                    .map(|m| laid[m].0.y - laid[m - 1].0.y)
+                    .fold(0.0, f64::max);
+                fine_runs(r).len() == 1
+                    && r.left() < left - 1.0
+                    && (last..k).filter(|m| starts(*m).len() >= 2).count() >= 2
+                    && r.y - laid[k - 1].0.y > 1.4 * pitch
+                    && laid[k + 1].0.y - r.y > 1.4 * pitch
+            };
             if titled {
                 cuts.push(k - 1);
-            } else if header_again
+            } else if between
+                || header_again
                 || printed_again
                 || cuts.last().is_some_and(|c| stacked(k, *c))
                 || new_header(k)
