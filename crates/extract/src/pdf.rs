@@ -52,6 +52,9 @@ struct Glyph {
     /// ReportLab write each cell's lines in one, so lines of one object in one column are one
     /// cell however far apart they are set.
     object: Option<usize>,
+    /// Whether the page's clipping path hides most of it (a line a browser printed on both
+    /// sides of a page break, cut in two, shows on each page only the part within the page).
+    hidden: bool,
     /// What drew it, counted down the page's content: the text operation (`Tj`, `TJ`) where
     /// the page's operations are known, else the string shown (a `TJ` shows several: Typst
     /// breaks a word into two at a kerning).
@@ -165,6 +168,7 @@ impl OutputDev for Collector {
             opens: false,
             mcid: None,
             object: None,
+            hidden: false,
             shown: page.shown.saturating_sub(1),
         });
         Ok(())
@@ -282,6 +286,8 @@ struct Start {
     /// The strings it shows, and the first of them counted down the page's content.
     strings: usize,
     first: usize,
+    /// The band of the page its clipping path leaves to be seen (from top to bottom).
+    clip: Option<(f64, f64)>,
 }
 
 /// Where each text shown on a page starts, with its font's weight, whether it opens its text
@@ -364,14 +370,45 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
             .collect()
     };
     let (mut ctm, mut stack, mut tm, mut tlm) = (id, Vec::new(), id, id);
+    // The clipping path's band (from top to bottom of the page, as the glyphs' heights are
+    // measured), saved and restored with the matrix; the current path's, and whether it clips.
+    type Band = Option<(f64, f64)>;
+    let (mut clip, mut clips): (Band, Vec<Band>) = (None, Vec::new());
+    let (mut path, mut clipping): (Band, bool) = (None, false);
+    let extend = |path: &mut Band, ctm: &M, x: f64, y: f64| {
+        let y = ury - (x * ctm[1] + y * ctm[3] + ctm[5]);
+        *path = Some(path.map_or((y, y), |(a, b)| (a.min(y), b.max(y))));
+    };
     let (mut bold, mut leading, mut fresh, mut object) = (false, 0.0, false, 0);
     let mut out = Vec::new();
     let mut shown = 0;
     for op in content.operations {
         let n = nums(&op.operands);
         match op.operator.as_str() {
-            "q" => stack.push(ctm),
-            "Q" => ctm = stack.pop().unwrap_or(id),
+            "q" => {
+                stack.push(ctm);
+                clips.push(clip);
+            }
+            "Q" => {
+                ctm = stack.pop().unwrap_or(id);
+                clip = clips.pop().flatten();
+            }
+            "m" | "l" if n.len() == 2 => extend(&mut path, &ctm, n[0], n[1]),
+            "c" if n.len() == 6 => extend(&mut path, &ctm, n[4], n[5]),
+            "v" | "y" if n.len() == 4 => extend(&mut path, &ctm, n[2], n[3]),
+            "re" if n.len() == 4 => {
+                extend(&mut path, &ctm, n[0], n[1]);
+                extend(&mut path, &ctm, n[0] + n[2], n[1] + n[3]);
+            }
+            "W" | "W*" => clipping = true,
+            "n" | "f" | "F" | "f*" | "S" | "s" | "B" | "B*" | "b" | "b*" => {
+                if clipping {
+                    if let Some((a, b)) = path {
+                        clip = Some(clip.map_or((a, b), |(c, d)| (a.max(c), b.min(d))));
+                    }
+                }
+                (path, clipping) = (None, false);
+            }
             "cm" if n.len() == 6 => ctm = mul([n[0], n[1], n[2], n[3], n[4], n[5]], ctm),
             "BT" => {
                 (tm, tlm) = (id, id);
@@ -438,6 +475,7 @@ fn text_starts(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Vec<Start> {
                 opens: fresh,
                 object,
                 mcid: marks.iter().rev().find_map(|m| *m),
+                clip,
             });
             fresh = false;
         }
@@ -478,6 +516,11 @@ fn mark_glyphs(page: &mut Page, starts: &[Start]) {
             .any(|s| s.opens && (s.y - g.y).abs() < 0.5 * g.size && (s.x - g.x).abs() < 0.5);
         g.mcid = start.and_then(|s| s.mcid);
         g.object = start.map(|s| s.object);
+        // Less than half of its height within the clipping path's band.
+        let (top, bottom) = (g.y - 0.8 * g.size, g.y + 0.2 * g.size);
+        g.hidden = start
+            .and_then(|s| s.clip)
+            .is_some_and(|(a, b)| (bottom.min(b) - top.max(a)).max(0.0) < 0.5 * (bottom - top));
     }
 }
 
@@ -562,6 +605,7 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     for (n, mut page) in collector.pages.into_iter().enumerate() {
         if let Some(id) = page_ids.get(n) {
             mark_glyphs(&mut page, &text_starts(&doc, *id));
+            page.glyphs.retain(|g| !g.hidden);
         }
         match rotations.get(n).copied().unwrap_or(0).rem_euclid(360) {
             90 => rotate(&mut page, true),
@@ -2612,15 +2656,20 @@ fn aligned_tables(
             // "KEY"), not a row; the next table starts with it.
             let between = k >= last + 2 && {
                 let r = &laid[k].0;
-                let left = (last..k)
-                    .map(|m| laid[m].0.left())
+                // (The table's rows, not its header's lines: a header's cells are centred.)
+                let rows: Vec<usize> = (last..k)
+                    .filter(|m| !laid[*m].0.bold() && starts(*m).len() >= 2)
+                    .collect();
+                let left = rows
+                    .iter()
+                    .map(|m| laid[*m].0.left())
                     .fold(f64::INFINITY, f64::min);
                 let pitch = (last + 1..k)
                     .map(|m| laid[m].0.y - laid[m - 1].0.y)
                     .fold(0.0, f64::max);
                 fine_runs(r).len() == 1
                     && r.left() < left - 1.0
-                    && (last..k).filter(|m| starts(*m).len() >= 2).count() >= 2
+                    && rows.len() >= 2
                     && r.y - laid[k - 1].0.y > 1.4 * pitch
                     && laid[k + 1].0.y - r.y > 1.4 * pitch
             };
