@@ -5692,6 +5692,91 @@ mod tests {
         assert_eq!(w[3], Object::Array(vec![Object::Real(277.83); 3]));
     }
 
+    /// A line cut by a page break as wkhtmltopdf prints one: drawn on both pages, each page's
+    /// clipping path (its text area) showing only the part that falls within it. The page that
+    /// shows most of the line reads it; the other does not read it again.
+    #[test]
+    fn text_the_clipping_path_mostly_hides_is_not_read() {
+        use lopdf::content::{Content, Operation};
+        let mut doc = lopdf::Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type1",
+            "BaseFont" => "Helvetica",
+            "Encoding" => "WinAnsiEncoding",
+        });
+        let resources = doc.add_object(dictionary! {
+            "Font" => dictionary! { "F1" => font },
+        });
+        // Text shown at `(x, y)` (from the page's foot), inside a clip of the band from 40 to
+        // 800 points up.
+        let page = |doc: &mut lopdf::Document, lines: &[(f64, &str)]| {
+            let mut ops = vec![
+                Operation::new("q", vec![]),
+                Operation::new("re", vec![0.into(), 40.into(), 595.into(), 760.into()]),
+                Operation::new("W", vec![]),
+                Operation::new("n", vec![]),
+            ];
+            for (y, text) in lines {
+                ops.push(Operation::new("BT", vec![]));
+                ops.push(Operation::new("Tf", vec!["F1".into(), 12.into()]));
+                ops.push(Operation::new("Td", vec![72.into(), (*y).into()]));
+                ops.push(Operation::new("Tj", vec![Object::string_literal(*text)]));
+                ops.push(Operation::new("ET", vec![]));
+            }
+            ops.push(Operation::new("Q", vec![]));
+            let content = Content { operations: ops };
+            let stream = doc.add_object(lopdf::Stream::new(
+                dictionary! {},
+                content.encode().expect("content"),
+            ));
+            doc.add_object(dictionary! {
+                "Type" => "Page",
+                "Parent" => pages_id,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                "Contents" => stream,
+                "Resources" => resources,
+            })
+        };
+        // The cut line's baseline 8 points under the first page's text area (only its
+        // capitals' tops within it), and 9 points under the second's top (most of its
+        // letters within it).
+        let first = page(
+            &mut doc,
+            &[
+                (400.0, "The first page ends here."),
+                (32.0, "cut by the break"),
+            ],
+        );
+        let second = page(
+            &mut doc,
+            &[
+                (791.0, "cut by the break"),
+                (700.0, "The second page goes on."),
+            ],
+        );
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages",
+                "Kids" => vec![first.into(), second.into()],
+                "Count" => 2,
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("save");
+        let text = to_text(&bytes).expect("read");
+        assert_eq!(text.matches("cut by the break").count(), 1, "{text}");
+        let (page1, page2) = text.split_once('\u{c}').expect("two pages");
+        assert!(!page1.contains("cut by the break"), "{text}");
+        assert!(page2.contains("cut by the break"), "{text}");
+        assert!(page1.contains("The first page ends here."), "{text}");
+        assert!(page2.contains("The second page goes on."), "{text}");
+    }
+
     /// An encoding CMap's `cidchar` and `cidrange` entries give each two-byte code its glyph;
     /// a CMap with one-byte codes, or one that maps to text (`bfchar`), is not read.
     #[test]
