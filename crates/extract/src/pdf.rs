@@ -4222,6 +4222,7 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
     header_rest_over_pages(pages);
     bold_header_rest_over_pages(pages);
     rows_over_pages(pages);
+    aligned_row_over_pages(pages);
     rest_under_tab_header(pages);
     cells_over_pages(pages);
     headers_again_over_pages(pages);
@@ -4267,6 +4268,61 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
             )
         };
         pages[n - 1][last] = joined;
+        pages[n].remove(first);
+    }
+}
+
+/// A table of a header and one row's first lines at a page's foot, printed in columns of text
+/// (too few lines there for its cells to be found), and the row's rest opening the next page as
+/// a row of cells whose first starts in lower case (a browser that does not print the header
+/// again: wkhtmltopdf). The row's lines are set in the header's columns and joined cell by
+/// cell to their rest; the header and the row are printed as rows of cells.
+fn aligned_row_over_pages(pages: &mut [Vec<String>]) {
+    for n in 1..pages.len() {
+        let Some((mut start, last)) = last_block(&pages[n - 1]) else {
+            continue;
+        };
+        while start < last && pages[n - 1][start].starts_with('#') {
+            start += 1;
+        }
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let block = &pages[n - 1][start..=last];
+        let header = &block[0];
+        let starts = piece_starts(header);
+        let rest = tab_cells(&pages[n][first]);
+        let lower = rest[0].trim().starts_with(char::is_lowercase);
+        if block.len() < 2
+            || block.iter().any(|l| l.contains('\t') || l.starts_with('#'))
+            || starts.len() < 3
+            || starts[0] > 1
+            || rest.len() != starts.len()
+            || !lower
+        {
+            continue;
+        }
+        let mut row = vec![String::new(); starts.len()];
+        for line in &block[1..] {
+            for (at, _, text) in text_pieces(line) {
+                let column = starts.iter().rposition(|s| *s <= at + 1).unwrap_or(0);
+                let cell = &mut row[column];
+                if !cell.is_empty() {
+                    cell.push(' ');
+                }
+                cell.push_str(text.trim());
+            }
+        }
+        // The row begun: its first cell, and a cell its rest leaves empty or goes on.
+        if row[0].is_empty() {
+            continue;
+        }
+        let head: Vec<String> = text_pieces(header)
+            .into_iter()
+            .map(|(_, _, t)| t.trim().to_string())
+            .collect();
+        let lines = [head.join("\t"), joined_cells(&row, &rest)];
+        pages[n - 1].splice(start..=last, lines);
         pages[n].remove(first);
     }
 }
