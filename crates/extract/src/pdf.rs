@@ -5748,6 +5748,38 @@ mod tests {
         assert_eq!(w[3], Object::Array(vec![Object::Real(277.83); 3]));
     }
 
+    /// A row's first lines under its header in columns of text at a page's foot, and its rest
+    /// atop the next page as cells, its name going on in lower case: one row of cells, under
+    /// the header as cells; the next page keeps the rows after it.
+    #[test]
+    fn a_rows_rest_as_cells_atop_a_page_joins_its_lines_at_the_foot_of_the_last() {
+        let mut pages = vec![
+            vec![
+                "## Key Measure Summary".to_string(),
+                "Key Measure                          Date   Actual   Target   Performance"
+                    .to_string(),
+                "Number of people supported with an   Sep-".to_string(),
+            ],
+            vec![
+                "outcome focused plan\t2023\t762\t550\tStrong".to_string(),
+                "Number of carers\tSep-2023\t1,170\t1,000\tStrong".to_string(),
+            ],
+        ];
+        aligned_row_over_pages(&mut pages);
+        assert_eq!(
+            pages[0],
+            [
+                "## Key Measure Summary",
+                "Key Measure\tDate\tActual\tTarget\tPerformance",
+                "Number of people supported with an outcome focused plan\tSep-2023\t762\t550\tStrong",
+            ]
+        );
+        assert_eq!(
+            pages[1],
+            ["Number of carers\tSep-2023\t1,170\t1,000\tStrong"]
+        );
+    }
+
     /// A line cut by a page break as wkhtmltopdf prints one: drawn on both pages, each page's
     /// clipping path (its text area) showing only the part that falls within it. The page that
     /// shows most of the line reads it; the other does not read it again.
