@@ -629,8 +629,10 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
         let read = |foot: Option<&Row>, carried: &mut Option<Carried>| {
             page_text(
                 p,
-                body,
-                &headings,
+                &Sizes {
+                    body,
+                    headings: &headings,
+                },
                 &furniture.lines,
                 number,
                 &tagged.on(n),
@@ -5152,16 +5154,26 @@ fn heading_level(size: f64, headings: &[f64]) -> usize {
     (1 + headings.iter().filter(|h| **h > size + 0.3).count()).min(3)
 }
 
+/// The document's type sizes: its body's, and its headings' (largest first).
+struct Sizes<'a> {
+    body: f64,
+    headings: &'a [f64],
+}
+
+/// A page's lines as lapis prints a PDF's text: headings, paragraphs, tables' rows (cells apart
+/// by tabs, or set in columns of text). `carried` holds the columns of a table run to the last
+/// page's foot, and takes this page's; `foot`, the last page's lone line of cells, is read here
+/// as the header (or first row) of the table this page opens with, if it takes it so.
 fn page_text(
     page: &Page,
-    body: f64,
-    headings: &[f64],
+    sizes: &Sizes,
     furniture: &std::collections::BTreeSet<String>,
     number: Option<&str>,
     tagged: &TaggedPage,
     carried: &mut Option<Carried>,
     foot: Option<&Row>,
 ) -> PageText {
+    let (body, headings) = (sizes.body, sizes.headings);
     let all = rows_of(page);
     let mut rows: Vec<Row> = all
         .iter()
