@@ -899,19 +899,7 @@ fn weasyprint_default_prints_of_html_tables_give_the_facts_of_the_text() {
 ///   a table.
 #[test]
 fn weasyprint_default_print_reads_rows_parted_from_their_header_by_a_page_break() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
-    let printed = html_pages_printed(
-        &REPORTS[3..4],
-        "WeasyPrint (is weasyprint installed?)",
-        |html, pdf| {
-            Command::new("python3")
-                .arg(&script)
-                .arg(html)
-                .arg(pdf)
-                .output()
-                .expect("python3")
-        },
-    );
+    let printed = weasyprint_printed(&REPORTS[3..4], "", false);
     let (_, text, from_pdf) = &printed[0];
     let chart = [
         ("strong", 12, "2023-24 Q1"),
@@ -970,20 +958,7 @@ fn weasyprint_prints_of_top_aligned_unruled_html_tables_give_the_facts_of_the_te
 /// rest).
 #[test]
 fn weasyprint_print_reads_a_header_broken_over_a_page() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
-    let printed = html_pages_printed(
-        &REPORTS[2..3],
-        "WeasyPrint (is weasyprint installed?)",
-        |html, pdf| {
-            Command::new("python3")
-                .arg(&script)
-                .arg(html)
-                .arg(pdf)
-                .arg("td,th{padding:6px 10px}")
-                .output()
-                .expect("python3")
-        },
-    );
+    let printed = weasyprint_printed(&REPORTS[2..3], "td,th{padding:6px 10px}", false);
     let measures = [
         "percentage-of-children-s-social-work-assessments-completed-within-45-working-days",
         "percentage-of-initial-child-protection-conferences-held-within-15-working-days-of-a-section-47-enquiry",
@@ -1005,19 +980,7 @@ fn weasyprint_print_reads_a_header_broken_over_a_page() {
 /// four figures and the rating read as one cell and the row's periods were lost.
 #[test]
 fn weasyprint_default_print_parts_a_tables_rest_atop_a_page_by_its_columns() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
-    let printed = html_pages_printed(
-        &REPORTS[2..3],
-        "WeasyPrint (is weasyprint installed?)",
-        |html, pdf| {
-            Command::new("python3")
-                .arg(&script)
-                .arg(html)
-                .arg(pdf)
-                .output()
-                .expect("python3")
-        },
-    );
+    let printed = weasyprint_printed(&REPORTS[2..3], "", false);
     for (report, text, from_pdf) in printed {
         measures_read(
             report,
@@ -1143,8 +1106,20 @@ fn weasyprint_reports_give_the_facts_of_the_text(
     css: &str,
     tags: bool,
 ) {
+    for (report, from_text, from_pdf) in weasyprint_printed(reports, css, tags) {
+        same_facts_but_spaces(&from_text, &from_pdf, report);
+    }
+}
+
+/// Each of `reports`' HTML page printed by WeasyPrint with `css` added (`""`: as it prints a
+/// plain page), tagged or not: the report, the facts of its text and those of the PDF.
+fn weasyprint_printed(
+    reports: &[(&'static str, &str)],
+    css: &str,
+    tags: bool,
+) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
-    let printed = html_pages_printed(
+    html_pages_printed(
         reports,
         "WeasyPrint (is weasyprint installed?)",
         |html, pdf| {
@@ -1155,10 +1130,7 @@ fn weasyprint_reports_give_the_facts_of_the_text(
             }
             render.output().expect("python3")
         },
-    );
-    for (report, from_text, from_pdf) in printed {
-        same_facts_but_spaces(&from_text, &from_pdf, report);
-    }
+    )
 }
 
 /// The report rendered by `tests/pdf/render_reportlab.py` with `style` gives the facts of its
