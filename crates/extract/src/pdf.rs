@@ -2425,8 +2425,12 @@ fn aligned_tables(
         let (block_left, block_right) = (i..j).fold((f64::INFINITY, 0.0f64), |(l, r), k| {
             (l.min(laid[k].0.left()), r.max(laid[k].0.right()))
         });
+        // (A header of seven lines or more, its cells centred at heights of their own, starts a
+        // table where a cell of it runs across two columns of the rows above and most of its
+        // cells start where none of theirs do: the next table's, of other widths. In the same
+        // columns, it is the same table's header printed again.)
         let new_header = |k: usize| {
-            let end = (k..j.min(k + 6))
+            let end = (k..j.min(k + 9))
                 .take_while(|m| laid[*m].0.bold())
                 .last()
                 .map_or(k, |m| m + 1);
@@ -2434,12 +2438,54 @@ fn aligned_tables(
                 (l.min(laid[m].0.left()), r.max(laid[m].0.right()))
             });
             let words: usize = (k..end).map(|m| text(m).split_whitespace().count()).sum();
+            let other_columns = || {
+                // The columns of the rows above: their runs, those that overlap one column.
+                let mut spans: Vec<(f64, f64)> = (i..k)
+                    .filter(|m| !laid[*m].0.bold())
+                    .map(|m| fine_runs(&laid[m].0))
+                    .filter(|runs| runs.len() >= 2)
+                    .flatten()
+                    .collect();
+                spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut columns: Vec<(f64, f64)> = Vec::new();
+                for (x0, x1) in spans {
+                    match columns.last_mut() {
+                        Some(c) if x0 < c.1 => c.1 = c.1.max(x1),
+                        _ => columns.push((x0, x1)),
+                    }
+                }
+                // A cell of the header across two of them, and most of its cells starting
+                // where no row's cell does.
+                let across = (k..end)
+                    .flat_map(|m| fine_runs(&laid[m].0))
+                    .any(|(x0, x1)| {
+                        columns
+                            .iter()
+                            .filter(|c| x0 < c.1 - 0.5 && x1 > c.0 + 0.5)
+                            .count()
+                            >= 2
+                    });
+                let starts = |m: usize| -> Vec<f64> {
+                    fine_runs(&laid[m].0).iter().skip(1).map(|x| x.0).collect()
+                };
+                let above: Vec<f64> = (i..k)
+                    .filter(|m| !laid[*m].0.bold())
+                    .flat_map(starts)
+                    .collect();
+                let cells: Vec<f64> = (k..end).flat_map(starts).collect();
+                let placed = cells
+                    .iter()
+                    .filter(|x| above.iter().any(|y| (*x - y).abs() < 2.5))
+                    .count();
+                across && !cells.is_empty() && 2 * placed < cells.len()
+            };
             k > i
                 && end >= k + 2
                 && !laid[k - 1].0.bold()
                 && (end == j || !laid[end].0.bold())
                 && words >= 4
                 && right - left >= 0.6 * (block_right - block_left)
+                && (end <= k + 6 || other_columns())
         };
         // Where each line of the block starts its cells (none for a line of one run), found
         // once: the rules below ask for them line by line, over and over.

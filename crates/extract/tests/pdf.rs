@@ -1443,6 +1443,19 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                 // where its other lines do, so it is told from the measures table above by
                 // its cells apart from those lines. Before, the two were one table.
                 measures_read(report, &text, &from_pdf, &PLACE_ANNUAL, 11);
+                // "Place: Latest Measure Data", whose figures' columns abut, over the header of
+                // the next table at the page's foot, a header of seven lines whose cells are
+                // set a few points right of the columns above (that table's own widths): a
+                // table of its own. Before, it was read with the rows above, their columns run
+                // together through it, and the five measures' figures were one cell.
+                let place_latest = [
+                    "total-grant-funding-secured-from-emcca-to-support-growth-in-derbyshire",
+                    "total-number-of-bus-passengers-carried-on-county-supported-bus-services",
+                    "number-of-potholes-repaired",
+                    "total-number-of-highway-inspector-defects-remedied",
+                    "total-number-of-highway-inspector-defects-reported-that-were-remedied-within-target-time",
+                ];
+                measures_read(report, &text, &from_pdf, &place_latest, 7);
             }
             // The header of "Great Places to Live, Work and Visit - Latest Measure Data" broken
             // over a page: "Same  Same  Target" alone at one page's foot, centred over three of
