@@ -932,18 +932,12 @@ fn by_columns(
             .fold(f64::NEG_INFINITY, f64::max);
         (left <= right).then_some((left, right))
     };
-    let mut spans: Vec<(f64, f64)> = (0..table.cells.len())
-        .filter(|c| table.cells[*c].col_span == 1)
-        .filter_map(extent)
-        .collect();
-    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut columns: Vec<(f64, f64)> = Vec::new();
-    for (l, r) in spans {
-        match columns.last_mut() {
-            Some(c) if l < c.1 => c.1 = c.1.max(r),
-            _ => columns.push((l, r)),
-        }
-    }
+    let columns = overlaps_joined(
+        (0..table.cells.len())
+            .filter(|c| table.cells[*c].col_span == 1)
+            .filter_map(extent)
+            .collect(),
+    );
     if columns.len() < width {
         return table.rows.clone();
     }
@@ -2425,6 +2419,19 @@ fn aligned_tables(
         let (block_left, block_right) = (i..j).fold((f64::INFINITY, 0.0f64), |(l, r), k| {
             (l.min(laid[k].0.left()), r.max(laid[k].0.right()))
         });
+        // Where each line of the block starts its cells (none for a line of one run), found
+        // once: the rules below ask for them line by line, over and over.
+        let cell_starts: Vec<Vec<f64>> = (i..j)
+            .map(|k| {
+                let runs = fine_runs(&laid[k].0);
+                if runs.len() >= 2 {
+                    runs.iter().map(|x| x.0).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let starts = |k: usize| -> Vec<f64> { cell_starts[k - i].clone() };
         // (A header of seven lines or more, its cells centred at heights of their own, starts a
         // table where a cell of it runs across two columns of the rows above and most of its
         // cells start where none of theirs do: the next table's, of other widths. In the same
@@ -2440,20 +2447,14 @@ fn aligned_tables(
             let words: usize = (k..end).map(|m| text(m).split_whitespace().count()).sum();
             let other_columns = || {
                 // The columns of the rows above: their runs, those that overlap one column.
-                let mut spans: Vec<(f64, f64)> = (i..k)
-                    .filter(|m| !laid[*m].0.bold())
-                    .map(|m| fine_runs(&laid[m].0))
-                    .filter(|runs| runs.len() >= 2)
-                    .flatten()
-                    .collect();
-                spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let mut columns: Vec<(f64, f64)> = Vec::new();
-                for (x0, x1) in spans {
-                    match columns.last_mut() {
-                        Some(c) if x0 < c.1 => c.1 = c.1.max(x1),
-                        _ => columns.push((x0, x1)),
-                    }
-                }
+                let columns = overlaps_joined(
+                    (i..k)
+                        .filter(|m| !laid[*m].0.bold())
+                        .map(|m| fine_runs(&laid[m].0))
+                        .filter(|runs| runs.len() >= 2)
+                        .flatten()
+                        .collect(),
+                );
                 // A cell of the header across two of them, and most of its cells starting
                 // where no row's cell does.
                 let across = (k..end)
@@ -2465,14 +2466,12 @@ fn aligned_tables(
                             .count()
                             >= 2
                     });
-                let starts = |m: usize| -> Vec<f64> {
-                    fine_runs(&laid[m].0).iter().skip(1).map(|x| x.0).collect()
-                };
+                let past_first = |m: usize| starts(m).into_iter().skip(1);
                 let above: Vec<f64> = (i..k)
                     .filter(|m| !laid[*m].0.bold())
-                    .flat_map(starts)
+                    .flat_map(past_first)
                     .collect();
-                let cells: Vec<f64> = (k..end).flat_map(starts).collect();
+                let cells: Vec<f64> = (k..end).flat_map(past_first).collect();
                 let placed = cells
                     .iter()
                     .filter(|x| above.iter().any(|y| (*x - y).abs() < 2.5))
@@ -2487,19 +2486,6 @@ fn aligned_tables(
                 && right - left >= 0.6 * (block_right - block_left)
                 && (end <= k + 6 || other_columns())
         };
-        // Where each line of the block starts its cells (none for a line of one run), found
-        // once: the rules below ask for them line by line, over and over.
-        let cell_starts: Vec<Vec<f64>> = (i..j)
-            .map(|k| {
-                let runs = fine_runs(&laid[k].0);
-                if runs.len() >= 2 {
-                    runs.iter().map(|x| x.0).collect()
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
-        let starts = |k: usize| -> Vec<f64> { cell_starts[k - i].clone() };
         // A table of other columns right under one (a key under the measures): two lines of
         // cells starting theirs at the same places, past the first, where no plain line of the
         // table above starts one (its header's centred cells may), under two or more plain lines
@@ -2538,7 +2524,6 @@ fn aligned_tables(
                     .iter()
                     .all(|s| s.len() == 2 && (s[0] - a[0]).abs() < 1.0)
                 && seconds.iter().all(|x| (x - seconds[0]).abs() < 1.0)
-                && same
                 && (a[1] - seconds[0]).abs() > 3.0;
             plain_rows >= 2 && (new(k) && new(k + 1) || pairs) && same
         };
@@ -2938,6 +2923,19 @@ fn in_a_column(columns: &[(f64, f64)], x: &(f64, f64)) -> bool {
         let end = columns.get(t + 1).map_or(columns[t].1 + 3.0, |n| n.0);
         x.0 >= columns[t].0 - 3.0 && x.1 < end
     })
+}
+
+/// Spans (from, to) sorted and those that overlap joined: the columns they make.
+fn overlaps_joined(mut spans: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut joined: Vec<(f64, f64)> = Vec::new();
+    for (x0, x1) in spans {
+        match joined.last_mut() {
+            Some(c) if x0 < c.1 => c.1 = c.1.max(x1),
+            _ => joined.push((x0, x1)),
+        }
+    }
+    joined
 }
 
 /// The columns of a table run to a page's foot, and whether its rows were printed as a text
@@ -4200,13 +4198,9 @@ fn lone_headers_again(pages: &mut [Vec<String>]) {
 /// fixed-width reader to join it to the row's name.
 fn rest_under_tab_header(pages: &mut [Vec<String>]) {
     for n in 1..pages.len() {
-        let Some((mut start, last)) = last_block(&pages[n - 1]) else {
+        let Some((start, last)) = last_block_under_heading(&pages[n - 1]) else {
             continue;
         };
-        // (Under its title, a heading right over it.)
-        while start < last && pages[n - 1][start].starts_with('#') {
-            start += 1;
-        }
         let header = pages[n - 1][start].clone();
         let fixed = pages[n - 1][start..=last].iter().all(|l| !l.contains('\t'));
         let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
@@ -4327,18 +4321,15 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
 /// cell to their rest; the header and the row are printed as rows of cells.
 fn aligned_row_over_pages(pages: &mut [Vec<String>]) {
     for n in 1..pages.len() {
-        let Some((mut start, last)) = last_block(&pages[n - 1]) else {
+        let Some((start, last)) = last_block_under_heading(&pages[n - 1]) else {
             continue;
         };
-        while start < last && pages[n - 1][start].starts_with('#') {
-            start += 1;
-        }
         let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
             continue;
         };
         let block = &pages[n - 1][start..=last];
-        let header = &block[0];
-        let starts = piece_starts(header);
+        let head = text_pieces(&block[0]);
+        let starts: Vec<usize> = head.iter().map(|(at, _, _)| *at).collect();
         let rest = tab_cells(&pages[n][first]);
         let lower = rest[0].trim().starts_with(char::is_lowercase);
         if block.len() < 2
@@ -4365,14 +4356,21 @@ fn aligned_row_over_pages(pages: &mut [Vec<String>]) {
         if row[0].is_empty() {
             continue;
         }
-        let head: Vec<String> = text_pieces(header)
-            .into_iter()
-            .map(|(_, _, t)| t.trim().to_string())
-            .collect();
+        let head: Vec<&str> = head.iter().map(|(_, _, t)| t.trim()).collect();
         let lines = [head.join("\t"), joined_cells(&row, &rest)];
         pages[n - 1].splice(start..=last, lines);
         pages[n].remove(first);
     }
+}
+
+/// A page's last block of lines (as `last_block`), from under the heading that titles it (a
+/// heading right over a table's header).
+fn last_block_under_heading(page: &[String]) -> Option<(usize, usize)> {
+    let (mut start, last) = last_block(page)?;
+    while start < last && page[start].starts_with('#') {
+        start += 1;
+    }
+    Some((start, last))
 }
 
 /// A page's last block of lines (after its last blank line): where what runs to the page's

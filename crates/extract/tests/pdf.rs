@@ -1002,23 +1002,12 @@ fn weasyprint_default_print_parts_a_tables_rest_atop_a_page_by_its_columns() {
 #[test]
 fn weasyprint_default_print_reads_a_key_under_a_table_as_a_table_of_its_own() {
     use common::relayout::Transform;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
     let (report, council) = REPORTS[0];
     let text = Transform::ColumnsReordered.apply(&common::read(report));
     let dir = tempfile::tempdir().expect("tempdir");
     let (html, pdf) = (dir.path().join("page.html"), dir.path().join("page.pdf"));
     std::fs::write(&html, Transform::Html.apply(&text)).expect("html");
-    let run = Command::new("python3")
-        .arg(&script)
-        .arg(&html)
-        .arg(&pdf)
-        .output()
-        .expect("python3");
-    assert!(
-        run.status.success(),
-        "WeasyPrint (is weasyprint installed?): {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    render_with("render_weasyprint.py", "weasyprint", &html, &pdf, &[]);
     let from_text = read(text.as_bytes(), council).expect("text");
     let from_pdf = read(&std::fs::read(&pdf).expect("pdf"), council).expect("pdf");
     same_facts_but_spaces(&from_text, &from_pdf, report);
