@@ -2573,7 +2573,9 @@ fn aligned_tables(
                         .iter()
                         .any(|r| cells.iter().any(|x| r.0 < x - 3.0 && r.1 > x + 3.0))
                 });
+                // (Over a header's first lines alone, no table: they are its lines.)
                 lines_of_cells >= 2
+                    && (from..k).any(|m| !laid[m].0.bold())
                     && !cells.is_empty()
                     && across
                     && (k + 1..(k + 5).min(j)).any(|m| shared(m) >= 2)
@@ -2724,6 +2726,21 @@ fn aligned_tables(
                 cuts.push(cut);
             }
         }
+        // A block that opened with a header's last line (its rest atop the page, the page
+        // break having cut it) finds that line again at the foot of the header printed again:
+        // that header starts with the bold lines over it.
+        for c in 1..cuts.len() {
+            let k = cuts[c];
+            if text(k) == text(i) && laid[i].0.bold() {
+                let mut cut = k;
+                while cut > cuts[c - 1] && k - cut < 8 && laid[cut - 1].0.bold() {
+                    cut -= 1;
+                }
+                cuts[c] = cut;
+            }
+        }
+        // (Where that header was found to start a table already, it is that cut.)
+        cuts.dedup();
         cuts.push(j);
         for piece in cuts.windows(2) {
             let i = piece[0];
@@ -2825,10 +2842,16 @@ fn aligned_tables(
                             !block[0].0.bold() && within(&columns, &before.columns)
                                 || header_rest(before)
                                     && columns.iter().all(|c| {
-                                        before
-                                            .columns
-                                            .iter()
-                                            .any(|t| c.0 >= t.0 - 3.0 && c.0 < t.1 - 1.0)
+                                        // In a column, or between it and the one before (its
+                                        // header cell centred over cells set at its left).
+                                        (0..before.columns.len()).any(|t| {
+                                            let from = if t == 0 {
+                                                before.columns[t].0 - 3.0
+                                            } else {
+                                                before.columns[t - 1].1 - 1.0
+                                            };
+                                            c.0 >= from && c.0 < before.columns[t].1 - 1.0
+                                        })
                                     })
                         });
                     // Atop the page, the header of the table run to the last page's foot
@@ -2863,8 +2886,10 @@ fn aligned_tables(
                         columns = before.columns.clone();
                     }
                     let mut tab_rows = true;
+                    let mut as_lines = false;
                     let lines = centred_rows(block, &runs, &columns, size, atop, paint, true)
                         .or_else(|| {
+                            as_lines = true;
                             rest.filter(|before| before.tab_rows)
                                 .map(|_| lines_as_rows(block, &runs, &columns, size))
                         })
@@ -2874,9 +2899,17 @@ fn aligned_tables(
                             // would otherwise crowd its columns, each page differently).
                             align(block, &runs, &columns, margin, unit.min(0.4 * size))
                         });
-                    // A cell's rest alone is one row: its lines joined in the first.
+                    // A cell's rest alone is one row: its lines joined in the first. So is the
+                    // rest of a row whose first lines ended the last page with no key (its cells
+                    // set in the middle of it), one key here: its key and the rest of its cells.
+                    let keyed = |line: &String| !tab_cells(line)[0].trim().is_empty();
+                    let row_rest = |lines: &Vec<String>| {
+                        as_lines
+                            && rest.is_some_and(|before| before.keyless_foot)
+                            && lines.iter().filter(|l| keyed(l)).count() == 1
+                    };
                     let lines = lines.map(|lines| {
-                        if multi > 0 || !tab_rows {
+                        if (multi > 0 && !row_rest(&lines)) || !tab_rows {
                             return lines;
                         }
                         let mut joined = tab_cells(&lines[0]);
@@ -2892,9 +2925,15 @@ fn aligned_tables(
                     });
                     if i + to == laid.len() {
                         let header_at_foot = block.last().is_some_and(|(r, _)| r.bold());
-                        *carried = lines.as_ref().map(|_| Carried {
+                        *carried = lines.as_ref().map(|lines| Carried {
                             columns,
                             tab_rows,
+                            keyless_foot: tab_rows
+                                && lines
+                                    .iter()
+                                    .rev()
+                                    .find(|l| !l.trim().is_empty())
+                                    .is_some_and(|l| tab_cells(l)[0].trim().is_empty()),
                             header_at_foot,
                             header: header_words(block),
                         });
@@ -2944,6 +2983,9 @@ fn overlaps_joined(mut spans: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
 struct Carried {
     columns: Vec<(f64, f64)>,
     tab_rows: bool,
+    /// Whether the table's last row (of cells) has no key: the rest of it, key and all, is on
+    /// the next page.
+    keyless_foot: bool,
     /// Whether the table's last line is bold: a header the page break cut.
     header_at_foot: bool,
     /// The words of the table's header (its leading bold lines), sorted.
@@ -3021,6 +3063,7 @@ fn columns_of(
 ) -> Vec<(f64, f64)> {
     let parted = |a: f64, b: f64| gutters.iter().any(|g| *g >= a && *g <= b);
     let header = |lines: &std::collections::BTreeSet<usize>| lines.iter().all(|&k| bold[k]);
+    let some_header = |lines: &std::collections::BTreeSet<usize>| lines.iter().any(|&k| bold[k]);
     // Each run with its line.
     let mut spans: Vec<(f64, f64, usize)> = runs
         .iter()
@@ -3054,7 +3097,8 @@ fn columns_of(
                     if x0 <= c.1 + 0.3 * size
                         && !parted(c.1, x0)
                         && c.2.intersection(&lines).next().is_none()
-                        && !(header(&c.2) && header(&lines)) =>
+                        && !(header(&c.2) && header(&lines))
+                        && !(some_header(&c.2) && some_header(&lines)) =>
                 {
                     c.1 = c.1.max(x1);
                     c.2.extend(lines);
@@ -3076,12 +3120,24 @@ fn columns_of(
         .filter(|(_, r)| r.len() == 1)
         .map(|(k, r)| (r[0].0, r[0].1, k))
         .filter(|r| {
-            !columns.iter().any(|c| {
-                r.0 < c.1 + 0.3 * size
-                    && r.1 > c.0 - 0.3 * size
-                    && !parted(c.1, r.0)
-                    && !parted(r.1, c.0)
-            })
+            let in_column = |r: &(f64, f64)| {
+                columns.iter().any(|c| {
+                    r.0 < c.1 + 0.3 * size
+                        && r.1 > c.0 - 0.3 * size
+                        && !parted(c.1, r.0)
+                        && !parted(r.1, c.0)
+                })
+            };
+            // (The last line of a paragraph in a cell, under three or more longer lines that
+            // start where it does and lie in a column, under a header centred over it, is that
+            // column's.)
+            let paragraph_in_column = |k: usize| {
+                runs.get(k).is_some_and(|o| {
+                    o.len() == 1 && (o[0].0 - r.0).abs() < 1.0 && o[0].1 > r.1 && in_column(&o[0])
+                })
+            };
+            let last_line = r.2 >= 3 && (r.2 - 3..r.2).all(paragraph_in_column);
+            !in_column(&(r.0, r.1)) && !last_line
         })
         .collect();
     if lone.is_empty() || columns.len() < 2 {
@@ -3179,7 +3235,14 @@ fn centred_headers_joined(
         // from where the column before ends.
         let left = (j > 0 && data(j - 1)).then(|| {
             let end = match columns.get(j + 1) {
-                Some(c) if data(j + 1) => c.0,
+                // (Where that column's text starts: left of its header's cell, centred over
+                // long lines of text.)
+                Some(c) if data(j + 1) => (0..runs.len())
+                    .filter(|&k| !bold[k])
+                    .flat_map(|k| runs[k].iter())
+                    .filter(|x| x.0 < c.1 && x.1 > c.0 && x.0 > columns[j].1)
+                    .map(|x| x.0)
+                    .fold(c.0, f64::min),
                 next => pitch().map_or_else(
                     || next.map_or(columns[j].1, |c| c.0),
                     |p| columns[j - 1].0 + p,
@@ -4811,7 +4874,7 @@ fn middle_rest_atop(pages: &mut [Vec<String>], n: usize, last: usize, top: usize
 /// cell is its column's lines and its rest: "Same Quarter 2023-24 (YTD)". Where they do not
 /// (wkhtmltopdf centres its header cells: "Same  Same  Target" over three of eleven), the
 /// header printed whole earlier in the report, if its cells end in the row's and the words
-/// before those are the foot's, in order, stands for both.
+/// before those are the foot's, stands for both.
 fn header_rest_over_pages(pages: &mut [Vec<String>]) {
     let figure = |w: &str| {
         let w = w.trim_matches(|c: char| "()£$%,.-".contains(c));
@@ -4860,13 +4923,25 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
             .find(|l| !l.trim().is_empty())
             .is_some_and(|l| l.split('\t').count() == head.len());
         let no_figures = |t: &str| !t.split_whitespace().any(figure);
+        // A year broken at its hyphen in a narrow column ("2025-" over "26") holds no figure.
+        let foot_text: Vec<String> = foot.iter().map(|l| l.iter().collect()).collect();
+        let year_ends: Vec<String> = foot_text
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .filter_map(|w| {
+                let year: u32 = w.strip_suffix('-')?.parse().ok()?;
+                (w.len() == 5 && w.starts_with("20")).then(|| format!("{:02}", (year + 1) % 100))
+            })
+            .collect();
+        let foot_figures = foot_text
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .any(|w| figure(w) && !year_ends.iter().any(|e| e == w));
         if !laid
             || head.len() < 3
             || !rows_follow
             || !head.iter().all(|c| no_figures(&plain(c)))
-            || !foot
-                .iter()
-                .all(|l| no_figures(&l.iter().collect::<String>()))
+            || foot_figures
         {
             continue;
         }
@@ -4888,10 +4963,13 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
             // whose first line holds a word of some cells only): the header printed whole
             // before, if one reads the foot's words, in order, and then the row's cells.
             let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
-            let foot_words: Vec<String> = foot
+            let mut foot_chars: Vec<char> = foot
                 .iter()
-                .flat_map(|l| words(&l.iter().collect::<String>()))
+                .flatten()
+                .copied()
+                .filter(|c| *c != ' ')
                 .collect();
+            foot_chars.sort();
             let whole = pages[..n].iter().flatten().rev().find(|l| {
                 let cells: Vec<String> = l.split('\t').map(plain).collect();
                 let mut before: Vec<String> = Vec::new();
@@ -4903,7 +4981,13 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
                             true
                         }
                     })
-                    && before == foot_words
+                    && {
+                        // (In any order: a header's cells centred at heights of their own
+                        // read line by line at the foot, a word broken at its hyphen there.)
+                        let mut chars: Vec<char> = before.concat().chars().collect();
+                        chars.sort();
+                        chars == foot_chars
+                    }
             });
             if let Some(whole) = whole.cloned() {
                 pages[n][first] = whole;
@@ -5500,6 +5584,22 @@ fn page_text(
         }
         end - r.left()
     };
+    // The spacing of the page's paragraphs' lines, in sizes of their type: the commonest gap
+    // between two lines of prose of one size close enough to be one paragraph's.
+    let prose = |n: usize| !laid[n].1 && !tabbed.contains_key(&n) && !aligned.contains_key(&n);
+    let mut spacings: std::collections::BTreeMap<i64, usize> = Default::default();
+    for n in 1..laid.len() {
+        let (r, p) = (&laid[n].0, &laid[n - 1].0);
+        let spacing = (r.y - p.y) / r.size;
+        if prose(n) && prose(n - 1) && (r.size - p.size).abs() < 0.5 && spacing < 1.6 {
+            *spacings.entry((spacing * 20.0).round() as i64).or_default() += 1;
+        }
+    }
+    let spacing = spacings
+        .iter()
+        .max_by_key(|(_, count)| **count)
+        .filter(|(_, count)| **count >= 3)
+        .map(|(spacing, _)| *spacing as f64 / 20.0);
     let mut out: Vec<String> = Vec::new();
     let mut prev: Option<(&Row, bool)> = None;
     for (n, (r, ruled)) in laid.iter().enumerate() {
@@ -5563,6 +5663,13 @@ fn page_text(
                 && r.bold() == p.bold()
                 && (r.size - p.size).abs() < 0.5
                 && gap < 1.6 * r.size.max(p.size)
+                // Lines further apart than the lines of the page's paragraphs are two paragraphs
+                // (a title that filled its line, over its text), unless a line holds smaller
+                // type (a subscript's, "CO2e", deepens its line).
+                && (spacing.is_none_or(|s| gap < (s + 0.15) * r.size)
+                    || [p, r]
+                        .iter()
+                        .any(|l| l.glyphs.iter().any(|g| g.size < 0.95 * l.size)))
                 // The first line may start further in (an indent, or a marker the font could
                 // not draw).
                 && (r.left() - p.text_left() < cell && p.text_left() - r.left() < 2.5 * r.size)
