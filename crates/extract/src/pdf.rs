@@ -2268,9 +2268,10 @@ fn aligned_tables(
                     // Under a header's first row of cells each spanning columns ("Number of
                     // schools" over "Primary" and "Secondary"), set a row's space above the
                     // header's second: every cell of the first starts where one of the second's
-                    // does.
+                    // does. (Bold, or the block's one line: a header LibreOffice does not set
+                    // bold.)
                     || block_has_cells
-                        && (i..j).all(|k| laid[k].0.bold())
+                        && ((i..j).all(|k| laid[k].0.bold()) || j == i + 1)
                         && celled.iter().all(|line| {
                             line.len() < rb.len()
                                 && line
@@ -2642,8 +2643,13 @@ fn aligned_tables(
             // The first line again, of four words or more: the next table's header (rows of
             // the same words are rarer than two tables of the same header).
             let long = text(i).split_whitespace().count() >= 4;
+            // (Two short lines again are not enough: "A" over "N/A", a theme's first word over
+            // a cell set lower, start many rows.)
+            let pair_words = |m: usize| {
+                text(m).split_whitespace().count() + text(m + 1).split_whitespace().count()
+            };
             let header_again = text(k) == text(i)
-                && (bold_header || long || text(k + 1) == text(i + 1))
+                && (bold_header || long || text(k + 1) == text(i + 1) && pair_words(i) >= 3)
                 || same_words && cuts.last().is_some_and(|c| k >= c + 2);
             // A plain line of one run right over a header printed again, set apart from the row
             // above and the header below by more than that row is from its own, is the next
@@ -5747,7 +5753,17 @@ fn page_text(
                 && (fine_runs(r).len() >= 2
                     || r.left() > margin + 2.0 * r.size
                     || row_text(r).split_whitespace().skip(1).any(|w| w.starts_with(|c: char| c.is_ascii_digit())))
-                && (n == 0 || r.y - laid[n - 1].0.y > 1.6 * r.size.max(laid[n - 1].0.size))
+                && (n == 0 || {
+                    // (Under a heading, its own line's space apart: a heading's larger type
+                    // sets it no further down.)
+                    let above = &laid[n - 1].0;
+                    let size = if above.size > body * 1.15 {
+                        r.size
+                    } else {
+                        r.size.max(above.size)
+                    };
+                    r.y - above.y > 1.6 * size
+                })
         })
         .map(|n| laid[n].0.clone());
     PageText {
