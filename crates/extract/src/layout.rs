@@ -542,8 +542,9 @@ impl Grid {
 }
 
 /// The lines of each column joined into its cell: with a space, but for a word broken after its
-/// hyphen at the end of a line ("risk-" over "based"), a year inside its digits ("2017/20"
-/// over "18") or a figure before its per cent sign ("32.40" over "%").
+/// hyphen at the end of a line ("risk-" over "based"), after a slash ("Green/" over "Amber"), a
+/// year inside its digits ("2017/20" over "18") or a figure before its per cent sign ("32.40"
+/// over "%").
 fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     (0..width)
@@ -556,6 +557,7 @@ fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
             {
                 if !cell.is_empty()
                     && !crate::text::broken_at_hyphen(&cell)
+                    && !crate::text::broken_at_slash(&cell)
                     && !crate::text::broken_in_year(&cell, part)
                     && !crate::text::broken_before_unit(&cell, part)
                 {

@@ -5173,10 +5173,41 @@ fn rest_under_aligned_header(
     if head.contains('\t') || row.len() < 3 || row[0].trim().is_empty() {
         return false;
     }
-    let Some(tab_head) = pages[n - 1]
+    // The header as printed: its first line, or its first lines (cells of two or three lines,
+    // set at the top), whose words are the header's printed in cells before.
+    let words = |lines: &[String]| -> Vec<String> {
+        let mut w: Vec<String> = lines
+            .iter()
+            .flat_map(|l| {
+                plain(l)
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        w.sort();
+        w
+    };
+    let Some((tab_head, depth)) = pages[n - 1]
         .iter()
         .rev()
-        .find(|l| l.contains('\t') && plain(l) == plain(head))
+        .filter(|l| l.contains('\t'))
+        .find_map(|l| {
+            if plain(l) == plain(head) {
+                return Some((l, 1));
+            }
+            let cells = words(std::slice::from_ref(l));
+            (2..=3)
+                .filter(|d| header + d <= pages[n].len())
+                .find(|d| {
+                    let lines = &pages[n][header..header + d];
+                    lines
+                        .iter()
+                        .all(|l| !l.contains('\t') && !l.trim().is_empty())
+                        && words(lines) == cells
+                })
+                .map(|d| (l, d))
+        })
     else {
         return false;
     };
@@ -5208,28 +5239,50 @@ fn rest_under_aligned_header(
         l.len() - t.len() <= 1 && t.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
     };
     let stop = |l: &str| l.trim().is_empty() || l.contains('\t') || l.starts_with('#');
-    let mut end = header + 1;
+    let first = header + depth;
+    let mut end = first;
     while end < pages[n].len() && !stop(&pages[n][end]) {
         end += 1;
     }
-    let lines = &pages[n][header + 1..end];
+    let lines = &pages[n][first..end];
     let whole = !lines.is_empty()
         && lines.iter().all(|l| !l.trim().contains("   "))
         && pages[n].get(end).is_none_or(|l| l.trim().is_empty());
+    // The column printed where a piece of text starts: the header cell starting at or before
+    // it, or the empty corner before the first.
+    let column_at = |at: usize| match starts.iter().rposition(|s| *s <= at + 1) {
+        Some(k) => named[k],
+        None if named.first().is_some_and(|f| *f > 0) => 0,
+        None => named[0],
+    };
+    // (Or its lines' cells, in whatever case, are all in the columns the row left empty at the
+    // foot: the tall cells of a row whose key and one-line cells ended the page, WeasyPrint
+    // setting cells at the top. A header of several lines is taken only so.)
+    let fills_empty = |l: &str| {
+        let pieces = text_pieces(l);
+        !pieces.is_empty()
+            && pieces.iter().all(|(at, _, _)| {
+                let c = column_at(*at);
+                *at > 0 && c > 0 && row[c].trim().is_empty()
+            })
+    };
+    if depth > 1 && whole {
+        return false;
+    }
     if !whole {
-        match (header + 1..end).find(|&k| next_row(&pages[n][k])) {
+        match (first..end).find(|&k| next_row(&pages[n][k])) {
             Some(cut)
-                if cut > header + 1
-                    && pages[n][header + 1]
-                        .trim_start()
-                        .starts_with(char::is_lowercase) =>
+                if cut > first
+                    && (depth == 1
+                        && pages[n][first].trim_start().starts_with(char::is_lowercase)
+                        || pages[n][first..cut].iter().all(|l| fills_empty(l))) =>
             {
                 end = cut
             }
             _ => return false,
         }
     }
-    let rest = &pages[n][header + 1..end];
+    let rest = &pages[n][first..end];
     let mut row = row;
     for l in rest {
         let pieces = if whole {
@@ -5238,14 +5291,7 @@ fn rest_under_aligned_header(
             text_pieces(l)
         };
         for (at, _, text) in pieces {
-            // The column printed where the text starts: the header cell starting at or before
-            // it, or the empty corner before the first.
-            let column = match starts.iter().rposition(|s| *s <= at + 1) {
-                Some(k) => named[k],
-                None if named.first().is_some_and(|f| *f > 0) => 0,
-                None => named[0],
-            };
-            let cell = &mut row[column];
+            let cell = &mut row[column_at(at)];
             if !cell.trim().is_empty() && !crate::text::broken_at_hyphen(cell.trim_end()) {
                 cell.push(' ');
             }
@@ -5253,7 +5299,7 @@ fn rest_under_aligned_header(
         }
     }
     pages[n - 1][last] = row.join("\t");
-    pages[n].drain(header + 1..end);
+    pages[n].drain(first..end);
     true
 }
 

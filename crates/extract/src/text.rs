@@ -107,6 +107,13 @@ pub(crate) fn broken_at_hyphen(text: &str) -> bool {
     end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
 }
 
+/// Whether a line of a cell ends where the line broke after a slash between two words
+/// ("Green/" over "Amber"): the next line goes on without a space.
+pub(crate) fn broken_at_slash(text: &str) -> bool {
+    let mut end = text.chars().rev();
+    end.next() == Some('/') && end.next().is_some_and(char::is_alphabetic)
+}
+
 /// Whether a figure's per cent sign went to the next line of its narrow cell ("32.40" over
 /// "%"): it is printed against the figure.
 pub(crate) fn broken_before_unit(text: &str, next: &str) -> bool {

@@ -949,6 +949,41 @@ fn weasyprint_prints_of_top_aligned_unruled_html_tables_give_the_facts_of_the_te
     );
 }
 
+/// Derby City's HTML page printed by WeasyPrint untagged, cells at the top with no padding: a
+/// row WeasyPrint breaks over a page keeps its key and one-line cells at the foot ("SM 10  N/A
+/// On track  Green  N/A") and sets its tall cells atop the next page under the header printed
+/// again in columns of text, three lines deep ("Ref  Description  2023 24 … / actual  Q4
+/// actual  status  Plan / theme"). The rest fills just the cells the row left empty, so it is
+/// joined to the row though its first line starts in capitals; and a rating broken after its
+/// slash ("Green/" over "Amber") reads "Green/Amber". Before, the two actions' titles were read
+/// as actions of no reference and PMP63 lost its rating.
+#[test]
+fn weasyprint_top_aligned_print_joins_a_rows_tall_cells_atop_the_next_page() {
+    let printed = weasyprint_printed(&[REPORTS[0]], "td,th{vertical-align:top}", false);
+    for (report, text, from_pdf) in printed {
+        for (kind, key) in [
+            ("Action", "RS 23"),
+            ("Action", "SM 10"),
+            ("PriorityProject", "PMP63"),
+        ] {
+            let of_key: Vec<&String> = text
+                .iter()
+                .filter(|f| f.starts_with(&format!("objective {kind}|Some(\"{key}\")|")))
+                .collect();
+            assert_eq!(of_key.len(), 1, "{report}: {key} in the text");
+            assert!(from_pdf.contains(of_key[0]), "{report}: lost {}", of_key[0]);
+        }
+        let unreferenced: Vec<&String> = from_pdf
+            .iter()
+            .filter(|f| f.starts_with("objective Action|None|"))
+            .collect();
+        assert!(
+            unreferenced.is_empty(),
+            "{report}: invented {unreferenced:#?}"
+        );
+    }
+}
+
 /// 2025-26 Q1's HTML page printed by WeasyPrint untagged, no rules, cells padded: the header of
 /// "The Council: Latest Measure Data" breaks over a page, its first two lines ("Same  Same
 /// Latest …" over "Quarter  Quarter  Quarter …") at one page's foot and its last ("2023-24
