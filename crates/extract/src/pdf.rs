@@ -3001,15 +3001,19 @@ struct Carried {
 /// The words of a block's header (its leading bold lines), sorted: a header printed again
 /// over a table's rest on the next page has the same, however its cells wrap there.
 fn header_words(block: &[(Row, bool)]) -> Vec<String> {
-    let mut words: Vec<String> = block
-        .iter()
-        .take_while(|(r, _)| r.bold())
-        .flat_map(|(r, _)| {
-            row_text(r)
-                .split_whitespace()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
+    sorted_words(
+        block
+            .iter()
+            .take_while(|(r, _)| r.bold())
+            .map(|(r, _)| row_text(r)),
+    )
+}
+
+/// The words of some lines, sorted.
+fn sorted_words(lines: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut words: Vec<String> = lines
+        .into_iter()
+        .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
         .collect();
     words.sort_unstable();
     words
@@ -5175,19 +5179,7 @@ fn rest_under_aligned_header(
     }
     // The header as printed: its first line, or its first lines (cells of two or three lines,
     // set at the top), whose words are the header's printed in cells before.
-    let words = |lines: &[String]| -> Vec<String> {
-        let mut w: Vec<String> = lines
-            .iter()
-            .flat_map(|l| {
-                plain(l)
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        w.sort();
-        w
-    };
+    let words = |lines: &[String]| sorted_words(lines.iter().map(|l| plain(l)));
     let Some((tab_head, depth)) = pages[n - 1]
         .iter()
         .rev()
