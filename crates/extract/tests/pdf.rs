@@ -1056,23 +1056,34 @@ fn measures_read(
     measures: &[&str],
     count: usize,
 ) {
-    let of_measures: Vec<&String> = text
-        .iter()
-        .filter(|f| {
-            measures
-                .iter()
-                .any(|m| f.starts_with(&format!("obs E10000007:{m}|")))
-        })
-        .collect();
-    assert_eq!(
-        of_measures.len(),
+    let of_measures = |f: &str| {
+        measures
+            .iter()
+            .any(|m| f.starts_with(&format!("obs E10000007:{m}|")))
+    };
+    facts_read(
+        report,
+        text,
+        from_pdf,
+        of_measures,
         count,
-        "{report}: the measures' figures in the text"
+        "the measures' figures",
     );
-    let lost: Vec<&&String> = of_measures
-        .iter()
-        .filter(|f| !from_pdf.contains(**f))
-        .collect();
+}
+
+/// The `count` facts of the text that `is_fact` picks (`what` they are) are all read from the
+/// PDF.
+fn facts_read(
+    report: &str,
+    text: &BTreeSet<String>,
+    from_pdf: &BTreeSet<String>,
+    is_fact: impl Fn(&str) -> bool,
+    count: usize,
+    what: &str,
+) {
+    let facts: Vec<&String> = text.iter().filter(|f| is_fact(f)).collect();
+    assert_eq!(facts.len(), count, "{report}: {what} in the text");
+    let lost: Vec<&&String> = facts.iter().filter(|f| !from_pdf.contains(**f)).collect();
     assert!(lost.is_empty(), "{report}: lost {lost:#?}");
 }
 
@@ -1680,41 +1691,37 @@ fn libreoffice_prints_of_html_pages_give_the_facts_of_the_text() {
             // rows. Before, the first row was a line of its own and the table's 20 figures
             // (the national row is their benchmark) lost their measure ("primary-good" for
             // "number-of-schools-primary-good").
-            let schools: Vec<&String> = text
-                .iter()
-                .filter(|f| {
-                    ["number-of-schools", "percentage-of-pupils"]
-                        .iter()
-                        .any(|group| {
-                            ["primary", "secondary"].iter().any(|phase| {
-                                f.starts_with(&format!("obs E10000007:{group}-{phase}-"))
-                            })
-                        })
-                })
-                .collect();
-            assert_eq!(
-                schools.len(),
+            let schools = |f: &str| {
+                ["number-of-schools", "percentage-of-pupils"]
+                    .iter()
+                    .any(|group| {
+                        ["primary", "secondary"]
+                            .iter()
+                            .any(|phase| f.starts_with(&format!("obs E10000007:{group}-{phase}-")))
+                    })
+            };
+            facts_read(
+                report,
+                &text,
+                &from_pdf,
+                schools,
                 20,
-                "{report}: the schools' figures in the text"
+                "the schools' figures",
             );
-            let lost: Vec<&&String> = schools.iter().filter(|f| !from_pdf.contains(**f)).collect();
-            assert!(lost.is_empty(), "{report}: lost {lost:#?}");
             // The measures' chart's header at a page's foot under the heading "Measures", its
             // months a space apart ("Jun 2023 Sep 2023 Dec 2023 Mar 2024"), its rows atop the
             // next page: the chart's header. Its eleven claims (four ratings' counts for June
             // and for September, three directions' for September) are the text's; before,
             // seven were lost.
-            let claims: Vec<&String> = text
-                .iter()
-                .filter(|f| f.starts_with("claim measures|"))
-                .collect();
-            assert_eq!(
-                claims.len(),
+            let claims = |f: &str| f.starts_with("claim measures|");
+            facts_read(
+                report,
+                &text,
+                &from_pdf,
+                claims,
                 11,
-                "{report}: the measures' chart's claims in the text"
+                "the measures' chart's claims",
             );
-            let lost: Vec<&&String> = claims.iter().filter(|f| !from_pdf.contains(**f)).collect();
-            assert!(lost.is_empty(), "{report}: lost {lost:#?}");
             continue;
         }
         let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
