@@ -815,7 +815,7 @@ fn read_fixed_table(
         return;
     }
     let mut best: Option<(usize, Vec<Role>, i32)> = None;
-    for k in 1..=4.min(block.len() - first) {
+    for k in 1..=6.min(block.len() - first) {
         let joined = join_cells(&cells[first..first + k]);
         let Some(roles) = header_roles(&joined, vocab) else {
             if best.is_some() {

@@ -3649,11 +3649,21 @@ fn centred_rows(
                     && runs[above].len() >= 2
                     && !block[here].0.bold()
             };
+            // Lines of the first column alone that open the block, two or more, over a line
+            // of three cells or more: a title in the table's first row (a caption set in the
+            // first column of a table whose rows abut), not the start of that line's cell.
+            let under_title = n > 0 && c == 0 && {
+                let (above, here) = (p[n - 1].0, p[n].0);
+                above >= 1
+                    && (0..=above).all(|k| runs[k].len() == 1 && p.iter().any(|l| l.0 == k))
+                    && runs[here].len() >= 3
+            };
             let goes_on = n > 0
                 && (y - p[n - 1].1 <= leading + 0.1 * size || one_object(c, n))
                 && !ruled_apart(c, p[n - 1].1, *y)
                 && !filled_apart(c, p[n - 1].1, *y)
-                && !under_header;
+                && !under_header
+                && !under_title;
             match cells.last_mut() {
                 Some((cc, lines)) if goes_on && *cc == c => lines.push(n),
                 _ => cells.push((c, vec![n])),
@@ -4553,9 +4563,9 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
             .max_by_key(|(from, _)| from.len());
         let moved: Vec<String> = pages[n]
             .drain(k..end)
-            .map(|l| match &header {
+            .flat_map(|l| match &header {
                 Some((from, to)) => realigned(&l, from, to),
-                None => l,
+                None => vec![l],
             })
             .collect();
         let at = last + 1;
@@ -4575,20 +4585,55 @@ fn text_pieces(line: &str) -> Vec<crate::layout::Chunk> {
 }
 
 /// A line of a table's cells printed with its columns starting at `from`, printed again with
-/// them at `to`: each text moves as far as the column it starts nearest to.
-fn realigned(line: &str, from: &[usize], to: &[usize]) -> String {
-    let mut out = String::new();
+/// them at `to`: each text moves as far as the column it starts nearest to. A page may print
+/// its text in narrower characters than the page the columns are taken from, so a text that
+/// would run up to the next column there goes on, word by word, on lines of its own below.
+fn realigned(line: &str, from: &[usize], to: &[usize]) -> Vec<String> {
+    let mut lines: Vec<Vec<(usize, String)>> = Vec::new();
     for (at, _, text) in text_pieces(line) {
         let column = (0..from.len())
             .min_by_key(|&c| from[c].abs_diff(at))
             .unwrap_or(0);
         let moved = (at + to[column]).saturating_sub(from[column]);
-        let len = out.chars().count();
-        let at = if len == 0 { moved } else { moved.max(len + 2) };
-        out.extend(std::iter::repeat_n(' ', at - len));
-        out.push_str(&text);
+        let limit = to
+            .get(column + 1)
+            .map_or(usize::MAX, |next| next.saturating_sub(2));
+        let mut k = 0;
+        let mut part = String::new();
+        for word in text.split(' ').filter(|w| !w.is_empty()) {
+            let len = part.chars().count() + 1 + word.chars().count();
+            if !part.is_empty() && moved + len > limit {
+                place(&mut lines, k, moved, std::mem::take(&mut part));
+                k += 1;
+            }
+            if !part.is_empty() {
+                part.push(' ');
+            }
+            part.push_str(word);
+        }
+        place(&mut lines, k, moved, part);
     }
-    out
+    lines
+        .into_iter()
+        .map(|pieces| {
+            let mut out = String::new();
+            for (at, text) in pieces {
+                let len = out.chars().count();
+                let at = if len == 0 { at } else { at.max(len + 2) };
+                out.extend(std::iter::repeat_n(' ', at - len));
+                out.push_str(&text);
+            }
+            out
+        })
+        .collect()
+}
+
+/// Puts a text at `at` on the `k`th of the lines a line is printed in.
+fn place(lines: &mut Vec<Vec<(usize, String)>>, k: usize, at: usize, text: String) {
+    if lines.len() <= k {
+        lines.resize(k + 1, Vec::new());
+    }
+    lines[k].push((at, text));
 }
 
 /// A table row a word processor let break across a page (Word's and LibreOffice's default):
