@@ -34,6 +34,41 @@ fn year_label(label: &str) -> Option<i32> {
     (start == 0 && end == label.len()).then_some(y)
 }
 
+/// A chart's row printed as a line of its label and its value run together, not as cells
+/// ("2021-2022 16.7", "Target 18.7", "Performance ★ Strong", "**2022-2023 Due in Q3**": a PDF
+/// whose narrow chart sets its cells a word's space apart): its label and its value. The label
+/// is a year, "Target", a rating's or a benchmark's; the value one figure, a rating, or a word
+/// of no data yet ("Due in Q3", "Not set").
+/// (A fixed-width block may hold such a line as a row of one cell.)
+fn run_together(line: &crate::text::Line) -> Option<(String, String)> {
+    let filled: Vec<&String> = line.cells.iter().filter(|c| !c.is_empty()).collect();
+    let text = match filled[..] {
+        _ if line.heading.is_some() => return None,
+        [] if !line.is_tabular() => line.text.trim(),
+        [cell] => cell.trim(),
+        _ => return None,
+    };
+    let figure = |v: &str| {
+        let l = v.to_ascii_lowercase();
+        !v.contains(' ') && parse_value(v).is_some_and(|p| p.number.is_some())
+            || ["not set", "no target", "n/a"].contains(&l.as_str())
+            || l.starts_with("due in q") && l.len() <= 10
+            || l.starts_with("data due in q") && l.len() <= 15
+    };
+    if let Some((_, 0, end)) = find_financial_year(text) {
+        let value = text[end..].trim();
+        return figure(value).then(|| (text[..end].to_string(), value.to_string()));
+    }
+    text.match_indices(' ').find_map(|(k, _)| {
+        let (label, value) = (text[..k].trim(), text[k..].trim());
+        let figure_row = label.eq_ignore_ascii_case("target")
+            || is_benchmark_label(label) && label.split(' ').count() <= 3;
+        let rating_row =
+            is_rating_label(label) && !label.contains(' ') && parse_rating(value).rating.is_some();
+        (figure_row && figure(value) || rating_row).then(|| (label.to_string(), value.to_string()))
+    })
+}
+
 fn same_number(a: &str, b: &str) -> Option<bool> {
     let (pa, pb) = (parse_value(a)?, parse_value(b)?);
     match (pa.number, pb.number) {
@@ -110,22 +145,34 @@ impl Engine<'_> {
         let mut matched: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < self.lines.len() {
+            // (Or two lines of a chart's rows run together, the first a year's.)
+            let run_year = |k: usize| {
+                self.lines
+                    .get(k)
+                    .and_then(run_together)
+                    .is_some_and(|(label, _)| year_label(&label).is_some())
+            };
             let starts_block = !self.used[i]
-                && self.lines[i].is_tabular()
-                && self.lines[i].cells.iter().filter(|c| !c.is_empty()).count() == 2
-                && year_label(&self.lines[i].cells[0]).is_some();
+                && (self.lines[i].is_tabular()
+                    && self.lines[i].cells.iter().filter(|c| !c.is_empty()).count() == 2
+                    && year_label(&self.lines[i].cells[0]).is_some()
+                    || run_year(i) && self.lines.get(i + 1).and_then(run_together).is_some());
             if !starts_block {
                 i += 1;
                 continue;
             }
             let mut rows = Vec::new();
             let mut j = i;
-            while j < self.lines.len() && self.lines[j].is_tabular() && !self.used[j] {
-                let cells: Vec<&String> = self.lines[j]
-                    .cells
-                    .iter()
-                    .filter(|c| !c.is_empty())
-                    .collect();
+            while j < self.lines.len() && !self.used[j] {
+                let line = &self.lines[j];
+                let joined = run_together(line);
+                if !line.is_tabular() && joined.is_none() {
+                    break;
+                }
+                let cells: Vec<&String> = match &joined {
+                    Some((label, value)) => vec![label, value],
+                    None => line.cells.iter().filter(|c| !c.is_empty()).collect(),
+                };
                 if cells.len() != 2 {
                     break;
                 }
@@ -139,7 +186,7 @@ impl Engine<'_> {
                     label: cells[0].clone(),
                     value: cells[1].clone(),
                     year: year_label(cells[0]),
-                    bold: self.lines[j].raw.contains("<b>"),
+                    bold: self.lines[j].raw.contains("<b>") || self.lines[j].bold,
                 });
                 j += 1;
             }

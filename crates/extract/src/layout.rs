@@ -361,15 +361,18 @@ fn is_figure(cell: &str) -> bool {
     parse_value(cell).is_some_and(|v| v.number.is_some())
 }
 
-/// A year's two last digits under its first part ("2023" over "24", or "2024" over "25 Q4": a
-/// header cell wrapped in a narrow column): the header's, not a figure.
+/// A year's two last digits under its first part ("2023" over "24", or "2024" over "25 Q4"), or
+/// the end of a span of years under its start ("2023 to" over "2024 (YTD)", or "to" alone over
+/// it): a header cell wrapped in a narrow column, the header's, not a figure.
 fn year_rest(text: &str, above: &str) -> bool {
     let first = text.split(' ').next().unwrap_or("");
-    first.len() == 2
-        && first.chars().all(|ch| ch.is_ascii_digit())
-        && above.rsplit(' ').next().is_some_and(|w| {
-            w.len() == 4 && w.starts_with("20") && w.chars().all(|ch| ch.is_ascii_digit())
-        })
+    let year =
+        |w: &str| w.len() == 4 && w.starts_with("20") && w.chars().all(|ch| ch.is_ascii_digit());
+    let mut before = above.split_whitespace().rev();
+    let last = before.next().unwrap_or("");
+    let digits = first.len() == 2 && first.chars().all(|ch| ch.is_ascii_digit());
+    digits && year(last)
+        || year(first) && matches!(last, "to" | "-" | "–") && before.next().is_none_or(year)
 }
 
 /// A figure that is data, not a header word (a year heading a column, "2017/2018", is one).
@@ -390,6 +393,27 @@ fn csv_tables(lines: &mut [Line], dropped: &mut [bool], vocab: &Vocabulary) {
             || t.starts_with("* ")
             || t.starts_with('|')
         {
+            return None;
+        }
+        // Commas that only group a figure's thousands ("2020-2021 1,554": a chart's row whose
+        // cells a PDF set a word's space apart) make no record.
+        // (One to three digits before each, starting a word or after another such comma, and
+        // three after: "2021-2022,373" is a record.)
+        let chars: Vec<char> = t.chars().collect();
+        let thousands = |k: usize| {
+            let digits = chars[..k]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            let before = k.checked_sub(digits + 1).map(|b| chars[b]);
+            (1..=3).contains(&digits)
+                && before.is_none_or(|c| matches!(c, ' ' | ',' | '£' | '$' | '€' | '('))
+                && chars.len() >= k + 4
+                && chars[k + 1..k + 4].iter().all(char::is_ascii_digit)
+                && chars.get(k + 4).is_none_or(|c| !c.is_ascii_digit())
+        };
+        if !t.contains('"') && (0..chars.len()).all(|k| chars[k] != ',' || thousands(k)) {
             return None;
         }
         let fields = csv_fields(t)?;
@@ -831,7 +855,7 @@ fn read_fixed_table(
         let added = &cells[first + k - 1];
         // A year's two last digits under its first part ("2023" over "24", a header cell
         // wrapped in a narrow column) are the header's, not a figure.
-        let above = &cells[first + k - 2];
+        let above = join_cells(&cells[first..first + k - 1]);
         let has_figure = added
             .iter()
             .enumerate()

@@ -4341,6 +4341,9 @@ fn rest_under_tab_header(pages: &mut [Vec<String>]) {
 /// a colon, and the first of the next, starting in lower case or continuing a heading of the
 /// same level, are one line.
 fn continue_over_pages(pages: &mut [Vec<String>]) {
+    for page in pages.iter_mut() {
+        stretched_rows_joined(page);
+    }
     merged_headers_again(pages);
     lone_headers_again(pages);
     rest_in_header_again(pages);
@@ -4376,7 +4379,19 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
             .chars()
             .next()
             .is_some_and(char::is_lowercase);
-        if ended || level(&a) != level(&b) || bold(&a) != bold(&b) || !lower {
+        // (Or a line that ends on a word that cannot end a sentence, "implementation of", over
+        // a line in capitals: "Restoring Your Railways programme", a title broken over pages.)
+        const JOINING: &[&str] = &[
+            "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
+            "the", "to", "with", "within",
+        ];
+        let joining = a
+            .trim_end()
+            .trim_end_matches("**")
+            .rsplit(' ')
+            .next()
+            .is_some_and(|w| JOINING.contains(&w));
+        if ended || level(&a) != level(&b) || bold(&a) != bold(&b) || !lower && !joining {
             continue;
         }
         let joined = if bold(&a) {
@@ -4394,6 +4409,51 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
         };
         pages[n - 1][last] = joined;
         pages[n].remove(first);
+    }
+}
+
+/// A row of cells with no key whose every cell is cut short ("Aug-", "Good (Strong"), right
+/// over a row with its key whose cells in those columns finish them ("2023", "in Q1)"): one
+/// row whose cells a browser stretched apart (wkhtmltopdf sets a row's short cells at its top
+/// and its key lower down where the row runs near a page's foot). Joined into the keyed row.
+fn stretched_rows_joined(page: &mut Vec<String>) {
+    let mut k = 1;
+    while k + 1 < page.len() {
+        let (above, row, below) = (
+            tab_cells(&page[k - 1]),
+            tab_cells(&page[k]),
+            tab_cells(&page[k + 1]),
+        );
+        let filled: Vec<usize> = (0..row.len())
+            .filter(|c| !row[*c].trim().is_empty())
+            .collect();
+        let cut_short = |c: &str| {
+            let c = c.trim();
+            broken_at_hyphen(c) || c.matches('(').count() > c.matches(')').count()
+        };
+        let finished = |a: &str, b: &str| {
+            let (a, b) = (a.trim(), b.trim());
+            !b.is_empty()
+                && (broken_at_hyphen(a) && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    || a.matches('(').count() > a.matches(')').count() && b.ends_with(')'))
+        };
+        let joins = page[k].contains('\t')
+            && row.len() >= 3
+            && row.len() == below.len()
+            && row.len() == above.len()
+            && row[0].trim().is_empty()
+            && !below[0].trim().is_empty()
+            && !filled.is_empty()
+            && filled
+                .iter()
+                .all(|c| cut_short(&row[*c]) && finished(&row[*c], &below[*c]))
+            && above.iter().all(|c| !cut_short(c));
+        if joins {
+            page[k + 1] = joined_cells(&row, &below);
+            page.remove(k);
+        } else {
+            k += 1;
+        }
     }
 }
 

@@ -329,3 +329,46 @@ fn derby_city_section_rows_reworded() {
     let (a, b) = (run(&text, "E06000015"), run(&drifted, "E06000015"));
     assert_same_facts(&a, &b);
 }
+
+#[test]
+fn derbyshire_2023_24_charts_printed_with_their_cells_run_together() {
+    // A PDF's narrow charts may set each row's label and value a word's space apart, so that
+    // its text prints them as one run ("2021-2022 16.7", "Target 18.7", "Performance ★ Strong")
+    // and the bold current year's row as a bold line ("**2023-2024 93.8%**"). Rows of other
+    // labels ("Number of Participants") stay cells.
+    let text = read("derbyshire-county-2023-24-q2.txt");
+    let year = |c: &str| {
+        let c = c.replace("<b>", "").replace("</b>", "");
+        c.len() == 9 && c.starts_with("20") && c.as_bytes()[4] == b'-'
+    };
+    let joined_label =
+        |c: &str| year(c) || c == "Target" || c == "Performance" || c.ends_with("Benchmark");
+    let mut drifted = String::new();
+    let mut in_chart = false;
+    let (mut rows, mut bold) = (0, 0);
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('\t').collect();
+        in_chart = cells.len() == 2 && (year(cells[0]) || in_chart);
+        let line = if in_chart && joined_label(cells[0]) {
+            rows += 1;
+            if cells[0].starts_with("<b>") {
+                bold += 1;
+                let plain = |c: &str| c.replace("<b>", "").replace("</b>", "");
+                format!("**{} {}**", plain(cells[0]), plain(cells[1].trim()))
+            } else {
+                format!("{} {}", cells[0], cells[1].trim())
+            }
+        } else {
+            line.to_string()
+        };
+        drifted.push_str(&line);
+        drifted.push('\n');
+    }
+    assert_eq!(
+        (rows, bold),
+        (187, 33),
+        "chart rows run together, bold ones"
+    );
+    let (a, b) = (run(&text, "E10000007"), run(&drifted, "E10000007"));
+    assert_same_facts(&a, &b);
+}
