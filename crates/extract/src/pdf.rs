@@ -2890,6 +2890,20 @@ fn aligned_tables(
                         });
                     if let Some(before) = rest.or(again) {
                         columns = before.columns.clone();
+                        // (A column's text may start left of where that table's header cell
+                        // did, centred over it: a line starting past the column before and
+                        // reaching into this one starts this one there, so that a short line
+                        // set where it starts is this column's too.)
+                        for k in 1..columns.len() {
+                            let (end, start) = (columns[k - 1].1, columns[k].0);
+                            let from = runs
+                                .iter()
+                                .flatten()
+                                .filter(|x| x.0 > end && x.0 < start && x.1 > start)
+                                .map(|x| x.0)
+                                .fold(start, f64::min);
+                            columns[k].0 = from;
+                        }
                     }
                     let mut tab_rows = true;
                     let mut as_lines = false;
@@ -4412,10 +4426,12 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
     }
 }
 
-/// A row of cells with no key whose every cell is cut short ("Aug-", "Good (Strong"), right
-/// over a row with its key whose cells in those columns finish them ("2023", "in Q1)"): one
-/// row whose cells a browser stretched apart (wkhtmltopdf sets a row's short cells at its top
-/// and its key lower down where the row runs near a page's foot). Joined into the keyed row.
+/// A row of cells with no key whose every cell is cut short ("Aug-", "Good (Strong", "Number
+/// of"), right over a row with its key whose cells in those columns finish them ("2023", "in
+/// Q1)", "children living with …"): one row whose cells a browser stretched apart (wkhtmltopdf
+/// sets a row's short cells at its top and its key lower down where the row runs near a page's
+/// foot, and a name's first line over its key where the key is centred). Joined into the keyed
+/// row.
 fn stretched_rows_joined(page: &mut Vec<String>) {
     let mut k = 1;
     while k + 1 < page.len() {
@@ -4427,15 +4443,21 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
         let filled: Vec<usize> = (0..row.len())
             .filter(|c| !row[*c].trim().is_empty())
             .collect();
+        const JOINING: &[&str] = &[
+            "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
+            "the", "to", "with", "within",
+        ];
+        let joining = |c: &str| c.rsplit(' ').next().is_some_and(|w| JOINING.contains(&w));
+        let open = |c: &str| c.matches('(').count() > c.matches(')').count();
         let cut_short = |c: &str| {
             let c = c.trim();
-            broken_at_hyphen(c) || c.matches('(').count() > c.matches(')').count()
+            broken_at_hyphen(c) || open(c) || joining(c)
         };
         let finished = |a: &str, b: &str| {
             let (a, b) = (a.trim(), b.trim());
-            !b.is_empty()
-                && (broken_at_hyphen(a) && b.starts_with(|c: char| c.is_ascii_alphanumeric())
-                    || a.matches('(').count() > a.matches(')').count() && b.ends_with(')'))
+            broken_at_hyphen(a) && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+                || open(a) && b.ends_with(')')
+                || joining(a) && b.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit())
         };
         let joins = page[k].contains('\t')
             && row.len() >= 3
@@ -5038,14 +5060,17 @@ fn header_rest_over_pages(pages: &mut [Vec<String>]) {
             .find(|l| !l.trim().is_empty())
             .is_some_and(|l| l.split('\t').count() == head.len());
         let no_figures = |t: &str| !t.split_whitespace().any(figure);
-        // A year broken at its hyphen in a narrow column ("2025-" over "26") holds no figure.
+        // A year broken at its hyphen in a narrow column ("2025-" over "26"), or a span of
+        // years printed with a space ("2024 25", "2023" over "24"), holds no figure.
         let foot_text: Vec<String> = foot.iter().map(|l| l.iter().collect()).collect();
         let year_ends: Vec<String> = foot_text
             .iter()
             .flat_map(|l| l.split_whitespace())
             .filter_map(|w| {
-                let year: u32 = w.strip_suffix('-')?.parse().ok()?;
-                (w.len() == 5 && w.starts_with("20")).then(|| format!("{:02}", (year + 1) % 100))
+                let digits = w.strip_suffix('-').unwrap_or(w);
+                let year: u32 = digits.parse().ok()?;
+                (digits.len() == 4 && digits.starts_with("20"))
+                    .then(|| format!("{:02}", (year + 1) % 100))
             })
             .collect();
         let foot_figures = foot_text

@@ -186,7 +186,31 @@ impl Engine<'_> {
             // Whether the last row read was a section row.
             let mut titled = false;
             let mut j = idx + 1;
-            while j < self.lines.len() && self.lines[j].is_tabular() {
+            // A blank line inside the table (a PDF's rows set further apart than its lines), over
+            // a row of the table's cells with its key, under a row read: the table goes on.
+            let key_column = roles
+                .iter()
+                .position(|r| matches!(r, Role::Ref | Role::ObjectiveRef));
+            let goes_on = |k: usize| {
+                let line = &self.lines[k];
+                line.is_tabular()
+                    && line.cells.len() == roles.len()
+                    && header_roles(&line.cells, vocab).is_none()
+                    && key_column.is_some_and(|c| !line.cells[c].is_empty())
+            };
+            while j < self.lines.len() {
+                if self.lines[j].is_blank()
+                    && j > idx + 1
+                    && self.lines[j - 1].is_tabular()
+                    && j + 1 < self.lines.len()
+                    && goes_on(j + 1)
+                {
+                    j += 1;
+                    continue;
+                }
+                if !self.lines[j].is_tabular() {
+                    break;
+                }
                 let cells = self.lines[j].cells.clone();
                 match header_roles(&cells, vocab) {
                     // A header repeated mid-table (after a page break).
