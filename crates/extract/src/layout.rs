@@ -977,13 +977,8 @@ pub(crate) fn rest_after(head: &[String], cells: &[String]) -> Option<Vec<String
 /// Whether a cell's text cannot end there: it ends with a word that joins it to more ("within",
 /// "of", "and") or leaves a bracket open ("Good (Strong in", "Mar-2023 (Annual").
 fn open_ended(text: &str) -> bool {
-    const JOINING: &[&str] = &[
-        "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "per",
-        "than", "the", "to", "with", "within", "without", "&",
-    ];
     let t = text.trim_end();
-    t.matches('(').count() > t.matches(')').count()
-        || t.rsplit(' ').next().is_some_and(|w| JOINING.contains(&w))
+    t.matches('(').count() > t.matches(')').count() || crate::text::ends_on_joining_word(t)
 }
 
 /// The rows of a fixed-width table under its header, from line `from` of the block: each

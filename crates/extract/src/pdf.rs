@@ -4395,16 +4395,7 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
             .is_some_and(char::is_lowercase);
         // (Or a line that ends on a word that cannot end a sentence, "implementation of", over
         // a line in capitals: "Restoring Your Railways programme", a title broken over pages.)
-        const JOINING: &[&str] = &[
-            "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
-            "the", "to", "with", "within",
-        ];
-        let joining = a
-            .trim_end()
-            .trim_end_matches("**")
-            .rsplit(' ')
-            .next()
-            .is_some_and(|w| JOINING.contains(&w));
+        let joining = crate::text::ends_on_joining_word(a.trim_end().trim_end_matches("**"));
         if ended || level(&a) != level(&b) || bold(&a) != bold(&b) || !lower && !joining {
             continue;
         }
@@ -4443,11 +4434,7 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
         let filled: Vec<usize> = (0..row.len())
             .filter(|c| !row[*c].trim().is_empty())
             .collect();
-        const JOINING: &[&str] = &[
-            "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
-            "the", "to", "with", "within",
-        ];
-        let joining = |c: &str| c.rsplit(' ').next().is_some_and(|w| JOINING.contains(&w));
+        let joining = crate::text::ends_on_joining_word;
         let open = |c: &str| c.matches('(').count() > c.matches(')').count();
         let cut_short = |c: &str| {
             let c = c.trim();

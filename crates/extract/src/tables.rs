@@ -186,8 +186,8 @@ impl Engine<'_> {
             // Whether the last row read was a section row.
             let mut titled = false;
             let mut j = idx + 1;
-            // A blank line inside the table (a PDF's rows set further apart than its lines), over
-            // a row of the table's cells with its key, under a row read: the table goes on.
+            // A blank line inside the table (a PDF's rows set further apart than its lines), under
+            // a line of the table and over a row of its cells with its key: the table goes on.
             let key_column = roles
                 .iter()
                 .position(|r| matches!(r, Role::Ref | Role::ObjectiveRef));

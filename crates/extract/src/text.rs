@@ -100,6 +100,19 @@ fn decode_entities(s: &str) -> String {
     out
 }
 
+/// Whether a text ends on a word that joins it to more ("within", "of", "and"): a cell's or a
+/// title's line that cannot end there ("Number of", "… implementation of").
+pub(crate) fn ends_on_joining_word(text: &str) -> bool {
+    const JOINING: &[&str] = &[
+        "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "per",
+        "than", "the", "to", "with", "within", "without", "&",
+    ];
+    text.trim_end()
+        .rsplit(' ')
+        .next()
+        .is_some_and(|w| JOINING.contains(&w))
+}
+
 /// Whether a line of text ends where a word processor broke a hyphenated word ("risk-" over
 /// "based"): the next line goes on without a space.
 pub(crate) fn broken_at_hyphen(text: &str) -> bool {

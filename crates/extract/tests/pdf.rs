@@ -1629,15 +1629,10 @@ fn wkhtmltopdf_prints_of_headers_nine_lines_deep_give_the_figures_of_the_text() 
 #[test]
 fn wkhtmltopdf_print_of_relaid_derby_city_gives_the_facts_of_the_text() {
     use common::relayout::Transform;
-    let printed = relaid_html_pages_printed(
-        &[REPORTS[0]],
+    wkhtmltopdf_relaid_print_gives_the_facts_of_the_text(
+        REPORTS[0],
         &[Transform::HeaderSynonyms, Transform::ColumnsReordered],
-        WKHTMLTOPDF,
-        wkhtmltopdf,
     );
-    for (report, text, from_pdf) in printed {
-        same_facts_but_spaces(&text, &from_pdf, report);
-    }
 }
 
 /// Derby City with its columns reordered, printed by wkhtmltopdf: the header of its measures
@@ -1650,12 +1645,19 @@ fn wkhtmltopdf_print_of_relaid_derby_city_gives_the_facts_of_the_text() {
 #[test]
 fn wkhtmltopdf_print_of_reordered_derby_city_gives_the_facts_of_the_text() {
     use common::relayout::Transform;
-    let printed = relaid_html_pages_printed(
-        &[REPORTS[0]],
+    wkhtmltopdf_relaid_print_gives_the_facts_of_the_text(
+        REPORTS[0],
         &[Transform::ColumnsReordered],
-        WKHTMLTOPDF,
-        wkhtmltopdf,
     );
+}
+
+/// `report` laid out again by `relayout`, printed by wkhtmltopdf, gives every fact of its text,
+/// titles apart from their spaces.
+fn wkhtmltopdf_relaid_print_gives_the_facts_of_the_text(
+    report: (&'static str, &str),
+    relayout: &[common::relayout::Transform],
+) {
+    let printed = relaid_html_pages_printed(&[report], relayout, WKHTMLTOPDF, wkhtmltopdf);
     for (report, text, from_pdf) in printed {
         same_facts_but_spaces(&text, &from_pdf, report);
     }
@@ -1855,22 +1857,8 @@ fn latex_prints_of_unruled_html_tables_give_the_facts_of_the_text() {
 #[test]
 fn latex_prints_of_html_tables_with_other_header_words_give_the_facts_of_the_text() {
     use common::relayout::Transform;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_latex.py");
     for style in ["booktabs", "plain"] {
-        let printed = relaid_html_pages_printed(
-            &REPORTS[..3],
-            &[Transform::HeaderSynonyms],
-            "pdflatex (apt-get install texlive-latex-recommended lmodern)",
-            |html, pdf| {
-                Command::new("python3")
-                    .arg(&script)
-                    .arg(html)
-                    .arg(pdf)
-                    .args(["--style", style])
-                    .output()
-                    .expect("python3")
-            },
-        );
+        let printed = latex_prints_relaid(&REPORTS[..3], &[Transform::HeaderSynonyms], style);
         for (report, text, from_pdf) in printed {
             assert!(text.len() > 100, "{report}: {} facts", text.len());
             same_facts_but_spaces(
@@ -1938,9 +1926,19 @@ fn latex_prints(
     reports: &[(&'static str, &str)],
     style: &str,
 ) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
+    latex_prints_relaid(reports, &[], style)
+}
+
+/// The same, each report laid out again by `relayout` first.
+fn latex_prints_relaid(
+    reports: &[(&'static str, &str)],
+    relayout: &[common::relayout::Transform],
+    style: &str,
+) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_latex.py");
-    html_pages_printed(
+    relaid_html_pages_printed(
         reports,
+        relayout,
         "pdflatex (apt-get install texlive-latex-recommended lmodern)",
         |html, pdf| {
             Command::new("python3")
