@@ -2255,7 +2255,14 @@ fn aligned_tables(
                     n.y - b.y < gap - 0.5 * size
                         || fine_runs(n).len() >= 2 && n.y - b.y <= gap + 0.5 * size
                 });
-            let cells = if spanning || trailing {
+            // Or, whatever the space, one that starts left of every line of the block, a cell's
+            // padding and more (a paragraph at the page's margin: LibreOffice's "Key" under a
+            // table of ratings whose rows are further apart than the paragraph is below them).
+            let outdented = rb.len() == 1
+                && ra.len() >= 2
+                && j >= i + 2
+                && (i..j).all(|k| rb[0].0 < laid[k].0.left() - 1.0);
+            let cells = if spanning || trailing || outdented {
                 false
             } else if rb.len() >= 2 {
                 rb.iter()

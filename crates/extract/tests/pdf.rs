@@ -1673,11 +1673,15 @@ fn wkhtmltopdf_relaid_print_gives_the_facts_of_the_text(
 /// wrapped in its narrow column ("SR40_PS2" over "8") and a figure's note wrapped before its
 /// bracket read with a space the PDF cannot show. Before, 18 facts were lost. Derbyshire's
 /// 2025-26 Q1 reads the objectives whose rows run over a page whole (not all its facts yet:
-/// see the README); 2023-24 Q2 its schools' cross table and its measures' chart.
+/// see the README); 2023-24 Q2 its schools' cross table and its measures' chart. 2019-20 is
+/// whole too: "Key", a paragraph at the page's margin right under a table of ratings whose
+/// rows are further apart than the paragraph is below them, starts left of the cells' padding
+/// and is no row of the table (before, it was read into the last row's label, and the four
+/// counts of "Action" deliverables were claimed for "Action Key").
 #[test]
 fn libreoffice_prints_of_html_pages_give_the_facts_of_the_text() {
     let printed = html_pages_printed(
-        &[REPORTS[0], REPORTS[2], REPORTS[3]],
+        &[REPORTS[0], REPORTS[2], REPORTS[3], REPORTS[4]],
         "LibreOffice (apt-get install libreoffice-writer-nogui)",
         |html, pdf| {
             let dir = pdf.parent().expect("the PDF's folder");
