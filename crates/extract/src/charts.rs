@@ -48,6 +48,10 @@ fn run_together(line: &crate::text::Line) -> Option<(String, String)> {
         [cell] => cell.trim(),
         _ => return None,
     };
+    // (A chart's row is short: a line of prose is no row, and is not searched for a label.)
+    if text.len() > 80 {
+        return None;
+    }
     let figure = |v: &str| {
         let l = v.to_ascii_lowercase();
         !v.contains(' ') && parse_value(v).is_some_and(|p| p.number.is_some())
@@ -59,7 +63,7 @@ fn run_together(line: &crate::text::Line) -> Option<(String, String)> {
         let value = text[end..].trim();
         return figure(value).then(|| (text[..end].to_string(), value.to_string()));
     }
-    text.match_indices(' ').find_map(|(k, _)| {
+    text.match_indices(' ').take(4).find_map(|(k, _)| {
         let (label, value) = (text[..k].trim(), text[k..].trim());
         let figure_row = label.eq_ignore_ascii_case("target")
             || is_benchmark_label(label) && label.split(' ').count() <= 3;
