@@ -974,13 +974,6 @@ pub(crate) fn rest_after(head: &[String], cells: &[String]) -> Option<Vec<String
     (words >= 3).then_some(rest)
 }
 
-/// Whether a cell's text cannot end there: it ends with a word that joins it to more ("within",
-/// "of", "and") or leaves a bracket open ("Good (Strong in", "Mar-2023 (Annual").
-fn open_ended(text: &str) -> bool {
-    let t = text.trim_end();
-    t.matches('(').count() > t.matches(')').count() || crate::text::ends_on_joining_word(t)
-}
-
 /// The rows of a fixed-width table under its header, from line `from` of the block: each
 /// row's lines joined into its cells.
 #[allow(clippy::too_many_arguments)]
@@ -1050,7 +1043,7 @@ fn read_fixed_rows(
                 unkeyed
                     || key_rest
                     || c[i].chars().next().is_some_and(char::is_lowercase)
-                    || open_ended(t)
+                    || crate::text::open_ended(t)
             })
         };
         let figures = filled.iter().any(|i| {
@@ -1063,7 +1056,7 @@ fn read_fixed_rows(
         let named_row = key.is_empty()
             && roles.iter().zip(c).enumerate().any(|(i, (r, t))| {
                 *r == Role::Name
-                    && !above(i).is_some_and(|t| open_ended(t))
+                    && !above(i).is_some_and(|t| crate::text::open_ended(t))
                     && t.chars()
                         .next()
                         .is_some_and(|ch| ch.is_uppercase() || ch.is_ascii_digit())

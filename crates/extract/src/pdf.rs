@@ -4431,6 +4431,18 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
 /// foot, and a name's first line over its key where the key is centred). Joined into the keyed
 /// row.
 fn stretched_rows_joined(page: &mut Vec<String>) {
+    use crate::text::{ends_on_joining_word, open_bracket, open_ended};
+    let cut_short = |c: &str| {
+        let c = c.trim();
+        broken_at_hyphen(c) || open_ended(c)
+    };
+    let finished = |a: &str, b: &str| {
+        let (a, b) = (a.trim(), b.trim());
+        broken_at_hyphen(a) && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || open_bracket(a) && b.ends_with(')')
+            || ends_on_joining_word(a)
+                && b.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit())
+    };
     let mut k = 1;
     while k + 1 < page.len() {
         let (above, row, below) = (
@@ -4441,18 +4453,6 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
         let filled: Vec<usize> = (0..row.len())
             .filter(|c| !row[*c].trim().is_empty())
             .collect();
-        let joining = crate::text::ends_on_joining_word;
-        let open = |c: &str| c.matches('(').count() > c.matches(')').count();
-        let cut_short = |c: &str| {
-            let c = c.trim();
-            broken_at_hyphen(c) || open(c) || joining(c)
-        };
-        let finished = |a: &str, b: &str| {
-            let (a, b) = (a.trim(), b.trim());
-            broken_at_hyphen(a) && b.starts_with(|c: char| c.is_ascii_alphanumeric())
-                || open(a) && b.ends_with(')')
-                || joining(a) && b.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit())
-        };
         let joins = page[k].contains('\t')
             && row.len() >= 3
             && row.len() == below.len()

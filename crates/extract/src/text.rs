@@ -113,6 +113,18 @@ pub(crate) fn ends_on_joining_word(text: &str) -> bool {
         .is_some_and(|w| JOINING.contains(&w))
 }
 
+/// Whether a text leaves a bracket open ("Good (Strong", "Mar-2023 (Annual").
+pub(crate) fn open_bracket(text: &str) -> bool {
+    text.matches('(').count() > text.matches(')').count()
+}
+
+/// Whether a cell's text cannot end there: it ends with a word that joins it to more ("within",
+/// "of", "and") or leaves a bracket open ("Good (Strong in", "Mar-2023 (Annual").
+pub(crate) fn open_ended(text: &str) -> bool {
+    let t = text.trim_end();
+    open_bracket(t) || ends_on_joining_word(t)
+}
+
 /// Whether a line of text ends where a word processor broke a hyphenated word ("risk-" over
 /// "based"): the next line goes on without a space.
 pub(crate) fn broken_at_hyphen(text: &str) -> bool {
