@@ -623,10 +623,11 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     let mut texts: Vec<Vec<String>> = Vec::new();
     // A line of cells alone at the last page's foot: a table's header the page break parted
     // from its rows.
-    let mut foot: Option<Row> = None;
+    let mut foot: Vec<Row> = Vec::new();
+    let mut foot_printed = 0;
     for (n, p) in pages.iter().enumerate() {
         let number = furniture.numbers[n].as_deref();
-        let read = |foot: Option<&Row>, carried: &mut Option<Carried>| {
+        let read = |foot: &[Row], carried: &mut Option<Carried>| {
             page_text(
                 p,
                 &Sizes {
@@ -643,26 +644,26 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
         // Read over the rows atop this page, if they take it as their header; else where it
         // is printed.
         let before = carried.clone();
-        let taken = foot
-            .as_ref()
-            .map(|f| read(Some(f), &mut carried))
+        let taken = (!foot.is_empty())
+            .then(|| read(&foot, &mut carried))
             .filter(|page| page.took_foot);
         let page = match taken {
             Some(page) => {
                 if let Some(last) = texts.last_mut() {
+                    last.truncate(last.len() - foot_printed.min(last.len()));
                     while last.last().is_some_and(|l| l.trim().is_empty()) {
                         last.pop();
                     }
-                    last.pop();
                 }
                 page
             }
             None => {
                 carried = before;
-                read(None, &mut carried)
+                read(&[], &mut carried)
             }
         };
         foot = page.foot;
+        foot_printed = page.foot_printed;
         texts.push(page.lines);
     }
     continue_over_pages(&mut texts);
@@ -2245,15 +2246,20 @@ fn aligned_tables(
             // line is below its own and with no line of cells after it (a paragraph right
             // after a table whose rows are a line apart: xhtml2pdf's "Key" under a table of
             // ratings), is no row of the table.
+            // (Or with lines of cells after it, where the block's lines so far are all one
+            // spacing apart, rows of one line: a note set apart between two charts' figures.)
+            let pitch = a.y - laid[j.saturating_sub(2)].0.y;
+            let even =
+                j >= i + 3 && (i + 1..j).all(|k| laid[k].0.y - laid[k - 1].0.y < 1.15 * pitch);
             let trailing = rb.len() == 1
                 && ra.len() >= 2
                 && j >= i + 2
-                && gap > 1.3 * (a.y - laid[j - 2].0.y)
+                && gap > 1.3 * pitch
                 && gap > 1.6 * size
                 && rb[0].0 <= starts.iter().copied().fold(f64::INFINITY, f64::min) + 3.0
                 && !laid.get(j + 1).is_some_and(|(n, _)| {
                     n.y - b.y < gap - 0.5 * size
-                        || fine_runs(n).len() >= 2 && n.y - b.y <= gap + 0.5 * size
+                        || !even && fine_runs(n).len() >= 2 && n.y - b.y <= gap + 0.5 * size
                 });
             // Or, whatever the space, one that starts left of every line of the block, a cell's
             // padding and more (a paragraph at the page's margin: LibreOffice's "Key" under a
@@ -3108,38 +3114,46 @@ fn columns_of(
     // widest line ending a fifth of a point before the next column's text starts), or both are
     // a header's lines (the lines of one header cell overlap, however it sets them: "Benchmark"
     // three points past "2024-2025" over "Target" is a cell of its own).
+    // (Nor where both are of text set at one left edge, two lines or more each: xhtml2pdf's
+    // comments ending a point and a half before the ratings of the next column, set in the
+    // middle of their rows between the comments' lines.)
     let merge = |mut spans: Vec<(f64, f64, usize)>| {
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-        type Column = (f64, f64, std::collections::BTreeSet<usize>);
+        type Column = (f64, f64, std::collections::BTreeSet<usize>, usize);
         let mut overlapping: Vec<Column> = Vec::new();
         for (x0, x1, k) in spans {
             match overlapping.last_mut() {
                 Some(c) if x0 < c.1 => {
                     c.1 = c.1.max(x1);
                     c.2.insert(k);
+                    if x0 - c.0 < 0.5 {
+                        c.3 += 1;
+                    }
                 }
-                _ => overlapping.push((x0, x1, [k].into())),
+                _ => overlapping.push((x0, x1, [k].into(), 1)),
             }
         }
         let mut columns: Vec<Column> = Vec::new();
-        for (x0, x1, lines) in overlapping {
+        for (x0, x1, lines, aligned) in overlapping {
             match columns.last_mut() {
                 Some(c)
                     if x0 <= c.1 + 0.3 * size
                         && !parted(c.1, x0)
                         && c.2.intersection(&lines).next().is_none()
                         && !(header(&c.2) && header(&lines))
-                        && !(some_header(&c.2) && some_header(&lines)) =>
+                        && !(some_header(&c.2) && some_header(&lines))
+                        && !(c.3 >= 2 && aligned >= 2) =>
                 {
                     c.1 = c.1.max(x1);
                     c.2.extend(lines);
+                    c.3 = 0;
                 }
-                _ => columns.push((x0, x1, lines)),
+                _ => columns.push((x0, x1, lines, aligned)),
             }
         }
         columns
             .into_iter()
-            .map(|(x0, x1, _)| (x0, x1))
+            .map(|(x0, x1, _, _)| (x0, x1))
             .collect::<Vec<_>>()
     };
     let columns = merge(spans.clone());
@@ -3260,42 +3274,61 @@ fn centred_headers_joined(
             j += 1;
             continue;
         }
-        let centre = (columns[j].0 + columns[j].1) / 2.0;
-        // The cell of the data column to the left, its text at the cell's left edge: up to
-        // where the next column starts. Of the one to the right, its text at the right edge:
-        // from where the column before ends.
-        let left = (j > 0 && data(j - 1)).then(|| {
-            let end = match columns.get(j + 1) {
-                // (Where that column's text starts: left of its header's cell, centred over
-                // long lines of text.)
-                Some(c) if data(j + 1) => (0..runs.len())
-                    .filter(|&k| !bold[k])
-                    .flat_map(|k| runs[k].iter())
-                    .filter(|x| x.0 < c.1 && x.1 > c.0 && x.0 > columns[j].1)
-                    .map(|x| x.0)
-                    .fold(c.0, f64::min),
-                next => pitch().map_or_else(
-                    || next.map_or(columns[j].1, |c| c.0),
-                    |p| columns[j - 1].0 + p,
-                ),
-            };
-            ((columns[j - 1].0 + end) / 2.0 - centre).abs()
-        });
-        let right = (j + 1 < columns.len() && data(j + 1)).then(|| {
-            let start = if j > 0 {
-                columns[j - 1].1
-            } else {
-                columns[j].0
-            };
-            ((start + columns[j + 1].1) / 2.0 - centre).abs()
-        });
+        // How far a header cell's centre lies from the middle of the cell of the data column
+        // to its left, its text at the cell's left edge (up to where the next column starts),
+        // and of the one to its right, its text at the right edge (from where the column
+        // before ends).
+        let left_of = |columns: &[(f64, f64)], j: usize| -> Option<f64> {
+            let centre = (columns[j].0 + columns[j].1) / 2.0;
+            let data = |c: usize| lines_in(columns[c]).iter().any(|&k| !bold[k]);
+            (j > 0 && data(j - 1)).then(|| {
+                let end = match columns.get(j + 1) {
+                    // (Where that column's text starts: left of its header's cell, centred
+                    // over long lines of text.)
+                    Some(c) if data(j + 1) => (0..runs.len())
+                        .filter(|&k| !bold[k])
+                        .flat_map(|k| runs[k].iter())
+                        .filter(|x| x.0 < c.1 && x.1 > c.0 && x.0 > columns[j].1)
+                        .map(|x| x.0)
+                        .fold(c.0, f64::min),
+                    next => pitch().map_or_else(
+                        || next.map_or(columns[j].1, |c| c.0),
+                        |p| columns[j - 1].0 + p,
+                    ),
+                };
+                ((columns[j - 1].0 + end) / 2.0 - centre).abs()
+            })
+        };
+        let right_of = |columns: &[(f64, f64)], j: usize| -> Option<f64> {
+            let centre = (columns[j].0 + columns[j].1) / 2.0;
+            let data = |c: usize| lines_in(columns[c]).iter().any(|&k| !bold[k]);
+            (j + 1 < columns.len() && data(j + 1)).then(|| {
+                let start = if j > 0 {
+                    columns[j - 1].1
+                } else {
+                    columns[j].0
+                };
+                ((start + columns[j + 1].1) / 2.0 - centre).abs()
+            })
+        };
+        let (left, right) = (left_of(&columns, j), right_of(&columns, j));
         // (A column with a header cell of its own, "2023 to 2024 year end" over its figures,
         // is not the column of another header: "Target 2024/25" over a column left empty.)
         let headed = |c: usize| lines_in(columns[c]).iter().any(|&k| bold[k]);
         let near = |d: Option<f64>, c: usize| d.filter(|d| *d <= 0.5 * size && !headed(c));
+        // (A column to the right that the next header is centred over more nearly, its text
+        // at its cells' left edge, is that header's: xhtml2pdf's "Target" over a column left
+        // empty, beside "2019/2020" over figures set at the cells' left.)
+        let next_nearer = |r: f64| {
+            let next_header = lines_of(&columns, j + 2);
+            !next_header.is_empty()
+                && next_header.iter().all(|&k| bold[k])
+                && near(left_of(&columns, j + 2), j + 1).is_some_and(|l| l < r)
+        };
         let into = match (near(left, j.saturating_sub(1)), near(right, j + 1)) {
             (Some(l), Some(r)) if r < l => Some(j + 1),
             (Some(_), _) => Some(j - 1),
+            (None, Some(r)) if j + 2 < columns.len() && next_nearer(r) => None,
             (None, Some(_)) => Some(j + 1),
             (None, None) => None,
         };
@@ -4265,33 +4298,60 @@ fn rest_in_header_again(pages: &mut [Vec<String>]) {
     }
 }
 
-/// A table's header printed again alone atop a page, set apart from the rows under it (a row
-/// broken over the page whose rest is empty, Word's paragraph spacing: a gap too tall for one
-/// block): one line of the header's words in columns, not read as cells. Where its words are
-/// those of a header of tab cells printed before and tab rows of as many cells follow it, it is
-/// that header, and the rows go on under it.
+/// A table's header printed again apart from the rows under it (atop a page, a row broken over
+/// the page whose rest is empty, Word's paragraph spacing: a gap too tall for one block; or
+/// under the same header printed again as a table of its own, LibreOffice repeating the last
+/// page's table's header over the next table's): one to three lines of the header's words in
+/// columns, not read as cells. Where its words are those of a header of tab cells printed
+/// before and tab rows of as many cells follow it, it is that header, and the rows go on under
+/// it.
 fn lone_headers_again(pages: &mut [Vec<String>]) {
-    let mut headers: Vec<String> = Vec::new();
+    let words = |lines: &[String]| sorted_words(lines.iter().map(|l| plain(l)));
+    let mut headers: Vec<(String, Vec<String>)> = Vec::new();
     for page in pages.iter_mut() {
-        let first = page.iter().position(|l| !l.trim().is_empty());
-        if let Some(first) = first {
-            let line = page[first].clone();
-            let next = (first + 1..page.len()).find(|&k| !page[k].trim().is_empty());
-            let header = headers.iter().rev().find(|h| {
-                !line.contains('\t') && line.trim().contains("   ") && plain(h) == plain(&line)
-            });
-            if let (Some(header), Some(next)) = (header, next) {
-                if tab_cells(&page[next]).len() == tab_cells(header).len() {
-                    page[first] = header.clone();
-                    page.drain(first + 1..next);
+        let mut k = 0;
+        while k < page.len() {
+            let line = &page[k];
+            if line.contains('\t') {
+                if line.contains("<b>") {
+                    headers.push((line.clone(), words(std::slice::from_ref(line))));
                 }
+                k += 1;
+                continue;
+            }
+            let starts = k == 0
+                || page[..k].iter().all(|l| l.trim().is_empty())
+                || page[k - 1].trim().is_empty();
+            if !starts || line.trim().is_empty() {
+                k += 1;
+                continue;
+            }
+            let found = (1..=3).find_map(|d| {
+                let lines = page.get(k..k + d)?;
+                if lines
+                    .iter()
+                    .any(|l| l.contains('\t') || l.trim().is_empty())
+                    || !lines.iter().any(|l| l.trim().contains("   "))
+                {
+                    return None;
+                }
+                let next = (k + d..page.len()).find(|&n| !page[n].trim().is_empty())?;
+                let w = words(lines);
+                headers
+                    .iter()
+                    .rev()
+                    .find(|(h, hw)| *hw == w && tab_cells(&page[next]).len() == tab_cells(h).len())
+                    .map(|(h, _)| (h.clone(), next))
+            });
+            match found {
+                Some((header, next)) => {
+                    page[k] = header;
+                    page.drain(k + 1..next);
+                    k += 1;
+                }
+                None => k += 1,
             }
         }
-        headers.extend(
-            page.iter()
-                .filter(|l| l.contains('\t') && l.contains("<b>"))
-                .cloned(),
-        );
     }
 }
 
@@ -4366,16 +4426,27 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
         stretched_rows_joined(page);
     }
     merged_headers_again(pages);
+    split_headers_again(pages);
     lone_headers_again(pages);
     rest_in_header_again(pages);
     header_rest_over_pages(pages);
     bold_header_rest_over_pages(pages);
+    for page in pages.iter_mut() {
+        rest_under_aligned_header_in_page(page);
+    }
     rows_over_pages(pages);
+    row_rest_atop(pages);
     aligned_row_over_pages(pages);
+    aligned_row_under_header_over_pages(pages);
+    chart_row_over_pages(pages);
     rest_under_tab_header(pages);
     cells_over_pages(pages);
     headers_again_over_pages(pages);
-    let prose = |l: &str| !l.contains('\t') && !l.trim_start().is_empty() && !l.contains("   ");
+    // (A line set in, as under an icon's column, is prose still where its words are a word's
+    // space apart.)
+    let prose = |l: &str| {
+        !l.contains('\t') && !l.trim_start().is_empty() && !l.trim_start().contains("   ")
+    };
     for n in 1..pages.len() {
         let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
             continue;
@@ -4429,20 +4500,9 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
 /// Q1)", "children living with …"): one row whose cells a browser stretched apart (wkhtmltopdf
 /// sets a row's short cells at its top and its key lower down where the row runs near a page's
 /// foot, and a name's first line over its key where the key is centred). Joined into the keyed
-/// row.
+/// row; so is a keyed row's rest stretched apart under it.
 fn stretched_rows_joined(page: &mut Vec<String>) {
-    use crate::text::{ends_on_joining_word, open_bracket, open_ended};
-    let cut_short = |c: &str| {
-        let c = c.trim();
-        broken_at_hyphen(c) || open_ended(c)
-    };
-    let finished = |a: &str, b: &str| {
-        let (a, b) = (a.trim(), b.trim());
-        broken_at_hyphen(a) && b.starts_with(|c: char| c.is_ascii_alphanumeric())
-            || open_bracket(a) && b.ends_with(')')
-            || ends_on_joining_word(a)
-                && b.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit())
-    };
+    let (cut_short, finished) = (cut_short, finishes);
     let mut k = 1;
     while k + 1 < page.len() {
         let (above, row, below) = (
@@ -4464,11 +4524,94 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
                 .iter()
                 .all(|c| cut_short(&row[*c]) && finished(&row[*c], &below[*c]))
             && above.iter().all(|c| !cut_short(c));
+        // Or a row with its key over the rest of its cells cut short, stretched apart the
+        // other way ("… judged to be" and "Sep-" over "good or better" and "2023", its
+        // one-line cells set between them): the rest's first cell goes on the key's in lower
+        // case, and each of its cells finishes the row's.
+        let rest = page[k].contains('\t')
+            && page[k + 1].contains('\t')
+            && row.len() >= 3
+            && row.len() == below.len()
+            && !row[0].trim().is_empty()
+            && below[0].trim().starts_with(char::is_lowercase)
+            && below.iter().any(|c| c.trim().is_empty())
+            && (1..row.len()).all(|c| {
+                below[c].trim().is_empty()
+                    || cut_short(&row[c]) && finished(&row[c], &below[c])
+                    || below[c].trim().starts_with(char::is_lowercase)
+                        && !row[c].trim().is_empty()
+                        && !row[c].trim_end().ends_with(['.', ':', ';', '!', '?'])
+            });
         if joins {
             page[k + 1] = joined_cells(&row, &below);
             page.remove(k);
+        } else if rest {
+            page[k] = joined_cells(&row, &below);
+            page.remove(k + 1);
         } else {
             k += 1;
+        }
+    }
+}
+
+/// Whether a cell's text is cut short: broken at a hyphen ("Aug-"), a bracket left open ("Good
+/// (Strong"), or ending on a joining word ("Number of").
+fn cut_short(cell: &str) -> bool {
+    let c = cell.trim();
+    broken_at_hyphen(c) || crate::text::open_ended(c)
+}
+
+/// Whether a cell's text finishes one cut short: a broken word's rest ("2023" after "Aug-"),
+/// the bracket closed ("in Q1)"), or words in lower case after a joining word.
+fn finishes(cut: &str, rest: &str) -> bool {
+    let (a, b) = (cut.trim(), rest.trim());
+    broken_at_hyphen(a) && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || crate::text::open_bracket(a) && b.ends_with(')')
+        || crate::text::ends_on_joining_word(a)
+            && b.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit())
+}
+
+/// A row broken over the page, no header printed again over its rest (wkhtmltopdf with the
+/// header in the body's rows): the next page opens with a row of as many cells that finishes
+/// it. Its name goes on in lower case ("… access to Superfast" over "broadband (>30Mbps)"), or
+/// a cell cut short at the foot is finished there ("Action (Good" over "in Q1)") and the rest
+/// fills the cells the foot left empty (its figures). Joined into the row at the foot.
+fn row_rest_atop(pages: &mut [Vec<String>]) {
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let (row, rest) = (tab_cells(&pages[n - 1][last]), tab_cells(&pages[n][first]));
+        if !pages[n - 1][last].contains('\t')
+            || !pages[n][first].contains('\t')
+            || pages[n][first].contains("<b>")
+            || row.len() < 3
+            || rest.len() != row.len()
+            || row[0].trim().is_empty()
+            || rest[0].trim().is_empty()
+        {
+            continue;
+        }
+        let both: Vec<usize> = (0..row.len())
+            .filter(|c| !row[*c].trim().is_empty() && !rest[*c].trim().is_empty())
+            .collect();
+        let lower = |c: &str| c.trim().starts_with(char::is_lowercase);
+        let ended = |c: &str| c.trim_end().ends_with(['.', ':', ';', '!', '?']);
+        let finished = both
+            .iter()
+            .any(|c| *c > 0 && cut_short(&row[*c]) && finishes(&row[*c], &rest[*c]));
+        let fills = (1..row.len()).any(|c| row[c].trim().is_empty() && !rest[c].trim().is_empty());
+        let goes_on = both.iter().all(|c| {
+            finishes(&row[*c], &rest[*c])
+                || lower(&rest[*c]) && !ended(&row[*c])
+                || *c == 0 && finished && fills
+        });
+        if goes_on && (lower(&rest[0]) || finished && fills) {
+            pages[n - 1][last] = joined_cells(&row, &rest);
+            pages[n].remove(first);
         }
     }
 }
@@ -4519,6 +4662,147 @@ fn aligned_row_over_pages(pages: &mut [Vec<String>]) {
         let lines = [head.join("\t"), joined_cells(&row, &rest)];
         pages[n - 1].splice(start..=last, lines);
         pages[n].remove(first);
+    }
+}
+
+/// A chart's first row alone at a page's foot, its label and figure a word's space apart (too
+/// few lines there for columns: "2022-2023 £428,630"), and its other rows atop the next page in
+/// columns of text: the row is set in their columns.
+fn chart_row_over_pages(pages: &mut [Vec<String>]) {
+    // A line of a label and a figure a word's space apart: where the figure starts.
+    let run_together = |line: &str| -> Option<(String, String)> {
+        let (label, value) = line.trim().rsplit_once(' ')?;
+        let figure = lapis_model::value::parse_value(value).is_some_and(|v| v.number.is_some());
+        (!line.contains('\t')
+            && !line.starts_with([' ', '#'])
+            && !line.contains("  ")
+            && figure
+            && label.len() <= 40
+            && !label.ends_with(['.', ':', ';', ',']))
+        .then(|| (label.to_string(), value.to_string()))
+    };
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        // The foot's rows: its last lines, each so.
+        let mut first = last;
+        while first > 0 && run_together(&pages[n - 1][first - 1]).is_some() {
+            first -= 1;
+        }
+        let foot: Vec<Option<(String, String)>> = (first..=last)
+            .map(|k| run_together(&pages[n - 1][k]))
+            .collect();
+        if foot.iter().any(Option::is_none) {
+            continue;
+        }
+        // Two lines or more atop the next page, each a label and a value, the values in one
+        // column past the labels' ends.
+        let rows: Vec<Vec<crate::layout::Chunk>> = pages[n]
+            .iter()
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| text_pieces(l))
+            .collect();
+        let widest = foot
+            .iter()
+            .flatten()
+            .map(|(label, _)| label.chars().count())
+            .max()
+            .unwrap_or(0);
+        let at = rows.first().and_then(|r| r.get(1)).map(|p| p.0);
+        let Some(at) = at.filter(|at| *at > widest) else {
+            continue;
+        };
+        if rows.len() < 2
+            || pages[n][0].contains('\t')
+            || !rows
+                .iter()
+                .all(|r| r.len() == 2 && r[0].0 == 0 && r[1].0 == at)
+        {
+            continue;
+        }
+        for (k, (label, value)) in (first..=last).zip(foot.into_iter().flatten()) {
+            pages[n - 1][k] = format!("{label:<at$}{value}");
+        }
+    }
+}
+
+/// A table of a header and one row's first lines at a page's foot, both printed in columns of
+/// text (a blank line between them; too few lines there for the cells to be found), and the
+/// header printed again in cells atop the next page over the rest of the row, its key cell
+/// empty (LibreOffice). The row's lines are read in the columns their texts start in (as many
+/// as the header's cells), joined cell by cell to their rest, and printed under the header in
+/// cells.
+fn aligned_row_under_header_over_pages(pages: &mut [Vec<String>]) {
+    let aligned = |l: &str| !l.contains('\t') && !l.starts_with('#') && !l.trim().is_empty();
+    for n in 1..pages.len() {
+        let Some((start, last)) = last_block(&pages[n - 1]) else {
+            continue;
+        };
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let (tab_head, rest) = match (pages[n].get(first), pages[n].get(first + 1)) {
+            (Some(h), Some(r)) if h.contains("<b>") && r.contains('\t') => {
+                (h.clone(), tab_cells(r))
+            }
+            _ => continue,
+        };
+        let cells = tab_cells(&tab_head).len();
+        if cells < 3
+            || rest.len() != cells
+            || !rest[0].trim().is_empty()
+            || rest.iter().all(|c| c.trim().is_empty())
+            || !pages[n - 1][start..=last].iter().all(|l| aligned(l))
+        {
+            continue;
+        }
+        // The header over the row: one to three lines of the header's words, a blank line
+        // before the row.
+        let Some(head_end) = start
+            .checked_sub(1)
+            .filter(|&b| pages[n - 1][b].trim().is_empty())
+        else {
+            continue;
+        };
+        let mut head_start = head_end;
+        while head_start > 0 && head_end - head_start < 3 && aligned(&pages[n - 1][head_start - 1])
+        {
+            head_start -= 1;
+        }
+        let words = |lines: &[String]| sorted_words(lines.iter().map(|l| plain(l)));
+        if head_start == head_end
+            || words(&pages[n - 1][head_start..head_end]) != words(std::slice::from_ref(&tab_head))
+        {
+            continue;
+        }
+        // The row's columns: where its lines' texts start.
+        let mut starts: Vec<usize> = pages[n - 1][start..=last]
+            .iter()
+            .flat_map(|l| text_pieces(l).into_iter().map(|(at, _, _)| at))
+            .collect();
+        starts.sort_unstable();
+        starts.dedup_by(|b, a| *b <= *a + 2);
+        if starts.len() != cells || starts[0] > 1 {
+            continue;
+        }
+        let mut row = vec![String::new(); cells];
+        for line in &pages[n - 1][start..=last] {
+            for (at, _, text) in text_pieces(line) {
+                let column = starts.iter().rposition(|s| *s <= at + 2).unwrap_or(0);
+                let cell = &mut row[column];
+                if !cell.is_empty() && !broken_at_hyphen(cell) {
+                    cell.push(' ');
+                }
+                cell.push_str(text.trim());
+            }
+        }
+        if row[0].is_empty() {
+            continue;
+        }
+        let lines = [tab_head, joined_cells(&row, &rest)];
+        pages[n - 1].splice(head_start..=last, lines);
+        pages[n].remove(first + 1);
     }
 }
 
@@ -4933,6 +5217,98 @@ fn merged_headers_again(pages: &mut [Vec<String>]) {
     }
 }
 
+/// A header printed again with a column of its own that has no header cell (the rows' text
+/// set at the left of a cell whose header is centred further right: "improvement in …" under
+/// no header, left of "Strategic Objective" over nothing): where the header printed before has
+/// the same cells without it, and the column's neighbour on one side holds nothing in the rows
+/// under it, the column is that neighbour's (right first: text at its cell's left edge).
+fn split_headers_again(pages: &mut [Vec<String>]) {
+    let mut headers: Vec<Vec<String>> = Vec::new();
+    let at: Vec<(usize, usize)> = (0..pages.len())
+        .flat_map(|n| (0..pages[n].len()).map(move |k| (n, k)))
+        .collect();
+    let mut i = 0;
+    while i < at.len() {
+        let (n, k) = at[i];
+        i += 1;
+        let line = tab_cells(&pages[n][k]);
+        if line.len() < 3 || !pages[n][k].contains("<b>") {
+            continue;
+        }
+        let named: Vec<String> = line
+            .iter()
+            .filter(|c| !c.trim().is_empty())
+            .cloned()
+            .collect();
+        let Some(header) = headers.iter().rev().find(|h| {
+            h.len() == named.len()
+                && h.len() < line.len()
+                && h.iter().all(|c| !c.trim().is_empty())
+                && **h == named
+        }) else {
+            if !headers.contains(&line) {
+                headers.push(line);
+            }
+            continue;
+        };
+        let header = header.clone();
+        let rows: Vec<(usize, usize)> = at[i..]
+            .iter()
+            .copied()
+            .take_while(|&(n, k)| {
+                tab_cells(&pages[n][k]).len() == line.len() && !pages[n][k].contains("<b>")
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let empty_under = |c: usize| {
+            rows.iter()
+                .all(|&(n, k)| tab_cells(&pages[n][k])[c].trim().is_empty())
+        };
+        // Each unheaded column, to the neighbour it joins.
+        let mut into: Vec<usize> = (0..line.len()).collect();
+        let mut ok = true;
+        for c in 0..line.len() {
+            if !line[c].trim().is_empty() {
+                continue;
+            }
+            let right = c + 1 < line.len() && !line[c + 1].trim().is_empty() && empty_under(c + 1);
+            let left = c > 0 && !line[c - 1].trim().is_empty() && empty_under(c - 1);
+            match (right, left) {
+                (true, _) => into[c] = c + 1,
+                (false, true) => into[c] = c - 1,
+                _ if empty_under(c) => into[c] = if c + 1 < line.len() { c + 1 } else { c - 1 },
+                _ => ok = false,
+            }
+        }
+        if !ok {
+            continue;
+        }
+        // The columns kept, in order: the headed ones.
+        let kept: Vec<usize> = (0..line.len())
+            .filter(|c| !line[*c].trim().is_empty())
+            .collect();
+        pages[n][k] = header.join("\t");
+        for &(n, k) in &rows {
+            let row = tab_cells(&pages[n][k]);
+            let mut out = vec![String::new(); kept.len()];
+            for (c, text) in row.iter().enumerate() {
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let t = kept.iter().position(|k| *k == into[c]).unwrap_or(0);
+                if !out[t].is_empty() {
+                    out[t].push(' ');
+                }
+                out[t].push_str(text.trim());
+            }
+            pages[n][k] = out.join("\t");
+        }
+        i += rows.len();
+    }
+}
+
 /// A line's tab-separated cells, as a text export prints a row.
 fn tab_cells(line: &str) -> Vec<String> {
     line.split('\t').map(str::to_string).collect()
@@ -5286,6 +5662,35 @@ fn plain(line: &str) -> String {
         .join(" ")
 }
 
+/// The same on one page: a table's header printed again amid it, right under a row, and the
+/// row's rest under the header (xhtml2pdf may break a table so within a page).
+fn rest_under_aligned_header_in_page(page: &mut Vec<String>) {
+    let mut k = 0;
+    while k + 1 < page.len() {
+        // (A blank line between them, or none.)
+        let at = if page[k + 1].trim().is_empty() {
+            k + 2
+        } else {
+            k + 1
+        };
+        let under = page.get(at).map_or("", |l| l.trim_start());
+        let row = &page[k];
+        if row.contains('\t')
+            && !row.contains("<b>")
+            && !under.is_empty()
+            && !under.contains('\t')
+            && under.contains("   ")
+        {
+            let mut parts = vec![page[..=k].to_vec(), page[at..].to_vec()];
+            if rest_under_aligned_header(&mut parts, 1, k, 0) {
+                let [before, after] = <[Vec<String>; 2]>::try_from(parts).expect("two parts");
+                *page = before.into_iter().chain(after).collect();
+            }
+        }
+        k += 1;
+    }
+}
+
 /// The rest of a row broken over a page under its table's header printed in columns of text
 /// (too few lines there for the header's cells to be found), its row a tab row at the foot of the
 /// page before: lines of one cell each, each joined to the cell of the column it is printed in
@@ -5385,6 +5790,17 @@ fn rest_under_aligned_header(
     if depth > 1 && whole {
         return false;
     }
+    // (Or, up to a blank line, every piece in a column whose cell the row left cut short:
+    // "… pupils in" and "Aug-" over "'Good' or better secondary schools" and "2023".)
+    let finishes_cut = |lines: &[String]| {
+        lines.iter().all(|l| {
+            let pieces = text_pieces(l);
+            !pieces.is_empty()
+                && pieces
+                    .iter()
+                    .all(|(at, _, _)| cut_short(&row[column_at(*at)]))
+        })
+    };
     if !whole {
         match (first..end).find(|&k| next_row(&pages[n][k])) {
             Some(cut)
@@ -5395,6 +5811,7 @@ fn rest_under_aligned_header(
             {
                 end = cut
             }
+            None if depth == 1 && finishes_cut(&pages[n][first..end]) => {}
             _ => return false,
         }
     }
@@ -5407,7 +5824,19 @@ fn rest_under_aligned_header(
             text_pieces(l)
         };
         for (at, _, text) in pieces {
-            let cell = &mut row[column_at(at)];
+            // (Text set at its cell's left edge may start before its header cell, centred over
+            // it: where the column it starts in holds a finished cell and the next one a cell
+            // left open, a rest in lower case goes on the open one.)
+            let mut c = column_at(at);
+            if let Some(next) = named.iter().copied().find(|k| *k > c) {
+                if !cut_short(&row[c])
+                    && cut_short(&row[next])
+                    && text.trim().starts_with(char::is_lowercase)
+                {
+                    c = next;
+                }
+            }
+            let cell = &mut row[c];
             if !cell.trim().is_empty() && !crate::text::broken_at_hyphen(cell.trim_end()) {
                 cell.push(' ');
             }
@@ -5467,7 +5896,7 @@ fn page_text(
     number: Option<&str>,
     tagged: &TaggedPage,
     carried: &mut Option<Carried>,
-    foot: Option<&Row>,
+    foot: &[Row],
 ) -> PageText {
     let (body, headings) = (sizes.body, sizes.headings);
     let all = rows_of(page);
@@ -5522,24 +5951,31 @@ fn page_text(
     let inside_rules = |r: &Row| inside_rules(page, r);
     // The last page's lone line of cells, set over this page's first line as the line spacing
     // of its first rows sets them.
-    let foot = foot.filter(|_| {
-        rows.first()
-            .is_some_and(|r| !inside_rules(r) && tagged.row_of(r).is_none())
-    });
-    if let Some(f) = foot {
+    let foot: &[Row] = if rows
+        .first()
+        .is_some_and(|r| !inside_rules(r) && tagged.row_of(r).is_none())
+    {
+        foot
+    } else {
+        &[]
+    };
+    if let Some(last) = foot.last() {
         let pitch = match &rows[..] {
             [a, b, ..] if b.y - a.y > 0.8 * a.size && b.y - a.y < 2.5 * a.size => b.y - a.y,
             [a, ..] => 1.4 * a.size,
             [] => 0.0,
         };
-        let shift = rows[0].y - pitch - f.y;
-        let mut f = f.clone();
-        f.y += shift;
-        for g in &mut f.glyphs {
-            g.y += shift;
+        let shift = rows[0].y - pitch - last.y;
+        for (k, f) in foot.iter().enumerate() {
+            let mut f = f.clone();
+            f.y += shift;
+            for g in &mut f.glyphs {
+                g.y += shift;
+            }
+            rows.insert(k, f);
         }
-        rows.insert(0, f);
     }
+    header_again_amid_row(&mut rows, carried.as_ref());
     // Group the lines of each ruled table row: with column rules, the row is its cells (one
     // tab-separated line); without, its cells are stacked from the top for the fixed-width
     // reader.
@@ -5769,8 +6205,11 @@ fn page_text(
         .filter(|(_, count)| **count >= 3)
         .map(|(spacing, _)| *spacing as f64 / 20.0);
     let mut out: Vec<String> = Vec::new();
+    // Where each laid line's text starts in `out`.
+    let mut out_at: Vec<usize> = Vec::with_capacity(laid.len());
     let mut prev: Option<(&Row, bool)> = None;
     for (n, (r, ruled)) in laid.iter().enumerate() {
+        out_at.push(out.len());
         if let Some(row) = tabbed.get(&n) {
             if let Some((p, p_ruled)) = prev {
                 // Another tagged table right under one: a blank line between.
@@ -5883,64 +6322,180 @@ fn page_text(
         }
         prev = Some((r, *ruled));
     }
-    // Taken as the header of the table that opens this page: a line of it, and its first row
-    // too.
+    // Taken as the header of the table that opens this page: a line of it (or its lines), and
+    // its first row too.
     // (Not over a bold line: the rest of a header the page break cut, which the passes over
     // the pages' texts join to the line left at the foot.)
-    let took_foot = foot.is_some()
-        && laid.get(1).is_some_and(|(r, _)| !r.bold())
-        && aligned.get(&0).is_some_and(|l| {
-            let cells = if l.contains('\t') {
-                tab_cells(l).iter().filter(|c| !c.trim().is_empty()).count()
-            } else {
-                text_pieces(l).len()
-            };
-            cells >= 2
+    let m = foot.len();
+    let took_foot = m > 0
+        && laid.get(m).is_some_and(|(r, _)| !r.bold())
+        && (0..m).any(|k| {
+            aligned.get(&k).is_some_and(|l| {
+                let cells = if l.contains('\t') {
+                    tab_cells(l).iter().filter(|c| !c.trim().is_empty()).count()
+                } else {
+                    text_pieces(l).len()
+                };
+                cells >= 2
+            })
         })
-        && aligned.contains_key(&1)
-        && !firsts.contains(&1);
+        && (0..=m).all(|k| aligned.contains_key(&k))
+        && !(1..=m).any(|k| firsts.contains(&k));
     // This page's own: its last line, a block of its own, of cells (no heading, no row of a
-    // table).
-    let foot = laid
-        .len()
-        .checked_sub(1)
-        .filter(|&n| {
-            let (r, ruled) = &laid[n];
-            !ruled
-                && !tabbed.contains_key(&n)
+    // table); or its last lines, printed as a table's, of a header's words (bold, no figures)
+    // set close, a block of their own.
+    let apart = |n: usize| {
+        n == 0 || {
+            // (Under a heading, its own line's space apart: a heading's larger type sets it
+            // no further down.)
+            let (r, above) = (&laid[n].0, &laid[n - 1].0);
+            let size = if above.size > body * 1.15 {
+                r.size
+            } else {
+                r.size.max(above.size)
+            };
+            r.y - above.y > 1.6 * size
+        }
+    };
+    let plain_line = |n: usize| {
+        let (r, ruled) = &laid[n];
+        !ruled && !tabbed.contains_key(&n) && r.size <= body * 1.15
+    };
+    let header_words = |n: usize| {
+        row_text(&laid[n].0)
+            .split_whitespace()
+            .all(|w| !w.contains(|c: char| c.is_ascii_digit()) || year_word(w))
+    };
+    let last = laid.len().checked_sub(1);
+    let from = last.map(|n| {
+        let mut s = n;
+        while s > 0
+            && n - s < 5
+            && laid[n].0.bold()
+            && laid[s - 1].0.bold()
+            && plain_line(s - 1)
+            && header_words(s - 1)
+            && laid[s].0.y - laid[s - 1].0.y <= 1.6 * laid[s].0.size.max(laid[s - 1].0.size)
+        {
+            s -= 1;
+        }
+        s
+    });
+    let foot: Vec<Row> = match (from, last) {
+        (Some(s), Some(n)) if s == n => {
+            let r = &laid[n].0;
+            let cells = plain_line(n)
                 && !aligned.contains_key(&n)
-                && r.size <= body * 1.15
                 // Cells apart, or set in from the margin (over a first column left empty), or
                 // of figures (a label and its figure a word space apart), not a title.
                 && (fine_runs(r).len() >= 2
                     || r.left() > margin + 2.0 * r.size
-                    || row_text(r).split_whitespace().skip(1).any(|w| w.starts_with(|c: char| c.is_ascii_digit())))
-                && (n == 0 || {
-                    // (Under a heading, its own line's space apart: a heading's larger type
-                    // sets it no further down.)
-                    let above = &laid[n - 1].0;
-                    let size = if above.size > body * 1.15 {
-                        r.size
-                    } else {
-                        r.size.max(above.size)
-                    };
-                    r.y - above.y > 1.6 * size
-                })
-        })
-        .map(|n| laid[n].0.clone());
+                    || row_text(r)
+                        .split_whitespace()
+                        .skip(1)
+                        .any(|w| w.starts_with(|c: char| c.is_ascii_digit())))
+                && apart(n);
+            if cells {
+                vec![r.clone()]
+            } else {
+                Vec::new()
+            }
+        }
+        (Some(s), Some(n))
+            if (s..=n).all(|k| plain_line(k) && aligned.contains_key(&k) && header_words(k))
+                && (s..=n).any(|k| fine_runs(&laid[k].0).len() >= 2)
+                && apart(s) =>
+        {
+            laid[s..=n].iter().map(|(r, _)| r.clone()).collect()
+        }
+        _ => Vec::new(),
+    };
+    let foot_printed = foot
+        .first()
+        .map_or(0, |_| out.len() - out_at[laid.len() - foot.len()]);
     PageText {
         lines: out,
         foot,
+        foot_printed,
         took_foot,
     }
+}
+
+/// The header of the table run to the last page's foot printed again amid the rest of a row
+/// atop this page: under the row's first lines, over its last (wkhtmltopdf paints the repeated
+/// header where the row's first page-high slice ends). Set atop the page, over the whole rest,
+/// as the header printed again over a row's rest is: the header's lines moved up to the top,
+/// the lines above it down under it, into the place the header left.
+fn header_again_amid_row(rows: &mut [Row], carried: Option<&Carried>) {
+    let Some(before) = carried.filter(|c| !c.header.is_empty()) else {
+        return;
+    };
+    let top = rows.iter().take_while(|r| !r.bold()).count();
+    if top == 0 || top > 8 || top == rows.len() {
+        return;
+    }
+    let end = top + rows[top..].iter().take_while(|r| r.bold()).count();
+    let header: Vec<(Row, bool)> = rows[top..end].iter().map(|r| (r.clone(), false)).collect();
+    // Lines of a row: close together, one block with the header and the line under it, which
+    // goes on a cell of the row (in lower case).
+    let close = |a: &Row, b: &Row| b.y - a.y < 2.0 * a.size.max(b.size);
+    let goes_on = rows.get(end).is_some_and(|r| {
+        r.runs
+            .first()
+            .and_then(|x| x.2.trim().chars().next())
+            .is_some_and(char::is_lowercase)
+    });
+    if header_words(&header) != before.header
+        || !goes_on
+        || !rows[..=end].windows(2).all(|w| close(&w[0], &w[1]))
+    {
+        return;
+    }
+    let (y0, yh) = (rows[0].y, rows[top].y);
+    // The row's lines above go on right over those under the header, at their spacing.
+    let pitch = rows[..top]
+        .windows(2)
+        .map(|w| w[1].y - w[0].y)
+        .filter(|d| *d > 0.8 * rows[0].size)
+        .fold(1.15 * rows[0].size, f64::min);
+    let height = rows[end].y - rows[top - 1].y - pitch;
+    let shift = |r: &mut Row, by: f64| {
+        r.y += by;
+        for g in &mut r.glyphs {
+            g.y += by;
+        }
+    };
+    for r in &mut rows[top..end] {
+        shift(r, y0 - yh);
+    }
+    for r in &mut rows[..top] {
+        shift(r, height);
+    }
+    rows[..end].rotate_left(top);
+}
+
+/// A header's word of digits: a year ("2024", "2023-24", "2024/25", "(2023"), its end ("24"
+/// under "2023"), a quarter ("Q1").
+fn year_word(w: &str) -> bool {
+    let w = w.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | ':' | ';'));
+    let digits = |p: &str, n: usize| p.len() == n && p.chars().all(|c| c.is_ascii_digit());
+    let year = |p: &str| digits(p, 4) && (p.starts_with("20") || p.starts_with("19"));
+    let mut parts = w.split(['-', '/', '–']);
+    let first = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    matches!(w, "Q1" | "Q2" | "Q3" | "Q4")
+        || digits(w, 2)
+        || year(first) && rest.len() <= 1 && rest.iter().all(|p| digits(p, 2) || year(p))
 }
 
 /// A page's text, and what it leaves for the next page.
 struct PageText {
     lines: Vec<String>,
-    /// Its last line, if that is a line of cells alone (a table's header parted from its rows
-    /// by the page break).
-    foot: Option<Row>,
+    /// Its last line, if that is a line of cells alone, or its last lines, a header's words in
+    /// columns (a table's header parted from its rows by the page break).
+    foot: Vec<Row>,
+    /// How many of its lines print the foot.
+    foot_printed: usize,
     /// Whether the last page's lone line of cells was read here, as the header of the table
     /// this page opens with.
     took_foot: bool,
