@@ -1714,9 +1714,10 @@ fn rows_of(page: &Page) -> Vec<Row> {
     for g in glyphs {
         match lines.last_mut() {
             // A subscript or superscript (smaller, set lower or higher) is part of its line.
+            // (WeasyPrint's is nine tenths of its line's size.)
             Some((y, size, gs))
                 if (g.y - *y).abs() <= 0.35 * size.max(g.size)
-                    || g.size < 0.9 * *size && (g.y - *y).abs() <= 0.5 * *size =>
+                    || g.size < 0.95 * *size && (g.y - *y).abs() <= 0.5 * *size =>
             {
                 *size = size.max(g.size);
                 gs.push(g);
@@ -4520,9 +4521,13 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
             && row[0].trim().is_empty()
             && !below[0].trim().is_empty()
             && !filled.is_empty()
-            && filled
-                .iter()
-                .all(|c| cut_short(&row[*c]) && finished(&row[*c], &below[*c]))
+            && filled.iter().all(|c| {
+                cut_short(&row[*c]) && finished(&row[*c], &below[*c])
+                    // (Or a name that goes on in lower case: "Number of new people
+                    // accessing" over "support through a Direct Payment …".)
+                    || below[*c].trim().starts_with(char::is_lowercase)
+                        && !row[*c].trim_end().ends_with(['.', ':', ';', '!', '?'])
+            })
             && above.iter().all(|c| !cut_short(c));
         // Or a row with its key over the rest of its cells cut short, stretched apart the
         // other way ("… judged to be" and "Sep-" over "good or better" and "2023", its
@@ -4542,10 +4547,20 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
                         && !row[c].trim().is_empty()
                         && !row[c].trim_end().ends_with(['.', ':', ';', '!', '?'])
             });
+        // Or a name's first line alone, cut short ("… training (3"), over the row's other
+        // lines, its figures and all, that finish it ("month avg)  Aug-2023  95.0% …").
+        let name_first = page[k].contains('\t')
+            && page[k + 1].contains('\t')
+            && row.len() >= 3
+            && row.len() == below.len()
+            && row[1..].iter().all(|c| c.trim().is_empty())
+            && cut_short(&row[0])
+            && finished(&row[0], &below[0])
+            && below[1..].iter().any(|c| !c.trim().is_empty());
         if joins {
             page[k + 1] = joined_cells(&row, &below);
             page.remove(k);
-        } else if rest {
+        } else if rest || name_first {
             page[k] = joined_cells(&row, &below);
             page.remove(k + 1);
         } else {
@@ -5168,9 +5183,7 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
 /// which column it belongs to is not known.)
 fn merged_headers_again(pages: &mut [Vec<String>]) {
     let mut headers: Vec<Vec<String>> = Vec::new();
-    let at: Vec<(usize, usize)> = (0..pages.len())
-        .flat_map(|n| (0..pages[n].len()).map(move |k| (n, k)))
-        .collect();
+    let at = line_places(pages);
     let mut i = 0;
     while i < at.len() {
         let (n, k) = at[i];
@@ -5224,9 +5237,7 @@ fn merged_headers_again(pages: &mut [Vec<String>]) {
 /// under it, the column is that neighbour's (right first: text at its cell's left edge).
 fn split_headers_again(pages: &mut [Vec<String>]) {
     let mut headers: Vec<Vec<String>> = Vec::new();
-    let at: Vec<(usize, usize)> = (0..pages.len())
-        .flat_map(|n| (0..pages[n].len()).map(move |k| (n, k)))
-        .collect();
+    let at = line_places(pages);
     let mut i = 0;
     while i < at.len() {
         let (n, k) = at[i];
@@ -5307,6 +5318,13 @@ fn split_headers_again(pages: &mut [Vec<String>]) {
         }
         i += rows.len();
     }
+}
+
+/// Where each line of the pages is: its page and its place on the page, in order.
+fn line_places(pages: &[Vec<String>]) -> Vec<(usize, usize)> {
+    (0..pages.len())
+        .flat_map(|n| (0..pages[n].len()).map(move |k| (n, k)))
+        .collect()
 }
 
 /// A line's tab-separated cells, as a text export prints a row.
@@ -5592,8 +5610,10 @@ fn bold_header_rest_over_pages(pages: &mut [Vec<String>]) {
         if rest.len() < foot.len() {
             rest.resize(foot.len(), String::new());
         }
+        // (The rest may fill every cell where the foot is a header's first line in some of
+        // them: "Q4" over "2024/25 actual", a header set at its cells' foot.)
         if foot.len() != rest.len()
-            || !rest.iter().any(String::is_empty)
+            || !rest.iter().any(String::is_empty) && !foot.iter().any(String::is_empty)
             || rest.iter().all(String::is_empty)
         {
             continue;
@@ -5749,7 +5769,30 @@ fn rest_under_aligned_header(
         .filter(|c| !plain(tab_head[*c]).is_empty())
         .collect();
     if starts.len() != named.len() {
-        return false;
+        // (Its cells too close to part, a word's space apart: a rest of lines of one text
+        // each, in lower case, up to a blank line, goes on the one cell the row left open.)
+        let first = header + depth;
+        let end = (first..pages[n].len())
+            .find(|&k| pages[n][k].trim().is_empty())
+            .unwrap_or(pages[n].len());
+        let lines = &pages[n][first..end];
+        let open: Vec<usize> = (0..row.len()).filter(|c| cut_short(&row[*c])).collect();
+        let goes_on = !lines.is_empty()
+            && lines.iter().all(|l| {
+                !l.contains('\t')
+                    && !l.trim().contains("   ")
+                    && l.trim().starts_with(char::is_lowercase)
+            });
+        if depth > 1 || !goes_on || open.len() != 1 {
+            return false;
+        }
+        let mut row = row;
+        for l in lines {
+            row[open[0]] = format!("{} {}", row[open[0]].trim_end(), l.trim());
+        }
+        pages[n - 1][last] = row.join("\t");
+        pages[n].drain(first..end);
+        return true;
     }
     // Then lines of one cell each (no gap of columns, no tab), up to a blank line; or, where
     // the table goes on under them, lines of the row's cells up to the next row's first line
@@ -5817,6 +5860,9 @@ fn rest_under_aligned_header(
     }
     let rest = &pages[n][first..end];
     let mut row = row;
+    // Where each text went, by where it starts: a cell's next line starting where its line
+    // above did goes where that went.
+    let mut placed: Vec<(usize, usize)> = Vec::new();
     for l in rest {
         let pieces = if whole {
             vec![(l.len() - l.trim_start().len(), 0, l.trim().to_string())]
@@ -5828,7 +5874,9 @@ fn rest_under_aligned_header(
             // it: where the column it starts in holds a finished cell and the next one a cell
             // left open, a rest in lower case goes on the open one.)
             let mut c = column_at(at);
-            if let Some(next) = named.iter().copied().find(|k| *k > c) {
+            if let Some(&(_, went)) = placed.iter().find(|(start, _)| *start == at) {
+                c = went;
+            } else if let Some(next) = named.iter().copied().find(|k| *k > c) {
                 if !cut_short(&row[c])
                     && cut_short(&row[next])
                     && text.trim().starts_with(char::is_lowercase)
@@ -5836,6 +5884,7 @@ fn rest_under_aligned_header(
                     c = next;
                 }
             }
+            placed.push((at, c));
             let cell = &mut row[c];
             if !cell.trim().is_empty() && !crate::text::broken_at_hyphen(cell.trim_end()) {
                 cell.push(' ');

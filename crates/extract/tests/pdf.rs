@@ -1146,6 +1146,23 @@ fn weasyprint_reports_give_the_facts_of_the_text(
     }
 }
 
+/// The reports printed by WeasyPrint in a small sans-serif type (8 pt DejaVu Sans), whose
+/// narrower characters set cells and columns closer: Derby City, 2024-25 Q1, 2023-24 Q2 and
+/// 2019-20 give every fact of their text, spaces apart. A row's last line under the header
+/// printed again whose cells are a word's space apart, too close to part ("Number Strategic
+/// Objective … Comments"), goes on the one cell the row left open ("… driving innovation and");
+/// and a subscript nine tenths of its line's size ("CO₂e") is part of its line, not a line of
+/// its own after it (before, "CO e by 2024 and net zero by 2032 2"). 2025-26 Q1 is not yet
+/// whole in this type (see the README).
+#[test]
+fn weasyprint_prints_in_small_sans_serif_type_give_the_facts_of_the_text() {
+    weasyprint_reports_give_the_facts_of_the_text(
+        &[REPORTS[0], REPORTS[1], REPORTS[3], REPORTS[4]],
+        "body { font-family: sans-serif; font-size: 8pt }",
+        false,
+    );
+}
+
 /// Each of `reports`' HTML page printed by WeasyPrint with `css` added (`""`: as it prints a
 /// plain page), tagged or not: the report, the facts of its text and those of the PDF.
 fn weasyprint_printed(
@@ -1428,7 +1445,9 @@ fn xhtml2pdf_prints_of_html_pages_give_the_figures_of_the_text() {
 /// one left edge: two columns (before, "the early Good intervention"); and a row's last line
 /// under the header xhtml2pdf printed again amid the page, right under the row, in the column
 /// whose cell the row left open ("… driving innovation and"), not the one its text starts in
-/// (the header's cells centred). Every fact of both is the text's.
+/// (the header's cells centred). With other header words alone, that last line wraps in two,
+/// and both go where the first went (before, "objectives" was read into the key, "SO-33
+/// objectives"). Every fact of the three is the text's.
 #[test]
 fn xhtml2pdf_prints_of_relaid_html_pages_give_the_facts_of_the_text() {
     use common::relayout::Transform;
@@ -1448,6 +1467,7 @@ fn xhtml2pdf_prints_of_relaid_html_pages_give_the_facts_of_the_text() {
             &[REPORTS[1]][..],
             &[Transform::HeaderSynonyms, Transform::ColumnsReordered][..],
         ),
+        (&[REPORTS[1]][..], &[Transform::HeaderSynonyms][..]),
     ] {
         for (report, text, from_pdf) in relaid_html_pages_printed(reports, relayout, printer, print)
         {
@@ -1664,6 +1684,22 @@ fn wkhtmltopdf_prints_of_headers_nine_lines_deep_give_the_figures_of_the_text() 
             "amount-of-money-raised-from-the-disposal-of-land-and-buildings",
         ];
         measures_read(report, &text, &from_pdf, &measures, 14);
+    }
+}
+
+/// Derby City, 2024-25 Q1 and 2023-24 Q2 with another template's header words, printed by
+/// wkhtmltopdf. A header's first line alone at a page's foot ("Q4" of "Q4 2024/25 actual", its
+/// cells set at their foot), its other lines atop the next: one header, that printed before
+/// (before, three of Derby City's measures were read for 2024-25, not its fourth quarter). A
+/// name's first line over its row stretched apart ("Number of new people accessing" over "SO-05
+/// support through a Direct Payment has increased  197  373 …") or cut short ("… training (3"
+/// over "month avg)  Aug-2023  95.0% …") is one row (before, three and four figures were read
+/// for a measure of half the name). Every fact of the three is the text's, spaces apart.
+#[test]
+fn wkhtmltopdf_prints_with_other_header_words_give_the_facts_of_the_text() {
+    use common::relayout::Transform;
+    for report in [REPORTS[0], REPORTS[1], REPORTS[3]] {
+        wkhtmltopdf_relaid_print_gives_the_facts_of_the_text(report, &[Transform::HeaderSynonyms]);
     }
 }
 
