@@ -4503,7 +4503,6 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
 /// foot, and a name's first line over its key where the key is centred). Joined into the keyed
 /// row; so is a keyed row's rest stretched apart under it.
 fn stretched_rows_joined(page: &mut Vec<String>) {
-    let (cut_short, finished) = (cut_short, finishes);
     let mut k = 1;
     while k + 1 < page.len() {
         let (above, row, below) = (
@@ -4522,11 +4521,9 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
             && !below[0].trim().is_empty()
             && !filled.is_empty()
             && filled.iter().all(|c| {
-                cut_short(&row[*c]) && finished(&row[*c], &below[*c])
-                    // (Or a name that goes on in lower case: "Number of new people
-                    // accessing" over "support through a Direct Payment …".)
-                    || below[*c].trim().starts_with(char::is_lowercase)
-                        && !row[*c].trim_end().ends_with(['.', ':', ';', '!', '?'])
+                cut_short(&row[*c]) && finishes(&row[*c], &below[*c])
+                    // (Or a name that goes on in lower case.)
+                    || goes_on_in_lower_case(&row[*c], &below[*c])
             })
             && above.iter().all(|c| !cut_short(c));
         // Or a row with its key over the rest of its cells cut short, stretched apart the
@@ -4542,10 +4539,8 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
             && below.iter().any(|c| c.trim().is_empty())
             && (1..row.len()).all(|c| {
                 below[c].trim().is_empty()
-                    || cut_short(&row[c]) && finished(&row[c], &below[c])
-                    || below[c].trim().starts_with(char::is_lowercase)
-                        && !row[c].trim().is_empty()
-                        && !row[c].trim_end().ends_with(['.', ':', ';', '!', '?'])
+                    || cut_short(&row[c]) && finishes(&row[c], &below[c])
+                    || !row[c].trim().is_empty() && goes_on_in_lower_case(&row[c], &below[c])
             });
         // Or a name's first line alone, cut short ("… training (3"), over the row's other
         // lines, its figures and all, that finish it ("month avg)  Aug-2023  95.0% …").
@@ -4555,7 +4550,7 @@ fn stretched_rows_joined(page: &mut Vec<String>) {
             && row.len() == below.len()
             && row[1..].iter().all(|c| c.trim().is_empty())
             && cut_short(&row[0])
-            && finished(&row[0], &below[0])
+            && finishes(&row[0], &below[0])
             && below[1..].iter().any(|c| !c.trim().is_empty());
         if joins {
             page[k + 1] = joined_cells(&row, &below);
@@ -4586,6 +4581,13 @@ fn finishes(cut: &str, rest: &str) -> bool {
             && b.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit())
 }
 
+/// Whether a cell's text goes on in the next text: that starts in lower case, after a text
+/// that does not end a sentence ("Number of new people accessing" over "support through …").
+fn goes_on_in_lower_case(cell: &str, rest: &str) -> bool {
+    rest.trim().starts_with(char::is_lowercase)
+        && !cell.trim_end().ends_with(['.', ':', ';', '!', '?'])
+}
+
 /// A row broken over the page, no header printed again over its rest (wkhtmltopdf with the
 /// header in the body's rows): the next page opens with a row of as many cells that finishes
 /// it. Its name goes on in lower case ("… access to Superfast" over "broadband (>30Mbps)"), or
@@ -4613,18 +4615,16 @@ fn row_rest_atop(pages: &mut [Vec<String>]) {
         let both: Vec<usize> = (0..row.len())
             .filter(|c| !row[*c].trim().is_empty() && !rest[*c].trim().is_empty())
             .collect();
-        let lower = |c: &str| c.trim().starts_with(char::is_lowercase);
-        let ended = |c: &str| c.trim_end().ends_with(['.', ':', ';', '!', '?']);
         let finished = both
             .iter()
             .any(|c| *c > 0 && cut_short(&row[*c]) && finishes(&row[*c], &rest[*c]));
         let fills = (1..row.len()).any(|c| row[c].trim().is_empty() && !rest[c].trim().is_empty());
         let goes_on = both.iter().all(|c| {
             finishes(&row[*c], &rest[*c])
-                || lower(&rest[*c]) && !ended(&row[*c])
+                || goes_on_in_lower_case(&row[*c], &rest[*c])
                 || *c == 0 && finished && fills
         });
-        if goes_on && (lower(&rest[0]) || finished && fills) {
+        if goes_on && (rest[0].trim().starts_with(char::is_lowercase) || finished && fills) {
             pages[n - 1][last] = joined_cells(&row, &rest);
             pages[n].remove(first);
         }
