@@ -4320,9 +4320,8 @@ fn lone_headers_again(pages: &mut [Vec<String>]) {
                 k += 1;
                 continue;
             }
-            let starts = k == 0
-                || page[..k].iter().all(|l| l.trim().is_empty())
-                || page[k - 1].trim().is_empty();
+            // (At the page's top, or after a blank line.)
+            let starts = k == 0 || page[k - 1].trim().is_empty();
             if !starts || line.trim().is_empty() {
                 k += 1;
                 continue;
