@@ -2176,6 +2176,8 @@ fn aligned_tables(
     let mut out = std::collections::BTreeMap::new();
     let mut firsts = std::collections::BTreeSet::new();
     let from_before = carried.take();
+    // The columns of the page's last table read with its cells set at the bottom of its rows.
+    let mut bottom_columns: Vec<(f64, f64)> = Vec::new();
     // Where the lines atop the page read as the rest of the last page's table end: a piece
     // that starts there is atop the page too (a row's rest, then the next row set apart).
     let mut rest_end = 0;
@@ -2837,7 +2839,19 @@ fn aligned_tables(
                                         .flatten()
                                         .all(|x| in_a_column(&before.columns[1..], x)))
                     });
-                if multi >= 2 || lone_header || rest_atop {
+                // Or a row alone of a table above on this page whose cells were set at the
+                // bottom of its rows, every run in one of that table's columns (the rows a group
+                // title parts from it): its tall cells' lines over its line of cells.
+                // (The last column's cells run as far as they will.)
+                let bottom_rest = multi == 1
+                    && !bottom_columns.is_empty()
+                    && runs.iter().flatten().all(|x| {
+                        (0..bottom_columns.len()).any(|t| {
+                            let end = bottom_columns.get(t + 1).map_or(f64::INFINITY, |n| n.0);
+                            x.0 >= bottom_columns[t].0 - 3.0 && x.1 < end
+                        })
+                    });
+                if multi >= 2 || lone_header || rest_atop || bottom_rest {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
                     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
                     let mut columns = centred_headers_joined(
@@ -2921,7 +2935,24 @@ fn aligned_tables(
                     }
                     let mut tab_rows = true;
                     let mut as_lines = false;
-                    let lines = centred_rows(block, &runs, &columns, size, atop, paint, true)
+                    // (The last page's table, run to its foot, set its cells at the bottom of
+                    // their rows, or a table above on this page in the same columns: its rest
+                    // here needs less to show it.)
+                    if bottom_rest && !lone_header && !rest_atop {
+                        columns = bottom_columns.clone();
+                    }
+                    let same_columns = !bottom_columns.is_empty()
+                        && columns.iter().all(|c| {
+                            bottom_columns.iter().any(|t| (c.0 - t.0).abs() < 3.0)
+                        });
+                    let below =
+                        atop && from_before.as_ref().is_some_and(|b| b.at_bottom) || same_columns;
+                    let mut at_bottom = false;
+                    let lines = centred_rows(block, &runs, &columns, size, atop, below, paint, true)
+                        .map(|(lines, bottom)| {
+                            at_bottom = bottom;
+                            lines
+                        })
                         .or_else(|| {
                             as_lines = true;
                             rest.filter(|before| before.tab_rows)
@@ -2957,6 +2988,9 @@ fn aligned_tables(
                         one[0] = joined.join("\t");
                         one
                     });
+                    if at_bottom {
+                        bottom_columns = columns.clone();
+                    }
                     if i + to == laid.len() {
                         let header_at_foot = block.last().is_some_and(|(r, _)| r.bold());
                         *carried = lines.as_ref().map(|lines| Carried {
@@ -2970,6 +3004,7 @@ fn aligned_tables(
                                     .is_some_and(|l| tab_cells(l)[0].trim().is_empty()),
                             header_at_foot,
                             header: header_words(block),
+                            at_bottom,
                         });
                     }
                     if lines.is_some() && (rest.is_some() || rest_atop) {
@@ -3024,6 +3059,8 @@ struct Carried {
     header_at_foot: bool,
     /// The words of the table's header (its leading bold lines), sorted.
     header: Vec<String>,
+    /// Whether its rows were read with their cells set at their bottom.
+    at_bottom: bool,
 }
 
 /// The words of a block's header (its leading bold lines), sorted: a header printed again
@@ -3493,7 +3530,8 @@ fn fits_columns(row: &Row, columns: &[(f64, f64)], size: f64) -> bool {
 
 /// Whether a run of `column`'s lines `leading` apart (at least two), set off from the lines
 /// above it by more (or the first of the block), has beside it in another column a cell of
-/// fewer lines set in the run's middle, or at its foot where the run is set off below too.
+/// fewer lines set in the run's middle, or at its foot where the run is set off below too (or,
+/// two columns or more set at its foot, where it opens or ends the block).
 fn set_beside_a_run(
     parts: &[Vec<(usize, f64, Vec<Glyph>)>],
     column: usize,
@@ -3510,28 +3548,37 @@ fn set_beside_a_run(
         let above = from > 0 && lines[from].1 - lines[from - 1].1 >= leading + 0.25 * size;
         let below = n < lines.len() && lines[n].1 - lines[n - 1].1 >= leading + 0.25 * size;
         let first_of_block = from == 0;
+        let last_of_block = n == lines.len();
         from = n;
         if run.len() < 2 || !(above || first_of_block) {
             return false;
         }
         let (top, foot) = (run[0].1, run[run.len() - 1].1);
-        parts.iter().enumerate().any(|(d, other)| {
+        // Each other column's lines beside the run: whether they are a cell of fewer lines
+        // centred on it, or set at its foot.
+        let (mut centred, mut at_foot) = (false, 0);
+        for (d, other) in parts.iter().enumerate() {
             let beside: Vec<f64> = other
                 .iter()
                 .map(|(_, y, _)| *y)
                 .filter(|y| *y > top - 0.3 * size && *y < foot + 0.3 * size)
                 .collect();
             let (Some(first), Some(last)) = (beside.first(), beside.last()) else {
-                return false;
+                continue;
             };
-            let centred = *last < foot - 0.3 * size
+            if d == column || beside.len() >= run.len() || *first <= top + 0.3 * size {
+                continue;
+            }
+            centred |= *last < foot - 0.3 * size
                 && ((first + last) / 2.0 - (top + foot) / 2.0).abs() <= 0.15 * size;
-            let at_foot = above && below && (last - foot).abs() <= 0.15 * size;
-            d != column
-                && beside.len() < run.len()
-                && *first > top + 0.3 * size
-                && (centred || at_foot)
-        })
+            at_foot += usize::from((last - foot).abs() <= 0.15 * size);
+        }
+        // Set at its foot: a run set off above and below; or one that opens or ends the block,
+        // where two columns or more beside it are so (the row of a table set at the bottom of
+        // its rows alone under its header, its name's lines its only run).
+        centred
+            || above && below && at_foot >= 1
+            || (above || first_of_block) && (below || last_of_block) && at_foot >= 2
     })
 }
 
@@ -3551,9 +3598,10 @@ fn centred_rows(
     columns: &[(f64, f64)],
     size: f64,
     atop: bool,
+    below: bool,
     paint: Paint<'_>,
     part: bool,
-) -> Option<Vec<String>> {
+) -> Option<(Vec<String>, bool)> {
     // Per column, the lines with text in it and that text's glyphs. A line across the columns
     // (a section's title) is its first column's.
     // Each with its own height (the middle of its glyphs' baselines): beside a cell set a little
@@ -3793,11 +3841,14 @@ fn centred_rows(
     // a row, the rest of the row before, makes its first column look centred on it): the runs
     // are read whole.
     if parted.iter().any(|p| *p) && own_topped > own_centred {
-        return centred_rows(block, runs, columns, size, atop, paint, false);
+        return centred_rows(block, runs, columns, size, atop, below, paint, false);
     }
     // Set at the bottom, the evidence must come from two rows: a table of one-line cells whose
-    // rows run together ("Deliverables" over "Good 1") looks so in one.
-    if centred == at_bottom && at_bottom < 2 {
+    // rows run together ("Deliverables" over "Good 1") looks so in one. Or from one, in the
+    // rest of a table whose rows on the last page were set so (a header printed again over one
+    // row atop the page).
+    let bottom = centred == at_bottom && at_bottom >= 1;
+    if centred == at_bottom && at_bottom < 2 && !below {
         centred = 0;
     }
     // With no evidence either way, a header over one row of cells of different heights, one
@@ -3874,7 +3925,7 @@ fn centred_rows(
         };
         out[*at] = tab_row(&texts, bold);
     }
-    Some(out)
+    Some((out, bottom))
 }
 
 /// Cells centred in rows that abut with no space between them (Word's rows have no margin above
@@ -6414,6 +6465,19 @@ fn page_text(
             .split_whitespace()
             .all(|w| !w.contains(|c: char| c.is_ascii_digit()) || year_word(w))
     };
+    // Or its last two or three lines, plain, a block of their own, a chart's: a header of
+    // periods ("Jun 2023 Sep 2023 …") and rows of a short label and figures ("★ Strong 12 10"),
+    // its cells a word's space apart (too few lines here for its columns to be found), the rest
+    // of it atop the next page.
+    let small_table_at_foot = |n: usize| -> Vec<Row> {
+        let cells = |k: usize| plain_line(k) && !laid[k].0.bold() && chart_line(&row_text(&laid[k].0));
+        let block = |s: usize| (s..=n).all(cells) && apart(s) && (s + 1..=n).all(|k| !apart(k));
+        match (n.checked_sub(1), n.checked_sub(2)) {
+            (Some(s), _) if block(s) => laid[s..=n].iter().map(|(r, _)| r.clone()).collect(),
+            (_, Some(s)) if block(s) => laid[s..=n].iter().map(|(r, _)| r.clone()).collect(),
+            _ => Vec::new(),
+        }
+    };
     let last = laid.len().checked_sub(1);
     let from = last.map(|n| {
         let mut s = n;
@@ -6446,7 +6510,7 @@ fn page_text(
             if cells {
                 vec![r.clone()]
             } else {
-                Vec::new()
+                small_table_at_foot(n)
             }
         }
         (Some(s), Some(n))
@@ -6473,8 +6537,10 @@ fn page_text(
 /// atop this page: under the row's first lines, over its last (wkhtmltopdf paints the repeated
 /// header where the row's first page-high slice ends). Set atop the page, over the whole rest,
 /// as the header printed again over a row's rest is: the header's lines moved up to the top,
-/// the lines above it down under it, into the place the header left.
-fn header_again_amid_row(rows: &mut [Row], carried: Option<&Carried>) {
+/// the lines above it down under it, into the place the header left. A header laid out in other
+/// columns than the table's is dropped instead, the lines above it moved down onto those under
+/// it, which are drawn into the table's columns.
+fn header_again_amid_row(rows: &mut Vec<Row>, carried: Option<&Carried>) {
     let Some(before) = carried.filter(|c| !c.header.is_empty()) else {
         return;
     };
@@ -6513,13 +6579,91 @@ fn header_again_amid_row(rows: &mut [Row], carried: Option<&Carried>) {
             g.y += by;
         }
     };
-    for r in &mut rows[top..end] {
-        shift(r, y0 - yh);
-    }
     for r in &mut rows[..top] {
         shift(r, height);
     }
+    // Printed in other columns than the table's (wkhtmltopdf lays the header printed again out
+    // afresh: "Expected Completion Progress Comments" over the dates' and the ratings'
+    // columns, "Progress" over the comments'), it would part the rest in columns of its own:
+    // the rest is read in the table's columns, under no header, as a row's rest is.
+    // The lines under it are set in its columns too: a line wider than the table's column it
+    // starts in ("improvement in the achievement of council objectives" past the dates' and
+    // ratings' columns) is drawn in to that column's width.
+    if !in_columns(&rows[top..end], &before.columns) {
+        rows.drain(top..end);
+        let mut k = top;
+        while k < rows.len() && close(&rows[k - 1], &rows[k]) {
+            drawn_in(&mut rows[k], &before.columns);
+            k += 1;
+        }
+        return;
+    }
+    for r in &mut rows[top..end] {
+        shift(r, y0 - yh);
+    }
     rows[..end].rotate_left(top);
+}
+
+/// A line's runs that start where a table's column does and run on past its end into the next
+/// column's, drawn in to its width (glyphs and spaces closer in proportion; by a half at most).
+fn drawn_in(row: &mut Row, columns: &[(f64, f64)]) {
+    for run in &mut row.runs {
+        let Some(c) = columns.iter().position(|c| (run.0 - c.0).abs() < 1.0) else {
+            continue;
+        };
+        let (c0, c1) = columns[c];
+        let next = columns.get(c + 1).map_or(f64::INFINITY, |n| n.0);
+        let scale = (c1 - c0) / (run.1 - c0);
+        if run.1 <= next || scale < 0.5 {
+            continue;
+        }
+        for g in row.glyphs.iter_mut().filter(|g| g.x >= run.0 - 0.5 && g.x < run.1) {
+            g.x = c0 + (g.x - c0) * scale;
+            g.width *= scale;
+        }
+        run.1 = c1;
+    }
+}
+
+/// Whether lines fall in a table's columns: each of their runs within one column's span, no
+/// two runs of a line in the same column.
+fn in_columns(lines: &[Row], columns: &[(f64, f64)]) -> bool {
+    lines.iter().all(|r| {
+        let mut taken = vec![false; columns.len()];
+        r.runs.iter().all(|(x0, x1, _)| {
+            let over: Vec<usize> = (0..columns.len())
+                .filter(|c| x1.min(columns[*c].1) - x0.max(columns[*c].0) > 1.0)
+                .collect();
+            match over[..] {
+                [] => true,
+                [c] => !std::mem::replace(&mut taken[c], true),
+                _ => false,
+            }
+        })
+    })
+}
+
+/// Whether a line reads as a small chart's: a label of up to three words with no digits (or
+/// none), then one or more figures, years or months ("★ Strong 12 10", "Jun 2023 Sep 2023",
+/// "Improving N/A 0").
+fn chart_line(text: &str) -> bool {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let label = words
+        .iter()
+        .take_while(|w| !w.contains(|c: char| c.is_ascii_digit()) && !MONTHS.contains(w) && **w != "N/A")
+        .count();
+    let rest = &words[label..];
+    label <= 3
+        && !rest.is_empty()
+        && rest.iter().all(|w| {
+            MONTHS.contains(w)
+                || *w == "N/A"
+                || year_word(w)
+                || lapis_model::value::parse_value(w).is_some_and(|v| v.number.is_some())
+        })
 }
 
 /// A header's word of digits: a year ("2024", "2023-24", "2024/25", "(2023"), its end ("24"
