@@ -72,6 +72,10 @@ struct Page {
     columns: Vec<(f64, f64, f64)>,
     /// Shaded areas (a header row, a banded row, a coloured cell).
     fills: Vec<Fill>,
+    /// Each shaded area's colour, and each thin bar's that the page fills (a rule, or the
+    /// shading of a cell its padding alone makes as wide: an empty column's), with its corners.
+    fill_colours: Vec<Vec<f64>>,
+    bars: Vec<((f64, f64), (f64, f64), Vec<f64>)>,
     width: f64,
     height: f64,
 }
@@ -123,6 +127,8 @@ impl OutputDev for Collector {
             rules: Vec::new(),
             columns: Vec::new(),
             fills: Vec::new(),
+            fill_colours: Vec::new(),
+            bars: Vec::new(),
             width: media_box.urx - media_box.llx,
             height: media_box.ury - media_box.lly,
         });
@@ -180,17 +186,17 @@ impl OutputDev for Collector {
         _color: &[f64],
         path: &pdf_extract::Path,
     ) -> Result<(), OutputError> {
-        self.rules_of(ctm, path, false);
+        self.rules_of(ctm, path, None);
         Ok(())
     }
     fn fill(
         &mut self,
         ctm: &Transform,
         _colorspace: &pdf_extract::ColorSpace,
-        _color: &[f64],
+        color: &[f64],
         path: &pdf_extract::Path,
     ) -> Result<(), OutputError> {
-        self.rules_of(ctm, path, true);
+        self.rules_of(ctm, path, Some(color));
         Ok(())
     }
     fn begin_word(&mut self) -> Result<(), OutputError> {
@@ -209,8 +215,10 @@ impl OutputDev for Collector {
 }
 
 impl Collector {
-    /// The horizontal edges a path draws: lines, the edges of rectangles, thin filled bars.
-    fn rules_of(&mut self, ctm: &Transform, path: &pdf_extract::Path, filled: bool) {
+    /// The horizontal edges a path draws: lines, the edges of rectangles, thin filled bars (those
+    /// at the page's end: `bars_ruled`). `fill`: the colour it is filled with, if it is.
+    fn rules_of(&mut self, ctm: &Transform, path: &pdf_extract::Path, fill: Option<&[f64]>) {
+        let filled = fill.is_some();
         use pdf_extract::PathOp;
         let (Some(frame), Some(page)) = (self.frame, self.pages.last_mut()) else {
             return;
@@ -229,6 +237,8 @@ impl Collector {
             }
         };
         let mut fills = Vec::new();
+        let mut colours = Vec::new();
+        let mut bars = Vec::new();
         let mut cursor = (0.0, 0.0);
         for op in &path.ops {
             match *op {
@@ -254,6 +264,11 @@ impl Collector {
                             left: a.0.min(b.0),
                             right: a.0.max(b.0),
                         });
+                        colours.push(fill.unwrap_or_default().to_vec());
+                        continue;
+                    }
+                    if let (true, Some(colour)) = (thin, fill) {
+                        bars.push((a, b, colour.to_vec()));
                         continue;
                     }
                     edge(a, (b.0, a.1));
@@ -266,6 +281,46 @@ impl Collector {
             }
         }
         page.fills.extend(fills);
+        page.fill_colours.extend(colours);
+        page.bars.extend(bars);
+    }
+}
+
+/// A page's thin filled bars as rules (a rule drawn as a filled rectangle), but those that
+/// shade a cell: a bar of a shaded area's colour, as high as it and beside it (or as wide and
+/// over or under it), is the shading of a cell its padding alone makes as wide (an empty
+/// column's cell in a banded row), not a rule, which would part the band into a ruled table.
+fn bars_ruled(page: &mut Page) {
+    let bars = std::mem::take(&mut page.bars);
+    for ((ax, ay), (bx, by), colour) in bars {
+        let (left, right, top, bottom) = (ax.min(bx), ax.max(bx), ay.min(by), ay.max(by));
+        let same = |c: &Vec<f64>| {
+            c.len() == colour.len() && c.iter().zip(&colour).all(|(p, q)| (p - q).abs() < 0.01)
+        };
+        let near = |a: f64, b: f64| (a - b).abs() < 0.6;
+        let shading = page.fills.iter().zip(&page.fill_colours).any(|(f, c)| {
+            same(c)
+                && (near(f.top, top)
+                    && near(f.bottom, bottom)
+                    && (f.left - right).abs().min((left - f.right).abs()) < 3.0
+                    || near(f.left, left)
+                        && near(f.right, right)
+                        && (f.top - bottom).abs().min((top - f.bottom).abs()) < 3.0)
+        });
+        if shading {
+            continue;
+        }
+        let mut edge = |a: (f64, f64), b: (f64, f64)| {
+            if (a.1 - b.1).abs() < 0.6 && (a.0 - b.0).abs() > 2.0 {
+                page.rules.push((a.1, a.0.min(b.0), a.0.max(b.0)));
+            } else if (a.0 - b.0).abs() < 0.6 && (a.1 - b.1).abs() > 2.0 {
+                page.columns.push((a.0, a.1.min(b.1), a.1.max(b.1)));
+            }
+        };
+        edge((left, top), (right, top));
+        edge((left, bottom), (right, bottom));
+        edge((left, top), (left, bottom));
+        edge((right, top), (right, bottom));
     }
 }
 
@@ -603,6 +658,7 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     let mut out = String::new();
     let mut pages: Vec<Page> = Vec::new();
     for (n, mut page) in collector.pages.into_iter().enumerate() {
+        bars_ruled(&mut page);
         if let Some(id) = page_ids.get(n) {
             mark_glyphs(&mut page, &text_starts(&doc, *id));
             page.glyphs.retain(|g| !g.hidden);

@@ -1197,6 +1197,16 @@ fn weasyprint_prints_on_landscape_pages_give_the_facts_of_the_text() {
     );
 }
 
+/// The reports printed by WeasyPrint with every other row shaded ("zebra" banding): every
+/// fact of their text, spaces apart. An empty column's cell is shaded too, a bar no wider than
+/// its padding: the shading of a cell, not a rule (it is of the band's colour, as high as the
+/// band and beside it). Before, those bars were read as column rules, the banded rows as a
+/// ruled table with no columns, and Derby City's summary of its themes lost its 20 counts.
+#[test]
+fn weasyprint_prints_of_banded_tables_give_the_facts_of_the_text() {
+    weasyprint_gives_the_facts_of_the_text("tr:nth-child(even) td { background: #e8eef7 }", false);
+}
+
 /// Each of `reports`' HTML page printed by WeasyPrint with `css` added (`""`: as it prints a
 /// plain page), tagged or not: the report, the facts of its text and those of the PDF.
 fn weasyprint_printed(
