@@ -75,9 +75,16 @@ struct Page {
     /// Each shaded area's colour, and each thin bar's that the page fills (a rule, or the
     /// shading of a cell its padding alone makes as wide: an empty column's), with its corners.
     fill_colours: Vec<Vec<f64>>,
-    bars: Vec<((f64, f64), (f64, f64), Vec<f64>)>,
+    bars: Vec<Bar>,
     width: f64,
     height: f64,
+}
+
+/// A thin filled rectangle: two opposite corners and its colour.
+#[derive(Debug, Clone)]
+struct Bar {
+    corners: ((f64, f64), (f64, f64)),
+    colour: Vec<f64>,
 }
 
 /// A shaded rectangle, from its top to its bottom and its left to its right edge.
@@ -268,7 +275,10 @@ impl Collector {
                         continue;
                     }
                     if let (true, Some(colour)) = (thin, fill) {
-                        bars.push((a, b, colour.to_vec()));
+                        bars.push(Bar {
+                            corners: (a, b),
+                            colour: colour.to_vec(),
+                        });
                         continue;
                     }
                     edge(a, (b.0, a.1));
@@ -292,7 +302,11 @@ impl Collector {
 /// column's cell in a banded row), not a rule, which would part the band into a ruled table.
 fn bars_ruled(page: &mut Page) {
     let bars = std::mem::take(&mut page.bars);
-    for ((ax, ay), (bx, by), colour) in bars {
+    for Bar {
+        corners: ((ax, ay), (bx, by)),
+        colour,
+    } in bars
+    {
         let (left, right, top, bottom) = (ax.min(bx), ax.max(bx), ay.min(by), ay.max(by));
         let same = |c: &Vec<f64>| {
             c.len() == colour.len() && c.iter().zip(&colour).all(|(p, q)| (p - q).abs() < 0.01)
@@ -2186,6 +2200,63 @@ fn header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
             runs[k] = words;
         }
     }
+    // A line's run over two cells of a plain line, its words centred over each (a header's
+    // cells centred over centred figures, a word's space apart: "quarter quarter" over "5.31%"
+    // and "4.58%", "Deliverables Deliverables" over "1" and "0"): two runs, parted between them.
+    type Gap = ((f64, f64), (f64, f64));
+    let pairs: Vec<(usize, Gap)> = block
+        .iter()
+        .zip(runs.iter())
+        .enumerate()
+        .filter(|(_, ((r, _), rs))| !r.bold() && rs.len() >= 2)
+        .flat_map(|(k, (_, rs))| rs.windows(2).map(move |w| (k, (w[0], w[1]))))
+        .collect();
+    for (k, (r, _)) in block.iter().enumerate() {
+        if pairs.iter().all(|(l, _)| *l == k) {
+            continue;
+        }
+        let words = word_spans(r);
+        let size = r.size;
+        let mut parted: Vec<(f64, f64)> = Vec::new();
+        for run in &runs[k] {
+            let inside: Vec<(f64, f64)> = words
+                .iter()
+                .copied()
+                .filter(|w| w.0 >= run.0 - 0.5 && w.1 <= run.1 + 0.5)
+                .collect();
+            let centre = |ws: &[(f64, f64)]| (ws[0].0 + ws[ws.len() - 1].1) / 2.0;
+            let mut from = run.0;
+            for i in 0..inside.len().saturating_sub(1) {
+                let (end, start) = (inside[i].1, inside[i + 1].0);
+                let centred = pairs.iter().any(|(l, (a, b))| {
+                    if *l == k || !(end <= b.0 && start >= a.1 && run.0 < a.1 && run.1 > b.0) {
+                        return false;
+                    }
+                    let gap = b.0 - a.1;
+                    let left: Vec<(f64, f64)> = inside[..=i]
+                        .iter()
+                        .copied()
+                        .filter(|w| w.0 >= a.0 - gap)
+                        .collect();
+                    let right: Vec<(f64, f64)> = inside[i + 1..]
+                        .iter()
+                        .copied()
+                        .filter(|w| w.1 <= b.1 + gap)
+                        .collect();
+                    !left.is_empty()
+                        && !right.is_empty()
+                        && (centre(&left) - (a.0 + a.1) / 2.0).abs() <= 0.5 * size
+                        && (centre(&right) - (b.0 + b.1) / 2.0).abs() <= 0.5 * size
+                });
+                if centred {
+                    parted.push((from, end));
+                    from = start;
+                }
+            }
+            parted.push((from, run.1));
+        }
+        runs[k] = parted;
+    }
 }
 
 /// Whether a line is justified text: three or more spaces between its words, all stretched to
@@ -2991,35 +3062,43 @@ fn aligned_tables(
                     }
                     let mut tab_rows = true;
                     let mut as_lines = false;
-                    // (The last page's table, run to its foot, set its cells at the bottom of
-                    // their rows, or a table above on this page in the same columns: its rest
-                    // here needs less to show it.)
                     if bottom_rest && !lone_header && !rest_atop {
                         columns = bottom_columns.clone();
                     }
+                    // (The last page's table, run to its foot, set its cells at the bottom of
+                    // their rows, or a table above on this page in the same columns: its rest
+                    // here needs less to show it.)
                     let same_columns = !bottom_columns.is_empty()
-                        && columns.iter().all(|c| {
-                            bottom_columns.iter().any(|t| (c.0 - t.0).abs() < 3.0)
-                        });
+                        && columns
+                            .iter()
+                            .all(|c| bottom_columns.iter().any(|t| (c.0 - t.0).abs() < 3.0));
                     let below =
                         atop && from_before.as_ref().is_some_and(|b| b.at_bottom) || same_columns;
                     let mut at_bottom = false;
-                    let lines = centred_rows(block, &runs, &columns, size, atop, below, paint, true)
-                        .map(|(lines, bottom)| {
-                            at_bottom = bottom;
-                            lines
-                        })
-                        .or_else(|| {
-                            as_lines = true;
-                            rest.filter(|before| before.tab_rows)
-                                .map(|_| lines_as_rows(block, &runs, &columns, size))
-                        })
-                        .or_else(|| {
-                            tab_rows = false;
-                            // A character of the table's own type (smaller than the body's, it
-                            // would otherwise crowd its columns, each page differently).
-                            align(block, &runs, &columns, margin, unit.min(0.4 * size))
-                        });
+                    let lines = centred_rows(
+                        block,
+                        &runs,
+                        &columns,
+                        size,
+                        Whereabouts { atop, below },
+                        paint,
+                        true,
+                    )
+                    .map(|(lines, bottom)| {
+                        at_bottom = bottom;
+                        lines
+                    })
+                    .or_else(|| {
+                        as_lines = true;
+                        rest.filter(|before| before.tab_rows)
+                            .map(|_| lines_as_rows(block, &runs, &columns, size))
+                    })
+                    .or_else(|| {
+                        tab_rows = false;
+                        // A character of the table's own type (smaller than the body's, it
+                        // would otherwise crowd its columns, each page differently).
+                        align(block, &runs, &columns, margin, unit.min(0.4 * size))
+                    });
                     // A cell's rest alone is one row: its lines joined in the first. So is the
                     // rest of a row whose first lines ended the last page with no key (its cells
                     // set in the middle of it), one key here: its key and the rest of its cells.
@@ -3419,11 +3498,29 @@ fn centred_headers_joined(
                 && next_header.iter().all(|&k| bold[k])
                 && near(left_of(&columns, j + 2), j + 1).is_some_and(|l| l < r)
         };
+        // (Or a header set at its cell's left over short figures or words set at its right,
+        // clear of them both ways: a column of such with no header of its own right after it,
+        // and the column after that none or one of its own header and cells, not a header
+        // alone, centred past the cells' starts over the column before it: xhtml2pdf's.)
+        let over_right_set = || {
+            let (c, d) = (columns[j], columns.get(j + 1));
+            let short = |d: (f64, f64)| {
+                runs.iter()
+                    .flatten()
+                    .filter(|x| x.0 < d.1 && x.1 > d.0)
+                    .all(|x| x.1 - x.0 <= 6.0 * size)
+            };
+            d.is_some_and(|d| data(j + 1) && !headed(j + 1) && c.0 < d.0 && c.1 < d.1 && short(*d))
+                && columns
+                    .get(j + 2)
+                    .is_none_or(|_| headed(j + 2) && data(j + 2))
+        };
         let into = match (near(left, j.saturating_sub(1)), near(right, j + 1)) {
             (Some(l), Some(r)) if r < l => Some(j + 1),
             (Some(_), _) => Some(j - 1),
             (None, Some(r)) if j + 2 < columns.len() && next_nearer(r) => None,
             (None, Some(_)) => Some(j + 1),
+            (None, None) if over_right_set() => Some(j + 1),
             (None, None) => None,
         };
         match into {
@@ -3638,6 +3735,15 @@ fn set_beside_a_run(
     })
 }
 
+/// Where a block lies: atop the page (under no header of its own, the rest of a table may open
+/// it), and whether the table it goes on (the last page's, or one above on this page in its
+/// columns) was read with its cells set at the bottom of its rows.
+#[derive(Clone, Copy)]
+struct Whereabouts {
+    atop: bool,
+    below: bool,
+}
+
 /// The rows of an unruled table whose cells are centred in their rows (a browser's default) or
 /// set at their bottom (ReportLab's), as tab-separated lines like a ruled table's rows: the
 /// fixed-width reader, which takes a row to start where its key cell does, would split them.
@@ -3653,8 +3759,7 @@ fn centred_rows(
     runs: &[Vec<(f64, f64)>],
     columns: &[(f64, f64)],
     size: f64,
-    atop: bool,
-    below: bool,
+    at: Whereabouts,
     paint: Paint<'_>,
     part: bool,
 ) -> Option<(Vec<String>, bool)> {
@@ -3897,14 +4002,14 @@ fn centred_rows(
     // a row, the rest of the row before, makes its first column look centred on it): the runs
     // are read whole.
     if parted.iter().any(|p| *p) && own_topped > own_centred {
-        return centred_rows(block, runs, columns, size, atop, below, paint, false);
+        return centred_rows(block, runs, columns, size, at, paint, false);
     }
     // Set at the bottom, the evidence must come from two rows: a table of one-line cells whose
     // rows run together ("Deliverables" over "Good 1") looks so in one. Or from one, in the
     // rest of a table whose rows on the last page were set so (a header printed again over one
     // row atop the page).
     let bottom = centred == at_bottom && at_bottom >= 1;
-    if centred == at_bottom && at_bottom < 2 && !below {
+    if centred == at_bottom && at_bottom < 2 && !at.below {
         centred = 0;
     }
     // With no evidence either way, a header over one row of cells of different heights, one
@@ -3949,7 +4054,7 @@ fn centred_rows(
     // some cells are one line and others more: cells of equal lines are as likely rows of one
     // line each.
     let lone_row = rows.len() == 1
-        && atop
+        && at.atop
         && spaced
         && cells.iter().any(|(_, lines)| lines.len() == 1)
         && cells.iter().any(|(_, lines)| lines.len() >= 2);
@@ -6526,7 +6631,8 @@ fn page_text(
     // its cells a word's space apart (too few lines here for its columns to be found), the rest
     // of it atop the next page.
     let small_table_at_foot = |n: usize| -> Vec<Row> {
-        let cells = |k: usize| plain_line(k) && !laid[k].0.bold() && chart_line(&row_text(&laid[k].0));
+        let cells =
+            |k: usize| plain_line(k) && !laid[k].0.bold() && chart_line(&row_text(&laid[k].0));
         let block = |s: usize| (s..=n).all(cells) && apart(s) && (s + 1..=n).all(|k| !apart(k));
         match (n.checked_sub(1), n.checked_sub(2)) {
             (Some(s), _) if block(s) => laid[s..=n].iter().map(|(r, _)| r.clone()).collect(),
@@ -6673,7 +6779,11 @@ fn drawn_in(row: &mut Row, columns: &[(f64, f64)]) {
         if run.1 <= next || scale < 0.5 {
             continue;
         }
-        for g in row.glyphs.iter_mut().filter(|g| g.x >= run.0 - 0.5 && g.x < run.1) {
+        for g in row
+            .glyphs
+            .iter_mut()
+            .filter(|g| g.x >= run.0 - 0.5 && g.x < run.1)
+        {
             g.x = c0 + (g.x - c0) * scale;
             g.width *= scale;
         }
@@ -6709,7 +6819,9 @@ fn chart_line(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
     let label = words
         .iter()
-        .take_while(|w| !w.contains(|c: char| c.is_ascii_digit()) && !MONTHS.contains(w) && **w != "N/A")
+        .take_while(|w| {
+            !w.contains(|c: char| c.is_ascii_digit()) && !MONTHS.contains(w) && **w != "N/A"
+        })
         .count();
     let rest = &words[label..];
     label <= 3
