@@ -2259,6 +2259,54 @@ fn header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
     }
 }
 
+/// A line's runs parted where it crosses the gap between two cells shaded apart: each cell's
+/// shading, of one band's height, a few points from the next's (WeasyPrint shades each cell of
+/// a filled header or row on its own, the table's spacing between them), bounds its text, though
+/// its padding sets it a word's space from the next cell's ("2019/2020 Target Performance").
+fn shaded_cells_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>], fills: &[Fill]) {
+    for (k, (r, _)) in block.iter().enumerate() {
+        let mut band: Vec<&Fill> = fills.iter().filter(|f| f.holds(r.y)).collect();
+        if band.len() < 2 {
+            continue;
+        }
+        band.sort_by(|a, b| a.left.total_cmp(&b.left));
+        let gaps: Vec<f64> = band
+            .windows(2)
+            .filter(|w| {
+                let gap = w[1].left - w[0].right;
+                (w[0].top - w[1].top).abs() < 0.5
+                    && (w[0].bottom - w[1].bottom).abs() < 0.5
+                    && (0.0..=6.0).contains(&gap)
+            })
+            .map(|w| (w[0].right + w[1].left) / 2.0)
+            .collect();
+        let mut parted = Vec::new();
+        for &(x0, x1) in &runs[k] {
+            let mut from = x0;
+            for g in gaps.iter().filter(|g| **g > x0 && **g < x1) {
+                let left = r
+                    .glyphs
+                    .iter()
+                    .map(|gl| gl.x + gl.width)
+                    .filter(|e| *e <= *g && *e >= from)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let right = r
+                    .glyphs
+                    .iter()
+                    .map(|gl| gl.x)
+                    .filter(|x| *x >= *g && *x <= x1)
+                    .fold(f64::INFINITY, f64::min);
+                if left.is_finite() && right.is_finite() {
+                    parted.push((from, left));
+                    from = right;
+                }
+            }
+            parted.push((from, x1));
+        }
+        runs[k] = parted;
+    }
+}
+
 /// Whether a line is justified text: three or more spaces between its words, all stretched to
 /// about the same width (cells of a table are apart by gaps that differ from the spaces within
 /// them).
@@ -2937,6 +2985,7 @@ fn aligned_tables(
                     .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
                     .collect();
                 header_words_parted(block, &mut runs);
+                shaded_cells_parted(block, &mut runs, paint.fills);
                 // Two lines of cells, or a header of three or more over lines in its columns
                 // (the last row of a table continued under its header on the next page).
                 let multi = runs.iter().filter(|r| r.len() >= 2).count();

@@ -1249,6 +1249,19 @@ fn weasyprint_prints_of_centred_cells_give_the_facts_of_the_text() {
     );
 }
 
+/// The reports printed by WeasyPrint with a dark filled header in white type, its cells padded:
+/// every fact of their text, spaces apart. Each header cell is shaded on its own, a few points
+/// from the next, its text a word's space from the next cell's ("2019/2020 Target
+/// Performance" over columns the rows leave empty): the gap between two shadings parts the
+/// cells. Before, 2019-20's key measures summary lost its ten figures for 2019/20.
+#[test]
+fn weasyprint_prints_with_a_filled_header_give_the_facts_of_the_text() {
+    weasyprint_gives_the_facts_of_the_text(
+        "th { background: #1f4e79; color: white; padding: 4px }",
+        false,
+    );
+}
+
 /// Each of `reports`' HTML page printed by WeasyPrint with `css` added (`""`: as it prints a
 /// plain page), tagged or not: the report, the facts of its text and those of the PDF.
 fn weasyprint_printed(
