@@ -2146,13 +2146,19 @@ fn block_gutters(block: &[(Row, bool)]) -> Vec<f64> {
 
 /// A line's runs split again at the block's narrow gaps between cells.
 fn split_at(r: &Row, runs: Vec<(f64, f64)>, gutters: &[f64]) -> Vec<(f64, f64)> {
-    if gutters.is_empty() {
+    parted_at(r, runs, gutters, true)
+}
+
+/// A line's runs parted at each of `gaps` they cross, between the text before and after it;
+/// `opening`: only where the text after it opens a text object of its own.
+fn parted_at(r: &Row, runs: Vec<(f64, f64)>, gaps: &[f64], opening: bool) -> Vec<(f64, f64)> {
+    if gaps.is_empty() {
         return runs;
     }
     let mut out = Vec::new();
     for (x0, x1) in runs {
         let mut from = x0;
-        for g in gutters.iter().filter(|g| **g > x0 && **g < x1) {
+        for g in gaps.iter().filter(|g| **g > x0 && **g < x1) {
             let left = r
                 .glyphs
                 .iter()
@@ -2167,7 +2173,10 @@ fn split_at(r: &Row, runs: Vec<(f64, f64)>, gutters: &[f64]) -> Vec<(f64, f64)> 
                 .filter(|gl| gl.x >= *g && gl.x <= x1)
                 .min_by(|a, b| a.x.total_cmp(&b.x));
             let right = after.map_or(f64::INFINITY, |gl| gl.x);
-            if left.is_finite() && right.is_finite() && after.is_some_and(|gl| gl.opens) {
+            if left.is_finite()
+                && right.is_finite()
+                && (!opening || after.is_some_and(|gl| gl.opens))
+            {
                 out.push((from, left));
                 from = right;
             }
@@ -2280,30 +2289,7 @@ fn shaded_cells_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>], fill
             })
             .map(|w| (w[0].right + w[1].left) / 2.0)
             .collect();
-        let mut parted = Vec::new();
-        for &(x0, x1) in &runs[k] {
-            let mut from = x0;
-            for g in gaps.iter().filter(|g| **g > x0 && **g < x1) {
-                let left = r
-                    .glyphs
-                    .iter()
-                    .map(|gl| gl.x + gl.width)
-                    .filter(|e| *e <= *g && *e >= from)
-                    .fold(f64::NEG_INFINITY, f64::max);
-                let right = r
-                    .glyphs
-                    .iter()
-                    .map(|gl| gl.x)
-                    .filter(|x| *x >= *g && *x <= x1)
-                    .fold(f64::INFINITY, f64::min);
-                if left.is_finite() && right.is_finite() {
-                    parted.push((from, left));
-                    from = right;
-                }
-            }
-            parted.push((from, x1));
-        }
-        runs[k] = parted;
+        runs[k] = parted_at(r, std::mem::take(&mut runs[k]), &gaps, false);
     }
 }
 
