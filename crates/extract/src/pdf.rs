@@ -96,6 +96,25 @@ struct Fill {
     right: f64,
 }
 
+impl Page {
+    /// A straight line the page draws, as a rule: across (a row's border) or down (a column's).
+    fn edge(&mut self, a: (f64, f64), b: (f64, f64)) {
+        if (a.1 - b.1).abs() < 0.6 && (a.0 - b.0).abs() > 2.0 {
+            self.rules.push((a.1, a.0.min(b.0), a.0.max(b.0)));
+        } else if (a.0 - b.0).abs() < 0.6 && (a.1 - b.1).abs() > 2.0 {
+            self.columns.push((a.0, a.1.min(b.1), a.1.max(b.1)));
+        }
+    }
+
+    /// The four sides of a rectangle from corner `a` to corner `b`, as rules.
+    fn rectangle(&mut self, a: (f64, f64), b: (f64, f64)) {
+        self.edge(a, (b.0, a.1));
+        self.edge((a.0, b.1), b);
+        self.edge(a, (a.0, b.1));
+        self.edge((b.0, a.1), b);
+    }
+}
+
 impl Fill {
     /// Whether a line whose glyphs' baselines are at `y` lies on the shading (its baseline
     /// above the fill's foot and below its top).
@@ -236,13 +255,6 @@ impl Collector {
                 frame.ury - (x * ctm.m12 + y * ctm.m22 + ctm.m32),
             )
         };
-        let mut edge = |a: (f64, f64), b: (f64, f64)| {
-            if (a.1 - b.1).abs() < 0.6 && (a.0 - b.0).abs() > 2.0 {
-                page.rules.push((a.1, a.0.min(b.0), a.0.max(b.0)));
-            } else if (a.0 - b.0).abs() < 0.6 && (a.1 - b.1).abs() > 2.0 {
-                page.columns.push((a.0, a.1.min(b.1), a.1.max(b.1)));
-            }
-        };
         let mut fills = Vec::new();
         let mut colours = Vec::new();
         let mut bars = Vec::new();
@@ -253,7 +265,7 @@ impl Collector {
                 PathOp::LineTo(x, y) => {
                     let to = at(x, y);
                     if !filled {
-                        edge(cursor, to);
+                        page.edge(cursor, to);
                     }
                     cursor = to;
                 }
@@ -263,8 +275,8 @@ impl Collector {
                     if filled && !thin {
                         // A shaded band (a header row, a banded row, a coloured cell) bounds
                         // its row above and below; its sides are no column rules.
-                        edge(a, (b.0, a.1));
-                        edge((a.0, b.1), b);
+                        page.edge(a, (b.0, a.1));
+                        page.edge((a.0, b.1), b);
                         fills.push(Fill {
                             top: a.1.min(b.1),
                             bottom: a.1.max(b.1),
@@ -281,10 +293,7 @@ impl Collector {
                         });
                         continue;
                     }
-                    edge(a, (b.0, a.1));
-                    edge((a.0, b.1), b);
-                    edge(a, (a.0, b.1));
-                    edge((b.0, a.1), b);
+                    page.rectangle(a, b);
                 }
                 PathOp::CurveTo(_, _, _, _, x, y) => cursor = at(x, y),
                 PathOp::Close => {}
@@ -324,17 +333,7 @@ fn bars_ruled(page: &mut Page) {
         if shading {
             continue;
         }
-        let mut edge = |a: (f64, f64), b: (f64, f64)| {
-            if (a.1 - b.1).abs() < 0.6 && (a.0 - b.0).abs() > 2.0 {
-                page.rules.push((a.1, a.0.min(b.0), a.0.max(b.0)));
-            } else if (a.0 - b.0).abs() < 0.6 && (a.1 - b.1).abs() > 2.0 {
-                page.columns.push((a.0, a.1.min(b.1), a.1.max(b.1)));
-            }
-        };
-        edge((left, top), (right, top));
-        edge((left, bottom), (right, bottom));
-        edge((left, top), (left, bottom));
-        edge((right, top), (right, bottom));
+        page.rectangle((left, top), (right, bottom));
     }
 }
 
@@ -6669,11 +6668,13 @@ fn page_text(
         let cells =
             |k: usize| plain_line(k) && !laid[k].0.bold() && chart_line(&row_text(&laid[k].0));
         let block = |s: usize| (s..=n).all(cells) && apart(s) && (s + 1..=n).all(|k| !apart(k));
-        match (n.checked_sub(1), n.checked_sub(2)) {
-            (Some(s), _) if block(s) => laid[s..=n].iter().map(|(r, _)| r.clone()).collect(),
-            (_, Some(s)) if block(s) => laid[s..=n].iter().map(|(r, _)| r.clone()).collect(),
-            _ => Vec::new(),
-        }
+        [1, 2]
+            .into_iter()
+            .filter_map(|d| n.checked_sub(d))
+            .find(|s| block(*s))
+            .map_or_else(Vec::new, |s| {
+                laid[s..=n].iter().map(|(r, _)| r.clone()).collect()
+            })
     };
     let last = laid.len().checked_sub(1);
     let from = last.map(|n| {
@@ -6848,21 +6849,23 @@ fn in_columns(lines: &[Row], columns: &[(f64, f64)]) -> bool {
 /// none), then one or more figures, years or months ("★ Strong 12 10", "Jun 2023 Sep 2023",
 /// "Improving N/A 0").
 fn chart_line(text: &str) -> bool {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    // (A month's abbreviation, as a chart's header prints it: "Jun".)
+    let month = |w: &str| {
+        w.len() == 3
+            && w.starts_with(|c: char| c.is_ascii_uppercase())
+            && w[1..].chars().all(|c| c.is_ascii_lowercase())
+            && lapis_model::period::parse_month(w).is_some()
+    };
     let words: Vec<&str> = text.split_whitespace().collect();
     let label = words
         .iter()
-        .take_while(|w| {
-            !w.contains(|c: char| c.is_ascii_digit()) && !MONTHS.contains(w) && **w != "N/A"
-        })
+        .take_while(|w| !w.contains(|c: char| c.is_ascii_digit()) && !month(w) && **w != "N/A")
         .count();
     let rest = &words[label..];
     label <= 3
         && !rest.is_empty()
         && rest.iter().all(|w| {
-            MONTHS.contains(w)
+            month(w)
                 || *w == "N/A"
                 || year_word(w)
                 || lapis_model::value::parse_value(w).is_some_and(|v| v.number.is_some())
