@@ -571,25 +571,55 @@ impl Grid {
 /// over "%").
 fn join_cells(rows: &[Vec<String>]) -> Vec<String> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-    (0..width)
-        .map(|c| {
-            let mut cell = String::new();
-            for part in rows
-                .iter()
-                .filter_map(|r| r.get(c))
-                .filter(|t| !t.is_empty())
-            {
-                if !cell.is_empty()
-                    && !crate::text::broken_at_hyphen(&cell)
-                    && !crate::text::broken_at_slash(&cell)
-                    && !crate::text::broken_in_year(&cell, part)
-                    && !crate::text::broken_before_unit(&cell, part)
-                {
-                    cell.push(' ');
-                }
-                cell.push_str(part);
+    (0..width).map(|c| joined_cell(rows, c, false)).collect()
+}
+
+/// Column `c` of `rows`' lines joined into one cell: with a space between lines, but where the
+/// line broke a word at its hyphen or slash, in a year or before its unit; and, `whole_words`,
+/// where the line broke a word with no hyphen (a lower-case rest under a letter).
+fn joined_cell(rows: &[Vec<String>], c: usize, whole_words: bool) -> String {
+    let mut cell = String::new();
+    for part in rows
+        .iter()
+        .filter_map(|r| r.get(c))
+        .filter(|t| !t.is_empty())
+    {
+        let broken_word = whole_words
+            && cell.ends_with(char::is_alphabetic)
+            && part.starts_with(char::is_lowercase);
+        if !cell.is_empty()
+            && !broken_word
+            && !crate::text::broken_at_hyphen(&cell)
+            && !crate::text::broken_at_slash(&cell)
+            && !crate::text::broken_in_year(&cell, part)
+            && !crate::text::broken_before_unit(&cell, part)
+        {
+            cell.push(' ');
+        }
+        cell.push_str(part);
+    }
+    cell
+}
+
+/// A header's lines joined cell by cell, as `join_cells` does; but a cell whose words a narrow
+/// column broke with no hyphen ("Numb" over "er", "Completio" over "n", as Word and fpdf2 break
+/// a word too long for its cell) is joined whole where only so it reads as a header the
+/// vocabulary knows ("Number", "Expected Completion").
+fn header_cells(rows: &[Vec<String>], vocab: &Vocabulary) -> Vec<String> {
+    let known = |cell: &str| role_of(cell, true, vocab) != Role::Unknown;
+    join_cells(rows)
+        .into_iter()
+        .enumerate()
+        .map(|(c, cell)| {
+            if known(&cell) {
+                return cell;
             }
-            cell
+            let whole = joined_cell(rows, c, true);
+            if known(&whole) {
+                whole
+            } else {
+                cell
+            }
         })
         .collect()
 }
@@ -613,12 +643,29 @@ fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
     {
         return false;
     }
-    let mut cells: Vec<String> = heads.iter().map(|c| c.2.clone()).collect();
+    let cells: Vec<String> = heads.iter().map(|c| c.2.clone()).collect();
     // A header's first line names at least two columns the vocabulary knows; a data row
     // ("SM 01  Continue to develop  N/A  On track  Green") does not.
-    let known = cells
+    // (A word a narrow column broke with no hyphen, "Numb" over "er", names its column whole.)
+    let whole = |c: usize| -> String {
+        let (s, e, _) = &heads[c];
+        let below = all.get(n + 1).and_then(|b| {
+            b.iter()
+                .find(|(bs, be, _)| bs < &(e + 2) && be + 2 > *s)
+                .map(|(_, _, t)| t.clone())
+        });
+        match below {
+            Some(rest) => joined_cell(&[vec![cells[c].clone()], vec![rest]], 0, true),
+            None => cells[c].clone(),
+        }
+    };
+    let known = heads
         .iter()
-        .filter(|c| !matches!(role_of(c, true, vocab), Role::Unknown | Role::Name))
+        .enumerate()
+        .filter(|&(c, _)| {
+            let read = |h: &str| !matches!(role_of(h, true, vocab), Role::Unknown | Role::Name);
+            read(&cells[c]) || read(&whole(c))
+        })
         .count();
     if known < 2 {
         return false;
@@ -634,24 +681,29 @@ fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
             return true;
         }
     }
+    let mut lines = vec![cells];
     for parts in all.iter().skip(n + 1).take(2) {
+        let mut line = vec![String::new(); heads.len()];
         for (start, end, text) in parts {
             let over = heads
                 .iter()
                 .position(|(s, e, _)| *start < *e + 2 && *end + 2 > *s);
             // A figure under the header is a row's, but for a year's rest under its first part.
-            if is_figure(text) && !over.is_some_and(|c| year_rest(text, &cells[c])) {
+            let above = |c: usize| join_cells(&lines)[c].clone();
+            if is_figure(text) && !over.is_some_and(|c| year_rest(text, &above(c))) {
                 return false;
             }
             match over {
+                Some(c) if line[c].is_empty() => line[c] = text.clone(),
                 Some(c) => {
-                    cells[c].push(' ');
-                    cells[c].push_str(text);
+                    line[c].push(' ');
+                    line[c].push_str(text);
                 }
                 None => return false,
             }
         }
-        if header_roles(&cells, vocab).is_some() {
+        lines.push(line);
+        if header_roles(&header_cells(&lines, vocab), vocab).is_some() {
             return true;
         }
     }
@@ -740,7 +792,16 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
                 && !(block[h] + 1..=block[n]).any(|k| lines[k].raw.contains(PAGE_BREAK))
                 && words(n) != words(h)
         });
-        if !under_header && starts_header(&runs, n, vocab) {
+        // A line under a cell that cannot end there ("Mar-2023 (Annual" over "Measure)",
+        // "… CO2e from" over "2009-10 baseline") is that cell's rest, not a header; but over a
+        // page break (a row broken there, the header printed again over its rest).
+        let goes_on = runs[n].iter().any(|(s, e, _)| {
+            runs[n - 1]
+                .iter()
+                .any(|(ps, pe, pt)| s < &(pe + 2) && e + 2 > *ps && crate::text::open_ended(pt))
+        }) && !(block[n - 1] + 1..=block[n])
+            .any(|k| lines[k].raw.contains(PAGE_BREAK));
+        if !under_header && !goes_on && starts_header(&runs, n, vocab) {
             starts.push(n);
         }
     }
@@ -840,7 +901,7 @@ fn read_fixed_table(
     }
     let mut best: Option<(usize, Vec<Role>, i32)> = None;
     for k in 1..=6.min(block.len() - first) {
-        let joined = join_cells(&cells[first..first + k]);
+        let joined = header_cells(&cells[first..first + k], vocab);
         let Some(roles) = header_roles(&joined, vocab) else {
             if best.is_some() {
                 break;
@@ -940,7 +1001,10 @@ fn read_fixed_table(
         return;
     };
     let k0 = block[first];
-    lines[k0] = table_row(&lines[k0], join_cells(&cells[first..first + header_len]));
+    lines[k0] = table_row(
+        &lines[k0],
+        header_cells(&cells[first..first + header_len], vocab),
+    );
     for n in first + 1..first + header_len {
         dropped[block[n]] = true;
     }

@@ -2017,10 +2017,17 @@ fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
                 && (g.y - p.y).abs() < 0.1 * g.size
                 && (g.size - p.size).abs() < 0.1 * g.size
         });
+        // A string shown on its own after a gap narrower than any word space, yet a gap (a
+        // pixel or two: WeasyPrint's cells with `border-collapse` and no padding), is another
+        // cell's.
+        let own_string = g.opens
+            && (0.08..0.15).contains(&((g.x - prev.map_or(g.x, |p| p.x + p.width)) / g.size))
+            && prev.is_some_and(|p| !p.text.ends_with(' '));
         prev = Some(g);
         match runs.last_mut() {
             Some(run)
                 if g.x - run.1 <= 0.55 * g.size
+                    && !own_string
                     && !(other_object && g.x - run.1 > -0.05 * g.size) =>
             {
                 run.1 = run.1.max(g.x + g.width);
@@ -2051,7 +2058,8 @@ fn fine_runs(r: &Row) -> Vec<(f64, f64)> {
 /// the gap ends (or starts) at different places on different lines, as cells' text does. A
 /// space that every line has at one place ("A" of "A City of Growth" in a column of themes)
 /// has its words end and start at the same places, and is no gap between cells. Returned: the
-/// middle of each such gap.
+/// middle of each such gap, down to a pixel's width (cells set with a pixel's padding and no
+/// spacing, `border-collapse`, are a pixel or two apart).
 fn narrow_gutters(block: &[(Row, bool)]) -> Vec<f64> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
     let mut spans: Vec<(f64, f64)> = block
@@ -2073,7 +2081,7 @@ fn narrow_gutters(block: &[(Row, bool)]) -> Vec<f64> {
     for w in covered.windows(2) {
         let (g0, g1) = (w[0].1, w[1].0);
         // Gaps wider than a word space already part cells.
-        if g1 - g0 < 0.2 * size || g1 - g0 > 0.55 * size {
+        if g1 - g0 < 0.08 * size || g1 - g0 > 0.55 * size {
             continue;
         }
         // Per line: the end of its text up to the gap and the start of its text after it,
@@ -2172,8 +2180,11 @@ fn parted_at(r: &Row, runs: Vec<(f64, f64)>, gaps: &[f64], opening: bool) -> Vec
                 .filter(|gl| gl.x >= *g && gl.x <= x1)
                 .min_by(|a, b| a.x.total_cmp(&b.x));
             let right = after.map_or(f64::INFINITY, |gl| gl.x);
+            // (A gap that falls inside a glyph, a gap of the block's other lines, parts none.)
+            let inside = r.glyphs.iter().any(|gl| gl.x < *g && gl.x + gl.width > *g);
             if left.is_finite()
                 && right.is_finite()
+                && !inside
                 && (!opening || after.is_some_and(|gl| gl.opens))
             {
                 out.push((from, left));
@@ -5382,15 +5393,16 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             .position(|l| tab_cells(l) == head)
             .and_then(|h| pages[n - 1].get(h + 1))
             .is_some_and(|l| tab_cells(l) == next);
-        // Or a row whose cells are split between the pages, none on both (WeasyPrint may print
-        // a row's figures at the foot of one page and its name atop the next).
+        // Or a row whose cells are split between the pages, none on both but a name that goes
+        // on in lower case (WeasyPrint may print a row's figures at the foot of one page and
+        // its name atop the next; set in the middle of a ruled row, its figures and the first
+        // words of its name at the foot, its key and the rest of its name atop the next).
         let split_row = next.len() == row.len()
             && row[0].trim().is_empty()
             && !next[0].trim().is_empty()
-            && row
-                .iter()
-                .zip(&next)
-                .all(|(a, b)| a.trim().is_empty() || b.trim().is_empty());
+            && row.iter().zip(&next).all(|(a, b)| {
+                a.trim().is_empty() || b.trim().is_empty() || goes_on_in_lower_case(a, b)
+            });
         if row.len() < 3
             || row[0].trim().is_empty() && !split_row
             || !header_repeated
@@ -5423,9 +5435,10 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
 
 /// A header printed again with two neighbouring cells as one, their words interleaved
 /// ("Expected Progress Completion": the rest of a row under it leaves both columns empty, and
-/// nothing parts them) is the header printed before; the rows right under it, each with the
-/// merged cell empty, have that cell in both columns. (A row with text there is left as it is:
-/// which column it belongs to is not known.)
+/// nothing parts them) or run together ("ProgressComments", cells a pixel apart) is the header
+/// printed before; the rows right under it, each with the merged cell empty, have that cell in
+/// both columns. (A row with text there is left as it is: which column it belongs to is not
+/// known.)
 fn merged_headers_again(pages: &mut [Vec<String>]) {
     let mut headers: Vec<Vec<String>> = Vec::new();
     let at = line_places(pages);
@@ -5593,10 +5606,19 @@ fn merged_cell(header: &[String], merged: &[String]) -> Option<usize> {
         w.sort_unstable();
         w
     };
+    // (Or the two run together, a pixel apart: "ProgressComments".)
+    let letters = |s: &str| -> String {
+        s.replace("<b>", "")
+            .replace("</b>", "")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
     let m = (0..merged.len()).find(|m| header[*m] != merged[*m])?;
     let both = words(&format!("{} {}", header[m], header[m + 1]));
+    let run_together = letters(&merged[m]) == letters(&header[m]) + &letters(&header[m + 1]);
     (!both.is_empty()
-        && words(&merged[m]) == both
+        && (words(&merged[m]) == both || run_together)
         && header[m + 2..] == merged[m + 1..]
         && !words(&header[m]).is_empty()
         && !words(&header[m + 1]).is_empty())

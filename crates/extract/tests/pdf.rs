@@ -265,6 +265,25 @@ fn padded_tables_without_rules_give_the_facts_of_the_text() {
     }
 }
 
+/// The reports printed by fpdf2 with no rules and cells padded 3 mm, so that short cells wrap
+/// ("Mar-2023 (Annual" over "Measure)", "No data for" over "2023-24") and a narrow header's words
+/// break with no hyphen ("Numb" over "er", "Completio" over "n", "Progres" over "s"). A row's
+/// second line under a cell that cannot end there is that row's, not a header of periods
+/// ("2009-10 baseline  Measure)  2023-24" under "… CO2e from  Mar-2023 (Annual"); a header's
+/// word broken in its column names that column whole. Before, 2023-24 Q2's key measures of its
+/// third theme lost their theme and eleven figures (46 facts), and 2024-25 Q1 eight objectives
+/// their ratings.
+#[test]
+fn unruled_tables_with_wide_padding_give_the_facts_of_the_text() {
+    for (report, council) in REPORTS {
+        same_facts_rendered(
+            report_path(report),
+            council,
+            &["--borders", "none", "--padding", "3"],
+        );
+    }
+}
+
 /// Derby City's summary of its themes printed with no rules: each theme's percentages run into
 /// its counts' cell, and are still said to be no claims, as from the text (they were dropped with
 /// no parse issue).
@@ -869,6 +888,38 @@ fn chromium_prints_of_other_table_styles_give_the_facts_of_the_text() {
 fn weasyprint_prints_of_ruled_html_tables_give_the_facts_of_the_text() {
     weasyprint_gives_the_facts_of_the_text(
         "table{border-collapse:collapse} td,th{border:1px solid #444;padding:3px 5px}",
+        false,
+    );
+}
+
+/// The reports printed by WeasyPrint with every cell ruled in black and the browser's own
+/// padding (one pixel): a row WeasyPrint breaks over a page sets its content in the middle of
+/// each part, its figures and its name's first words at the foot ("Percentage of young  4.7%
+/// 7.4%  Red"), its key and the rest of its name atop the next page under the header printed
+/// again ("EHCS PM21  people years 12 and 13 …  A City of Growth"). The name that goes on in
+/// lower case joins the two parts into one row. Before, Derby City's EHCS PM21 lost its
+/// reference (two figures read under a measure named from its first words).
+#[test]
+fn weasyprint_prints_of_tables_ruled_in_black_give_the_facts_of_the_text() {
+    weasyprint_gives_the_facts_of_the_text(
+        "table { border-collapse: collapse } td, th { border: 1px solid black }",
+        false,
+    );
+}
+
+/// The reports printed by WeasyPrint with `border-collapse: collapse` and nothing else (a
+/// common reset): no spacing between cells and the browser's one-pixel padding, so that a
+/// cell's text ends a pixel or two before the next cell's starts ("Target" and "DoT" read
+/// "TargetDoT"; "93.25%" and "Amber"). A gap that narrow where no line of the block has a glyph,
+/// or before a string shown on its own, parts two cells; a header printed again with two cells
+/// run together ("ProgressComments") is the header printed before. Derby City, 2024-25 Q1 and
+/// 2025-26 Q1 give every fact of their text, spaces apart. Before, 157, 118 and 128 facts were
+/// lost. (2023-24 Q2 and 2019-20 are not yet whole so: see the README.)
+#[test]
+fn weasyprint_prints_of_collapsed_tables_give_the_facts_of_the_text() {
+    weasyprint_reports_give_the_facts_of_the_text(
+        &[REPORTS[0], REPORTS[1], REPORTS[2]],
+        "table { border-collapse: collapse }",
         false,
     );
 }
