@@ -684,13 +684,13 @@ fn starts_header(all: &[Vec<Chunk>], n: usize, vocab: &Vocabulary) -> bool {
     let mut lines = vec![cells];
     for parts in all.iter().skip(n + 1).take(2) {
         let mut line = vec![String::new(); heads.len()];
+        let above = join_cells(&lines);
         for (start, end, text) in parts {
             let over = heads
                 .iter()
                 .position(|(s, e, _)| *start < *e + 2 && *end + 2 > *s);
             // A figure under the header is a row's, but for a year's rest under its first part.
-            let above = |c: usize| join_cells(&lines)[c].clone();
-            if is_figure(text) && !over.is_some_and(|c| year_rest(text, &above(c))) {
+            if is_figure(text) && !over.is_some_and(|c| year_rest(text, &above[c])) {
                 return false;
             }
             match over {
