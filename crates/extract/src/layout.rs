@@ -801,7 +801,24 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
                 .any(|(ps, pe, pt)| s < &(pe + 2) && e + 2 > *ps && crate::text::open_ended(pt))
         }) && !(block[n - 1] + 1..=block[n])
             .any(|k| lines[k].raw.contains(PAGE_BREAK));
-        if !under_header && !goes_on && starts_header(&runs, n, vocab) {
+        // A header printed again atop a page whose first line is one cell set in ("Council"
+        // over "Plan" over "theme", the other cells one or two lines lower) starts a table
+        // with that line.
+        let page_broken =
+            |k: usize| (block[k - 1] + 1..=block[k]).any(|m| lines[m].raw.contains(PAGE_BREAK));
+        let set_in_first = runs[n].len() == 1
+            && n + 1 < block.len()
+            && page_broken(n)
+            && !page_broken(n + 1)
+            && runs[n + 1].len() >= 3
+            && starts_header(&runs, n + 1, vocab);
+        if starts.last() == Some(&(n - 1)) && n > 1 && runs[n - 1].len() == 1 && page_broken(n - 1)
+        {
+            // (Its second line starts no table of its own: the header goes on from it.)
+            header_from = Some(n);
+            continue;
+        }
+        if !under_header && (set_in_first || !goes_on && starts_header(&runs, n, vocab)) {
             starts.push(n);
         }
     }

@@ -2864,8 +2864,25 @@ fn aligned_tables(
                     // (A header spans the columns: one of its lines at least is of cells. Two
                     // names that start alike, wrapped alike in their column, are no header:
                     // "Number of people / with a learning / disability and/or who".)
+                    // (Nor are the like ends of two such names, each going on in lower case
+                    // from the line over it in its column: "roads where / maintenance should
+                    // / be considered based" under "Percentage of Principal" as under
+                    // "Nonprincipal classified".)
+                    let goes_on = |m: usize| {
+                        if m <= i {
+                            return false;
+                        }
+                        let (over, line) = (fine_runs(&laid[m - 1].0), fine_runs(&laid[m].0));
+                        let size = laid[m].0.size;
+                        text(m).starts_with(|c: char| c.is_lowercase())
+                            && over.len() == 1
+                            && !laid[m - 1].0.bold()
+                            && line.first().is_some_and(|x| (x.0 - over[0].0).abs() < 1.5)
+                            && laid[m].0.y - laid[m - 1].0.y <= 1.6 * size
+                    };
                     (last..k.saturating_sub(2).min(last + 5)).find(|h| {
-                        (0..3).all(|t| text(h + t) == text(k + t))
+                        !(goes_on(*h) && goes_on(k))
+                            && (0..3).all(|t| text(h + t) == text(k + t))
                             && (0..3)
                                 .map(|t| text(h + t).split_whitespace().count())
                                 .sum::<usize>()
@@ -4699,6 +4716,7 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
     rest_under_tab_header(pages);
     cells_over_pages(pages);
     headers_again_over_pages(pages);
+    complementary_row_over_pages(pages);
     // (A line set in, as under an icon's column, is prose still where its words are a word's
     // space apart.)
     let prose = |l: &str| {
@@ -5139,9 +5157,11 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
         let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
             continue;
         };
-        // A table runs at the foot of the previous page.
-        if pages[n - 1][last].contains('\t')
-            || !pages[n - 1][last.saturating_sub(8)..=last]
+        // A table runs at the foot of the previous page: lines of text in columns, or a row of
+        // cells.
+        let tabbed = pages[n - 1][last].contains('\t');
+        if !tabbed
+            && !pages[n - 1][last.saturating_sub(8)..=last]
                 .iter()
                 .any(|l| aligned(l) || l.starts_with("  ") && !l.trim().is_empty())
         {
@@ -5151,8 +5171,21 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
         let words = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut k = first;
         while k < pages[n].len()
-            && (k > first && !pages[n][k].trim().is_empty() || aligned(&pages[n][k]))
-            && pages[n - 1].iter().any(|l| words(l) == words(&pages[n][k]))
+            && (k > first && !pages[n][k].trim().is_empty()
+                || aligned(&pages[n][k])
+                || pages[n].get(k + 1).is_some_and(|l| aligned(l)))
+            && pages[n - 1].iter().any(|l| {
+                words(l) == words(&pages[n][k])
+                    // (Or a line of a header printed before as bold cells, its words among
+                    // theirs.)
+                    || l.contains("\t<b>") && {
+                        let cells = plain(l);
+                        let cells: Vec<&str> = cells.split_whitespace().collect();
+                        pages[n][k]
+                            .split_whitespace()
+                            .all(|w| cells.contains(&w))
+                    }
+            })
         {
             k += 1;
         }
@@ -5162,7 +5195,8 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
         // Then lines of the broken row's cells only: its first cell empty (the line set in
         // from where the header starts, the table's left on this page) or one run of text.
         let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
-        let left = indent(&pages[n][first]);
+        // (The header's first line may be one cell set in, "Council" over "Plan theme".)
+        let left = (first..k).map(|h| indent(&pages[n][h])).min().unwrap_or(0);
         let mut end = k;
         while end < pages[n].len() {
             let l = &pages[n][end];
@@ -5178,6 +5212,48 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
             .get(end)
             .is_none_or(|l| l.trim().is_empty() || aligned(l) && indent(l) <= left);
         if end == k || !next_row {
+            continue;
+        }
+        if tabbed {
+            // A row of cells at the foot, some empty ("RS 23    N/A  On track  Green    N/A"):
+            // the lines' texts are its cells' rest, set in the columns the header's lines
+            // start, as many as the row's cells; each fills a cell the row leaves empty or goes
+            // on in lower case.
+            let row = tab_cells(&pages[n - 1][last]);
+            let mut columns: Vec<usize> = Vec::new();
+            for at in (first..k).flat_map(|h| piece_starts(&pages[n][h])) {
+                if !columns.iter().any(|c| c.abs_diff(at) <= 2) {
+                    columns.push(at);
+                }
+            }
+            columns.sort_unstable();
+            if columns.len() != row.len() || columns.first().is_none_or(|c| *c > 1) {
+                continue;
+            }
+            // (A line at the table's left is no cell's rest: a group's title over the next rows.)
+            let end = (k..end)
+                .find(|m| indent(&pages[n][*m]) < left + 2)
+                .unwrap_or(end);
+            let mut rest = vec![String::new(); row.len()];
+            for line in &pages[n][k..end] {
+                for (at, _, text) in text_pieces(line) {
+                    let c = columns.iter().rposition(|s| *s <= at + 1).unwrap_or(0);
+                    if !rest[c].is_empty() {
+                        rest[c].push(' ');
+                    }
+                    rest[c].push_str(text.trim());
+                }
+            }
+            let fits = (0..row.len()).all(|c| {
+                rest[c].is_empty()
+                    || row[c].trim().is_empty()
+                    || goes_on_in_lower_case(&row[c], &rest[c])
+            });
+            if !fits || rest.iter().all(String::is_empty) {
+                continue;
+            }
+            pages[n - 1][last] = joined_cells(&row, &rest);
+            pages[n].drain(k..end);
             continue;
         }
         // Set in the columns of the header printed first: a page may print the table's
@@ -5201,6 +5277,70 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
             .collect();
         let at = last + 1;
         pages[n - 1].splice(at..at, moved);
+    }
+}
+
+/// A row of cells set at the top of their rows broken over a page with no header printed
+/// again: the cells of one line stay at the page's foot ("4.7%  7.4%  Red  4.7%  Deteriorating",
+/// its first cell empty), the cells that wrap go on atop the next, in the same columns and in
+/// those only ("EHCS  Percentage  …  A City of" over "PM21  of young  …  Growth"). The row's
+/// lines are moved to the foot, its first line set into the line there.
+fn complementary_row_over_pages(pages: &mut [Vec<String>]) {
+    let aligned = |l: &str| !l.contains('\t') && !l.trim_start().starts_with('#');
+    let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let (foot, top) = (&pages[n - 1][last], &pages[n][first]);
+        let (cells, rest) = (text_pieces(foot), text_pieces(top));
+        if !aligned(foot)
+            || !aligned(top)
+            || cells.len() < 2
+            || rest.len() < 2
+            || indent(top) > 1
+            || rest[0].0 + 2 >= cells[0].0
+        {
+            continue;
+        }
+        // Each of the foot's cells lies where no cell of the rest does, with a cell of the
+        // rest on both sides of them (the same table's columns, the foot's one line between).
+        let clear = cells
+            .iter()
+            .all(|c| rest.iter().all(|r| r.1 + 2 <= c.0 || r.0 >= c.1 + 2));
+        let last_rest = rest.iter().map(|r| r.1).max().unwrap_or(0);
+        let last_cell = cells.iter().map(|c| c.1).max().unwrap_or(0);
+        if !clear || last_rest <= last_cell {
+            continue;
+        }
+        // The row's lines: its first and those under it with no text in the foot's cells'
+        // columns (the next row has its figures there).
+        let mut end = first + 1;
+        while end < pages[n].len() && {
+            let l = &pages[n][end];
+            !l.trim().is_empty()
+                && aligned(l)
+                && text_pieces(l)
+                    .iter()
+                    .all(|r| cells.iter().all(|c| r.1 + 2 <= c.0 || r.0 >= c.1 + 2))
+        } {
+            end += 1;
+        }
+        let mut line: Vec<char> = top.chars().collect();
+        for (at, _, text) in &cells {
+            for (k, ch) in text.chars().enumerate() {
+                if line.len() <= at + k {
+                    line.resize(at + k + 1, ' ');
+                }
+                line[at + k] = ch;
+            }
+        }
+        let mut moved: Vec<String> = pages[n].drain(first..end).collect();
+        moved[0] = line.into_iter().collect::<String>().trim_end().to_string();
+        pages[n - 1].splice(last..=last, moved);
     }
 }
 
@@ -6340,18 +6480,60 @@ fn page_text(
             i += k;
             continue;
         }
-        if !inside_rules(&rows[i]) {
+        // A table's first row of one line set over its column rules, a rule under it (a Word
+        // style's header row, unruled down its columns: "Colorful Shading" shades it apart and
+        // rules it off thickly) is a row in the columns of the row under it.
+        // (Its cells may wrap: up to four lines, each a line under the last.)
+        let unruled = |r: &Row| {
+            !inside_rules(r)
+                && tagged.row_of(r).is_none()
+                && !page
+                    .columns
+                    .iter()
+                    .any(|(_, y0, y1)| *y0 < r.y && *y1 > r.y - 0.7 * r.size)
+        };
+        let mut lines = 0;
+        while lines < 4
+            && i + lines < rows.len()
+            && unruled(&rows[i + lines])
+            && (lines == 0 || {
+                let (a, b) = (&rows[i + lines - 1], &rows[i + lines]);
+                b.y - a.y < 1.6 * a.size && !rule_between(a, b)
+            })
+        {
+            lines += 1;
+        }
+        // (All of its lines: the line over the first is none of them.)
+        let whole = i == 0 || {
+            let (a, b) = (&rows[i - 1], &rows[i]);
+            !unruled(a) || b.y - a.y >= 1.6 * a.size || rule_between(a, b)
+        };
+        let header_over = lines > 0
+            && whole
+            && rows.get(i + lines).is_some_and(|next| {
+                let r = &rows[i + lines - 1];
+                inside_rules(next) && rule_between(r, next) && next.y - r.y < 2.5 * r.size
+            });
+        if !inside_rules(&rows[i]) && !header_over {
             laid.push((rows[i].clone(), false));
             i += 1;
             continue;
         }
-        let mut j = i + 1;
-        while j < rows.len() && inside_rules(&rows[j]) && !rule_between(&rows[j - 1], &rows[j]) {
+        let mut j = if header_over { i + lines } else { i + 1 };
+        while !header_over
+            && j < rows.len()
+            && inside_rules(&rows[j])
+            && !rule_between(&rows[j - 1], &rows[j])
+        {
             j += 1;
         }
         // The rules beside a row reach at least its first line's capitals (the rest of a row
         // broken across pages starts right under the rule on the next).
-        let (top, bottom) = (rows[i].y - 0.7 * rows[i].size, rows[j - 1].y);
+        let (top, bottom) = if header_over {
+            (rows[j].y - 0.7 * rows[j].size, rows[j].y)
+        } else {
+            (rows[i].y - 0.7 * rows[i].size, rows[j - 1].y)
+        };
         let mut edges: Vec<f64> = page
             .columns
             .iter()
@@ -6422,6 +6604,23 @@ fn page_text(
             if right > last + 2.0 {
                 edges.push(right);
             }
+        }
+        // (Its cells each in one of those columns, or across two: a cell over two columns;
+        // a line across more is a paragraph over the table.)
+        let inner = &edges[1.min(edges.len())..edges.len().saturating_sub(1)];
+        if header_over
+            && (edges.len() < 3
+                || rows[i..j].iter().flat_map(fine_runs).any(|(x0, x1)| {
+                    inner
+                        .iter()
+                        .filter(|e| x0 < **e - 1.0 && x1 > **e + 1.0)
+                        .count()
+                        >= 2
+                }))
+        {
+            laid.push((rows[i].clone(), false));
+            i += 1;
+            continue;
         }
         if edges.len() >= 3 {
             tabbed.insert(laid.len(), ruled_row(&rows[i..j], &edges));
