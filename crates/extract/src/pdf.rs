@@ -6608,16 +6608,25 @@ fn page_text(
         // (Its cells each in one of those columns, or across two: a cell over two columns;
         // a line across more is a paragraph over the table.)
         let inner = &edges[1.min(edges.len())..edges.len().saturating_sub(1)];
-        if header_over
-            && (edges.len() < 3
-                || rows[i..j].iter().flat_map(fine_runs).any(|(x0, x1)| {
-                    inner
-                        .iter()
-                        .filter(|e| x0 < **e - 1.0 && x1 > **e + 1.0)
-                        .count()
-                        >= 2
-                }))
-        {
+        // (Over the ruled rows, a row's cells each begin where the cells under them do, one
+        // padding into their columns, in two columns at least; a heading or a note over a
+        // table does not.)
+        let column_of = |x: f64| edges.iter().rposition(|e| *e <= x + 0.5).unwrap_or(0);
+        let set_in_columns = || {
+            let padding = fine_runs(&rows[j])
+                .iter()
+                .map(|(x0, _)| x0 - edges[column_of(*x0)])
+                .fold(f64::INFINITY, f64::min);
+            let runs: Vec<(f64, f64)> = rows[i..j].iter().flat_map(fine_runs).collect();
+            let columns: std::collections::BTreeSet<usize> =
+                runs.iter().map(|(x0, _)| column_of(*x0)).collect();
+            columns.len() >= 2
+                && runs.iter().all(|(x0, x1)| {
+                    (x0 - edges[column_of(*x0)] - padding).abs() < 1.5
+                        && !inner.iter().any(|e| *x0 < *e - 1.0 && *x1 > *e + 1.0)
+                })
+        };
+        if header_over && (edges.len() < 3 || !set_in_columns()) {
             laid.push((rows[i].clone(), false));
             i += 1;
             continue;
