@@ -5543,6 +5543,18 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
             && row.iter().zip(&next).all(|(a, b)| {
                 a.trim().is_empty() || b.trim().is_empty() || goes_on_in_lower_case(a, b)
             });
+        // Or a row whose name the page cut after a joining word ("Percentage reduction in"
+        // over "CO2e from 2009-10 baseline") and whose other cells are split between the
+        // pages, none on both (WeasyPrint sets each cell of a row in the middle of it: a short
+        // one falls wholly on one page or the other).
+        let name_cells_split = next.len() == row.len()
+            && cut_short(&row[0])
+            && row[1..]
+                .iter()
+                .zip(&next[1..])
+                .all(|(a, b)| a.trim().is_empty() || b.trim().is_empty())
+            && next[1..].iter().any(|c| !c.trim().is_empty())
+            && row[1..].iter().any(|c| !c.trim().is_empty());
         if row.len() < 3
             || row[0].trim().is_empty() && !split_row
             || !header_repeated
@@ -5554,6 +5566,7 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
                 && !lower_goes_on
                 && !name_ends_table
                 && !split_row
+                && !name_cells_split
             || next.iter().all(|c| c.trim().is_empty())
         {
             continue;
@@ -6664,8 +6677,11 @@ fn page_text(
             && laid.get(n + 1).is_some_and(|(b, _)| {
                 // Over the table's first cells, not across its columns (a header whose
                 // cells are a word space apart).
+                // (A line below it, not half a line: a header cell's first line over the
+                // header's other cells, centred in their row, "Key" over "Date Actual".)
                 let under = fine_runs(b);
                 under.len() >= 2
+                    && b.y - r.y > 0.9 * r.size.max(b.size)
                     && r.left() <= b.left() + r.size
                     && under
                         .iter()
