@@ -6620,7 +6620,7 @@ fn page_text(
         }
         // (Its cells each in one of those columns, or across two: a cell over two columns;
         // a line across more is a paragraph over the table.)
-        let inner = &edges[1.min(edges.len())..edges.len().saturating_sub(1)];
+        let inner = edges.get(1..edges.len().saturating_sub(1)).unwrap_or(&[]);
         // (Over the ruled rows, a row's cells each begin where the cells under them do, one
         // padding into their columns, in two columns at least; a heading or a note over a
         // table does not.)
