@@ -5256,6 +5256,11 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
             pages[n].drain(k..end);
             continue;
         }
+        // (A header known only by the words of bold cells printed before gives no columns to
+        // set lines of text in.)
+        if !(first..k).all(|h| pages[n - 1].iter().any(|l| words(l) == words(&pages[n][h]))) {
+            continue;
+        }
         // Set in the columns of the header printed first: a page may print the table's
         // columns at other places, and the fixed-width reader reads columns at one place.
         let header = (first..k)
