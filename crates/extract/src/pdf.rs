@@ -4123,6 +4123,43 @@ fn centred_rows(
     if !undecided && !spaced && (centred == 0 || centred <= topped) || rows.len() < 2 && !lone_row {
         return None;
     }
+    // In a table set at the bottom of its rows, its last row broken over the page: the first
+    // lines of its tall cells end one line above its one-line cells at the page's foot, their
+    // rest atop the next page ("Develop and / implement a" over "SO-11  Apr 2025  Good"). They
+    // are one row where the lines above have no key, the foot's have one, they share no column
+    // and no row's spacing parts them. (The table's other rows need not show how it is set: a
+    // header and that row alone. Set at the top, a key starts its row, and rows set in the
+    // middle overlap their tall cells.)
+    let mut rows = rows;
+    if rows.len() >= 2 {
+        let r = rows.len() - 2;
+        let of = |members: &[usize]| -> std::collections::BTreeSet<usize> {
+            members.iter().map(|n| cells[*n].0).collect()
+        };
+        let (above, foot) = (of(&rows[r].1), of(&rows[r + 1].1));
+        let above_last = rows[r]
+            .1
+            .iter()
+            .map(|n| last(&cells[*n]))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let foot_first = rows[r + 1]
+            .1
+            .iter()
+            .map(|n| first(&cells[*n]))
+            .fold(f64::INFINITY, f64::min);
+        let foot_one_line = rows[r + 1].1.iter().all(|n| cells[*n].1.len() == 1);
+        let above_tall = rows[r].1.iter().any(|n| cells[*n].1.len() >= 2);
+        if !above.contains(&0)
+            && above_tall
+            && foot.contains(&0)
+            && above.is_disjoint(&foot)
+            && foot_one_line
+            && foot_first - above_last <= leading + 0.1 * size
+        {
+            let (_, members) = rows.pop().expect("two rows");
+            rows[r].1.extend(members);
+        }
+    }
     let mut out = vec![String::new(); block.len()];
     for (_, members) in rows {
         let mut texts = vec![String::new(); columns.len()];
