@@ -4736,6 +4736,7 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
     for page in pages.iter_mut() {
         stretched_rows_joined(page);
     }
+    bottom_row_rest_under_tab_header(pages);
     merged_headers_again(pages);
     split_headers_again(pages);
     lone_headers_again(pages);
@@ -4897,6 +4898,73 @@ fn finishes(cut: &str, rest: &str) -> bool {
 fn goes_on_in_lower_case(cell: &str, rest: &str) -> bool {
     rest.trim().starts_with(char::is_lowercase)
         && !cell.trim_end().ends_with(['.', ':', ';', '!', '?'])
+}
+
+/// A row set at the bottom of its cells broken over a page under a header in columns of text:
+/// its name's first lines at the foot, each one run at the table's left, its figures one line
+/// under them ("The daily / average of days / lost to delayed" over "6.7  5.6  6.5  5.6  ☑"),
+/// and its name's rest atop the next page under the header printed again in cells, a row of
+/// the name alone going on in lower case ("transfers of care per 100,000 population"). The
+/// row is made one, in cells under the header in cells.
+fn bottom_row_rest_under_tab_header(pages: &mut [Vec<String>]) {
+    let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
+    for n in 1..pages.len() {
+        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+            continue;
+        };
+        let (header, Some(rest)) = (&pages[n][first], pages[n].get(first + 1)) else {
+            continue;
+        };
+        let (header_cells, rest_cells) = (tab_cells(header), tab_cells(rest));
+        let figures = &pages[n - 1][last];
+        let pieces = text_pieces(figures);
+        if !header.contains("\t<b>")
+            || header_cells.len() < 3
+            || !header_cells[0].trim().is_empty()
+            || rest_cells.len() != header_cells.len()
+            || rest_cells[1..].iter().any(|c| !c.trim().is_empty())
+            || figures.contains('\t')
+            || pieces.len() != header_cells.len() - 1
+            || indent(figures) == 0
+        {
+            continue;
+        }
+        // The name's lines above the figures, then the header in columns of text, the same
+        // words as the one printed again, its cells starting where the figures' do.
+        let mut top = last;
+        while top > 0 && {
+            let l = &pages[n - 1][top - 1];
+            !l.trim().is_empty() && indent(l) == 0 && !l.contains('\t') && !l.contains("   ")
+        } {
+            top -= 1;
+        }
+        if top == last || top == 0 {
+            continue;
+        }
+        let over = &pages[n - 1][top - 1];
+        let starts: Vec<usize> = text_pieces(over).iter().map(|p| p.0).collect();
+        let name = pages[n - 1][top..last]
+            .iter()
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if over.contains('\t')
+            || plain(over) != plain(header)
+            || starts.len() != pieces.len()
+            || starts.iter().zip(&pieces).any(|(s, p)| s.abs_diff(p.0) > 2)
+            || !goes_on_in_lower_case(&name, &rest_cells[0])
+        {
+            continue;
+        }
+        let mut row = vec![format!("{name} {}", rest_cells[0].trim())];
+        row.extend(pieces.iter().map(|p| p.2.trim().to_string()));
+        let (header, row) = (header.clone(), row.join("\t"));
+        pages[n - 1].splice(top - 1..=last, [header, row]);
+        pages[n].remove(first + 1);
+    }
 }
 
 /// A row broken over the page, no header printed again over its rest (wkhtmltopdf with the
