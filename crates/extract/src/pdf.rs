@@ -4130,7 +4130,6 @@ fn centred_rows(
     // and no row's spacing parts them. (The table's other rows need not show how it is set: a
     // header and that row alone. Set at the top, a key starts its row, and rows set in the
     // middle overlap their tall cells.)
-    let mut rows = rows;
     if rows.len() >= 2 {
         let r = rows.len() - 2;
         let of = |members: &[usize]| -> std::collections::BTreeSet<usize> {
