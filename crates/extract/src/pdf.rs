@@ -4760,10 +4760,7 @@ fn continue_over_pages(pages: &mut [Vec<String>]) {
         !l.contains('\t') && !l.trim_start().is_empty() && !l.trim_start().contains("   ")
     };
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
-            continue;
-        };
-        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+        let Some((last, first)) = page_break(pages, n) else {
             continue;
         };
         let (a, b) = (pages[n - 1][last].clone(), pages[n][first].clone());
@@ -4899,6 +4896,13 @@ fn goes_on_in_lower_case(cell: &str, rest: &str) -> bool {
         && !cell.trim_end().ends_with(['.', ':', ';', '!', '?'])
 }
 
+/// Where a page break falls: the last line with text on page `n - 1` and the first on page `n`.
+fn page_break(pages: &[Vec<String>], n: usize) -> Option<(usize, usize)> {
+    let last = pages[n - 1].iter().rposition(|l| !l.trim().is_empty())?;
+    let first = pages[n].iter().position(|l| !l.trim().is_empty())?;
+    Some((last, first))
+}
+
 /// A row set at the bottom of its cells broken over a page under a header in columns of text:
 /// its name's first lines at the foot, each one run at the table's left, its figures one line
 /// under them ("The daily / average of days / lost to delayed" over "6.7  5.6  6.5  5.6  ☑"),
@@ -4908,10 +4912,7 @@ fn goes_on_in_lower_case(cell: &str, rest: &str) -> bool {
 fn bottom_row_rest_under_tab_header(pages: &mut [Vec<String>]) {
     let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
-            continue;
-        };
-        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+        let Some((last, first)) = page_break(pages, n) else {
             continue;
         };
         let (header, Some(rest)) = (&pages[n][first], pages[n].get(first + 1)) else {
@@ -4973,10 +4974,7 @@ fn bottom_row_rest_under_tab_header(pages: &mut [Vec<String>]) {
 /// fills the cells the foot left empty (its figures). Joined into the row at the foot.
 fn row_rest_atop(pages: &mut [Vec<String>]) {
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
-            continue;
-        };
-        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+        let Some((last, first)) = page_break(pages, n) else {
             continue;
         };
         let (row, rest) = (tab_cells(&pages[n - 1][last]), tab_cells(&pages[n][first]));
@@ -5255,10 +5253,7 @@ fn headers_again_over_pages(pages: &mut [Vec<String>]) {
 fn cells_over_pages(pages: &mut [Vec<String>]) {
     let aligned = |l: &str| !l.contains('\t') && l.trim().contains("   ");
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
-            continue;
-        };
-        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+        let Some((last, first)) = page_break(pages, n) else {
             continue;
         };
         // A table runs at the foot of the previous page: lines of text in columns, or a row of
@@ -5398,10 +5393,7 @@ fn complementary_row_over_pages(pages: &mut [Vec<String>]) {
     let aligned = |l: &str| !l.contains('\t') && !l.trim_start().starts_with('#');
     let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
-            continue;
-        };
-        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+        let Some((last, first)) = page_break(pages, n) else {
             continue;
         };
         let (foot, top) = (&pages[n - 1][last], &pages[n][first]);
@@ -6123,10 +6115,7 @@ fn bold_header_rest_over_pages(pages: &mut [Vec<String>]) {
             .join(" ")
     };
     for n in 1..pages.len() {
-        let Some(last) = pages[n - 1].iter().rposition(|l| !l.trim().is_empty()) else {
-            continue;
-        };
-        let Some(first) = pages[n].iter().position(|l| !l.trim().is_empty()) else {
+        let Some((last, first)) = page_break(pages, n) else {
             continue;
         };
         let (Some(foot), Some(mut rest)) = (
