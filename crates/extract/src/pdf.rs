@@ -4896,6 +4896,11 @@ fn goes_on_in_lower_case(cell: &str, rest: &str) -> bool {
         && !cell.trim_end().ends_with(['.', ':', ';', '!', '?'])
 }
 
+/// How many spaces a line of the fixed-width text starts with.
+fn indent(line: &str) -> usize {
+    line.chars().take_while(|c| *c == ' ').count()
+}
+
 /// Where a page break falls: the last line with text on page `n - 1` and the first on page `n`.
 fn page_break(pages: &[Vec<String>], n: usize) -> Option<(usize, usize)> {
     let last = pages[n - 1].iter().rposition(|l| !l.trim().is_empty())?;
@@ -4910,7 +4915,6 @@ fn page_break(pages: &[Vec<String>], n: usize) -> Option<(usize, usize)> {
 /// the name alone going on in lower case ("transfers of care per 100,000 population"). The
 /// row is made one, in cells under the header in cells.
 fn bottom_row_rest_under_tab_header(pages: &mut [Vec<String>]) {
-    let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
     for n in 1..pages.len() {
         let Some((last, first)) = page_break(pages, n) else {
             continue;
@@ -5293,7 +5297,6 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
         }
         // Then lines of the broken row's cells only: its first cell empty (the line set in
         // from where the header starts, the table's left on this page) or one run of text.
-        let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
         // (The header's first line may be one cell set in, "Council" over "Plan theme".)
         let left = (first..k).map(|h| indent(&pages[n][h])).min().unwrap_or(0);
         let mut end = k;
@@ -5391,7 +5394,6 @@ fn cells_over_pages(pages: &mut [Vec<String>]) {
 /// lines are moved to the foot, its first line set into the line there.
 fn complementary_row_over_pages(pages: &mut [Vec<String>]) {
     let aligned = |l: &str| !l.contains('\t') && !l.trim_start().starts_with('#');
-    let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
     for n in 1..pages.len() {
         let Some((last, first)) = page_break(pages, n) else {
             continue;
