@@ -3464,7 +3464,17 @@ fn centred_headers_joined(
     let mut j = 0;
     while j < columns.len() {
         let lines = lines_of(&columns, j);
-        let header_only = !lines.is_empty() && lines.iter().all(|&k| bold[k]);
+        // (A cell alone on its line that runs from this column into the next and ends in it is
+        // no cell of this column's: a section's title set at the right of a cell as wide as
+        // both, its first lines reaching back under a header set at the left.)
+        let across = |k: usize| {
+            runs[k].len() == 1
+                && columns
+                    .get(j + 1)
+                    .is_some_and(|n| runs[k][0].1 > n.0 && runs[k][0].1 <= n.1 + 1.0)
+        };
+        let header_only =
+            lines.iter().any(|&k| bold[k]) && lines.iter().all(|&k| bold[k] || across(k));
         let data = |c: usize| lines_in(columns[c]).iter().any(|&k| !bold[k]);
         // Cells of one width (a table of fixed, equal columns): the pitch the data columns past
         // the first start at, where three or more do, each the next's cell or a whole number
@@ -3569,7 +3579,7 @@ fn centred_headers_joined(
             let short = |d: (f64, f64)| {
                 runs.iter()
                     .flatten()
-                    .filter(|x| x.0 < d.1 && x.1 > d.0)
+                    .filter(|x| x.0 >= d.0 - 1.0 && x.0 < d.1)
                     .all(|x| x.1 - x.0 <= 6.0 * size)
             };
             d.is_some_and(|d| data(j + 1) && !headed(j + 1) && c.0 < d.0 && c.1 < d.1 && short(*d))
@@ -3664,7 +3674,8 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
         .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
         .collect();
     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
-    let columns = columns_of(&runs, &bold, size, &gutters);
+    let columns =
+        centred_headers_joined(columns_of(&runs, &bold, size, &gutters), &runs, &bold, size);
     if columns.len() < 2 {
         return vec![(0, block.len())];
     }
