@@ -2278,6 +2278,61 @@ fn header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
     }
 }
 
+/// A header line's run parted after a word that ends at (or before) the edge of a column of
+/// cells set at their right, where the next word starts past that edge: WeasyPrint's "Target
+/// DoT", two cells' headers a word space apart, "Target" over figures set at the right of its
+/// cells and "DoT" over figures set further right. The edge: where two or more plain lines'
+/// runs end, from different starts, with no plain text across it.
+fn right_set_headers_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
+    let plain: Vec<(f64, f64)> = block
+        .iter()
+        .zip(runs.iter())
+        .filter(|((r, _), _)| !r.bold())
+        .flat_map(|(_, rs)| rs.iter().copied())
+        .collect();
+    let ending_at = |e: f64| -> Vec<(f64, f64)> {
+        plain
+            .iter()
+            .copied()
+            .filter(|p| (p.1 - e).abs() < 0.5)
+            .collect()
+    };
+    let right_edge = |e: f64, over: f64| {
+        let at = ending_at(e);
+        at.len() >= 2
+            && at.iter().any(|p| (p.0 - at[0].0).abs() > 1.0)
+            && at.iter().any(|p| p.0 < over)
+            && !plain.iter().any(|p| p.0 < e - 0.5 && p.1 > e + 0.5)
+    };
+    for (k, (r, _)) in block.iter().enumerate() {
+        if !r.bold() {
+            continue;
+        }
+        let words = word_spans(r);
+        let mut parted: Vec<(f64, f64)> = Vec::new();
+        for run in &runs[k] {
+            let inside: Vec<(f64, f64)> = words
+                .iter()
+                .copied()
+                .filter(|w| w.0 >= run.0 - 0.5 && w.1 <= run.1 + 0.5)
+                .collect();
+            let mut from = run.0;
+            for w in inside.windows(2) {
+                let (end, start) = (w[0].1, w[1].0);
+                let edge = plain.iter().any(|p| {
+                    p.1 >= end - 0.5 && p.1 < start - 0.25 * r.size && right_edge(p.1, end)
+                });
+                if edge {
+                    parted.push((from, end));
+                    from = start;
+                }
+            }
+            parted.push((from, run.1));
+        }
+        runs[k] = parted;
+    }
+}
+
 /// A line's runs parted where it crosses the gap between two cells shaded apart: each cell's
 /// shading, of one band's height, a few points from the next's (WeasyPrint shades each cell of
 /// a filled header or row on its own, the table's spacing between them), bounds its text, though
@@ -2620,6 +2675,18 @@ fn aligned_tables(
             })
             .collect();
         let starts = |k: usize| -> Vec<f64> { cell_starts[k - i].clone() };
+        // And where it ends them.
+        let cell_ends: Vec<Vec<f64>> = (i..j)
+            .map(|k| {
+                let runs = fine_runs(&laid[k].0);
+                if runs.len() >= 2 {
+                    runs.iter().map(|x| x.1).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let ends = |k: usize| -> Vec<f64> { cell_ends[k - i].clone() };
         // (A header of seven lines or more, its cells centred at heights of their own, starts a
         // table where a cell of it runs across two columns of the rows above and most of its
         // cells start where none of theirs do: the next table's, of other widths. In the same
@@ -2726,19 +2793,28 @@ fn aligned_tables(
             // above, or (`apart`) with those more than two lines above only: the first lines
             // of its header may start their cells where its own do.
             let grid = |apart: bool| -> bool {
-                let above: Vec<f64> = (from..k)
-                    .filter(|m| !apart || laid[k].0.y - laid[*m].0.y > 2.0 * laid[k].0.size)
-                    .flat_map(starts)
-                    .collect();
+                let over = (from..k)
+                    .filter(|m| !apart || laid[k].0.y - laid[*m].0.y > 2.0 * laid[k].0.size);
+                let above: Vec<f64> = over.clone().flat_map(starts).collect();
+                let size = laid[k].0.size;
+                let short = |x: f64, e: f64| e - x <= 5.0 * size;
+                let above_ends: Vec<f64> = over.flat_map(ends).collect();
                 // (Two thirds of a line's cells past the first new, three at least: a column
-                // of the new table may start where one of the table above did.)
+                // of the new table may start where one of the table above did. A short cell
+                // that ends where one above ends, to a fraction of a point, is in its column:
+                // figures and words set at the right of their cells.)
                 let new = |m: usize| -> Vec<f64> {
                     let s = starts(m);
                     let fresh: Vec<f64> = s
                         .iter()
+                        .zip(ends(m))
                         .skip(1)
-                        .copied()
-                        .filter(|x| !above.iter().any(|y| (*x - y).abs() < 3.0))
+                        .filter(|(x, e)| {
+                            !above.iter().any(|y| (*x - y).abs() < 3.0)
+                                && !(short(**x, *e)
+                                    && above_ends.iter().any(|y| (e - y).abs() < 0.25))
+                        })
+                        .map(|(x, _)| *x)
                         .collect();
                     if fresh.len() >= 3 && 3 * fresh.len() >= 2 * (s.len() - 1) {
                         fresh
@@ -2998,6 +3074,7 @@ fn aligned_tables(
                     .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
                     .collect();
                 header_words_parted(block, &mut runs);
+                right_set_headers_parted(block, &mut runs);
                 shaded_cells_parted(block, &mut runs, paint.fills);
                 // Two lines of cells, or a header of three or more over lines in its columns
                 // (the last row of a table continued under its header on the next page).
