@@ -1097,6 +1097,39 @@ fn weasyprint_prints_of_unruled_tables_set_at_the_bottom_give_the_facts_of_the_t
     }
 }
 
+/// The reports printed by WeasyPrint with every cell from the third column on set at its right
+/// (figures right-aligned, as many councils set them; headers left): Derby City, 2024-25 Q1 and
+/// 2023-24 Q2 give every fact of their text, spaces apart. A header's two cells a word's space
+/// apart ("Target DoT"), "Target" over figures set at the right of its cells and "DoT" over
+/// figures set further right, are two; and a row whose cells sit in the middle of their rows
+/// at other heights than the header's, its figures starting where no line above starts one
+/// but ending where the row's first line ends its own, is the same table (before, Derby
+/// City's priority projects under a header at a page's top were read as a table of no header:
+/// 16 facts lost). 2025-26 Q1 and 2019-20, their comments set at the right too, are not yet
+/// whole so (see the README).
+#[test]
+fn weasyprint_prints_with_figures_set_at_the_right_give_the_facts_of_the_text() {
+    weasyprint_reports_give_the_facts_of_the_text(
+        &[REPORTS[0], REPORTS[1], REPORTS[3]],
+        "td:nth-child(n+3) { text-align: right }",
+        false,
+    );
+}
+
+/// Derby City printed by WeasyPrint with every cell, headers too, set at its right: every fact
+/// of the text, spaces apart. The references set at the right of their column under "Ref" set
+/// at its left, and the groups' titles in that column reaching back under "Ref" ("Priority
+/// projects and / strategic risks"), are one column (before, the references were a column of
+/// no header, and 6 objectives lost their keys).
+#[test]
+fn weasyprint_prints_with_every_cell_set_at_the_right_give_derby_citys_facts() {
+    weasyprint_reports_give_the_facts_of_the_text(
+        &[REPORTS[0]],
+        "th, td { text-align: right }",
+        false,
+    );
+}
+
 /// Derby City's HTML page printed by WeasyPrint untagged, cells at the top with no padding: a
 /// row WeasyPrint breaks over a page keeps its key and one-line cells at the foot ("SM 10  N/A
 /// On track  Green  N/A") and sets its tall cells atop the next page under the header printed
