@@ -19,6 +19,7 @@ use lapis_model::period::parse_month_year;
 use lapis_model::value::parse_value;
 use lapis_model::{measure_id, Observation, Period, PeriodKind};
 
+use crate::layout::is_figure;
 use crate::text::title_text;
 use crate::Engine;
 
@@ -33,10 +34,6 @@ const BENCHMARK_PLACES: &[&str] = &[
     "regional",
     "region",
 ];
-
-fn is_figure(cell: &str) -> bool {
-    parse_value(cell).is_some_and(|v| v.number.is_some())
-}
 
 /// Splits "Good or better - National" into ("Good or better", "National") when the ending is a
 /// benchmark place.

@@ -357,7 +357,7 @@ fn csv_fields(line: &str) -> Option<Vec<String>> {
     })
 }
 
-fn is_figure(cell: &str) -> bool {
+pub(crate) fn is_figure(cell: &str) -> bool {
     parse_value(cell).is_some_and(|v| v.number.is_some())
 }
 

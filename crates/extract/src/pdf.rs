@@ -5989,10 +5989,25 @@ fn middle_rest_atop(pages: &mut [Vec<String>], n: usize, last: usize, top: usize
     let key_atop = row[0].trim().is_empty()
         && row[1..].iter().any(|c| !c.trim().is_empty())
         && !rest[0].trim().is_empty();
+    // (Where the two lines share two cells or more, and in each a figure atop is under words
+    // at the foot, the foot is a header's second row over the first row: "Primary  Secondary"
+    // over "25  3". A cell of words whose figure goes on atop, "Risk score" over "12", is one
+    // cell of a broken row whose name goes on too.)
+    let shared: Vec<(&String, &String)> = row
+        .iter()
+        .zip(&rest)
+        .skip(1)
+        .filter(|(a, b)| !a.trim().is_empty() && !b.trim().is_empty())
+        .collect();
+    let figure_under_words = shared.len() >= 2
+        && shared.iter().all(|(a, b)| {
+            !crate::layout::is_figure(a.trim()) && crate::layout::is_figure(b.trim())
+        });
     let fits = row.len() >= 3
         && rest.len() == row.len()
         && above.is_some_and(|a| a.len() == row.len())
         && (key_at_foot || key_atop)
+        && !figure_under_words
         && !rest.iter().any(|c| c.contains("<b>"));
     if !fits {
         return false;

@@ -863,6 +863,19 @@ fn chromium_prints_of_ruled_html_tables_give_the_facts_of_the_text() {
     );
 }
 
+/// Ruled tables with narrower padding: 2023-24 Q2's cross table of schools by rating breaks
+/// after its two header rows ("Number of schools  Percentage of pupils" over "Primary
+/// Secondary  Primary  Secondary" at a page's foot, "Outstanding  25  3  6.4%  9.9%" atop the
+/// next). The second header row is not the rest of the row atop (before, "Primary 25" was read
+/// as one cell and the table's 20 figures were lost).
+#[test]
+fn chromium_prints_of_tightly_ruled_html_tables_give_the_facts_of_the_text() {
+    chromium_prints_give_the_facts_of_the_text(
+        "table{border-collapse:collapse} td,th{border:1px solid #444;padding:2px 4px}",
+        &REPORTS,
+    );
+}
+
 /// A browser's own print of a table (no style): no rules, cells centred in their rows and a
 /// word space apart, header cells centred both ways, one table per page of the source with
 /// columns of its own. Chromium's PDF is tagged: the tables it takes for data tables (with a
