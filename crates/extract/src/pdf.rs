@@ -2523,8 +2523,14 @@ fn aligned_tables(
                     // Or the header's first row's cells each set at a height of its own, a line
                     // each ("Number of" over "schools" beside "Percentage of pupils" set
                     // between them, cells in the middle of their rows): two or more, each
-                    // starting where a cell of the second does.
-                    || (i..j).all(|k| laid[k].0.bold()) && {
+                    // starting where a cell of the second does. (Bold, or short lines of one
+                    // run each, a header not set bold.)
+                    || (i..j).all(|k| {
+                        laid[k].0.bold() || {
+                            let runs = fine_runs(&laid[k].0);
+                            runs.len() == 1 && runs[0].1 - runs[0].0 <= 8.0 * size
+                        }
+                    }) && {
                         let mut cells: Vec<f64> = Vec::new();
                         for x in &starts {
                             if !cells.iter().any(|c| (c - x).abs() < 3.0) {

@@ -1082,6 +1082,35 @@ fn weasyprint_prints_of_unruled_tables_set_at_the_top_or_widely_padded_give_the_
     );
 }
 
+/// 2023-24 Q2 printed by WeasyPrint with wide padding (12 by 16 pixels): its cross table of
+/// schools by rating, whose header's first row is not bold and sets each cell at a height of its
+/// own ("Number / of / schools" beside "Percentage / of pupils" set between its lines), a
+/// padding's depth over the second ("Primary  Secondary  Primary  Secondary"), heads the table:
+/// its 20 figures are read (before, the first row was read as prose and all were lost).
+#[test]
+fn weasyprint_widely_padded_print_reads_a_cross_tables_unbold_two_row_header() {
+    for (report, text, from_pdf) in
+        weasyprint_printed(&[REPORTS[3]], "td, th { padding: 12px 16px }", false)
+    {
+        facts_read(
+            report,
+            &text,
+            &from_pdf,
+            |f| {
+                ["number-of-schools", "percentage-of-pupils"]
+                    .iter()
+                    .any(|of| {
+                        ["primary", "secondary"]
+                            .iter()
+                            .any(|phase| f.starts_with(&format!("obs E10000007:{of}-{phase}-")))
+                    })
+            },
+            20,
+            "the cross table's figures",
+        );
+    }
+}
+
 /// The reports printed by WeasyPrint unruled with every cell set at the bottom of its row (the
 /// header's cells in the middle): Derby City and 2024-25 Q1 give every fact of their text,
 /// spaces apart. A row broken over a page keeps its one-line cells at the page's foot ("SO-11
