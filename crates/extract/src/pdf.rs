@@ -2816,9 +2816,10 @@ fn aligned_tables(
                         .zip(ends(m))
                         .skip(1)
                         .filter(|(x, e)| {
-                            !above.iter().any(|y| (*x - y).abs() < 3.0)
-                                && !(short(**x, *e)
-                                    && above_ends.iter().any(|y| (e - y).abs() < 0.25))
+                            let starts_above = above.iter().any(|y| (*x - y).abs() < 3.0);
+                            let ends_above =
+                                short(**x, *e) && above_ends.iter().any(|y| (e - y).abs() < 0.25);
+                            !starts_above && !ends_above
                         })
                         .map(|(x, _)| *x)
                         .collect();
