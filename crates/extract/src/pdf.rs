@@ -2668,31 +2668,17 @@ fn aligned_tables(
         let (block_left, block_right) = (i..j).fold((f64::INFINITY, 0.0f64), |(l, r), k| {
             (l.min(laid[k].0.left()), r.max(laid[k].0.right()))
         });
-        // Where each line of the block starts its cells (none for a line of one run), found
-        // once: the rules below ask for them line by line, over and over.
-        let cell_starts: Vec<Vec<f64>> = (i..j)
+        // Where each line of the block starts and ends its cells (none for a line of one run),
+        // found once: the rules below ask for them line by line, over and over.
+        let cell_runs: Vec<Vec<(f64, f64)>> = (i..j)
             .map(|k| {
-                let runs = fine_runs(&laid[k].0);
-                if runs.len() >= 2 {
-                    runs.iter().map(|x| x.0).collect()
-                } else {
-                    Vec::new()
-                }
+                Some(fine_runs(&laid[k].0))
+                    .filter(|r| r.len() >= 2)
+                    .unwrap_or_default()
             })
             .collect();
-        let starts = |k: usize| -> Vec<f64> { cell_starts[k - i].clone() };
-        // And where it ends them.
-        let cell_ends: Vec<Vec<f64>> = (i..j)
-            .map(|k| {
-                let runs = fine_runs(&laid[k].0);
-                if runs.len() >= 2 {
-                    runs.iter().map(|x| x.1).collect()
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
-        let ends = |k: usize| -> Vec<f64> { cell_ends[k - i].clone() };
+        let starts = |k: usize| -> Vec<f64> { cell_runs[k - i].iter().map(|x| x.0).collect() };
+        let ends = |k: usize| -> Vec<f64> { cell_runs[k - i].iter().map(|x| x.1).collect() };
         // (A header of seven lines or more, its cells centred at heights of their own, starts a
         // table where a cell of it runs across two columns of the rows above and most of its
         // cells start where none of theirs do: the next table's, of other widths. In the same
