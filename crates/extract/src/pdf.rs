@@ -2790,11 +2790,13 @@ fn aligned_tables(
                 let above: Vec<f64> = over.clone().flat_map(starts).collect();
                 let size = laid[k].0.size;
                 let short = |x: f64, e: f64| e - x <= 5.0 * size;
-                let above_ends: Vec<f64> = over.flat_map(ends).collect();
+                let above_runs: Vec<(f64, f64)> = over
+                    .flat_map(|m| cell_runs[m - i].iter().copied())
+                    .collect();
                 // (Two thirds of a line's cells past the first new, three at least: a column
                 // of the new table may start where one of the table above did. A short cell
-                // that ends where one above ends, to a fraction of a point, is in its column:
-                // figures and words set at the right of their cells.)
+                // that ends, or is centred, where one above is, to a fraction of a point, is in
+                // its column: figures and words set at the right or centre of their cells.)
                 let new = |m: usize| -> Vec<f64> {
                     let s = starts(m);
                     let fresh: Vec<f64> = s
@@ -2803,9 +2805,11 @@ fn aligned_tables(
                         .skip(1)
                         .filter(|(x, e)| {
                             let starts_above = above.iter().any(|y| (*x - y).abs() < 3.0);
-                            let ends_above =
-                                short(**x, *e) && above_ends.iter().any(|y| (e - y).abs() < 0.25);
-                            !starts_above && !ends_above
+                            let set_alike = short(**x, *e)
+                                && above_runs.iter().any(|y| {
+                                    (e - y.1).abs() < 0.25 || ((*x + e) - (y.0 + y.1)).abs() < 0.5
+                                });
+                            !starts_above && !set_alike
                         })
                         .map(|(x, _)| *x)
                         .collect();

@@ -1438,6 +1438,23 @@ fn weasyprint_print_of_figures_set_at_their_cells_right_gives_the_figures_of_the
     }
 }
 
+/// The reports printed by WeasyPrint with the rows' cells centred under headers at their cells'
+/// left: Derby City, 2023-24 Q2 and 2019-20 give every fact of their text, spaces apart. A page's
+/// first row under the header printed again, its cells set in the middle of the row at other
+/// heights than the header's, its figures starting where no line above starts one but centred
+/// where the row's first line centres its own, is the same table: before, Derby City's PMP174
+/// lost the first word of its name ("Assembly") and of its theme, and two projects under a group
+/// title were lost. 2024-25 Q1 (one objective's title ends short) and 2025-26 Q1 are not yet
+/// whole so (see the README).
+#[test]
+fn weasyprint_prints_of_centred_cells_under_headers_at_the_left_give_the_facts_of_the_text() {
+    weasyprint_reports_give_the_facts_of_the_text(
+        &[REPORTS[0], REPORTS[3], REPORTS[4]],
+        "td { text-align: center }",
+        false,
+    );
+}
+
 /// The reports printed by WeasyPrint with every cell's text centred: Derby City, 2024-25 Q1 and
 /// 2019-20 give every fact of their text, spaces apart. A header's cells centred over centred
 /// figures come a word's space apart ("Same Same", "quarter quarter" over "5.31%" and "4.58%";
