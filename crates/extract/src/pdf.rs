@@ -6803,14 +6803,16 @@ fn page_text(
                 )
             });
             // Where no cell's rule is near (fpdf2's "MINIMAL" layout rules only under the
-            // header), text set beyond the outer column rules is a column of its own.
-            let glyphs = || rows[i..j].iter().flat_map(|r| r.glyphs.iter());
-            let left = glyphs()
-                .filter(|g| g.x + g.width < first - 1.0)
-                .fold(left, |l, g| l.min(g.x - 1.0));
-            let right = glyphs()
-                .filter(|g| g.x > last + 1.0)
-                .fold(right, |r, g| r.max(g.x + g.width + 1.0));
+            // header), text set beyond the outer column rules is a column of its own. (Words
+            // set beyond them: a word too wide for the last column, begun in it, runs past its
+            // rule and is still its cell's.)
+            let words = || rows[i..j].iter().flat_map(word_spans);
+            let left = words()
+                .filter(|w| w.1 < first - 1.0)
+                .fold(left, |l, w| l.min(w.0 - 1.0));
+            let right = words()
+                .filter(|w| w.0 > last + 1.0)
+                .fold(right, |r, w| r.max(w.1 + 1.0));
             if left < first - 2.0 {
                 edges.insert(0, left);
             }
