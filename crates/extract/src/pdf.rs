@@ -1847,7 +1847,9 @@ fn ruled_row(region: &[Row], edges: &[f64]) -> String {
                 .min(cells.len() - 1)
         };
         // A word that runs over its cell's rule (Typst lets a long word overflow a narrow
-        // column): the rest of the text shown with it, touching it, stays in its cell.
+        // column): the rest of the text shown with it, touching it, stays in its cell. So does
+        // text shown with it a word's space on (WeasyPrint sets "incidents /" on one line of a
+        // narrow cell, the "/" past its rule).
         let mut cell_of: Vec<usize> = r.glyphs.iter().map(by_place).collect();
         let mut shown: Vec<usize> = (0..r.glyphs.len()).collect();
         shown.sort_by(|&a, &b| {
@@ -1856,7 +1858,7 @@ fn ruled_row(region: &[Row], edges: &[f64]) -> String {
         });
         for w in shown.windows(2) {
             let (b, g) = (&r.glyphs[w[0]], &r.glyphs[w[1]]);
-            if b.shown == g.shown && g.x - (b.x + b.width) < 0.15 * g.size {
+            if b.shown == g.shown && g.x - (b.x + b.width) < 0.6 * g.size {
                 cell_of[w[1]] = cell_of[w[0]];
             }
         }
