@@ -2240,11 +2240,7 @@ fn header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
         let size = r.size;
         let mut parted: Vec<(f64, f64)> = Vec::new();
         for run in &runs[k] {
-            let inside: Vec<(f64, f64)> = words
-                .iter()
-                .copied()
-                .filter(|w| w.0 >= run.0 - 0.5 && w.1 <= run.1 + 0.5)
-                .collect();
+            let inside = words_within(&words, *run);
             let centre = |ws: &[(f64, f64)]| (ws[0].0 + ws[ws.len() - 1].1) / 2.0;
             let mut from = run.0;
             for i in 0..inside.len().saturating_sub(1) {
@@ -2280,6 +2276,15 @@ fn header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
     }
 }
 
+/// The words of a line that lie within one of its runs.
+fn words_within(words: &[(f64, f64)], run: (f64, f64)) -> Vec<(f64, f64)> {
+    words
+        .iter()
+        .copied()
+        .filter(|w| w.0 >= run.0 - 0.5 && w.1 <= run.1 + 0.5)
+        .collect()
+}
+
 /// A header line's run parted after a word that ends at (or before) the edge of a column of
 /// cells set at their right, where the next word starts past that edge: WeasyPrint's "Target
 /// DoT", two cells' headers a word space apart, "Target" over figures set at the right of its
@@ -2313,11 +2318,7 @@ fn right_set_headers_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>])
         let words = word_spans(r);
         let mut parted: Vec<(f64, f64)> = Vec::new();
         for run in &runs[k] {
-            let inside: Vec<(f64, f64)> = words
-                .iter()
-                .copied()
-                .filter(|w| w.0 >= run.0 - 0.5 && w.1 <= run.1 + 0.5)
-                .collect();
+            let inside = words_within(&words, *run);
             let mut from = run.0;
             for w in inside.windows(2) {
                 let (end, start) = (w[0].1, w[1].0);
