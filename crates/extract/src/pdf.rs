@@ -2297,20 +2297,17 @@ fn right_set_headers_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>])
         .filter(|((r, _), _)| !r.bold())
         .flat_map(|(_, rs)| rs.iter().copied())
         .collect();
-    let ending_at = |e: f64| -> Vec<(f64, f64)> {
-        plain
-            .iter()
-            .copied()
-            .filter(|p| (p.1 - e).abs() < 0.5)
-            .collect()
-    };
-    let right_edge = |e: f64, over: f64| {
-        let at = ending_at(e);
-        at.len() >= 2
+    // Each such edge, with where its runs start furthest left.
+    let mut edges: Vec<(f64, f64)> = Vec::new();
+    for e in plain.iter().map(|p| p.1) {
+        let at: Vec<&(f64, f64)> = plain.iter().filter(|p| (p.1 - e).abs() < 0.5).collect();
+        if at.len() >= 2
             && at.iter().any(|p| (p.0 - at[0].0).abs() > 1.0)
-            && at.iter().any(|p| p.0 < over)
             && !plain.iter().any(|p| p.0 < e - 0.5 && p.1 > e + 0.5)
-    };
+        {
+            edges.push((e, at.iter().map(|p| p.0).fold(f64::INFINITY, f64::min)));
+        }
+    }
     for (k, (r, _)) in block.iter().enumerate() {
         if !r.bold() {
             continue;
@@ -2322,9 +2319,9 @@ fn right_set_headers_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>])
             let mut from = run.0;
             for w in inside.windows(2) {
                 let (end, start) = (w[0].1, w[1].0);
-                let edge = plain.iter().any(|p| {
-                    p.1 >= end - 0.5 && p.1 < start - 0.25 * r.size && right_edge(p.1, end)
-                });
+                let edge = edges
+                    .iter()
+                    .any(|(e, from)| *e >= end - 0.5 && *e < start - 0.25 * r.size && *from < end);
                 if edge {
                     parted.push((from, end));
                     from = start;
@@ -2681,7 +2678,6 @@ fn aligned_tables(
             })
             .collect();
         let starts = |k: usize| -> Vec<f64> { cell_runs[k - i].iter().map(|x| x.0).collect() };
-        let ends = |k: usize| -> Vec<f64> { cell_runs[k - i].iter().map(|x| x.1).collect() };
         // (A header of seven lines or more, its cells centred at heights of their own, starts a
         // table where a cell of it runs across two columns of the rows above and most of its
         // cells start where none of theirs do: the next table's, of other widths. In the same
@@ -2801,22 +2797,21 @@ fn aligned_tables(
                 // that ends, or is centred, where one above is, to a fraction of a point, is in
                 // its column: figures and words set at the right or centre of their cells.)
                 let new = |m: usize| -> Vec<f64> {
-                    let s = starts(m);
-                    let fresh: Vec<f64> = s
+                    let runs = &cell_runs[m - i];
+                    let fresh: Vec<f64> = runs
                         .iter()
-                        .zip(ends(m))
                         .skip(1)
                         .filter(|(x, e)| {
-                            let starts_above = above.iter().any(|y| (*x - y).abs() < 3.0);
-                            let set_alike = short(**x, *e)
+                            let starts_above = above.iter().any(|y| (x - y).abs() < 3.0);
+                            let set_alike = short(*x, *e)
                                 && above_runs.iter().any(|y| {
-                                    (e - y.1).abs() < 0.25 || ((*x + e) - (y.0 + y.1)).abs() < 0.5
+                                    (e - y.1).abs() < 0.25 || ((x + e) - (y.0 + y.1)).abs() < 0.5
                                 });
                             !starts_above && !set_alike
                         })
-                        .map(|(x, _)| *x)
+                        .map(|r| r.0)
                         .collect();
-                    if fresh.len() >= 3 && 3 * fresh.len() >= 2 * (s.len() - 1) {
+                    if fresh.len() >= 3 && 3 * fresh.len() >= 2 * (runs.len() - 1) {
                         fresh
                     } else {
                         Vec::new()
