@@ -593,6 +593,7 @@ fn joined_cell(rows: &[Vec<String>], c: usize, whole_words: bool) -> String {
             && !crate::text::broken_at_slash(&cell)
             && !crate::text::broken_in_year(&cell, part)
             && !crate::text::broken_before_unit(&cell, part)
+            && !crate::text::broken_after_number(&cell, part)
         {
             cell.push(' ');
         }

@@ -59,6 +59,14 @@ struct Glyph {
     /// the page's operations are known, else the string shown (a `TJ` shows several: Typst
     /// breaks a word into two at a kerning).
     shown: usize,
+    /// Where the no-break spaces right after it end, if any follow it: the words either side
+    /// are one where a line may break ("creation of apprenticeship" went whole to the next
+    /// line), and the space they fill is no gap between cells ("Rating: Good", twenty of them,
+    /// "Expected completion").
+    glued: Option<f64>,
+    /// Whether a space shown on its line follows it (LibreOffice ends a line it broke at a
+    /// space with that space).
+    spaced: bool,
 }
 
 #[derive(Debug, Default)]
@@ -134,6 +142,9 @@ struct Paint<'a> {
 struct Collector {
     pages: Vec<Page>,
     frame: Option<Frame>,
+    /// Where the spaces shown right after the page's last glyph end, and whether a no-break
+    /// space is among them.
+    blank: Option<(f64, bool)>,
 }
 
 impl OutputDev for Collector {
@@ -187,9 +198,28 @@ impl OutputDev for Collector {
         // A glyph its font maps to NUL (its `.notdef`: a character the font could not draw,
         // printed as nothing, as ReportLab prints an emoji its font lacks) shows nothing.
         let shows_nothing = text.chars().all(|c| c.is_whitespace() || c == '\0');
+        if let Some(last) = page
+            .glyphs
+            .last_mut()
+            .filter(|g| (g.y - y).abs() < 0.1 * size)
+        {
+            let end = self.blank.map_or(last.x + last.width, |b| b.0);
+            if shows_nothing && text != "\0" && (x - end).abs() < 0.3 * size {
+                let glued = text.contains(['\u{a0}', '\u{2007}', '\u{202f}'])
+                    || self.blank.is_some_and(|b| b.1);
+                self.blank = Some((x + width * size, glued));
+                if glued {
+                    last.glued = Some(x + width * size);
+                }
+            }
+            if text == " " {
+                last.spaced = true;
+            }
+        }
         if shows_nothing || !size.is_finite() || size <= 0.0 || off_page {
             return Ok(());
         }
+        self.blank = None;
         page.glyphs.push(Glyph {
             x,
             y,
@@ -202,6 +232,8 @@ impl OutputDev for Collector {
             object: None,
             hidden: false,
             shown: page.shown.saturating_sub(1),
+            glued: None,
+            spaced: false,
         });
         Ok(())
     }
@@ -683,6 +715,7 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
         }
         pages.push(page);
     }
+    words_broken_at_line_ends(&mut pages);
     let tagged = Tagged::new(&tagged::tables(&doc, &page_ids), &pages);
     let body = body_size(&pages, &tagged);
     let furniture = furniture(&pages);
@@ -745,7 +778,76 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
         out.push_str(&lines.join("\n"));
         out.push('\n');
     }
-    Ok(out)
+    // (A word broken at a line's end is whole again: `words_broken_at_line_ends`.)
+    Ok(out.replace('\u{ad}', ""))
+}
+
+/// Marks each line that ends inside a word with a soft hyphen after the word's first part, so
+/// that its cell's lines join without a space there. LibreOffice ends each line it breaks at a
+/// space with that space, and breaks a word too long for its cell with none
+/// ("engagement/consulta" over "tion approaches"; a text export prints the word whole). Where a
+/// document's lines show their spaces at their ends (ten or more), a line of one word, ending in
+/// a letter with no space, over a line that starts where it starts in lower case, broke its word.
+fn words_broken_at_line_ends(pages: &mut [Page]) {
+    // Each line's end: a text operation's last glyph, over the next one's first, a line below it
+    // and back at its left.
+    let ends = |page: &Page| -> Vec<usize> {
+        (1..page.glyphs.len())
+            .filter(|&k| {
+                let (g, h) = (&page.glyphs[k - 1], &page.glyphs[k]);
+                g.shown != h.shown
+                    && h.y - g.y > 0.8 * g.size
+                    && h.y - g.y < 2.0 * g.size
+                    && h.x < g.x
+            })
+            .map(|k| k - 1)
+            .collect()
+    };
+    let spaced: usize = pages
+        .iter()
+        .map(|p| ends(p).iter().filter(|k| p.glyphs[**k].spaced).count())
+        .sum();
+    if spaced < 10 {
+        return;
+    }
+    for page in pages.iter_mut() {
+        for k in ends(page) {
+            let glyphs = &page.glyphs;
+            let first = (0..=k)
+                .rev()
+                .take_while(|m| glyphs[*m].shown == glyphs[k].shown)
+                .last()
+                .unwrap_or(k);
+            let (g, next) = (&glyphs[k], &glyphs[k + 1]);
+            // The cell's lines below it: each the next operation, starting where it starts, a
+            // line's pitch below the one before. The broken word filled its line: no line of the
+            // cell ends further right (a word's space short of it, and a space's less).
+            let pitch = next.y - g.y;
+            let mut ends_below = Vec::new();
+            let (mut m, mut y) = (k + 1, g.y);
+            while m < glyphs.len()
+                && (glyphs[m].x - glyphs[first].x).abs() < 1.0
+                && (glyphs[m].y - y - pitch).abs() < 0.1 * g.size
+            {
+                let end = (m..glyphs.len())
+                    .take_while(|e| glyphs[*e].shown == glyphs[m].shown)
+                    .last()
+                    .unwrap_or(m);
+                ends_below.push(glyphs[end].x + glyphs[end].width);
+                y = glyphs[m].y;
+                m = end + 1;
+            }
+            let broken = !g.spaced
+                && (first..k).all(|m| !glyphs[m].spaced)
+                && g.text.chars().all(char::is_alphabetic)
+                && next.text.starts_with(char::is_lowercase)
+                && (glyphs[first].x - next.x).abs() < 1.0
+                && ends_below.iter().all(|e| g.x + g.width > e - 0.3 * g.size);
+            if broken {
+                page.glyphs[k].text.push('\u{ad}');
+            }
+        }
+    }
 }
 
 /// The rows of a tagged PDF's tables, as its structure tree gives them.
@@ -1072,6 +1174,7 @@ fn unspaced(text: &str, next: &str) -> bool {
     broken_at_hyphen(text)
         || crate::text::broken_in_year(text, next)
         || crate::text::broken_before_unit(text, next)
+        || crate::text::broken_after_number(text, next)
         || slash && !next.is_empty()
         || year && next.starts_with(|c: char| c.is_ascii_digit())
 }
@@ -1805,9 +1908,13 @@ fn rows_of(page: &Page) -> Vec<Row> {
 fn line_of(y: f64, size: f64, mut gs: Vec<Glyph>) -> Row {
     gs.sort_by(|a, b| a.x.total_cmp(&b.x));
     let mut runs: Vec<(f64, f64, String)> = Vec::new();
+    let mut glued: Option<f64> = None;
     for g in &gs {
+        // (Across no-break spaces from the glyph before, the run goes on.)
+        let across = glued.is_some_and(|end| g.x <= end + 0.3 * g.size);
+        glued = g.glued;
         match runs.last_mut() {
-            Some(run) if g.x - run.1 <= 1.2 * g.size => {
+            Some(run) if g.x - run.1 <= 1.2 * g.size || across => {
                 if g.x - run.1 > 0.15 * g.size {
                     run.2.push(' ');
                 }
@@ -2758,19 +2865,29 @@ fn aligned_tables(
             let same = a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 3.0);
             // Or a table of two columns under one of two: its rows' second cells all start at
             // one place (set at their column's left), and two lines start theirs at another.
-            let pairs_above: Vec<Vec<f64>> = (from..k)
+            // (Not where they all end, or are all centred, where the line's second cell is:
+            // figures set at the right or centre of one column, "447" under "1,483".)
+            let pairs_above: Vec<&Vec<(f64, f64)>> = (from..k)
                 .filter(|m| !laid[*m].0.bold())
-                .map(starts)
+                .map(|m| &cell_runs[m - i])
                 .filter(|s| s.len() >= 2)
                 .collect();
-            let seconds: Vec<f64> = pairs_above.iter().map(|s| s[1]).collect();
+            let seconds: Vec<(f64, f64)> = pairs_above.iter().map(|s| s[1]).collect();
             let pairs = seconds.len() >= 2
                 && a.len() == 2
                 && pairs_above
                     .iter()
-                    .all(|s| s.len() == 2 && (s[0] - a[0]).abs() < 1.0)
-                && seconds.iter().all(|x| (x - seconds[0]).abs() < 1.0)
-                && (a[1] - seconds[0]).abs() > 3.0;
+                    .all(|s| s.len() == 2 && (s[0].0 - a[0]).abs() < 1.0)
+                && seconds.iter().all(|x| (x.0 - seconds[0].0).abs() < 1.0)
+                && (a[1] - seconds[0].0).abs() > 3.0
+                && {
+                    let second = cell_runs[k - i][1];
+                    let centre = |x: (f64, f64)| x.0 + x.1;
+                    !(seconds.iter().all(|x| (x.1 - second.1).abs() < 1.0)
+                        || seconds
+                            .iter()
+                            .all(|x| (centre(*x) - centre(second)).abs() < 1.0))
+                };
             plain_rows >= 2 && (new(k) && new(k + 1) || pairs) && same
         };
         // The same where cells are centred in their rows at other heights, so that a line of
@@ -6280,7 +6397,11 @@ fn joined_cells(row: &[String], rest: &[String]) -> String {
         .map(|(a, b)| match (a.trim(), b.trim()) {
             (a, "") => a.to_string(),
             ("", b) => b.to_string(),
-            (a, b) if broken_at_hyphen(a) || crate::text::broken_before_unit(a, b) => {
+            (a, b)
+                if broken_at_hyphen(a)
+                    || crate::text::broken_before_unit(a, b)
+                    || crate::text::broken_after_number(a, b) =>
+            {
                 format!("{a}{b}")
             }
             (a, b) => format!("{a} {b}"),
@@ -6907,8 +7028,11 @@ fn page_text(
     // tables.
     let para_right = laid
         .iter()
-        .filter(|(r, ruled)| !ruled && fine_runs(r).len() == 1)
-        .map(|(r, _)| r.right())
+        .enumerate()
+        .filter(|(n, (r, ruled))| {
+            !ruled && fine_runs(r).len() == 1 && !tabbed.contains_key(n) && !aligned.contains_key(n)
+        })
+        .map(|(_, (r, _))| r.right())
         .fold(0.0, f64::max);
     // Where lines end: the paragraphs' right edge, unless the page's paragraphs are all short
     // (then its widest text's); a table wider than the text does not move it.
@@ -6917,16 +7041,22 @@ fn page_text(
     } else {
         text_right
     };
-    // The width of a line's first word.
+    // The width of a line's first word (words joined by no-break spaces are one), and whether
+    // it is such words.
     let first_word = |r: &Row| {
         let mut end = r.left();
+        let (mut glued, mut words) = (false, false);
         for g in &r.glyphs {
             if g.x - end > 0.15 * g.size {
-                break;
+                if !glued {
+                    break;
+                }
+                words = true;
             }
             end = end.max(g.x + g.width);
+            glued = g.glued.is_some();
         }
-        end - r.left()
+        (end - r.left(), words)
     };
     // The spacing of the page's paragraphs' lines, in sizes of their type: the commonest gap
     // between two lines of prose of one size close enough to be one paragraph's.
@@ -7023,18 +7153,27 @@ fn page_text(
                 // A heading's lines set at its type's own spacing are one heading (two
                 // headings are further apart), whatever the width of the page's paragraphs.
                 && (heading && gap < 1.35 * r.size.max(p.size)
-                    // (A heading's words are wide: the next one's width alone tells.)
-                    || (heading || p.right() > line_right - 0.2 * (line_right - margin))
+                    // (A heading's words are wide, and a bold line's: the next one's width alone
+                    // tells, where the page's paragraphs tell where lines end. Others end a line
+                    // a fifth of the line short at most, or a long word's width on a narrow
+                    // page. Or it is words joined by no-break spaces: the line may end well
+                    // short.)
+                    || (heading
+                        || r.bold() && line_right == para_right
+                        || p.right() > line_right - (0.2 * (line_right - margin)).max(8.0 * r.size)
+                        || first_word(r).1)
                     // A line that ended with room left for the next line's first word ended
                     // its paragraph (a deliverable's title over its text, a few points apart).
-                    && p.right() + 0.25 * r.size + first_word(r) > para_right - 0.5 * r.size);
+                    && p.right() + 0.25 * r.size + first_word(r).0 > para_right - 0.5 * r.size);
             if same_para {
                 if let Some(last) = out.last_mut() {
                     let bold = last.ends_with("**");
                     if bold {
                         last.truncate(last.len() - 2);
                     }
-                    if !broken_at_hyphen(last) {
+                    if !broken_at_hyphen(last)
+                        && !crate::text::broken_after_number(last, line.trim())
+                    {
                         last.push(' ');
                     }
                     last.push_str(line.trim());

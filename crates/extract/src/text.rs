@@ -126,10 +126,10 @@ pub(crate) fn open_ended(text: &str) -> bool {
 }
 
 /// Whether a line of text ends where a word processor broke a hyphenated word ("risk-" over
-/// "based"): the next line goes on without a space.
+/// "based"), or any word at a soft hyphen: the next line goes on without a space.
 pub(crate) fn broken_at_hyphen(text: &str) -> bool {
     let mut end = text.chars().rev();
-    end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
+    matches!(end.next(), Some('-' | '\u{ad}')) && end.next().is_some_and(char::is_alphabetic)
 }
 
 /// Whether a line of a cell ends where the line broke after a slash between two words
@@ -143,6 +143,15 @@ pub(crate) fn broken_at_slash(text: &str) -> bool {
 /// "%"): it is printed against the figure.
 pub(crate) fn broken_before_unit(text: &str, next: &str) -> bool {
     text.ends_with(|c: char| c.is_ascii_digit()) && next.trim() == "%"
+}
+
+/// Whether a line broke after a number's hyphen before the word it joins ("3-" over "year
+/// Local Transport Programme"): the next line goes on without a space.
+pub(crate) fn broken_after_number(text: &str, next: &str) -> bool {
+    let mut end = text.chars().rev();
+    end.next() == Some('-')
+        && end.next().is_some_and(|c| c.is_ascii_digit())
+        && next.starts_with(char::is_lowercase)
 }
 
 /// Whether a year range broke inside its second year at the end of `text` ("2017/20" over "18",
@@ -299,6 +308,17 @@ mod tests {
         assert!(broken_before_unit("32.40", "%"));
         assert!(!broken_before_unit("32.40", "% of pupils"));
         assert!(!broken_before_unit("Percentage", "%"));
+    }
+
+    #[test]
+    fn a_number_broken_at_its_hyphen_before_a_word_is_joined_whole() {
+        assert!(broken_after_number(
+            "a £120 million 3-",
+            "year Local Transport"
+        ));
+        assert!(!broken_after_number("a £120 million 3-", "Year"));
+        assert!(!broken_after_number("a £120 million 3", "year"));
+        assert!(!broken_after_number("pages 3 -", "year"));
     }
 
     #[test]
