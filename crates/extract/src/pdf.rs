@@ -64,9 +64,6 @@ struct Glyph {
     /// line), and the space they fill is no gap between cells ("Rating: Good", twenty of them,
     /// "Expected completion").
     glued: Option<f64>,
-    /// Whether a space shown on its line follows it (LibreOffice ends a line it broke at a
-    /// space with that space).
-    spaced: bool,
 }
 
 #[derive(Debug, Default)]
@@ -212,9 +209,6 @@ impl OutputDev for Collector {
                     last.glued = Some(x + width * size);
                 }
             }
-            if text == " " {
-                last.spaced = true;
-            }
         }
         if shows_nothing || !size.is_finite() || size <= 0.0 || off_page {
             return Ok(());
@@ -233,7 +227,6 @@ impl OutputDev for Collector {
             hidden: false,
             shown: page.shown.saturating_sub(1),
             glued: None,
-            spaced: false,
         });
         Ok(())
     }
@@ -715,7 +708,6 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
         }
         pages.push(page);
     }
-    words_broken_at_line_ends(&mut pages);
     let tagged = Tagged::new(&tagged::tables(&doc, &page_ids), &pages);
     let body = body_size(&pages, &tagged);
     let furniture = furniture(&pages);
@@ -778,76 +770,7 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
         out.push_str(&lines.join("\n"));
         out.push('\n');
     }
-    // (A word broken at a line's end is whole again: `words_broken_at_line_ends`.)
-    Ok(out.replace('\u{ad}', ""))
-}
-
-/// Marks each line that ends inside a word with a soft hyphen after the word's first part, so
-/// that its cell's lines join without a space there. LibreOffice ends each line it breaks at a
-/// space with that space, and breaks a word too long for its cell with none
-/// ("engagement/consulta" over "tion approaches"; a text export prints the word whole). Where a
-/// document's lines show their spaces at their ends (ten or more), a line of one word, ending in
-/// a letter with no space, over a line that starts where it starts in lower case, broke its word.
-fn words_broken_at_line_ends(pages: &mut [Page]) {
-    // Each line's end: a text operation's last glyph, over the next one's first, a line below it
-    // and back at its left.
-    let ends = |page: &Page| -> Vec<usize> {
-        (1..page.glyphs.len())
-            .filter(|&k| {
-                let (g, h) = (&page.glyphs[k - 1], &page.glyphs[k]);
-                g.shown != h.shown
-                    && h.y - g.y > 0.8 * g.size
-                    && h.y - g.y < 2.0 * g.size
-                    && h.x < g.x
-            })
-            .map(|k| k - 1)
-            .collect()
-    };
-    let spaced: usize = pages
-        .iter()
-        .map(|p| ends(p).iter().filter(|k| p.glyphs[**k].spaced).count())
-        .sum();
-    if spaced < 10 {
-        return;
-    }
-    for page in pages.iter_mut() {
-        for k in ends(page) {
-            let glyphs = &page.glyphs;
-            let first = (0..=k)
-                .rev()
-                .take_while(|m| glyphs[*m].shown == glyphs[k].shown)
-                .last()
-                .unwrap_or(k);
-            let (g, next) = (&glyphs[k], &glyphs[k + 1]);
-            // The cell's lines below it: each the next operation, starting where it starts, a
-            // line's pitch below the one before. The broken word filled its line: no line of the
-            // cell ends further right (a word's space short of it, and a space's less).
-            let pitch = next.y - g.y;
-            let mut ends_below = Vec::new();
-            let (mut m, mut y) = (k + 1, g.y);
-            while m < glyphs.len()
-                && (glyphs[m].x - glyphs[first].x).abs() < 1.0
-                && (glyphs[m].y - y - pitch).abs() < 0.1 * g.size
-            {
-                let end = (m..glyphs.len())
-                    .take_while(|e| glyphs[*e].shown == glyphs[m].shown)
-                    .last()
-                    .unwrap_or(m);
-                ends_below.push(glyphs[end].x + glyphs[end].width);
-                y = glyphs[m].y;
-                m = end + 1;
-            }
-            let broken = !g.spaced
-                && (first..k).all(|m| !glyphs[m].spaced)
-                && g.text.chars().all(char::is_alphabetic)
-                && next.text.starts_with(char::is_lowercase)
-                && (glyphs[first].x - next.x).abs() < 1.0
-                && ends_below.iter().all(|e| g.x + g.width > e - 0.3 * g.size);
-            if broken {
-                page.glyphs[k].text.push('\u{ad}');
-            }
-        }
-    }
+    Ok(out)
 }
 
 /// The rows of a tagged PDF's tables, as its structure tree gives them.
@@ -2607,8 +2530,20 @@ fn aligned_tables(
             let cells = if spanning || trailing || outdented {
                 false
             } else if rb.len() >= 2 {
+                // (Or lies in the room of one cell of the block's first line, of three cells or
+                // more, from its start to the next one's: figures set at the right of their
+                // column, under a header set at its left.)
+                let first = fine_runs(&laid[i].0);
+                let in_room = |x: &(f64, f64)| {
+                    Some(&first).filter(|h| h.len() >= 3).is_some_and(|h| {
+                        x.0 >= h[0].0 - 3.0
+                            && !h[1..].iter().any(|c| x.0 < c.0 - 1.0 && x.1 > c.0 + 1.0)
+                    })
+                };
                 rb.iter()
-                    .filter(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0))
+                    .filter(|x| {
+                        starts.iter().any(|y| (x.0 - y).abs() < 3.0) || in_room(x)
+                    })
                     .count()
                     >= 2.max(rb.len() - 1)
                     // Under a header's last line (bold), or a group's title in the first column
@@ -3232,11 +3167,15 @@ fn aligned_tables(
                 if multi >= 2 || lone_header || rest_atop || bottom_rest {
                     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
                     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
-                    let mut columns = centred_headers_joined(
-                        columns_of(&runs, &bold, size, &gutters),
+                    let mut columns = complementary_columns_joined(
+                        centred_headers_joined(
+                            columns_of(&runs, &bold, size, &gutters),
+                            &runs,
+                            &bold,
+                            size,
+                        ),
                         &runs,
                         &bold,
-                        size,
                     );
                     // Atop the page, with no header, the rest of the table run to the last
                     // page's foot: its columns are that table's, those it leaves empty too.
@@ -3615,6 +3554,55 @@ fn columns_of(
     merge(spans.into_iter().chain(lone).collect())
 }
 
+/// Two columns side by side that no row fills both of, the left one's cells all set at its left
+/// and the right one's all at its right, under a header cell over the left one and none over the
+/// right, are one column: a word processor's table of fixed column widths whose figures are set
+/// at their cells' right and its words ("N/A", "No target") at their left, so far apart that
+/// they overlap nowhere.
+fn complementary_columns_joined(
+    mut columns: Vec<(f64, f64)>,
+    runs: &[Vec<(f64, f64)>],
+    bold: &[bool],
+) -> Vec<(f64, f64)> {
+    let over = |x: &(f64, f64), c: (f64, f64)| x.0 < c.1 && x.1 > c.0;
+    let mut j = 0;
+    while j + 1 < columns.len() {
+        let (a, b) = (columns[j], columns[j + 1]);
+        let plain = |c: (f64, f64)| -> Vec<(usize, (f64, f64))> {
+            (0..runs.len())
+                .filter(|k| !bold[*k])
+                .flat_map(|k| runs[k].iter().filter(|x| over(x, c)).map(move |x| (k, *x)))
+                .collect()
+        };
+        let (left, right) = (plain(a), plain(b));
+        let header = |c: (f64, f64)| {
+            (0..runs.len())
+                .filter(|k| bold[*k])
+                .flat_map(|k| runs[k].iter())
+                .filter(|x| over(x, c))
+                .collect::<Vec<_>>()
+        };
+        let joined = !header(a).is_empty()
+            && header(b).iter().all(|x| over(x, a))
+            && !left.is_empty()
+            && !right.is_empty()
+            && !left.iter().any(|(k, _)| right.iter().any(|(m, _)| k == m))
+            && left
+                .iter()
+                .all(|(_, x)| (x.0 - a.0).abs() < 1.0 && x.1 < b.0)
+            && right
+                .iter()
+                .all(|(_, x)| (x.1 - b.1).abs() < 1.0 && x.0 > a.1);
+        if joined {
+            columns[j] = (a.0, b.1);
+            columns.remove(j + 1);
+        } else {
+            j += 1;
+        }
+    }
+    columns
+}
+
 /// A column of header cells alone (bold lines), beside a column of the rows' cells and centred
 /// over the cell that column's text starts (or ends) in, is that column: xhtml2pdf centres its
 /// header in cells of one width whose text starts at their left edge ("Ref" over "VB 04" starts
@@ -3865,6 +3853,7 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
     let columns =
         centred_headers_joined(columns_of(&runs, &bold, size, &gutters), &runs, &bold, size);
+    let columns = complementary_columns_joined(columns, &runs, &bold);
     if columns.len() < 2 {
         return vec![(0, block.len())];
     }

@@ -126,10 +126,10 @@ pub(crate) fn open_ended(text: &str) -> bool {
 }
 
 /// Whether a line of text ends where a word processor broke a hyphenated word ("risk-" over
-/// "based"), or any word at a soft hyphen: the next line goes on without a space.
+/// "based"): the next line goes on without a space.
 pub(crate) fn broken_at_hyphen(text: &str) -> bool {
     let mut end = text.chars().rev();
-    matches!(end.next(), Some('-' | '\u{ad}')) && end.next().is_some_and(char::is_alphabetic)
+    end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
 }
 
 /// Whether a line of a cell ends where the line broke after a slash between two words

@@ -7,11 +7,14 @@ header. LibreOffice then prints it to PDF (`soffice --headless --convert-to pdf`
 tool, with its own line breaking and its own way of drawing rules, beside fpdf2's render.py.
 
     render_docx.py REPORT.txt OUT.docx [TABLE_STYLE] [--valign center|bottom] [--no-spacing]
+                   [--figures right|center] [--font NAME]
 
 With `--valign`, every cell's text is set in the middle (or at the foot) of its row, as Word's
 "Align Center" does (its rows have no margin above or below their cells); with `--no-spacing`,
 the cells' paragraphs have no space after them (Word's "No Spacing"), so that with no rules
-and no fills one row's tallest cell runs on into the next row's at one line-spacing.
+and no fills one row's tallest cell runs on into the next row's at one line-spacing. With
+`--figures`, each cell that holds a figure alone is set at its cell's right (or centred), as a
+council sets a column of figures; `--font` names the document's type (DejaVu Sans unless named).
 
 The text is the shared report's, read at test time: nothing here is committed but this
 script. Needs python-docx.
@@ -22,6 +25,7 @@ import sys
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -42,7 +46,7 @@ def new_section(doc, landscape):
     section.left_margin = section.right_margin = Mm(18)
 
 
-def add_table(doc, rows, style, valign=None, tight=False):
+def add_table(doc, rows, style, valign=None, tight=False, figures=None):
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     table = doc.add_table(rows=len(rows), cols=width)
@@ -57,6 +61,8 @@ def add_table(doc, rows, style, valign=None, tight=False):
             if valign:
                 cell.vertical_alignment = valign
             for paragraph in cell.paragraphs:
+                if figures and FIGURE.match(text):
+                    paragraph.alignment = figures
                 if tight:
                     paragraph.paragraph_format.space_after = Pt(0)
                 for run in paragraph.runs:
@@ -78,11 +84,21 @@ def main():
         valign = {"center": WD_CELL_VERTICAL_ALIGNMENT.CENTER,
                   "bottom": WD_CELL_VERTICAL_ALIGNMENT.BOTTOM}[args[at + 1]]
         del args[at:at + 2]
+    figures = None
+    if "--figures" in args:
+        at = args.index("--figures")
+        figures = {"right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER}[args[at + 1]]
+        del args[at:at + 2]
+    font = "DejaVu Sans"
+    if "--font" in args:
+        at = args.index("--font")
+        font = args[at + 1]
+        del args[at:at + 2]
     src, out = args[0], args[1]
     style = args[2] if len(args) > 2 else "Table Grid"
     lines = open(src, encoding="utf-8").read().split("\n")
     doc = Document()
-    doc.styles["Normal"].font.name = "DejaVu Sans"
+    doc.styles["Normal"].font.name = font
     doc.styles["Normal"].font.size = Pt(9)
     first = doc.sections[0]
     first.page_width, first.page_height = Mm(210), Mm(297)
@@ -98,7 +114,7 @@ def main():
             landscape = max(len(r) for r in rows) >= 8
             if landscape:
                 new_section(doc, True)
-            add_table(doc, rows, style, valign, tight)
+            add_table(doc, rows, style, valign, tight, figures)
             if landscape:
                 new_section(doc, False)
             doc.add_paragraph()
