@@ -703,6 +703,17 @@ fn libreoffice_gives_the_facts_of_the_text(
     );
 }
 
+/// The facts of a PDF are exactly the text's.
+fn same_facts(from_text: &BTreeSet<String>, from_pdf: &BTreeSet<String>, what: &str) {
+    assert_eq!(
+        from_pdf,
+        from_text,
+        "{what}: lost {:#?}\ninvented {:#?}",
+        from_text.difference(from_pdf).collect::<Vec<_>>(),
+        from_pdf.difference(from_text).collect::<Vec<_>>()
+    );
+}
+
 /// The facts of a PDF are the text's, but for at most one objective title differing in its
 /// spaces only (where the PDF cannot show them: a word broken at its hyphen).
 fn same_facts_but_spaces(from_text: &BTreeSet<String>, from_pdf: &BTreeSet<String>, what: &str) {
@@ -1508,7 +1519,6 @@ fn weasyprint_prints_of_fixed_full_width_ruled_tables_give_the_facts_of_the_text
 /// stop-smoking measure with no parse issue.
 #[test]
 fn weasyprint_prints_with_figures_set_right_or_centred_by_class_give_the_facts_of_the_text() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
     for css in [
         "td.figure { text-align: right }",
         "td.figure { text-align: center }",
@@ -1517,16 +1527,9 @@ fn weasyprint_prints_with_figures_set_right_or_centred_by_class_give_the_facts_o
             let page = std::fs::read_to_string(html).expect("html");
             let marked = html.with_extension("figures.html");
             std::fs::write(&marked, figures_classed(&page)).expect("html");
-            Command::new("python3")
-                .arg(&script)
-                .arg(&marked)
-                .arg(pdf)
-                .arg(css)
-                .output()
-                .expect("python3")
+            weasyprint(css, false)(&marked, pdf)
         };
-        let printer = "WeasyPrint (is weasyprint installed?)";
-        for (report, from_text, from_pdf) in html_pages_printed(&REPORTS, printer, print) {
+        for (report, from_text, from_pdf) in html_pages_printed(&REPORTS, WEASYPRINT, print) {
             same_facts_but_spaces(&from_text, &from_pdf, &format!("{report} ({css})"));
         }
     }
@@ -1573,32 +1576,16 @@ fn figures_classed(page: &str) -> String {
 #[test]
 fn weasyprint_prints_of_pages_with_no_break_spaces_keep_their_paragraphs_whole() {
     use common::relayout::Transform;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
     for css in [
         "",
         "table { border-collapse: collapse } td, th { border: 1px solid #888; padding: 2px 4px }",
     ] {
-        let print = |html: &Path, pdf: &Path| {
-            Command::new("python3")
-                .arg(&script)
-                .arg(html)
-                .arg(pdf)
-                .arg(css)
-                .output()
-                .expect("python3")
-        };
-        let printer = "WeasyPrint (is weasyprint installed?)";
         let reports = [REPORTS[3], REPORTS[4]];
+        let relayout = [Transform::CrlfBomNbsp];
         for (report, from_text, from_pdf) in
-            relaid_html_pages_printed(&reports, &[Transform::CrlfBomNbsp], printer, print)
+            relaid_html_pages_printed(&reports, &relayout, WEASYPRINT, weasyprint(css, false))
         {
-            assert_eq!(
-                from_pdf,
-                from_text,
-                "{report} ({css}): lost {:#?}\ninvented {:#?}",
-                from_text.difference(&from_pdf).collect::<Vec<_>>(),
-                from_pdf.difference(&from_text).collect::<Vec<_>>()
-            );
+            same_facts(&from_text, &from_pdf, &format!("{report} ({css})"));
         }
     }
 }
@@ -1628,13 +1615,7 @@ fn weasyprint_prints_on_a5_pages_give_the_facts_of_the_text() {
                 };
                 let (text, pdf) = (objectives(&from_text), objectives(&from_pdf));
                 assert_eq!(text.len(), 45, "2023-24 Q2's deliverables and objectives");
-                assert_eq!(
-                    pdf,
-                    text,
-                    "{report}: lost {:#?}\ninvented {:#?}",
-                    text.difference(&pdf).collect::<Vec<_>>(),
-                    pdf.difference(&text).collect::<Vec<_>>()
-                );
+                same_facts(&text, &pdf, report);
             }
             _ => same_facts_but_spaces(&from_text, &from_pdf, report),
         }
@@ -1677,19 +1658,23 @@ fn weasyprint_printed(
     css: &str,
     tags: bool,
 ) -> Vec<(&'static str, BTreeSet<String>, BTreeSet<String>)> {
+    html_pages_printed(reports, WEASYPRINT, weasyprint(css, tags))
+}
+
+const WEASYPRINT: &str = "WeasyPrint (is weasyprint installed?)";
+
+/// Prints an HTML page (the first path) to PDF (the second) with WeasyPrint, `css` added to the
+/// page's styles, tagged or not.
+fn weasyprint(css: &str, tags: bool) -> impl Fn(&Path, &Path) -> std::process::Output + '_ {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdf/render_weasyprint.py");
-    html_pages_printed(
-        reports,
-        "WeasyPrint (is weasyprint installed?)",
-        |html, pdf| {
-            let mut render = Command::new("python3");
-            render.arg(&script).arg(html).arg(pdf).arg(css);
-            if tags {
-                render.arg("--tags");
-            }
-            render.output().expect("python3")
-        },
-    )
+    move |html, pdf| {
+        let mut render = Command::new("python3");
+        render.arg(&script).arg(html).arg(pdf).arg(css);
+        if tags {
+            render.arg("--tags");
+        }
+        render.output().expect("python3")
+    }
 }
 
 /// The report rendered by `tests/pdf/render_reportlab.py` with `style` gives the facts of its
