@@ -2530,15 +2530,21 @@ fn aligned_tables(
             let cells = if spanning || trailing || outdented {
                 false
             } else if rb.len() >= 2 {
-                // (Or lies in the room of one cell of the block's first line, of three cells or
-                // more, from its start to the next one's: figures set at the right of their
-                // column, under a header set at its left.)
+                // (Or lies alone in the room of one cell of the block's first line, of three
+                // cells or more, from its start to the next one's: figures set at the right of
+                // their column, under a header set at its left. Two in one room are no row of
+                // that header's: its cells a word's space apart, "Due date Progress status".)
                 let first = fine_runs(&laid[i].0);
+                let room = |x: &(f64, f64)| -> Option<usize> {
+                    (first.len() >= 3
+                        && x.0 >= first[0].0 - 3.0
+                        && !first[1..]
+                            .iter()
+                            .any(|c| x.0 < c.0 - 1.0 && x.1 > c.0 + 1.0))
+                    .then(|| first[1..].iter().filter(|c| x.0 >= c.0 - 1.0).count())
+                };
                 let in_room = |x: &(f64, f64)| {
-                    Some(&first).filter(|h| h.len() >= 3).is_some_and(|h| {
-                        x.0 >= h[0].0 - 3.0
-                            && !h[1..].iter().any(|c| x.0 < c.0 - 1.0 && x.1 > c.0 + 1.0)
-                    })
+                    room(x).is_some_and(|r| rb.iter().filter(|y| room(y) == Some(r)).count() == 1)
                 };
                 rb.iter()
                     .filter(|x| {
