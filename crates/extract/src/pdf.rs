@@ -2306,6 +2306,69 @@ fn header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
     }
 }
 
+/// A header's cells a word's space apart on one line, cells of several lines set at the left
+/// and each at a height of its own (centred in a header row): a word of a line's run that starts
+/// where a run of another of the header's lines does starts a cell. WeasyPrint's and
+/// wkhtmltopdf's "2023-24 2024-25 2025-26" over "(YTD)" "(YTD)" "(YTD)", three cells' first lines
+/// over their second, each of those a run of its own. A header: a band of lines of cells a line's
+/// spacing apart with no figure. (Only a word that starts exactly where such a run does, to half
+/// a point, in the same band: a word wrapped in a cell does not start where another cell does.)
+fn stacked_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
+    let figure = |t: &str| {
+        t.split_whitespace()
+            .any(|w| !year_word(w) && crate::layout::is_figure(w))
+    };
+    // The block's bands: lines a line's spacing apart at most (a row's, or a header's, cells'
+    // lines), parted by the padding between rows.
+    let mut bands: Vec<(usize, usize)> = Vec::new();
+    for k in 0..block.len() {
+        match bands.last_mut() {
+            Some((_, end))
+                if {
+                    let (a, b) = (&block[k - 1].0, &block[k].0);
+                    b.y - a.y <= 1.3 * a.size.max(b.size)
+                } =>
+            {
+                *end = k + 1
+            }
+            _ => bands.push((k, k + 1)),
+        }
+    }
+    for (from, to) in bands {
+        if to - from < 2
+            || to - from > 10
+            || block[from..to]
+                .iter()
+                .any(|(r, _)| r.runs.iter().any(|x| figure(&x.2)))
+        {
+            continue;
+        }
+        // (Lines of cells only: a paragraph's lines, a bullet's text and the lines it wraps
+        // onto, start alike.)
+        let cells: Vec<usize> = (from..to).filter(|k| runs[*k].len() >= 2).collect();
+        for k in cells {
+            let starts: Vec<f64> = (from..to)
+                .filter(|l| *l != k && runs[*l].len() >= 2)
+                .flat_map(|l| runs[l].iter().map(|x| x.0))
+                .collect();
+            let words = word_spans(&block[k].0);
+            let mut parted: Vec<(f64, f64)> = Vec::new();
+            for run in &runs[k] {
+                let inside = words_within(&words, *run);
+                let mut from = run.0;
+                for w in inside.windows(2) {
+                    if starts.iter().any(|x| (w[1].0 - x).abs() < 0.5) {
+                        parted.push((from, w[0].1));
+                        from = w[1].0;
+                    }
+                }
+                parted.push((from, run.1));
+            }
+            runs[k] = parted;
+        }
+    }
+}
+
 /// The words of a line that lie within one of its runs.
 fn words_within(words: &[(f64, f64)], run: (f64, f64)) -> Vec<(f64, f64)> {
     words
@@ -2718,12 +2781,12 @@ fn aligned_tables(
         });
         // Where each line of the block starts and ends its cells (none for a line of one run),
         // found once: the rules below ask for them line by line, over and over.
-        let cell_runs: Vec<Vec<(f64, f64)>> = (i..j)
-            .map(|k| {
-                Some(fine_runs(&laid[k].0))
-                    .filter(|r| r.len() >= 2)
-                    .unwrap_or_default()
-            })
+        // (A header's cells a word's space apart parted where its other lines show them.)
+        let mut line_runs: Vec<Vec<(f64, f64)>> = (i..j).map(|k| fine_runs(&laid[k].0)).collect();
+        stacked_header_words_parted(&laid[i..j], &mut line_runs);
+        let cell_runs: Vec<Vec<(f64, f64)>> = line_runs
+            .into_iter()
+            .map(|r| if r.len() >= 2 { r } else { Vec::new() })
             .collect();
         let starts = |k: usize| -> Vec<f64> { cell_runs[k - i].iter().map(|x| x.0).collect() };
         // (A header of seven lines or more, its cells centred at heights of their own, starts a
@@ -3127,6 +3190,7 @@ fn aligned_tables(
                     .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
                     .collect();
                 header_words_parted(block, &mut runs);
+                stacked_header_words_parted(block, &mut runs);
                 right_set_headers_parted(block, &mut runs);
                 shaded_cells_parted(block, &mut runs, paint.fills);
                 // Two lines of cells, or a header of three or more over lines in its columns

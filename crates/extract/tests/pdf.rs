@@ -1590,6 +1590,26 @@ fn weasyprint_prints_of_pages_with_no_break_spaces_keep_their_paragraphs_whole()
     }
 }
 
+/// The reports laid out with another template's header words ("Q1 2023/24 (YTD)", "This period
+/// (YTD)", "Latest Performance against target (YTD)") printed by WeasyPrint with its defaults:
+/// the measure tables, wider than the page, run into its margin, and a header's cells come a
+/// word's space apart ("2023-24 2024-25 2025-26" over "(YTD)" "(YTD)" "(YTD)", a column no row
+/// fills among them). Derby City, 2024-25 Q1, 2025-26 Q1 and 2023-24 Q2 give every fact of their
+/// text, spaces apart. Before, 2025-26 Q1's "Place: Annual Measure Data" was read in the columns
+/// of the table over it: 9 facts lost and 8 invented (targets read as this year's values, "End of
+/// Q3" as a comparator group).
+#[test]
+fn weasyprint_default_prints_of_reports_with_other_header_words_give_the_facts_of_the_text() {
+    use common::relayout::Transform;
+    let reports = [REPORTS[0], REPORTS[1], REPORTS[2], REPORTS[3]];
+    let relayout = [Transform::HeaderSynonyms];
+    for (report, from_text, from_pdf) in
+        relaid_html_pages_printed(&reports, &relayout, WEASYPRINT, weasyprint("", false))
+    {
+        same_facts_but_spaces(&from_text, &from_pdf, report);
+    }
+}
+
 /// The reports printed by WeasyPrint on A5 pages, whose narrow lines end further short of the
 /// margin: Derby City, 2024-25 Q1 and 2019-20 give every fact of their text, spaces apart, and
 /// 2023-24 Q2 every deliverable with its rating. A bold title's line goes on whenever the next
@@ -1597,11 +1617,16 @@ fn weasyprint_prints_of_pages_with_no_break_spaces_keep_their_paragraphs_whole()
 /// "management and a single point of"); a number broken at its hyphen joins its word ("3-" over
 /// "year Local Transport Programme"); and "Rating: Good", twenty no-break spaces and "Expected
 /// completion", its date wrapped to the next line, is one line. Before, 2023-24 Q2 lost 15
-/// deliverables' titles (each read as two) and two ratings, and 2019-20 lost 4 facts. 2023-24 Q2's
-/// measure tables and 2025-26 Q1 are not yet whole on A5 (see the README).
+/// deliverables' titles (each read as two) and two ratings, and 2019-20 lost 4 facts. 2025-26 Q1
+/// is whole too: on A5 its "Place: Annual Measure Data" table follows the quarterly one with no
+/// space between, in columns of its own, and its header's cells "2023-24", "2024-25" and
+/// "2025-26" are a word's space apart, each over its "(YTD)": the header's line is parted where
+/// its other lines' cells start, and so starts a table of its own (before, the two tables were
+/// read as one of two columns and 15 facts were lost). 2023-24 Q2's measure tables are not yet
+/// whole on A5 (see the README).
 #[test]
 fn weasyprint_prints_on_a5_pages_give_the_facts_of_the_text() {
-    let reports = [REPORTS[0], REPORTS[1], REPORTS[3], REPORTS[4]];
+    let reports = REPORTS;
     let printed = weasyprint_printed(&reports, "@page { size: A5 }", false);
     for (report, from_text, from_pdf) in printed {
         match report {
