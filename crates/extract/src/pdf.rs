@@ -2344,13 +2344,13 @@ fn stacked_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)
             continue;
         }
         // (Lines of cells only: a paragraph's lines, a bullet's text and the lines it wraps
-        // onto, start alike.)
+        // onto, start alike. A line's own runs start nowhere inside one another.)
         let cells: Vec<usize> = (from..to).filter(|k| runs[*k].len() >= 2).collect();
+        let starts: Vec<f64> = cells
+            .iter()
+            .flat_map(|l| runs[*l].iter().map(|x| x.0))
+            .collect();
         for k in cells {
-            let starts: Vec<f64> = (from..to)
-                .filter(|l| *l != k && runs[*l].len() >= 2)
-                .flat_map(|l| runs[l].iter().map(|x| x.0))
-                .collect();
             let words = word_spans(&block[k].0);
             let mut parted: Vec<(f64, f64)> = Vec::new();
             for run in &runs[k] {
