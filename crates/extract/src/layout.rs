@@ -542,6 +542,38 @@ impl Grid {
         (starts.len() >= 2).then_some(Grid { starts })
     }
 
+    /// Figures set to the right of their column under a header set to its left ("Jun 2023"
+    /// over a "2" a column's width to its right, as a word processor prints a table with no
+    /// rules) stand in a gutter of their own: a column with no header word, only figures, beside
+    /// a headed one that no line fills with it. They are that column's.
+    fn join_headless_figures(&mut self, lines: &[&[Chunk]], vocab: &Vocabulary) {
+        for c in (1..self.starts.len()).rev() {
+            let in_column = |col: usize, line: &[Chunk]| -> Vec<String> {
+                line.iter()
+                    .filter(|(s, _, _)| self.column_of(*s) == col)
+                    .map(|(_, _, t)| t.clone())
+                    .collect()
+            };
+            let mut figures = 0;
+            let mut words_left = 0;
+            let mut complementary = true;
+            for line in lines {
+                let here = in_column(c, line);
+                let left = in_column(c - 1, line);
+                if here.iter().any(|t| !is_data(t, vocab)) {
+                    figures = 0;
+                    break;
+                }
+                figures += here.len();
+                words_left += left.iter().filter(|t| !is_data(t, vocab)).count();
+                complementary &= here.is_empty() || left.is_empty();
+            }
+            if figures > 0 && words_left > 0 && complementary && c - 1 > 0 {
+                self.starts.remove(c);
+            }
+        }
+    }
+
     fn column_of(&self, pos: usize) -> usize {
         self.starts.iter().rposition(|s| *s <= pos).unwrap_or(0)
     }
@@ -819,7 +851,13 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
             header_from = Some(n);
             continue;
         }
-        if !under_header && (set_in_first || !goes_on && starts_header(&runs, n, vocab)) {
+        // The table's own header printed again (a page's top with no blank line above it)
+        // starts a table even under a cell that reads as going on: the row's rest follows it.
+        let again = starts
+            .last()
+            .is_some_and(|s| *s < n && runs[*s].len() >= 2 && words(*s) == words(n));
+        if !under_header && (set_in_first || (!goes_on || again) && starts_header(&runs, n, vocab))
+        {
             starts.push(n);
         }
     }
@@ -858,9 +896,16 @@ fn read_fixed_table(
     }
     // The table starts at its first line of several chunks; a caption above it stays text.
     let first = multi[0];
-    let Some(grid) = Grid::of(&multi.iter().map(|n| &chars[*n]).collect::<Vec<_>>()) else {
+    let Some(mut grid) = Grid::of(&multi.iter().map(|n| &chars[*n]).collect::<Vec<_>>()) else {
         return;
     };
+    grid.join_headless_figures(
+        &multi
+            .iter()
+            .map(|n| runs[*n].as_slice())
+            .collect::<Vec<_>>(),
+        vocab,
+    );
     let cells: Vec<Vec<String>> = runs.iter().map(|r| grid.cells(r)).collect();
     let spanning: Vec<bool> = runs
         .iter()
@@ -1470,6 +1515,27 @@ SO-02       Homes built             1,203         1,100
             ]
         );
         assert_eq!(c[2], vec!["SO-02", "Homes built", "1,203", "1,100"]);
+    }
+
+    /// A word processor's table printed as text: headers set at their cells' left, figures at
+    /// their right, far apart; words ("N/A") at the left again. The figures are their header's.
+    #[test]
+    fn figures_set_right_under_headers_set_left_are_their_columns() {
+        let t = concat!(
+            "             Jun 2023              Sep 2023              Dec 2023\n",
+            "Strong                    2                     2\n",
+            "Good                     33                    33\n",
+            "Completed    N/A                                1\n",
+        );
+        assert_eq!(
+            cells(t),
+            [
+                vec!["", "Jun 2023", "Sep 2023", "Dec 2023"],
+                vec!["Strong", "2", "2", ""],
+                vec!["Good", "33", "33", ""],
+                vec!["Completed", "N/A", "1", ""],
+            ]
+        );
     }
 
     #[test]

@@ -712,6 +712,7 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
     let body = body_size(&pages, &tagged);
     let furniture = furniture(&pages);
     let headings = heading_sizes(&pages, body, &tagged);
+    let left_set_headers = pages.iter().any(|p| left_set_headers(&rows_of(p)));
     // The columns of a table run to a page's foot, for its rest atop the next.
     let mut carried: Option<Carried> = None;
     let mut texts: Vec<Vec<String>> = Vec::new();
@@ -727,6 +728,7 @@ fn laid_out(bytes: &[u8]) -> Result<String, ExtractError> {
                 &Sizes {
                     body,
                     headings: &headings,
+                    left_set_headers,
                 },
                 &furniture.lines,
                 number,
@@ -2487,6 +2489,7 @@ fn aligned_tables(
     margin: f64,
     unit: f64,
     paint: Paint<'_>,
+    left_set_headers: bool,
     carried: &mut Option<Carried>,
 ) -> (
     std::collections::BTreeMap<usize, String>,
@@ -2597,8 +2600,17 @@ fn aligned_tables(
                 // cells or more, from its start to the next one's: figures set at the right of
                 // their column, under a header set at its left. Two in one room are no row of
                 // that header's: its cells a word's space apart, "Due date Progress status".)
-                let first = fine_runs(&laid[i].0);
+                // (The header's first line of three cells or more, under a line of cells
+                // spanning two each, "Primary  Secondary" under "Number of schools"; left of
+                // its first cell, where that leaves the names' corner empty, a room of its own.)
+                let first = (i..j)
+                    .map(|k| fine_runs(&laid[k].0))
+                    .find(|line| line.len() >= 3)
+                    .unwrap_or_default();
                 let room = |x: &(f64, f64)| -> Option<usize> {
+                    if first.len() >= 3 && x.1 < first[0].0 - 1.0 {
+                        return Some(usize::MAX);
+                    }
                     (first.len() >= 3
                         && x.0 >= first[0].0 - 3.0
                         && !first[1..]
@@ -2953,8 +2965,15 @@ fn aligned_tables(
                         .iter()
                         .any(|r| cells.iter().any(|x| r.0 < x - 3.0 && r.1 > x + 3.0))
                 });
+                // (Nor does a line of figures past its first cell: a row, which starts no
+                // table, its figures set at their cells' right under a header set at the left.)
+                let figures = cell_runs[k - i].iter().skip(1).all(|x| {
+                    let t = span_text(&laid[k].0, *x);
+                    crate::layout::is_figure(&t) && !(t.len() >= 4 && year_word(&t))
+                });
                 // (Over a header's first lines alone, no table: they are its lines.)
                 lines_of_cells >= 2
+                    && !figures
                     && (from..k).any(|m| !laid[m].0.bold())
                     && !cells.is_empty()
                     && across
@@ -3146,7 +3165,7 @@ fn aligned_tables(
         cuts.push(j);
         for piece in cuts.windows(2) {
             let i = piece[0];
-            for (from, to) in table_parts(&laid[i..piece[1]]) {
+            for (from, to) in table_parts(&laid[i..piece[1]], left_set_headers) {
                 let block = &laid[i + from..i + to];
                 let mut gutters = block_gutters(block);
                 // Atop the page: its first lines, or the lines right after those read as the
@@ -3239,7 +3258,12 @@ fn aligned_tables(
                     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
                     let mut columns = complementary_columns_joined(
                         centred_headers_joined(
-                            columns_of(&runs, &bold, size, &gutters),
+                            right_set_under_header_joined(
+                                columns_of(&runs, &bold, size, &gutters),
+                                &runs,
+                                &bold,
+                                left_set_headers,
+                            ),
                             &runs,
                             &bold,
                             size,
@@ -3625,10 +3649,10 @@ fn columns_of(
 }
 
 /// Two columns side by side that no row fills both of, the left one's cells all set at its left
-/// and the right one's all at its right, under a header cell over the left one and none over the
-/// right, are one column: a word processor's table of fixed column widths whose figures are set
-/// at their cells' right and its words ("N/A", "No target") at their left, so far apart that
-/// they overlap nowhere.
+/// and the right one's all at its right (or all centred on one line), under a header cell over
+/// the left one and none over the right, are one column: a word processor's table of fixed
+/// column widths whose figures are set at their cells' right (or centre) and its words ("N/A",
+/// "No target") at their left, so far apart that they overlap nowhere.
 fn complementary_columns_joined(
     mut columns: Vec<(f64, f64)>,
     runs: &[Vec<(f64, f64)>],
@@ -3660,9 +3684,86 @@ fn complementary_columns_joined(
             && left
                 .iter()
                 .all(|(_, x)| (x.0 - a.0).abs() < 1.0 && x.1 < b.0)
-            && right
-                .iter()
-                .all(|(_, x)| (x.1 - b.1).abs() < 1.0 && x.0 > a.1);
+            && right.iter().all(|(_, x)| x.0 > a.1)
+            && (right.iter().all(|(_, x)| (x.1 - b.1).abs() < 1.0)
+                || right.iter().all(|(_, x)| {
+                    let (mid, centre) = ((x.0 + x.1) / 2.0, (right[0].1 .0 + right[0].1 .1) / 2.0);
+                    (mid - centre).abs() < 1.0
+                }));
+        if joined {
+            columns[j] = (a.0, b.1);
+            columns.remove(j + 1);
+        } else {
+            j += 1;
+        }
+    }
+    columns
+}
+
+/// Whether a page's tables set their headers at their cells' left: a bold line's cell, past
+/// the page's left edge, starts where a cell of a line of cells under it does.
+fn left_set_headers(rows: &[Row]) -> bool {
+    let lines: Vec<(usize, Vec<(f64, f64)>)> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (k, fine_runs(r)))
+        .filter(|(_, runs)| runs.len() >= 2)
+        .collect();
+    let left = rows.iter().map(Row::left).fold(f64::INFINITY, f64::min);
+    lines
+        .iter()
+        .filter(|(k, _)| rows[*k].bold())
+        .any(|(k, head)| {
+            head.iter().any(|h| {
+                h.0 > left + 5.0
+                    && lines.iter().any(|(m, body)| {
+                        m > k && !rows[*m].bold() && body.iter().any(|b| (b.0 - h.0).abs() < 0.5)
+                    })
+            })
+        })
+}
+
+/// A column of header cells alone (bold lines, or lines under a bold first one over all the
+/// rows') and, right of it, a column of the rows' cells alone, all ending at one right edge: a word processor's figures set at their cells' right
+/// under a header set at its left ("Actual" over "447" and "43.2%" a column's width to its
+/// right), one column. (Before the header beyond those figures, "Target", is taken as centred
+/// over them.) The figures start at several places past where the header starts; or, of one
+/// width, all past where it ends, right of the names or of a column joined so, on a page that
+/// sets its headers at their cells' left. (xhtml2pdf centres its headers and sets figures at
+/// their cells' left, each column of figures left of its header.)
+fn right_set_under_header_joined(
+    mut columns: Vec<(f64, f64)>,
+    runs: &[Vec<(f64, f64)>],
+    bold: &[bool],
+    left_set_headers: bool,
+) -> Vec<(f64, f64)> {
+    let over = |x: &(f64, f64), c: (f64, f64)| x.0 < c.1 && x.1 > c.0;
+    let within = |c: (f64, f64)| -> Vec<(usize, (f64, f64))> {
+        (0..runs.len())
+            .flat_map(|k| runs[k].iter().filter(|x| over(x, c)).map(move |x| (k, *x)))
+            .collect()
+    };
+    let mut j = 1;
+    while j + 1 < columns.len() {
+        let (a, b) = (columns[j], columns[j + 1]);
+        let (head, cells) = (within(a), within(b));
+        let head_end = head.iter().map(|(_, x)| x.1).fold(f64::MIN, f64::max);
+        let spread = |f: fn(&(f64, f64)) -> f64| {
+            let xs = cells.iter().map(|(_, x)| f(x));
+            xs.clone().fold(f64::MIN, f64::max) - xs.fold(f64::MAX, f64::min)
+        };
+        // (A header's lines: bold, or under a bold first line and over the first of the
+        // figures, a header LibreOffice sets bold in its first line only.)
+        let first_row = cells.iter().map(|(k, _)| *k).min().unwrap_or(0);
+        let header_line = |k: usize| bold[k] || bold[0] && k < first_row;
+        let after_a_header = j == 1 || within(columns[j - 1]).iter().any(|(k, _)| header_line(*k));
+        let joined = !head.is_empty()
+            && head.iter().all(|(k, _)| header_line(*k))
+            && !cells.is_empty()
+            && cells.iter().all(|(k, x)| !bold[*k] && x.0 > a.0)
+            && spread(|x| x.1) < 1.0
+            && (spread(|x| x.0) > 1.0
+                || left_set_headers && after_a_header && cells.iter().all(|(_, x)| x.0 > head_end));
         if joined {
             columns[j] = (a.0, b.1);
             columns.remove(j + 1);
@@ -3913,7 +4014,7 @@ fn crosses(columns: &[(f64, f64)], run: (f64, f64), size: f64) -> bool {
 /// The parts of a block of close lines that may be tables: paragraphs printed just above or below
 /// a table (lines of one run across its columns), or between two tables (two or more such lines),
 /// are cut off. One such line inside a table stays (a section row across the columns).
-fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
+fn table_parts(block: &[(Row, bool)], left_set_headers: bool) -> Vec<(usize, usize)> {
     let size = block.iter().map(|(r, _)| r.size).fold(0.0, f64::max);
     let gutters = block_gutters(block);
     let runs: Vec<Vec<(f64, f64)>> = block
@@ -3921,8 +4022,13 @@ fn table_parts(block: &[(Row, bool)]) -> Vec<(usize, usize)> {
         .map(|(r, _)| split_at(r, fine_runs(r), &gutters))
         .collect();
     let bold: Vec<bool> = block.iter().map(|(r, _)| r.bold()).collect();
-    let columns =
-        centred_headers_joined(columns_of(&runs, &bold, size, &gutters), &runs, &bold, size);
+    let columns = right_set_under_header_joined(
+        columns_of(&runs, &bold, size, &gutters),
+        &runs,
+        &bold,
+        left_set_headers,
+    );
+    let columns = centred_headers_joined(columns, &runs, &bold, size);
     let columns = complementary_columns_joined(columns, &runs, &bold);
     if columns.len() < 2 {
         return vec![(0, block.len())];
@@ -6730,6 +6836,9 @@ fn heading_level(size: f64, headings: &[f64]) -> usize {
 struct Sizes<'a> {
     body: f64,
     headings: &'a [f64],
+    /// Whether the document sets its tables' headers at their cells' left (a word processor's
+    /// tables): found on any of its pages.
+    left_set_headers: bool,
 }
 
 /// A page's lines as lapis prints a PDF's text: headings, paragraphs, tables' rows (cells apart
@@ -7080,6 +7189,7 @@ fn page_text(
             rules: &page.rules,
             fills: &page.fills,
         },
+        sizes.left_set_headers,
         carried,
     );
     let text_right = laid.iter().map(|(r, _)| r.right()).fold(0.0, f64::max);
@@ -7518,6 +7628,16 @@ fn chart_line(text: &str) -> bool {
 
 /// A header's word of digits: a year ("2024", "2023-24", "2024/25", "(2023"), its end ("24"
 /// under "2023"), a quarter ("Q1").
+/// The text of a line's runs within `span` (a cell found by its runs' edges).
+fn span_text(row: &Row, span: (f64, f64)) -> String {
+    row.runs
+        .iter()
+        .filter(|x| x.0 >= span.0 - 0.5 && x.1 <= span.1 + 0.5)
+        .map(|x| x.2.trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn year_word(w: &str) -> bool {
     let w = w.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | ':' | ';'));
     let digits = |p: &str, n: usize| p.len() == n && p.chars().all(|c| c.is_ascii_digit());

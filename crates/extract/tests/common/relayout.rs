@@ -17,6 +17,9 @@ pub enum Transform {
     Grid,
     /// Fixed-width columns, long cells wrapped within their column (`pdftotext -layout`).
     FixedWidth,
+    /// Fixed-width columns as a spreadsheet prints them: figures set to the right of their
+    /// column, words (headers included) to the left.
+    FixedWidthFiguresRight,
     /// Comma-separated values, quoted where a cell holds a comma or a quote.
     Csv,
     /// An HTML page: headings, paragraphs, lists, and tables with a `<thead>`.
@@ -40,6 +43,7 @@ pub const ALL: &[Transform] = &[
     Transform::Pipe,
     Transform::Grid,
     Transform::FixedWidth,
+    Transform::FixedWidthFiguresRight,
     Transform::Csv,
     Transform::Html,
     Transform::HeaderSynonyms,
@@ -56,6 +60,7 @@ impl Transform {
             Transform::Pipe => "pipe tables",
             Transform::Grid => "grid tables",
             Transform::FixedWidth => "fixed-width, wrapped",
+            Transform::FixedWidthFiguresRight => "fixed-width, figures right",
             Transform::Csv => "CSV",
             Transform::Html => "HTML page",
             Transform::HeaderSynonyms => "header synonyms",
@@ -74,6 +79,7 @@ impl Transform {
             Transform::Pipe
                 | Transform::Grid
                 | Transform::FixedWidth
+                | Transform::FixedWidthFiguresRight
                 | Transform::Csv
                 | Transform::Html
         )
@@ -84,6 +90,7 @@ impl Transform {
             Transform::Pipe => per_block(text, pipe_block),
             Transform::Grid => per_block(text, grid_block),
             Transform::FixedWidth => per_block(text, fixed_block),
+            Transform::FixedWidthFiguresRight => per_block(text, fixed_block_figures_right),
             Transform::Csv => per_block(text, csv_block),
             Transform::Html => html_page(text),
             Transform::HeaderSynonyms => header_synonyms(text),
@@ -353,6 +360,55 @@ fn fixed_block(block: &[Vec<String>]) -> Vec<String> {
         }
         for parts in wrapped_lines(row, &widths, 3) {
             out.push(parts.concat().trim_end().to_string());
+        }
+    }
+    out
+}
+
+/// A figure as a spreadsheet sets it: a number with its sign, currency, thousands commas and
+/// unit ("£1,915,500", "-3.2%", "16.90%", "10.40").
+fn is_figure(cell: &str) -> bool {
+    let t = cell.trim();
+    let core = t
+        .trim_start_matches(['£', '$', '-', '+', '−'])
+        .trim_end_matches(['%', 'p', 'k', 'm']);
+    !core.is_empty()
+        && core.starts_with(|c: char| c.is_ascii_digit())
+        && core
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+}
+
+fn fixed_block_figures_right(block: &[Vec<String>]) -> Vec<String> {
+    // Columns as wide as a page's share, not their words: a short header stands well apart from
+    // the figures under it.
+    let widths: Vec<usize> = column_widths(block, 28)
+        .iter()
+        .map(|w| *w.max(&16))
+        .collect();
+    let mut out = Vec::new();
+    for row in block {
+        let filled: Vec<usize> = (0..row.len())
+            .filter(|c| !row[*c].trim().is_empty())
+            .collect();
+        if filled == [0] && widths.len() > 2 {
+            out.push(plain(&row[0]));
+            continue;
+        }
+        for parts in wrapped_lines(row, &widths, 3) {
+            let line: String = parts
+                .iter()
+                .zip(&widths)
+                .map(|(part, w)| {
+                    let text = part.trim_end();
+                    if is_figure(text) {
+                        format!("{text:>w$}   ")
+                    } else {
+                        part.clone()
+                    }
+                })
+                .collect();
+            out.push(line.trim_end().to_string());
         }
     }
     out
