@@ -2621,12 +2621,20 @@ fn aligned_tables(
                 let in_room = |x: &(f64, f64)| {
                     room(x).is_some_and(|r| rb.iter().filter(|y| room(y) == Some(r)).count() == 1)
                 };
-                rb.iter()
-                    .filter(|x| {
-                        starts.iter().any(|y| (x.0 - y).abs() < 3.0) || in_room(x)
-                    })
-                    .count()
-                    >= 2.max(rb.len() - 1)
+                // (Or, in a block of lines of as many cells as it has, all one spacing apart,
+                // it starts where they do, set that spacing under the last: the next row of a
+                // chart's figures, "Performance  Action" under "Target  58.0%", its word set at
+                // its cell's left and the figures at the right.)
+                let same_shape = j >= i + 2
+                    && (i..j).all(|k| fine_runs(&laid[k].0).len() == rb.len())
+                    && (i + 1..j).all(|k| (laid[k].0.y - laid[k - 1].0.y - gap).abs() < 0.1 * size)
+                    && (i..j).all(|k| (laid[k].0.left() - rb[0].0).abs() < 1.0);
+                same_shape
+                    || rb
+                        .iter()
+                        .filter(|x| starts.iter().any(|y| (x.0 - y).abs() < 3.0) || in_room(x))
+                        .count()
+                        >= 2.max(rb.len() - 1)
                     // Under a header's last line (bold), or a group's title in the first column
                     // under the header, the first row, its cells under the header's.
                     || block_has_cells && (a.bold() || group_title) && rb.iter().all(under_one)
@@ -3262,6 +3270,7 @@ fn aligned_tables(
                                 columns_of(&runs, &bold, size, &gutters),
                                 &runs,
                                 &bold,
+                                header_like(&block[0].0),
                                 left_set_headers,
                             ),
                             &runs,
@@ -3700,6 +3709,15 @@ fn complementary_columns_joined(
     columns
 }
 
+/// Whether a line may be a table's header though not bold: three cells or more and no figure
+/// but years ("Same Quarter 2023-24 (YTD)").
+fn header_like(row: &Row) -> bool {
+    fine_runs(row).len() >= 3
+        && !row_text(row)
+            .split_whitespace()
+            .any(|w| !year_word(w) && crate::layout::is_figure(w))
+}
+
 /// Whether a page's tables set their headers at their cells' left: a bold line's cell, past
 /// the page's left edge, starts where a cell of a line of cells under it does.
 fn left_set_headers(rows: &[Row]) -> bool {
@@ -3735,6 +3753,7 @@ fn right_set_under_header_joined(
     mut columns: Vec<(f64, f64)>,
     runs: &[Vec<(f64, f64)>],
     bold: &[bool],
+    header_first: bool,
     left_set_headers: bool,
 ) -> Vec<(f64, f64)> {
     let over = |x: &(f64, f64), c: (f64, f64)| x.0 < c.1 && x.1 > c.0;
@@ -3752,10 +3771,11 @@ fn right_set_under_header_joined(
             let xs = cells.iter().map(|(_, x)| f(x));
             xs.clone().fold(f64::MIN, f64::max) - xs.fold(f64::MAX, f64::min)
         };
-        // (A header's lines: bold, or under a bold first line and over the first of the
-        // figures, a header LibreOffice sets bold in its first line only.)
+        // (A header's lines: bold, or under a bold first line, or a first line of cells and
+        // no figure, and over the first of the figures: a header LibreOffice sets bold in its
+        // first line only, or not at all.)
         let first_row = cells.iter().map(|(k, _)| *k).min().unwrap_or(0);
-        let header_line = |k: usize| bold[k] || bold[0] && k < first_row;
+        let header_line = |k: usize| bold[k] || (bold[0] || header_first) && k < first_row;
         let after_a_header = j == 1 || within(columns[j - 1]).iter().any(|(k, _)| header_line(*k));
         let joined = !head.is_empty()
             && head.iter().all(|(k, _)| header_line(*k))
@@ -4026,6 +4046,7 @@ fn table_parts(block: &[(Row, bool)], left_set_headers: bool) -> Vec<(usize, usi
         columns_of(&runs, &bold, size, &gutters),
         &runs,
         &bold,
+        header_like(&block[0].0),
         left_set_headers,
     );
     let columns = centred_headers_joined(columns, &runs, &bold, size);
