@@ -3742,13 +3742,14 @@ fn left_set_headers(rows: &[Row]) -> bool {
 }
 
 /// A column of header cells alone (bold lines, or lines under a bold first one over all the
-/// rows') and, right of it, a column of the rows' cells alone, all ending at one right edge: a word processor's figures set at their cells' right
-/// under a header set at its left ("Actual" over "447" and "43.2%" a column's width to its
-/// right), one column. (Before the header beyond those figures, "Target", is taken as centred
-/// over them.) The figures start at several places past where the header starts; or, of one
-/// width, all past where it ends, right of the names or of a column joined so, on a page that
-/// sets its headers at their cells' left. (xhtml2pdf centres its headers and sets figures at
-/// their cells' left, each column of figures left of its header.)
+/// rows') and, right of it, a column of the rows' cells alone, all ending at one right edge (or
+/// centred on one line): a word processor's figures set at their cells' right (or centre) under
+/// a header set at its left ("Actual" over "447" and "43.2%" a column's width to its right),
+/// one column. (Before the header beyond those figures, "Target", is taken as centred over
+/// them.) The figures start at several places past where the header starts; or, of one width,
+/// all past where it ends, right of the names or of a column joined so, in a document that sets
+/// its headers at their cells' left. (xhtml2pdf centres its headers and sets figures at their
+/// cells' left, each column of figures left of its header.)
 fn right_set_under_header_joined(
     mut columns: Vec<(f64, f64)>,
     runs: &[Vec<(f64, f64)>],
@@ -3781,7 +3782,7 @@ fn right_set_under_header_joined(
             && head.iter().all(|(k, _)| header_line(*k))
             && !cells.is_empty()
             && cells.iter().all(|(k, x)| !bold[*k] && x.0 > a.0)
-            && spread(|x| x.1) < 1.0
+            && (spread(|x| x.1) < 1.0 || spread(|x| x.0 + x.1) < 2.0)
             && (spread(|x| x.0) > 1.0
                 || left_set_headers && after_a_header && cells.iter().all(|(_, x)| x.0 > head_end));
         if joined {
