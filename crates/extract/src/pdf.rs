@@ -2371,6 +2371,68 @@ fn stacked_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)
     }
 }
 
+/// A header's cells a word's space apart, set at their left and right ("Jun 2019" at its cell's
+/// left and "Sep 2019" at its right over "Deliverables Deliverables"): a run of a line with no
+/// figure that spans exactly, from the first's start to the last's end, two cells or more of
+/// another such line is parted in the gutters between those cells, where one word space lies in
+/// each.
+fn spanning_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
+    let plain: Vec<bool> = block
+        .iter()
+        .map(|(r, _)| {
+            !row_text(r)
+                .split_whitespace()
+                .any(|w| !year_word(w) && crate::layout::is_figure(w))
+        })
+        .collect();
+    for k in 0..block.len() {
+        if !plain[k] {
+            continue;
+        }
+        let words = word_spans(&block[k].0);
+        let mut parted: Vec<(f64, f64)> = Vec::new();
+        for run in runs[k].clone() {
+            let inside = words_within(&words, run);
+            let over = (0..block.len())
+                .filter(|m| *m != k && plain[*m])
+                .find_map(|m| {
+                    let within: Vec<(f64, f64)> = runs[m]
+                        .iter()
+                        .copied()
+                        .filter(|x| x.0 >= run.0 - 0.5 && x.1 <= run.1 + 0.5)
+                        .collect();
+                    (within.len() >= 2
+                        && (within[0].0 - run.0).abs() < 0.5
+                        && (within[within.len() - 1].1 - run.1).abs() < 0.5)
+                        .then_some(within)
+                });
+            let cuts: Option<Vec<usize>> = over.and_then(|over| {
+                over.windows(2)
+                    .map(|g| {
+                        let gaps: Vec<usize> = (1..inside.len())
+                            .filter(|n| {
+                                inside[n - 1].1 >= g[0].1 - 0.5 && inside[*n].0 <= g[1].0 + 0.5
+                            })
+                            .collect();
+                        (gaps.len() == 1).then(|| gaps[0])
+                    })
+                    .collect()
+            });
+            let Some(cuts) = cuts else {
+                parted.push(run);
+                continue;
+            };
+            let mut first = 0;
+            for n in cuts {
+                parted.push((inside[first].0, inside[n - 1].1));
+                first = n;
+            }
+            parted.push((inside[first].0, run.1));
+        }
+        runs[k] = parted;
+    }
+}
+
 /// The words of a line that lie within one of its runs.
 fn words_within(words: &[(f64, f64)], run: (f64, f64)) -> Vec<(f64, f64)> {
     words
@@ -3218,6 +3280,7 @@ fn aligned_tables(
                     .collect();
                 header_words_parted(block, &mut runs);
                 stacked_header_words_parted(block, &mut runs);
+                spanning_header_words_parted(block, &mut runs);
                 right_set_headers_parted(block, &mut runs);
                 shaded_cells_parted(block, &mut runs, paint.fills);
                 // Two lines of cells, or a header of three or more over lines in its columns

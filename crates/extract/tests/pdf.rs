@@ -1558,6 +1558,24 @@ fn weasyprint_prints_with_figures_set_right_or_centred_by_class_give_the_facts_o
     }
 }
 
+/// The reports with every cell from each table's third column on set at its right
+/// (`td:nth-child(n+3)`), printed by WeasyPrint: Derby City, 2024-25 Q1, 2023-24 Q2 and 2019-20
+/// give every fact of their text, spaces apart. In 2019-20's cross table of deliverables the
+/// second column's header is set at its left and the third's at its right, a word's space apart
+/// on the line under them ("Deliverables Deliverables"): that line is parted in the gutters
+/// between the cells of the line above ("Jun 2019", "Sep 2019"). Before, 2019-20 lost its 10
+/// claims of deliverables.
+#[test]
+fn weasyprint_prints_with_columns_set_right_from_the_third_give_the_facts_of_the_text() {
+    let css = "td:nth-child(n+3) { text-align: right }";
+    let reports = [REPORTS[0], REPORTS[1], REPORTS[3], REPORTS[4]];
+    for (report, from_text, from_pdf) in
+        html_pages_printed(&reports, WEASYPRINT, weasyprint(css, false))
+    {
+        same_facts_but_spaces(&from_text, &from_pdf, &format!("{report} ({css})"));
+    }
+}
+
 /// An HTML page with each cell that holds a figure alone ("1,554", "32.4%", "£3.929m", "-0.79")
 /// given the class `figure`.
 fn figures_classed(page: &str) -> String {
