@@ -606,6 +606,27 @@ impl Engine<'_> {
             if cell.is_empty() {
                 continue;
             }
+            // Nothing invented: a value cell that holds several figures ("£1,915,500 £9,152,480",
+            // cells a word's space apart read as one) or a rating word ("Strong", cells out of
+            // their columns) is said, not read as the column's value.
+            let words: Vec<&str> = cell.split_whitespace().collect();
+            if words.len() >= 2 && words.iter().all(|w| crate::layout::is_figure(w)) {
+                let reason = format!(
+                    "the {} value cell holds {} figures, {cell:?}: cells run together, none is read",
+                    period.label,
+                    words.len()
+                );
+                self.issue(row.idx, Severity::Warning, reason);
+                continue;
+            }
+            if words.len() <= 2 && parse_rating(cell).rating.is_some() {
+                let reason = format!(
+                    "the {} value cell holds a rating, {cell:?}: the row's cells are out of their columns, it is not read as a value",
+                    period.label
+                );
+                self.issue(row.idx, Severity::Warning, reason);
+                continue;
+            }
             let parsed = parse_value(cell);
             // "91.9% (Q3 data)" in a whole-year column is a quarter of that year.
             let q_kind = if period.kind == PeriodKind::FinancialYear {

@@ -581,3 +581,63 @@ fn a_truncated_report_is_flagged_by_its_own_summary_counts() {
         );
     }
 }
+
+/// Nothing invented from a row whose cells ran together: 2025-26 Q1's land-sales row with its
+/// four figures read as one cell a word's space apart (as a PDF printer sets cells that fill
+/// their columns), which puts its rating under a year's value. Neither cell is read as a value:
+/// each is a parse issue that names it, and every other measure of the report keeps its facts.
+#[test]
+fn a_row_whose_cells_ran_together_is_said_not_read() {
+    let text = read("derbyshire-county-2025-26-q1.txt");
+    let row = "SO-24\tAmount of money raised from the disposal of land and buildings\t\
+               £1,915,500\t£9,152,480\t£7,722,500\t£6,000,000\tStrong\t";
+    assert_eq!(
+        text.matches(row).count(),
+        1,
+        "the row as the report prints it"
+    );
+    let joined = "SO-24\tAmount of money raised from the disposal of land and buildings\t\
+                  £1,915,500 £9,152,480 £7,722,500 £6,000,000\tStrong\t";
+    let whole = run(&text, "E10000007");
+    let x = run(&text.replacen(row, joined, 1), "E10000007");
+    let land = "Amount of money raised from the disposal of land and buildings";
+    let values = |x: &Extraction| -> Vec<(String, Option<String>)> {
+        x.observations
+            .iter()
+            .filter(|o| o.measure_name == land && o.value_text.is_some())
+            .map(|o| (o.period.label.clone(), o.value_text.clone()))
+            .collect()
+    };
+    assert_eq!(
+        values(&whole),
+        [
+            ("2023-24 Q1".to_string(), Some("£1,915,500".to_string())),
+            ("2024-25 Q1".to_string(), Some("£9,152,480".to_string())),
+            ("2025-26 Q1".to_string(), Some("£7,722,500".to_string())),
+        ]
+    );
+    assert_eq!(values(&x), []);
+    let said: Vec<&str> = x
+        .parse_issues
+        .iter()
+        .filter(|i| i.raw_text.starts_with("SO-24\tAmount of money"))
+        .map(|i| i.reason.as_str())
+        .collect();
+    assert!(
+        said.iter().any(|r| r.contains("holds 4 figures")
+            && r.contains("\"£1,915,500 £9,152,480 £7,722,500 £6,000,000\"")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter()
+            .any(|r| r.contains("2024-25 Q1 value cell holds a rating, \"Strong\"")),
+        "{said:?}"
+    );
+    let others = |x: &Extraction| {
+        x.observations
+            .iter()
+            .filter(|o| o.measure_name != land)
+            .count()
+    };
+    assert_eq!(others(&x), others(&whole));
+}
