@@ -2717,10 +2717,17 @@ fn aligned_tables(
                 // it starts where they do, set that spacing under the last: the next row of a
                 // chart's figures, "Performance  Action" under "Target  58.0%", its word set at
                 // its cell's left and the figures at the right.)
+                // (Or the block's one line so far, starting and ending where it does: a chart's
+                // first two rows, "2020-2021  577" over "2021-2022  1,089".)
                 let same_shape = j >= i + 2
                     && (i..j).all(|k| fine_runs(&laid[k].0).len() == rb.len())
                     && (i + 1..j).all(|k| (laid[k].0.y - laid[k - 1].0.y - gap).abs() < 0.1 * size)
-                    && (i..j).all(|k| (laid[k].0.left() - rb[0].0).abs() < 1.0);
+                    && (i..j).all(|k| (laid[k].0.left() - rb[0].0).abs() < 1.0)
+                    || j == i + 1
+                        && ra.len() == rb.len()
+                        && gap < 3.0 * size
+                        && (ra[0].0 - rb[0].0).abs() < 1.0
+                        && (ra[ra.len() - 1].1 - rb[rb.len() - 1].1).abs() < 1.0;
                 same_shape
                     || rb
                         .iter()
