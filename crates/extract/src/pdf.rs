@@ -3010,7 +3010,15 @@ fn aligned_tables(
                         || seconds
                             .iter()
                             .all(|x| (centre(*x) - centre(second)).abs() < 1.0))
-                };
+                }
+                // (Nor where a line further down ends its second cell where they all end theirs:
+                // a chart's words set at their column's left between its figures set at the
+                // right, "Due in Q3" and "Not set" between "67.8%" and "64.4%".)
+                && !(seconds.iter().all(|x| (x.1 - seconds[0].1).abs() < 1.0)
+                    && (k + 2..j).any(|m| {
+                        let runs = &cell_runs[m - i];
+                        runs.len() == 2 && (runs[1].1 - seconds[0].1).abs() < 1.0
+                    }));
             plain_rows >= 2 && (new(k) && new(k + 1) || pairs) && same
         };
         // The same where cells are centred in their rows at other heights, so that a line of
