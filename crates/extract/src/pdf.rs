@@ -2372,10 +2372,10 @@ fn stacked_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)
 }
 
 /// A header's cells a word's space apart, set at their left and right ("Jun 2019" at its cell's
-/// left and "Sep 2019" at its right over "Deliverables Deliverables"): a run of a line with no
-/// figure that spans exactly, from the first's start to the last's end, two cells or more of
-/// another such line is parted in the gutters between those cells, where one word space lies in
-/// each.
+/// left and "Sep 2019" at its right over "Deliverables Deliverables"): a run of a header's line
+/// (one of the block's first three, over its first line with a figure) that spans exactly, from
+/// the first's start to the last's end, two cells or more of the header's line over or under it
+/// is parted in the gutters between those cells, where one word space lies in each.
 fn spanning_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
     let plain: Vec<bool> = block
         .iter()
@@ -2385,27 +2385,28 @@ fn spanning_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64
                 .any(|w| !year_word(w) && crate::layout::is_figure(w))
         })
         .collect();
-    for k in 0..block.len() {
-        if !plain[k] {
-            continue;
-        }
+    // (The header's lines only: the block's first three at most, over its first line with a
+    // figure; and the line under or over the run's.)
+    let Some(rows) = plain.iter().position(|p| !p) else {
+        return;
+    };
+    let rows = rows.min(3);
+    for k in 0..rows {
         let words = word_spans(&block[k].0);
         let mut parted: Vec<(f64, f64)> = Vec::new();
         for run in runs[k].clone() {
             let inside = words_within(&words, run);
-            let over = (0..block.len())
-                .filter(|m| *m != k && plain[*m])
-                .find_map(|m| {
-                    let within: Vec<(f64, f64)> = runs[m]
-                        .iter()
-                        .copied()
-                        .filter(|x| x.0 >= run.0 - 0.5 && x.1 <= run.1 + 0.5)
-                        .collect();
-                    (within.len() >= 2
-                        && (within[0].0 - run.0).abs() < 0.5
-                        && (within[within.len() - 1].1 - run.1).abs() < 0.5)
-                        .then_some(within)
-                });
+            let over = (0..rows).filter(|m| m.abs_diff(k) == 1).find_map(|m| {
+                let within: Vec<(f64, f64)> = runs[m]
+                    .iter()
+                    .copied()
+                    .filter(|x| x.0 >= run.0 - 0.5 && x.1 <= run.1 + 0.5)
+                    .collect();
+                (within.len() >= 2
+                    && (within[0].0 - run.0).abs() < 0.5
+                    && (within[within.len() - 1].1 - run.1).abs() < 0.5)
+                    .then_some(within)
+            });
             let cuts: Option<Vec<usize>> = over.and_then(|over| {
                 over.windows(2)
                     .map(|g| {
