@@ -3773,13 +3773,12 @@ fn columns_of(
 /// column widths whose figures are set at their cells' right (or centre) and its words ("N/A",
 /// "No target") at their left, so far apart that they overlap nowhere.
 fn complementary_columns_joined(
-    mut columns: Vec<(f64, f64)>,
+    columns: Vec<(f64, f64)>,
     runs: &[Vec<(f64, f64)>],
     bold: &[bool],
 ) -> Vec<(f64, f64)> {
     let over = |x: &(f64, f64), c: (f64, f64)| x.0 < c.1 && x.1 > c.0;
-    let mut j = 0;
-    while j + 1 < columns.len() {
+    adjacent_joined(columns, 0, |columns, j| {
         let (a, b) = (columns[j], columns[j + 1]);
         let plain = |c: (f64, f64)| -> Vec<(usize, (f64, f64))> {
             (0..runs.len())
@@ -3795,7 +3794,7 @@ fn complementary_columns_joined(
                 .filter(|x| over(x, c))
                 .collect::<Vec<_>>()
         };
-        let joined = !header(a).is_empty()
+        !header(a).is_empty()
             && header(b).iter().all(|x| over(x, a))
             && !left.is_empty()
             && !right.is_empty()
@@ -3808,9 +3807,21 @@ fn complementary_columns_joined(
                 || right.iter().all(|(_, x)| {
                     let (mid, centre) = ((x.0 + x.1) / 2.0, (right[0].1 .0 + right[0].1 .1) / 2.0);
                     (mid - centre).abs() < 1.0
-                }));
-        if joined {
-            columns[j] = (a.0, b.1);
+                }))
+    })
+}
+
+/// Columns side by side joined, left to right from `from`, wherever `joins(columns, j)` takes
+/// column `j` and the next for one; a joined column is then weighed with the one after it.
+fn adjacent_joined(
+    mut columns: Vec<(f64, f64)>,
+    from: usize,
+    joins: impl Fn(&[(f64, f64)], usize) -> bool,
+) -> Vec<(f64, f64)> {
+    let mut j = from;
+    while j + 1 < columns.len() {
+        if joins(&columns, j) {
+            columns[j] = (columns[j].0, columns[j + 1].1);
             columns.remove(j + 1);
         } else {
             j += 1;
@@ -3861,7 +3872,7 @@ fn left_set_headers(rows: &[Row]) -> bool {
 /// its headers at their cells' left. (xhtml2pdf centres its headers and sets figures at their
 /// cells' left, each column of figures left of its header.)
 fn right_set_under_header_joined(
-    mut columns: Vec<(f64, f64)>,
+    columns: Vec<(f64, f64)>,
     runs: &[Vec<(f64, f64)>],
     bold: &[bool],
     header_first: bool,
@@ -3873,8 +3884,7 @@ fn right_set_under_header_joined(
             .flat_map(|k| runs[k].iter().filter(|x| over(x, c)).map(move |x| (k, *x)))
             .collect()
     };
-    let mut j = 1;
-    while j + 1 < columns.len() {
+    adjacent_joined(columns, 1, |columns, j| {
         let (a, b) = (columns[j], columns[j + 1]);
         let (head, cells) = (within(a), within(b));
         let head_end = head.iter().map(|(_, x)| x.1).fold(f64::MIN, f64::max);
@@ -3888,21 +3898,14 @@ fn right_set_under_header_joined(
         let first_row = cells.iter().map(|(k, _)| *k).min().unwrap_or(0);
         let header_line = |k: usize| bold[k] || (bold[0] || header_first) && k < first_row;
         let after_a_header = j == 1 || within(columns[j - 1]).iter().any(|(k, _)| header_line(*k));
-        let joined = !head.is_empty()
+        !head.is_empty()
             && head.iter().all(|(k, _)| header_line(*k))
             && !cells.is_empty()
             && cells.iter().all(|(k, x)| !bold[*k] && x.0 > a.0)
             && (spread(|x| x.1) < 1.0 || spread(|x| x.0 + x.1) < 2.0)
             && (spread(|x| x.0) > 1.0
-                || left_set_headers && after_a_header && cells.iter().all(|(_, x)| x.0 > head_end));
-        if joined {
-            columns[j] = (a.0, b.1);
-            columns.remove(j + 1);
-        } else {
-            j += 1;
-        }
-    }
-    columns
+                || left_set_headers && after_a_header && cells.iter().all(|(_, x)| x.0 > head_end))
+    })
 }
 
 /// A column of header cells alone (bold lines), beside a column of the rows' cells and centred

@@ -347,7 +347,12 @@ fn grid_block(block: &[Vec<String>]) -> Vec<String> {
 }
 
 fn fixed_block(block: &[Vec<String>]) -> Vec<String> {
-    let widths = column_widths(block, 28);
+    fixed_lines(block, &column_widths(block, 28), false)
+}
+
+/// A block's rows as fixed-width lines of `widths`, each figure set at its column's right where
+/// `figures_right`, everything else at the left.
+fn fixed_lines(block: &[Vec<String>], widths: &[usize], figures_right: bool) -> Vec<String> {
     let mut out = Vec::new();
     for row in block {
         let filled: Vec<usize> = (0..row.len())
@@ -358,8 +363,20 @@ fn fixed_block(block: &[Vec<String>]) -> Vec<String> {
             out.push(plain(&row[0]));
             continue;
         }
-        for parts in wrapped_lines(row, &widths, 3) {
-            out.push(parts.concat().trim_end().to_string());
+        for parts in wrapped_lines(row, widths, 3) {
+            let line: String = parts
+                .iter()
+                .zip(widths)
+                .map(|(part, w)| {
+                    let text = part.trim_end();
+                    if figures_right && is_figure(text) {
+                        format!("{text:>w$}   ")
+                    } else {
+                        part.clone()
+                    }
+                })
+                .collect();
+            out.push(line.trim_end().to_string());
         }
     }
     out
@@ -386,32 +403,7 @@ fn fixed_block_figures_right(block: &[Vec<String>]) -> Vec<String> {
         .iter()
         .map(|w| *w.max(&16))
         .collect();
-    let mut out = Vec::new();
-    for row in block {
-        let filled: Vec<usize> = (0..row.len())
-            .filter(|c| !row[*c].trim().is_empty())
-            .collect();
-        if filled == [0] && widths.len() > 2 {
-            out.push(plain(&row[0]));
-            continue;
-        }
-        for parts in wrapped_lines(row, &widths, 3) {
-            let line: String = parts
-                .iter()
-                .zip(&widths)
-                .map(|(part, w)| {
-                    let text = part.trim_end();
-                    if is_figure(text) {
-                        format!("{text:>w$}   ")
-                    } else {
-                        part.clone()
-                    }
-                })
-                .collect();
-            out.push(line.trim_end().to_string());
-        }
-    }
-    out
+    fixed_lines(block, &widths, true)
 }
 
 fn csv_block(block: &[Vec<String>]) -> Vec<String> {
