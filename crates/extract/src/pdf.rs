@@ -2316,10 +2316,6 @@ fn header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
 /// spacing apart with no figure. (Only a word that starts exactly where such a run does, to half
 /// a point, in the same band: a word wrapped in a cell does not start where another cell does.)
 fn stacked_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
-    let figure = |t: &str| {
-        t.split_whitespace()
-            .any(|w| !year_word(w) && crate::layout::is_figure(w))
-    };
     // The block's bands: lines a line's spacing apart at most (a row's, or a header's, cells'
     // lines), parted by the padding between rows.
     let mut bands: Vec<(usize, usize)> = Vec::new();
@@ -2341,7 +2337,7 @@ fn stacked_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)
             || to - from > 10
             || block[from..to]
                 .iter()
-                .any(|(r, _)| r.runs.iter().any(|x| figure(&x.2)))
+                .any(|(r, _)| r.runs.iter().any(|x| holds_figure(&x.2)))
         {
             continue;
         }
@@ -2379,11 +2375,7 @@ fn stacked_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)
 fn spanning_header_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
     let plain: Vec<bool> = block
         .iter()
-        .map(|(r, _)| {
-            !row_text(r)
-                .split_whitespace()
-                .any(|w| !year_word(w) && crate::layout::is_figure(w))
-        })
+        .map(|(r, _)| !holds_figure(&row_text(r)))
         .collect();
     // (The header's lines only: the block's first three at most, over its first line with a
     // figure; and the line under or over the run's.)
@@ -2447,10 +2439,7 @@ fn figure_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
                 .map(|g| g.text.as_str())
                 .collect::<String>()
         };
-        let figure = |w: (f64, f64)| {
-            let t = text(w);
-            crate::layout::is_figure(&t) && !year_word(&t)
-        };
+        let figure = |w: (f64, f64)| holds_figure(&text(w));
         let mut parted = Vec::new();
         for run in &runs[k] {
             let inside = words_within(&words, *run);
@@ -3833,10 +3822,7 @@ fn adjacent_joined(
 /// Whether a line may be a table's header though not bold: three cells or more and no figure
 /// but years ("Same Quarter 2023-24 (YTD)").
 fn header_like(row: &Row) -> bool {
-    fine_runs(row).len() >= 3
-        && !row_text(row)
-            .split_whitespace()
-            .any(|w| !year_word(w) && crate::layout::is_figure(w))
+    fine_runs(row).len() >= 3 && !holds_figure(&row_text(row))
 }
 
 /// Whether a page's tables set their headers at their cells' left: a bold line's cell, past
@@ -7761,8 +7747,6 @@ fn chart_line(text: &str) -> bool {
         })
 }
 
-/// A header's word of digits: a year ("2024", "2023-24", "2024/25", "(2023"), its end ("24"
-/// under "2023"), a quarter ("Q1").
 /// The text of a line's runs within `span` (a cell found by its runs' edges).
 fn span_text(row: &Row, span: (f64, f64)) -> String {
     row.runs
@@ -7773,6 +7757,15 @@ fn span_text(row: &Row, span: (f64, f64)) -> String {
         .join(" ")
 }
 
+/// Whether a text holds a figure, a year or a quarter aside ("Same Quarter 2023-24 (YTD)" holds
+/// none; a header's words hold none).
+fn holds_figure(text: &str) -> bool {
+    text.split_whitespace()
+        .any(|w| !year_word(w) && crate::layout::is_figure(w))
+}
+
+/// A header's word of digits: a year ("2024", "2023-24", "2024/25", "(2023"), its end ("24"
+/// under "2023"), a quarter ("Q1").
 fn year_word(w: &str) -> bool {
     let w = w.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | ':' | ';'));
     let digits = |p: &str, n: usize| p.len() == n && p.chars().all(|c| c.is_ascii_digit());

@@ -1579,14 +1579,7 @@ fn weasyprint_prints_with_columns_set_right_from_the_third_give_the_facts_of_the
 /// An HTML page with each cell that holds a figure alone ("1,554", "32.4%", "£3.929m", "-0.79")
 /// given the class `figure`.
 fn figures_classed(page: &str) -> String {
-    let figure = |text: &str| {
-        let t = text.trim().trim_start_matches(['£', '-']);
-        let t = t.trim_end_matches(['%', 'm', 'k']);
-        !t.is_empty()
-            && t.starts_with(|c: char| c.is_ascii_digit())
-            && t.chars()
-                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
-    };
+    let figure = common::relayout::is_figure;
     let mut out = String::new();
     let mut rest = page;
     while let Some(at) = rest.find("<td>") {

@@ -382,9 +382,9 @@ fn fixed_lines(block: &[Vec<String>], widths: &[usize], figures_right: bool) -> 
     out
 }
 
-/// A figure as a spreadsheet sets it: a number with its sign, currency, thousands commas and
-/// unit ("£1,915,500", "-3.2%", "16.90%", "10.40").
-fn is_figure(cell: &str) -> bool {
+/// A figure alone, as a spreadsheet sets it: a number with its sign, currency, thousands commas
+/// and unit ("£1,915,500", "-3.2%", "16.90%", "£3.929m", "10.40").
+pub fn is_figure(cell: &str) -> bool {
     let t = cell.trim();
     let core = t
         .trim_start_matches(['£', '$', '-', '+', '−'])
