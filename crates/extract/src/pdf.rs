@@ -2623,12 +2623,21 @@ fn aligned_tables(
             // line apart), is no wrapped cell. The cell may be the line's first: a paragraph
             // at the page's margin, left of the cells' padding, under a row whose first cell
             // is empty.
+            // (Not a line set as the one above is, centred or at the right, under one cell of
+            // the block's lines of cells: a cell's line, its row set further down in the middle
+            // of a row broken over the page, "Robust processes are now" under "systems.".)
+            let set_alike = |x: &(f64, f64)| {
+                ra.len() == 1
+                    && ((x.0 + x.1 - ra[0].0 - ra[0].1).abs() < 1.0 || (x.1 - ra[0].1).abs() < 0.5)
+                    && under_one(x)
+            };
             let spanning = rb.len() == 1
                 && ra
                     .iter()
                     .any(|x| rb[0].0 < x.0 - 1.0 && rb[0].1 > x.0 + 1.0)
                 && j >= i + 2
-                && gap > 1.3 * (a.y - laid[j - 2].0.y);
+                && gap > 1.3 * (a.y - laid[j - 2].0.y)
+                && !set_alike(&rb[0]);
             // Lines of one run at the block's left, in its first column, right under lines of
             // three cells or more (a table's header; a chart's figures are a label and a figure
             // a line): a group's title, over the group's first row.
@@ -3034,9 +3043,9 @@ fn aligned_tables(
                 // of the new table may start where one of the table above did. A short cell
                 // that ends, or is centred, where one above is, to a fraction of a point, is in
                 // its column: figures and words set at the right or centre of their cells.)
-                let new = |m: usize| -> Vec<f64> {
+                let new = |m: usize| -> Vec<(f64, f64)> {
                     let runs = &cell_runs[m - i];
-                    let fresh: Vec<f64> = runs
+                    let fresh: Vec<(f64, f64)> = runs
                         .iter()
                         .skip(1)
                         .filter(|(x, e)| {
@@ -3047,7 +3056,7 @@ fn aligned_tables(
                                 });
                             !starts_above && !set_alike
                         })
-                        .map(|r| r.0)
+                        .copied()
                         .collect();
                     if fresh.len() >= 3 && 3 * fresh.len() >= 2 * (runs.len() - 1) {
                         fresh
@@ -3056,11 +3065,17 @@ fn aligned_tables(
                     }
                 };
                 let cells = new(k);
+                // (Starting alike, or centred alike: a header's cells centred in their
+                // columns, "Benchmark" over "Group".)
                 let shared = |m: usize| {
                     let other = new(m);
                     cells
                         .iter()
-                        .filter(|x| other.iter().any(|y| (*x - y).abs() < 3.0))
+                        .filter(|x| {
+                            other.iter().any(|y| {
+                                (x.0 - y.0).abs() < 3.0 || (x.0 + x.1 - y.0 - y.1).abs() < 1.0
+                            })
+                        })
                         .count()
                 };
                 // And the lines above run across where its cells start: another table's
@@ -3068,7 +3083,7 @@ fn aligned_tables(
                 let across = (from..k).any(|m| {
                     fine_runs(&laid[m].0)
                         .iter()
-                        .any(|r| cells.iter().any(|x| r.0 < x - 3.0 && r.1 > x + 3.0))
+                        .any(|r| cells.iter().any(|x| r.0 < x.0 - 3.0 && r.1 > x.0 + 3.0))
                 });
                 // (Nor does a line of figures past its first cell: a row, which starts no
                 // table, its figures set at their cells' right under a header set at the left.)
@@ -3088,23 +3103,26 @@ fn aligned_tables(
             if apart && !grid(true) {
                 return None;
             }
-            let below: Vec<f64> = (k..(k + 6).min(j))
+            let below: Vec<(f64, f64)> = (k..(k + 6).min(j))
                 .flat_map(|m| fine_runs(&laid[m].0))
-                .map(|x| x.0)
                 .collect();
             // (A header's line is set less than a line over the next, starting where a cell of
             // the table does; the title's lines start at the table's left and are set close:
             // a paragraph further up, or the last line of a row above, is not the table's.)
-            let left = below.iter().copied().fold(f64::INFINITY, f64::min);
+            let left = below.iter().map(|x| x.0).fold(f64::INFINITY, f64::min);
             let mut cut = k;
             let floor = if apart { from } else { from + 1 };
             while cut > floor && {
                 let (line, next) = (&laid[cut - 1].0, &laid[cut].0);
                 let runs = fine_runs(line);
                 let (gap, size) = (next.y - line.y, line.size.max(next.size));
-                let at_cells = runs
-                    .iter()
-                    .all(|x| below.iter().any(|y| (x.0 - y).abs() < 1.5));
+                // (Starting where a cell below does, or centred where it is: a header's cells
+                // centred in their columns, "Target" over "2025-26 (YTD)".)
+                let at_cells = runs.iter().all(|x| {
+                    below
+                        .iter()
+                        .any(|y| (x.0 - y.0).abs() < 1.5 || (x.0 + x.1 - y.0 - y.1).abs() < 1.0)
+                });
                 // (A title of two lines or more, each a line apart, may be set further over
                 // the header: a paragraph of its own.)
                 let title_line = |m: usize| {
