@@ -839,12 +839,21 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
         // with that line.
         let page_broken =
             |k: usize| (block[k - 1] + 1..=block[k]).any(|m| lines[m].raw.contains(PAGE_BREAK));
+        // (Not over the table's own header printed again whole, word for word: that header
+        // lacks no line, so the line over it is the rest of the row the page break cut, "Corridors"
+        // under "Delivery of our Transforming / Cities projects - Priority".)
+        let whole_again = |k: usize| {
+            starts
+                .last()
+                .is_some_and(|s| *s < n && runs[*s].len() >= 2 && words(*s) == words(k))
+        };
         let set_in_first = runs[n].len() == 1
             && n + 1 < block.len()
             && page_broken(n)
             && !page_broken(n + 1)
             && runs[n + 1].len() >= 3
-            && starts_header(&runs, n + 1, vocab);
+            && starts_header(&runs, n + 1, vocab)
+            && !whole_again(n + 1);
         if starts.last() == Some(&(n - 1)) && n > 1 && runs[n - 1].len() == 1 && page_broken(n - 1)
         {
             // (Its second line starts no table of its own: the header goes on from it.)
@@ -853,9 +862,7 @@ fn read_fixed_block(lines: &mut [Line], dropped: &mut [bool], block: &[usize], v
         }
         // The table's own header printed again (a page's top with no blank line above it)
         // starts a table even under a cell that reads as going on: the row's rest follows it.
-        let again = starts
-            .last()
-            .is_some_and(|s| *s < n && runs[*s].len() >= 2 && words(*s) == words(n));
+        let again = whole_again(n);
         if !under_header && (set_in_first || (!goes_on || again) && starts_header(&runs, n, vocab))
         {
             starts.push(n);
@@ -1316,6 +1323,40 @@ mod tests {
         let lines = read(text, Vocabulary::builtin());
         assert!(lines.iter().any(|l| l.is_blank()));
         assert!(lines.iter().any(|l| l.text == "7"));
+    }
+
+    /// A row's title cut by a page break, its last line atop the next page (after the running
+    /// footer and header) right over the table's header printed again whole: that line is the
+    /// row's, not a first line of the header set in.
+    #[test]
+    fn a_rows_last_line_after_page_furniture_over_its_header_again_is_the_rows() {
+        let t = concat!(
+            "Reference   Theme          RAG status   Title\n",
+            "PMP63       A Green City   Green        Allestree Rewilding\n",
+            "PMP29       A Green City   Green        Delivery of our Transforming\n",
+            "                                        Cities projects - Priority\n",
+            "Page 12 of 21\n",
+            "\u{c}OFFICIAL\n",
+            "                                        Corridors\n",
+            "Reference   Theme          RAG status   Title\n",
+            "PMP36       A Green City   Green        Public Realm\n",
+        );
+        let head = vec!["Reference", "Theme", "RAG status", "Title"];
+        assert_eq!(
+            cells(t),
+            [
+                head.clone(),
+                vec!["PMP63", "A Green City", "Green", "Allestree Rewilding"],
+                vec![
+                    "PMP29",
+                    "A Green City",
+                    "Green",
+                    "Delivery of our Transforming Cities projects - Priority Corridors"
+                ],
+                head,
+                vec!["PMP36", "A Green City", "Green", "Public Realm"],
+            ]
+        );
     }
 
     /// A header printed again with the rest of the row above set in its band: the header is the
