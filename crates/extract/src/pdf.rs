@@ -3136,9 +3136,25 @@ fn aligned_tables(
                     && line.y - laid[cut - 2].0.y <= 1.5 * size
                     && !title_line(cut)
                     && gap <= 3.0 * size;
+                // (Or a word alone, over a line of the header taken already, starting where a
+                // cell below does and where no line of the table above starts one: a tall
+                // header cell's first line, the header's cells set at the foot of their row,
+                // "Latest" over "Performance".)
+                let tall_cells_first = runs.len() == 1
+                    && cut < k
+                    && fine_runs(next).len() >= 2
+                    && gap <= 1.5 * size
+                    && runs[0].1 - runs[0].0 <= 8.0 * size
+                    && at_cells
+                    && !(from..cut - 1).any(|m| {
+                        fine_runs(&laid[m].0)
+                            .iter()
+                            .any(|y| (runs[0].0 - y.0).abs() < 1.5)
+                    });
                 gap < 0.8 * size && at_cells
                     || runs.len() >= 2 && gap <= 1.5 * size && at_cells
                     || runs.len() == 1 && gap <= 2.0 * size && (runs[0].0 - left).abs() < 1.5
+                    || tall_cells_first
                     || titled
             } {
                 cut -= 1;
@@ -3532,6 +3548,12 @@ fn aligned_tables(
                         let mut one = vec![String::new(); lines.len()];
                         one[0] = joined.join("\t");
                         one
+                    });
+                    let lines = lines.map(|mut lines| {
+                        if at_bottom {
+                            keyless_joined_below(&mut lines);
+                        }
+                        lines
                     });
                     if at_bottom {
                         bottom_columns = columns.clone();
@@ -6346,6 +6368,35 @@ fn line_places(pages: &[Vec<String>]) -> Vec<(usize, usize)> {
 }
 
 /// A line's tab-separated cells, as a text export prints a row.
+/// In a table whose cells are set at the bottom of their rows, a row of no key right over a row
+/// whose cells it fills, each column filled by one of them only, is that row's first lines: a
+/// tall cell the page break cut ("Percentage of Unclassified road network where maintenance
+/// should be" over "SO-12" and its figures, the name's rest atop the next page) stands above
+/// the row's line of one-line cells with none of its own text on it.
+fn keyless_joined_below(lines: &mut [String]) {
+    let rows: Vec<usize> = (0..lines.len()).filter(|k| !lines[*k].is_empty()).collect();
+    for w in rows.windows(2) {
+        let (a, b) = (tab_cells(&lines[w[0]]), tab_cells(&lines[w[1]]));
+        let blank = |c: &String| c.trim().is_empty();
+        let joins = a.len() == b.len()
+            && a.len() >= 3
+            && blank(&a[0])
+            && !blank(&b[0])
+            && !lines[w[0]].contains("<b>")
+            && a.iter().any(|c| !blank(c))
+            && a.iter().zip(&b).all(|(x, y)| blank(x) || blank(y));
+        if joins {
+            let joined: Vec<&str> = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| if blank(x) { y.as_str() } else { x.as_str() })
+                .collect();
+            lines[w[1]] = joined.join("\t");
+            lines[w[0]] = String::new();
+        }
+    }
+}
+
 fn tab_cells(line: &str) -> Vec<String> {
     line.split('\t').map(str::to_string).collect()
 }

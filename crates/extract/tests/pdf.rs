@@ -1180,8 +1180,9 @@ fn weasyprint_widely_padded_print_reads_a_cross_tables_unbold_two_row_header() {
 /// one's title (6 facts lost). In 2019-20 the key measures' first row is broken so under a
 /// header in columns of text, its name's rest atop the next page under the header printed again
 /// in cells ("transfers of care per 100,000 population (aged 18+)"): one row, its three years'
-/// figures and its target the text's (before, all were lost). 2025-26 Q1, 2023-24 Q2 and the
-/// rest of 2019-20 are not yet whole so (see the README).
+/// figures and its target the text's (before, all were lost). 2025-26 Q1's annual table of
+/// the Place measures reads under its own header (below). 2025-26 Q1, 2023-24 Q2 and the rest
+/// of 2019-20 are not yet whole so (see the README).
 #[test]
 fn weasyprint_prints_of_unruled_tables_set_at_the_bottom_give_the_facts_of_the_text() {
     let css = "td { vertical-align: bottom }";
@@ -1195,6 +1196,18 @@ fn weasyprint_prints_of_unruled_tables_set_at_the_bottom_give_the_facts_of_the_t
             3,
             "the figures of the key measure broken over a page",
         );
+    }
+    // 2025-26 Q1's "Place: Annual Measure Data", a table of other widths right under the rest
+    // of the quarterly measures' table, its header's cells set at the foot of their row too
+    // ("Latest" over "Performance" over "against"): a tall cell's first line, a word alone, goes
+    // with the header's lines, so that the title over it starts the table. Before, the header
+    // was cut from its first line, the annual table read in the quarterly's columns ("Not" and
+    // "comparable End" in two), and its figures were lost. Its third measure's row is broken
+    // over the page: its key and figures at the foot of the part on the first page, the name's
+    // first lines over them with none of its text on their line, its rest atop the next: the
+    // name's first lines are that row's (they were a row of no key, and the name lost them).
+    for (report, text, from_pdf) in weasyprint_printed(&[REPORTS[2]], css, false) {
+        measures_read(report, &text, &from_pdf, &PLACE_ANNUAL, 11);
     }
 }
 
