@@ -2628,7 +2628,7 @@ fn aligned_tables(
             // of a row broken over the page, "Robust processes are now" under "systems.".)
             let set_alike = |x: &(f64, f64)| {
                 ra.len() == 1
-                    && ((x.0 + x.1 - ra[0].0 - ra[0].1).abs() < 1.0 || (x.1 - ra[0].1).abs() < 0.5)
+                    && (centred_alike(*x, ra[0]) || (x.1 - ra[0].1).abs() < 0.5)
                     && under_one(x)
             };
             let spanning = rb.len() == 1
@@ -3072,9 +3072,9 @@ fn aligned_tables(
                     cells
                         .iter()
                         .filter(|x| {
-                            other.iter().any(|y| {
-                                (x.0 - y.0).abs() < 3.0 || (x.0 + x.1 - y.0 - y.1).abs() < 1.0
-                            })
+                            other
+                                .iter()
+                                .any(|y| (x.0 - y.0).abs() < 3.0 || centred_alike(**x, *y))
                         })
                         .count()
                 };
@@ -3121,7 +3121,7 @@ fn aligned_tables(
                 let at_cells = runs.iter().all(|x| {
                     below
                         .iter()
-                        .any(|y| (x.0 - y.0).abs() < 1.5 || (x.0 + x.1 - y.0 - y.1).abs() < 1.0)
+                        .any(|y| (x.0 - y.0).abs() < 1.5 || centred_alike(*x, *y))
                 });
                 // (A title of two lines or more, each a line apart, may be set further over
                 // the header: a paragraph of its own.)
@@ -3549,13 +3549,11 @@ fn aligned_tables(
                         one[0] = joined.join("\t");
                         one
                     });
-                    let lines = lines.map(|mut lines| {
-                        if at_bottom {
-                            keyless_joined_below(&mut lines);
-                        }
-                        lines
-                    });
+                    let mut lines = lines;
                     if at_bottom {
+                        if let Some(lines) = lines.as_mut() {
+                            keyless_joined_below(lines);
+                        }
                         bottom_columns = columns.clone();
                     }
                     if i + to == laid.len() {
@@ -6367,7 +6365,6 @@ fn line_places(pages: &[Vec<String>]) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// A line's tab-separated cells, as a text export prints a row.
 /// In a table whose cells are set at the bottom of their rows, a row of no key right over a row
 /// whose cells it fills, each column filled by one of them only, is that row's first lines: a
 /// tall cell the page break cut ("Percentage of Unclassified road network where maintenance
@@ -6397,6 +6394,7 @@ fn keyless_joined_below(lines: &mut [String]) {
     }
 }
 
+/// A line's tab-separated cells, as a text export prints a row.
 fn tab_cells(line: &str) -> Vec<String> {
     line.split('\t').map(str::to_string).collect()
 }
@@ -7824,6 +7822,11 @@ fn span_text(row: &Row, span: (f64, f64)) -> String {
         .map(|x| x.2.trim())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether two runs are centred at one place, to half a point (cells centred in one column).
+fn centred_alike(a: (f64, f64), b: (f64, f64)) -> bool {
+    (a.0 + a.1 - b.0 - b.1).abs() < 1.0
 }
 
 /// Whether a text holds a figure, a year or a quarter aside ("Same Quarter 2023-24 (YTD)" holds
