@@ -1096,7 +1096,7 @@ fn unspaced(text: &str, next: &str) -> bool {
             .all(|c| c.is_ascii_digit());
     let mut end = text.chars().rev();
     let slash = end.next() == Some('/') && end.next().is_some_and(char::is_alphanumeric);
-    broken_at_hyphen(text)
+    crate::text::joined_at_hyphen(text, next)
         || crate::text::broken_in_year(text, next)
         || crate::text::broken_before_unit(text, next)
         || crate::text::broken_after_number(text, next)
@@ -2510,6 +2510,50 @@ fn right_set_headers_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>])
     }
 }
 
+/// A row's run parted between two words where the words before are centred under one cell of
+/// the header and the words after under the next: two centred cells a word space apart
+/// (WeasyPrint's "delivered stop smoking programmes Jun-2023", a wide name cell's line running
+/// up to the narrow date cell beside it, centred under "Key Measure", and "Jun-2023" centred
+/// under "Date"). The header: the block's first bold line of three cells or more, within its
+/// first three lines.
+fn centred_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
+    let Some(h) = (0..block.len().min(3)).find(|k| block[*k].0.bold() && runs[*k].len() >= 3)
+    else {
+        return;
+    };
+    let header = runs[h].clone();
+    for (k, (r, _)) in block.iter().enumerate().skip(h + 1) {
+        if r.bold() {
+            continue;
+        }
+        let words = word_spans(r);
+        let mut parted: Vec<(f64, f64)> = Vec::new();
+        for run in &runs[k] {
+            let inside = words_within(&words, *run);
+            let cut = (1..inside.len()).rev().find(|n| {
+                let (before, after) = (inside[n - 1].1, inside[*n].0);
+                let centred = |a: f64, b: f64, c: &(f64, f64)| {
+                    ((a + b) / 2.0 - (c.0 + c.1) / 2.0).abs() <= 0.1 * r.size
+                };
+                header.windows(2).any(|c| {
+                    before < c[1].0
+                        && after > before + 0.15 * r.size
+                        && centred(run.0, before, &c[0])
+                        && centred(after, run.1, &c[1])
+                })
+            });
+            match cut {
+                Some(n) => {
+                    parted.push((run.0, inside[n - 1].1));
+                    parted.push((inside[n].0, run.1));
+                }
+                None => parted.push(*run),
+            }
+        }
+        runs[k] = parted;
+    }
+}
+
 /// A line's runs parted where it crosses the gap between two cells shaded apart: each cell's
 /// shading, of one band's height, a few points from the next's (WeasyPrint shades each cell of
 /// a filled header or row on its own, the table's spacing between them), bounds its text, though
@@ -2740,9 +2784,17 @@ fn aligned_tables(
                     // schools" over "Primary" and "Secondary"), set a row's space above the
                     // header's second: every cell of the first starts where one of the second's
                     // does. (Bold, or the block's one line: a header LibreOffice does not set
-                    // bold.)
+                    // bold; or lines of no figure whose cells all start where the first line's
+                    // do, that row's cells wrapped, "Number" over "of schools".)
                     || block_has_cells
-                        && ((i..j).all(|k| laid[k].0.bold()) || j == i + 1)
+                        && ((i..j).all(|k| laid[k].0.bold())
+                            || j == i + 1
+                            || (i..j).all(|k| {
+                                let (first, runs) = (fine_runs(&laid[i].0), fine_runs(&laid[k].0));
+                                runs.len() == first.len()
+                                    && runs.iter().zip(&first).all(|(x, y)| (x.0 - y.0).abs() < 3.0)
+                                    && !laid[k].0.runs.iter().any(|r| holds_figure(&r.2))
+                            }))
                         && celled.iter().all(|line| {
                             line.len() < rb.len()
                                 && line
@@ -2797,10 +2849,14 @@ fn aligned_tables(
                 .take_while(|k| laid[*k].0.bold())
                 .last()
                 .unwrap_or(j);
+            // (The row's first line may be bold where it lies left of every cell of the header,
+            // in its empty corner: a row's name set in bold, "Started within 2 hrs".)
+            let in_corner =
+                || b.right() < starts.iter().copied().fold(f64::INFINITY, f64::min) - 1.0;
             let after_header = (header_from == i && block_has_cells
                 || j - header_from >= 2
                     && (header_from..j).any(|k| fine_runs(&laid[k].0).len() >= 3))
-                && !b.bold()
+                && (!b.bold() || rb.len() == 1 && in_corner())
                 && b.right()
                     <= laid[header_from..j]
                         .iter()
@@ -3353,6 +3409,7 @@ fn aligned_tables(
                 figure_words_parted(block, &mut runs);
                 right_set_headers_parted(block, &mut runs);
                 shaded_cells_parted(block, &mut runs, paint.fills);
+                centred_words_parted(block, &mut runs);
                 // Two lines of cells, or a header of three or more over lines in its columns
                 // (the last row of a table continued under its header on the next page).
                 let multi = runs.iter().filter(|r| r.len() >= 2).count();
@@ -5710,7 +5767,7 @@ fn aligned_row_under_header_over_pages(pages: &mut [Vec<String>]) {
             for (at, _, text) in text_pieces(line) {
                 let column = starts.iter().rposition(|s| *s <= at + 2).unwrap_or(0);
                 let cell = &mut row[column];
-                if !cell.is_empty() && !broken_at_hyphen(cell) {
+                if !cell.is_empty() && !crate::text::joined_unspaced(cell, &text) {
                     cell.push(' ');
                 }
                 cell.push_str(text.trim());
@@ -6712,7 +6769,7 @@ fn bold_header_rest_over_pages(pages: &mut [Vec<String>]) {
             .map(|(a, b)| match (a.is_empty(), b.is_empty()) {
                 (_, true) => a.clone(),
                 (true, false) => b.clone(),
-                _ if broken_at_hyphen(a) => format!("{a}{b}"),
+                _ if crate::text::joined_unspaced(a, b) => format!("{a}{b}"),
                 _ => format!("{a} {b}"),
             })
             .collect();
@@ -6751,7 +6808,7 @@ fn joined_cells(row: &[String], rest: &[String]) -> String {
             (a, "") => a.to_string(),
             ("", b) => b.to_string(),
             (a, b)
-                if broken_at_hyphen(a)
+                if crate::text::joined_unspaced(a, b)
                     || crate::text::broken_before_unit(a, b)
                     || crate::text::broken_after_number(a, b) =>
             {
@@ -6978,7 +7035,7 @@ fn rest_under_aligned_header(
             }
             placed.push((at, c));
             let cell = &mut row[c];
-            if !cell.trim().is_empty() && !crate::text::broken_at_hyphen(cell.trim_end()) {
+            if !cell.trim().is_empty() && !crate::text::joined_unspaced(cell.trim_end(), &text) {
                 cell.push(' ');
             }
             cell.push_str(text.trim());
@@ -7528,7 +7585,7 @@ fn page_text(
                     if bold {
                         last.truncate(last.len() - 2);
                     }
-                    if !broken_at_hyphen(last)
+                    if !crate::text::joined_at_hyphen(last, &line)
                         && !crate::text::broken_after_number(last, line.trim())
                     {
                         last.push(' ');

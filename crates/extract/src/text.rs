@@ -132,6 +132,19 @@ pub(crate) fn broken_at_hyphen(text: &str) -> bool {
     end.next() == Some('-') && end.next().is_some_and(char::is_alphabetic)
 }
 
+/// Whether a cell's line broken at a hyphen goes on without a space ("risk-" over "based"). A
+/// capital after the hyphen starts a word of its own: the reports print "Anti- Poverty" and
+/// "Jan- March", with the space a line break leaves there.
+pub(crate) fn joined_at_hyphen(text: &str, next: &str) -> bool {
+    broken_at_hyphen(text) && !next.trim_start().starts_with(char::is_uppercase)
+}
+
+/// Whether a cell's line goes on without a space: broken at a hyphen (as `joined_at_hyphen`)
+/// or after a slash between two words ("engagement/" over "consultation").
+pub(crate) fn joined_unspaced(text: &str, next: &str) -> bool {
+    joined_at_hyphen(text, next) || broken_at_slash(text)
+}
+
 /// Whether a line of a cell ends where the line broke after a slash between two words
 /// ("Green/" over "Amber"): the next line goes on without a space.
 pub(crate) fn broken_at_slash(text: &str) -> bool {
@@ -308,6 +321,18 @@ mod tests {
         assert!(broken_before_unit("32.40", "%"));
         assert!(!broken_before_unit("32.40", "% of pupils"));
         assert!(!broken_before_unit("Percentage", "%"));
+    }
+
+    #[test]
+    fn a_word_broken_at_its_hyphen_is_joined_whole_but_before_a_capital() {
+        assert!(joined_at_hyphen("strength-", "based approach"));
+        assert!(joined_at_hyphen("co-", "ordination"));
+        // The reports print "Anti- Poverty" and "Jan- March": the line broke at the space.
+        assert!(!joined_at_hyphen("develop an Anti-", "Poverty Strategy"));
+        assert!(!joined_at_hyphen("Jan-", "March"));
+        assert!(!joined_at_hyphen("target -", "based"));
+        assert!(joined_unspaced("engagement/", "consultation"));
+        assert!(!joined_unspaced("engagement", "consultation"));
     }
 
     #[test]

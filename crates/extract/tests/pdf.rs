@@ -715,7 +715,8 @@ fn same_facts(from_text: &BTreeSet<String>, from_pdf: &BTreeSet<String>, what: &
 }
 
 /// The facts of a PDF are the text's, but for at most one objective title differing in its
-/// spaces only (where the PDF cannot show them: a word broken at its hyphen).
+/// spaces only (where the PDF cannot show them: LibreOffice breaks a word too long for its
+/// narrow cell with no hyphen, "consulta" over "tion").
 fn same_facts_but_spaces(from_text: &BTreeSet<String>, from_pdf: &BTreeSet<String>, what: &str) {
     let unspaced = |facts: &BTreeSet<String>| -> BTreeSet<String> {
         facts.iter().map(|f| f.replace(' ', "")).collect()
@@ -1141,6 +1142,23 @@ fn weasyprint_prints_of_unruled_tables_set_at_the_top_or_widely_padded_give_the_
     );
 }
 
+/// 2023-24 Q2 and 2019-20 printed by WeasyPrint with cells padded 8 by 12 pixels give every fact
+/// of their text. In 2023-24 Q2 two headers' first rows wrap in their cells: the cross table's
+/// "Number" over "of schools" beside "Percentage" over "of pupils" (not bold), a padding's depth
+/// over "Primary  Secondary  Primary  Secondary", now heads the table as the header's first row
+/// (before, its two lines were read as a paragraph and the table's 20 figures were lost); and
+/// the defects table's "Quarter" over "2" beside "Target  Performance", its corner empty, now
+/// heads the rows under it whose names are set in bold left of every header cell ("Started
+/// within 2 hrs (Urgent)"; before, the rows were cut from the header and their 4 figures lost).
+#[test]
+fn weasyprint_prints_padded_8_by_12_read_header_rows_wrapped_in_their_cells() {
+    weasyprint_reports_give_the_facts_of_the_text(
+        &[REPORTS[3], REPORTS[4]],
+        "td, th { padding: 8px 12px }",
+        false,
+    );
+}
+
 /// 2023-24 Q2 printed by WeasyPrint with wide padding (12 by 16 pixels): its cross table of
 /// schools by rating, whose header's first row is not bold and sets each cell at a height of its
 /// own ("Number / of / schools" beside "Percentage / of pupils" set between its lines), a
@@ -1340,7 +1358,7 @@ fn weasyprint_default_print_reads_a_key_under_a_table_as_a_table_of_its_own() {
     render_with("render_weasyprint.py", "weasyprint", &html, &pdf, &[]);
     let from_text = read(text.as_bytes(), council).expect("text");
     let from_pdf = read(&std::fs::read(&pdf).expect("pdf"), council).expect("pdf");
-    same_facts_but_spaces(&from_text, &from_pdf, report);
+    same_facts(&from_text, &from_pdf, report);
 }
 
 /// Every figure of Derbyshire's `measures` in the text, `count` of them, is read from the PDF.
@@ -1437,7 +1455,7 @@ fn weasyprint_reports_give_the_facts_of_the_text(
     tags: bool,
 ) {
     for (report, from_text, from_pdf) in weasyprint_printed(reports, css, tags) {
-        same_facts_but_spaces(&from_text, &from_pdf, report);
+        same_facts(&from_text, &from_pdf, report);
     }
 }
 
@@ -1566,7 +1584,7 @@ fn weasyprint_prints_with_figures_set_right_or_centred_by_class_give_the_facts_o
             weasyprint(css, false)(&marked, pdf)
         };
         for (report, from_text, from_pdf) in html_pages_printed(&REPORTS, WEASYPRINT, print) {
-            same_facts_but_spaces(&from_text, &from_pdf, &format!("{report} ({css})"));
+            same_facts(&from_text, &from_pdf, &format!("{report} ({css})"));
         }
     }
 }
@@ -1585,7 +1603,7 @@ fn weasyprint_prints_with_columns_set_right_from_the_third_give_the_facts_of_the
     for (report, from_text, from_pdf) in
         html_pages_printed(&reports, WEASYPRINT, weasyprint(css, false))
     {
-        same_facts_but_spaces(&from_text, &from_pdf, &format!("{report} ({css})"));
+        same_facts(&from_text, &from_pdf, &format!("{report} ({css})"));
     }
 }
 
@@ -1690,7 +1708,7 @@ fn weasyprint_default_prints_of_reports_with_other_header_words_give_the_facts_o
     for (report, from_text, from_pdf) in
         relaid_html_pages_printed(&reports, &relayout, WEASYPRINT, weasyprint("", false))
     {
-        same_facts_but_spaces(&from_text, &from_pdf, report);
+        same_facts(&from_text, &from_pdf, report);
     }
 }
 
@@ -1726,22 +1744,25 @@ fn weasyprint_prints_on_a5_pages_give_the_facts_of_the_text() {
                 assert_eq!(text.len(), 45, "2023-24 Q2's deliverables and objectives");
                 same_facts(&text, &pdf, report);
             }
-            _ => same_facts_but_spaces(&from_text, &from_pdf, report),
+            _ => same_facts(&from_text, &from_pdf, report),
         }
     }
 }
 
-/// The reports printed by WeasyPrint with every cell's text centred: Derby City, 2024-25 Q1 and
-/// 2019-20 give every fact of their text, spaces apart. A header's cells centred over centred
+/// The reports printed by WeasyPrint with every cell's text centred: Derby City, 2024-25 Q1,
+/// 2023-24 Q2 and 2019-20 give every fact of their text. A header's cells centred over centred
 /// figures come a word's space apart ("Same Same", "quarter quarter" over "5.31%" and "4.58%";
 /// "Deliverables Deliverables" over "1" and "0"): a line's run whose words are centred over two
 /// cells of another line is parted between them. Before, 36 facts of 2024-25 Q1 and 20 of
-/// 2019-20 were lost (two columns' figures read as one cell). 2025-26 Q1 and 2023-24 Q2 are not
-/// yet whole so (see the README).
+/// 2019-20 were lost (two columns' figures read as one cell). A wide name cell's line runs up to
+/// the date beside it ("delivered stop smoking programmes Jun-2023"), the name's words centred
+/// under "Key Measure" and the date under "Date": parted there. Before, 2023-24 Q2 lost 22 facts
+/// and read 26 wrong (dates read into measures' names). 2025-26 Q1 is not yet whole so (see the
+/// README).
 #[test]
 fn weasyprint_prints_of_centred_cells_give_the_facts_of_the_text() {
     weasyprint_reports_give_the_facts_of_the_text(
-        &[REPORTS[0], REPORTS[1], REPORTS[4]],
+        &[REPORTS[0], REPORTS[1], REPORTS[3], REPORTS[4]],
         "td, th { text-align: center }",
         false,
     );
@@ -1939,7 +1960,7 @@ fn reportlab_pdfs_of_unruled_middle_aligned_tables_give_the_facts_of_the_text() 
 fn mupdf_prints_of_html_pages_give_the_facts_of_the_text() {
     for (report, text, from_pdf) in html_pages_printed_by("render_mupdf.py", "pymupdf") {
         match report {
-            "derby-city-2024-25-annual.txt" => same_facts_but_spaces(&text, &from_pdf, report),
+            "derby-city-2024-25-annual.txt" => same_facts(&text, &from_pdf, report),
             "derbyshire-county-2019-20-annual.txt" => {
                 for fact in [
                     "obs E10000007:percentage-of-identified-budget-savings-achieved|2019-20|Some(94.7)|Some(\"94.7%\")|Some(100.0)|None|None|None|None|None|Some(\"Value for money\")",
@@ -2015,7 +2036,7 @@ fn xhtml2pdf_prints_of_html_pages_give_the_figures_of_the_text() {
         if report != "derby-city-2024-25-annual.txt" {
             continue;
         }
-        same_facts_but_spaces(&text, &from_pdf, report);
+        same_facts(&text, &from_pdf, report);
         let figures = |facts: &BTreeSet<String>| -> BTreeSet<String> {
             facts
                 .iter()
@@ -2072,7 +2093,7 @@ fn xhtml2pdf_prints_of_relaid_html_pages_give_the_facts_of_the_text() {
     ] {
         for (report, text, from_pdf) in relaid_html_pages_printed(reports, relayout, printer, print)
         {
-            same_facts_but_spaces(&text, &from_pdf, report);
+            same_facts(&text, &from_pdf, report);
         }
     }
 }
@@ -2087,7 +2108,7 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
     let printed = relaid_html_pages_printed(&REPORTS, &[], WKHTMLTOPDF, wkhtmltopdf);
     for (report, text, from_pdf) in printed {
         match report {
-            "derby-city-2024-25-annual.txt" => same_facts_but_spaces(&text, &from_pdf, report),
+            "derby-city-2024-25-annual.txt" => same_facts(&text, &from_pdf, report),
             // The measures under "People: Latest Measure Data", a table of other columns set
             // close under the deliverables' (whose comments run across its columns' starts),
             // its header's cells centred at heights of their own; and the next table's, its
@@ -2225,7 +2246,7 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                 // line under it set in those columns, wider than the table's. Before, the
                 // row's first line went into SO-32's title and SO-33 lost the rest of its
                 // own (2 facts).
-                same_facts_but_spaces(&text, &from_pdf, report);
+                same_facts(&text, &from_pdf, report);
             }
             // A measure's row cut by a page break ("Number of people … with an  Sep-" under
             // its header at one page's foot, "outcome focused support plan  2023  762  550
@@ -2249,7 +2270,7 @@ fn wkhtmltopdf_prints_of_html_pages_give_the_facts_of_the_text() {
                     "number-of-people-with-a-learning-disability-and-or-who-are-autistic-with-an-outcome-focused-support-plan",
                 ];
                 measures_read(report, &text, &from_pdf, &measures, 3);
-                same_facts_but_spaces(&text, &from_pdf, report);
+                same_facts(&text, &from_pdf, report);
             }
             _ => {}
         }
@@ -2375,7 +2396,7 @@ fn wkhtmltopdf_relaid_print_gives_the_facts_of_the_text(
 ) {
     let printed = relaid_html_pages_printed(&[report], relayout, WKHTMLTOPDF, wkhtmltopdf);
     for (report, text, from_pdf) in printed {
-        same_facts_but_spaces(&text, &from_pdf, report);
+        same_facts(&text, &from_pdf, report);
     }
 }
 
@@ -2541,7 +2562,7 @@ fn typst_prints_of_html_pages_give_the_facts_of_the_text() {
         for (report, text, from_pdf) in
             html_pages_printed_in_style("render_typst.py", "typst", style)
         {
-            same_facts_but_spaces(&text, &from_pdf, &format!("{report} {style:?}"));
+            same_facts(&text, &from_pdf, &format!("{report} {style:?}"));
         }
     }
 }
@@ -2590,7 +2611,7 @@ fn latex_prints_of_html_tables_with_other_header_words_give_the_facts_of_the_tex
         let printed = latex_prints_relaid(&REPORTS[..3], &[Transform::HeaderSynonyms], style);
         for (report, text, from_pdf) in printed {
             assert!(text.len() > 100, "{report}: {} facts", text.len());
-            same_facts_but_spaces(
+            same_facts(
                 &text,
                 &from_pdf,
                 &format!("{report} ({style}, other words)"),
@@ -2686,7 +2707,7 @@ fn latex_prints_relaid(
 fn latex_prints_give_the_facts_of_the_text(reports: &[(&'static str, &str)], style: &str) {
     for (report, text, from_pdf) in latex_prints(reports, style) {
         assert!(text.len() > 100, "{report}: {} facts", text.len());
-        same_facts_but_spaces(&text, &from_pdf, &format!("{report} ({style})"));
+        same_facts(&text, &from_pdf, &format!("{report} ({style})"));
     }
 }
 
