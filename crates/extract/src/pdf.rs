@@ -6161,11 +6161,8 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
         let header_repeated =
             head.len() == row.len() && pages[n - 1].iter().any(|l| tab_cells(l) == head);
         // Or a row of its first cell only that goes on from the name above it (not starting in
-        // capitals, or after "… 'Good' or"): the rest of a name in a table whose first column
-        // is the name.
-        let joining = [
-            "and", "or", "of", "the", "by", "to", "in", "for", "with", "a", "an",
-        ];
+        // capitals, or after "… 'Good' or", "… feel informed about"): the rest of a name in a
+        // table whose first column is the name.
         let name_goes_on = next.len() == row.len()
             && next[1..].iter().all(|c| c.trim().is_empty())
             && (next[0]
@@ -6174,10 +6171,7 @@ fn rows_over_pages(pages: &mut [Vec<String>]) {
                 .chars()
                 .next()
                 .is_some_and(|c| !c.is_uppercase())
-                || row[0]
-                    .split_whitespace()
-                    .last()
-                    .is_some_and(|w| joining.contains(&w)));
+                || crate::text::ends_on_joining_word(&row[0]));
         // Or a row whose name starts in lower case, whatever its other cells hold: the rest of
         // each cell of a row broken over the page (no row's name starts so).
         let lower_goes_on = next.len() == row.len()

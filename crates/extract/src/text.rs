@@ -104,8 +104,8 @@ fn decode_entities(s: &str) -> String {
 /// title's line that cannot end there ("Number of", "… implementation of").
 pub(crate) fn ends_on_joining_word(text: &str) -> bool {
     const JOINING: &[&str] = &[
-        "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "per",
-        "than", "the", "to", "with", "within", "without", "&",
+        "a", "about", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
+        "per", "than", "the", "to", "with", "within", "without", "&",
     ];
     text.trim_end()
         .rsplit(' ')
