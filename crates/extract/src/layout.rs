@@ -621,8 +621,7 @@ fn joined_cell(rows: &[Vec<String>], c: usize, whole_words: bool) -> String {
             && part.starts_with(char::is_lowercase);
         if !cell.is_empty()
             && !broken_word
-            && !crate::text::joined_at_hyphen(&cell, part)
-            && !crate::text::broken_at_slash(&cell)
+            && !crate::text::joined_unspaced(&cell, part)
             && !crate::text::broken_in_year(&cell, part)
             && !crate::text::broken_before_unit(&cell, part)
             && !crate::text::broken_after_number(&cell, part)

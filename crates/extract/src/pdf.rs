@@ -2526,15 +2526,15 @@ fn centred_words_parted(block: &[(Row, bool)], runs: &mut [Vec<(f64, f64)>]) {
         if r.bold() {
             continue;
         }
+        let centred = |a: f64, b: f64, c: &(f64, f64)| {
+            ((a + b) / 2.0 - (c.0 + c.1) / 2.0).abs() <= 0.1 * r.size
+        };
         let words = word_spans(r);
         let mut parted: Vec<(f64, f64)> = Vec::new();
         for run in &runs[k] {
             let inside = words_within(&words, *run);
             let cut = (1..inside.len()).rev().find(|n| {
                 let (before, after) = (inside[n - 1].1, inside[*n].0);
-                let centred = |a: f64, b: f64, c: &(f64, f64)| {
-                    ((a + b) / 2.0 - (c.0 + c.1) / 2.0).abs() <= 0.1 * r.size
-                };
                 header.windows(2).any(|c| {
                     before < c[1].0
                         && after > before + 0.15 * r.size
@@ -2639,10 +2639,11 @@ fn aligned_tables(
         // padding), but a row of cells is still of the table's type size.
         let mut j = i + 1;
         // Where the block's lines start their cells.
-        let mut starts: Vec<f64> = fine_runs(&laid[i].0).iter().map(|x| x.0).collect();
-        let mut block_has_cells = fine_runs(&laid[i].0).len() >= 2;
+        let first_runs = fine_runs(&laid[i].0);
+        let mut starts: Vec<f64> = first_runs.iter().map(|x| x.0).collect();
+        let mut block_has_cells = first_runs.len() >= 2;
         // The runs of the block's lines of cells.
-        let mut celled: Vec<Vec<(f64, f64)>> = Some(fine_runs(&laid[i].0))
+        let mut celled: Vec<Vec<(f64, f64)>> = Some(first_runs.clone())
             .filter(|r| r.len() >= 2)
             .into_iter()
             .collect();
@@ -2790,9 +2791,9 @@ fn aligned_tables(
                         && ((i..j).all(|k| laid[k].0.bold())
                             || j == i + 1
                             || (i..j).all(|k| {
-                                let (first, runs) = (fine_runs(&laid[i].0), fine_runs(&laid[k].0));
+                                let (first, runs) = (&first_runs, fine_runs(&laid[k].0));
                                 runs.len() == first.len()
-                                    && runs.iter().zip(&first).all(|(x, y)| (x.0 - y.0).abs() < 3.0)
+                                    && runs.iter().zip(first).all(|(x, y)| (x.0 - y.0).abs() < 3.0)
                                     && !laid[k].0.runs.iter().any(|r| holds_figure(&r.2))
                             }))
                         && celled.iter().all(|line| {
